@@ -1,0 +1,68 @@
+"""cshealth: typed, honest, fast customer-success analytics.
+
+The top level re-exports the domain models, loading and columnar conversion, the result
+types shared by every area, and the exception family. Each area lives in its own
+subpackage: :mod:`cshealth.nps`, :mod:`cshealth.scoring`, :mod:`cshealth.retention`,
+:mod:`cshealth.lifecycle`, :mod:`cshealth.support`, :mod:`cshealth.adoption`,
+:mod:`cshealth.signals`, and the sample data in :mod:`cshealth.datasets`.
+"""
+
+from cshealth._exceptions import (
+    ConfigError,
+    CSHealthError,
+    CSHealthWarning,
+    InvalidInputError,
+    MissingDependencyError,
+    RecordError,
+    SmallSampleWarning,
+)
+from cshealth._stats import ConfidenceInterval
+from cshealth._version import __version__
+from cshealth.io import (
+    LoadResult,
+    Table,
+    from_columns,
+    load,
+    load_table,
+    to_columns,
+    write,
+)
+from cshealth.models import (
+    Account,
+    Contact,
+    Goal,
+    Milestone,
+    Record,
+    RevenueChange,
+    SurveyResponse,
+    Ticket,
+    UsageRecord,
+)
+
+__all__ = [
+    "Account",
+    "CSHealthError",
+    "CSHealthWarning",
+    "ConfidenceInterval",
+    "ConfigError",
+    "Contact",
+    "Goal",
+    "InvalidInputError",
+    "LoadResult",
+    "Milestone",
+    "MissingDependencyError",
+    "Record",
+    "RecordError",
+    "RevenueChange",
+    "SmallSampleWarning",
+    "SurveyResponse",
+    "Table",
+    "Ticket",
+    "UsageRecord",
+    "__version__",
+    "from_columns",
+    "load",
+    "load_table",
+    "to_columns",
+    "write",
+]

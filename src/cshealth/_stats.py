@@ -1,0 +1,173 @@
+"""Statistical primitives shared by every metric family.
+
+Every interval cshealth reports is a :class:`ConfidenceInterval`, and every proportion
+(CSAT, SLA achievement, one-touch rate, churn rate) gets its interval from
+:func:`proportion_interval`, so one method and one set of edge-case rules serve them all.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike
+from scipy import special
+
+from cshealth._exceptions import InvalidInputError
+from cshealth._types import FloatArray
+
+__all__ = [
+    "ConfidenceInterval",
+    "ProportionMethod",
+    "check_confidence_level",
+    "proportion_interval",
+    "z_critical",
+]
+
+#: Methods accepted by :func:`proportion_interval`.
+ProportionMethod = Literal["wilson", "wald"]
+_PROPORTION_METHODS: tuple[str, ...] = ("wilson", "wald")
+
+
+class ConfidenceInterval(NamedTuple):
+    """A two-sided interval estimate, in the units of the statistic it belongs to.
+
+    A ``NamedTuple``, so it unpacks: ``low, high = result.confidence_interval()``.
+
+    Attributes:
+        low: Lower bound.
+        high: Upper bound.
+
+    Examples:
+        >>> ci = ConfidenceInterval(14.14, 20.86)
+        >>> low, high = ci
+        >>> round(ci.width, 2), ci.contains(17.5)
+        (6.72, True)
+    """
+
+    low: float
+    high: float
+
+    @property
+    def width(self) -> float:
+        """``high - low``."""
+        return self.high - self.low
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` lies in the closed interval ``[low, high]``."""
+        return self.low <= value <= self.high
+
+
+def check_confidence_level(confidence_level: float) -> float:
+    """Return ``confidence_level`` as a float after checking that it lies in ``(0, 1)``.
+
+    Raises:
+        InvalidInputError: If the level is not a finite number strictly between 0 and 1.
+
+    Examples:
+        >>> check_confidence_level(0.9)
+        0.9
+    """
+    level = float(confidence_level)
+    if not 0.0 < level < 1.0:  # also rejects NaN
+        msg = (
+            f"`confidence_level` must be strictly between 0 and 1, got {confidence_level!r}; "
+            "pass e.g. 0.95 for a 95% interval"
+        )
+        raise InvalidInputError(msg)
+    return level
+
+
+def z_critical(confidence_level: float = 0.95) -> float:
+    """The two-sided standard normal critical value ``z = Φ⁻¹(1 − α/2)``.
+
+    Args:
+        confidence_level: The interval's coverage, strictly between 0 and 1.
+
+    Returns:
+        The critical value, e.g. 1.959964 for 0.95.
+
+    Examples:
+        >>> round(z_critical(0.95), 6)
+        1.959964
+    """
+    alpha = 1.0 - check_confidence_level(confidence_level)
+    return float(special.ndtri(1.0 - alpha / 2.0))
+
+
+def proportion_interval(
+    successes: ArrayLike,
+    trials: ArrayLike,
+    *,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+) -> tuple[FloatArray, FloatArray]:
+    """Confidence intervals for binomial proportions, vectorised over groups.
+
+    Args:
+        successes: Counts of successes, whole numbers ``>= 0``.
+        trials: Counts of trials, whole numbers ``>= successes`` (broadcast against
+            ``successes``).
+        confidence_level: Coverage of the interval, strictly between 0 and 1.
+        method: ``{'wilson', 'wald'}``. Wilson's score interval (the default) keeps its
+            coverage near the nominal level for small samples and proportions near 0 or 1;
+            the Wald interval is offered for comparison with tools that use it.
+
+    Returns:
+        ``(low, high)`` arrays of proportions in ``[0, 1]``; ``NaN`` where ``trials == 0``
+        (a proportion of nothing is undefined, never 0).
+
+    Raises:
+        InvalidInputError: On negative or fractional counts, ``successes > trials``, or an
+            unknown method.
+
+    Notes:
+        With ``p̂ = x/n`` and ``z = Φ⁻¹(1 − α/2)``, Wilson's interval is
+
+        ``(p̂ + z²/2n ± z·sqrt(p̂(1 − p̂)/n + z²/4n²)) / (1 + z²/n)``
+
+        and Wald's is ``p̂ ± z·sqrt(p̂(1 − p̂)/n)`` clipped to ``[0, 1]``.
+
+    Examples:
+        Forty-two satisfied customers out of fifty:
+
+        >>> low, high = proportion_interval(42, 50)
+        >>> round(float(low), 4), round(float(high), 4)
+        (0.7149, 0.9166)
+    """
+    if method not in _PROPORTION_METHODS:
+        msg = f"`method` must be one of {{'wilson', 'wald'}}, got {method!r}"
+        raise InvalidInputError(msg)
+    x, n = _check_counts(successes, trials)
+    z = z_critical(confidence_level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = x / n
+        if method == "wilson":
+            z2n = z * z / n
+            centre = (p + z2n / 2.0) / (1.0 + z2n)
+            half = z * np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)) / (1.0 + z2n)
+        else:
+            centre = p
+            half = z * np.sqrt(p * (1.0 - p) / n)
+    low = np.clip(centre - half, 0.0, 1.0)
+    high = np.clip(centre + half, 0.0, 1.0)
+    return low, high
+
+
+def _check_counts(successes: ArrayLike, trials: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    x, n = np.broadcast_arrays(
+        np.asarray(successes, dtype=np.float64), np.asarray(trials, dtype=np.float64)
+    )
+    for name, arr in (("successes", x), ("trials", n)):
+        bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
+        if bad.any():
+            msg = f"`{name}` must be whole numbers >= 0, got {float(arr[bad].flat[0])!r}"
+            raise InvalidInputError(msg)
+    over = x > n
+    if over.any():
+        msg = (
+            "`successes` must not exceed `trials`, got "
+            f"{x[over].flat[0]:g} successes of {n[over].flat[0]:g} trials"
+        )
+        raise InvalidInputError(msg)
+    return x, n

@@ -1,0 +1,63 @@
+"""Type aliases shared across cshealth.
+
+Columnar conventions (see the concepts guide):
+
+* calendar dates are ``datetime64[D]`` (:data:`DateArray`), missing is ``NaT``;
+* instants are ``datetime64[us]`` in UTC (:data:`InstantArray`), missing is ``NaT``;
+* numbers are ``float64`` (:data:`FloatArray`), missing is ``NaN``; required whole numbers
+  are ``int64`` (:data:`IntArray`);
+* text and categories are ``object`` arrays of ``str`` (:data:`ObjectArray`), missing is
+  ``None``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Protocol, TypeAlias
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = [
+    "ArrayLike",
+    "BoolArray",
+    "ColumnsLike",
+    "DataFrameLike",
+    "DateArray",
+    "DateLike",
+    "FloatArray",
+    "InstantArray",
+    "InstantLike",
+    "IntArray",
+    "ObjectArray",
+]
+
+FloatArray: TypeAlias = NDArray[np.float64]
+IntArray: TypeAlias = NDArray[np.int64]
+BoolArray: TypeAlias = NDArray[np.bool_]
+ObjectArray: TypeAlias = NDArray[np.object_]
+#: ``datetime64[D]``: calendar dates.
+DateArray: TypeAlias = NDArray[np.datetime64]
+#: ``datetime64[us]``: instants in UTC.
+InstantArray: TypeAlias = NDArray[np.datetime64]
+
+#: A calendar date, or its ISO 8601 text (``"2025-03-31"``).
+DateLike: TypeAlias = date | str
+#: A timezone-aware instant, or its ISO 8601 text with an offset (``"2025-03-31T09:00Z"``).
+InstantLike: TypeAlias = datetime | str
+
+
+class DataFrameLike(Protocol):
+    """Anything with named columns, such as a pandas or polars ``DataFrame``."""
+
+    @property
+    def columns(self) -> object:
+        """The column names (an iterable of ``str``)."""
+
+    def __getitem__(self, key: str, /) -> object:
+        """The column called ``key``, as something ``numpy.asarray`` understands."""
+
+
+#: Columns by name: a ``dict`` of lists or arrays, or a data frame.
+ColumnsLike: TypeAlias = Mapping[str, ArrayLike] | DataFrameLike

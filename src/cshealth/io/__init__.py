@@ -1,0 +1,30 @@
+"""Reading records and converting them to and from columns.
+
+* :func:`load` reads CSV, JSON Lines, JSON or an iterable of mappings into validated
+  records, reporting every bad row (:class:`LoadResult` keeps the good and the bad side by
+  side).
+* :func:`to_columns` turns records, a dict of lists or a data frame into a validated
+  :class:`Table` of numpy columns; :func:`from_columns` turns columns back into records.
+* :func:`load_table` reads a file straight into columns, the fast path for big files.
+* :func:`write` writes a table or records to CSV, JSON Lines or JSON.
+"""
+
+from __future__ import annotations
+
+from cshealth.io._columns import from_columns, load_table, to_columns
+from cshealth.io._load import FileFormat, LoadResult, Source, load
+from cshealth.io._table import Column, Table
+from cshealth.io._write import write
+
+__all__ = [
+    "Column",
+    "FileFormat",
+    "LoadResult",
+    "Source",
+    "Table",
+    "from_columns",
+    "load",
+    "load_table",
+    "to_columns",
+    "write",
+]

@@ -1,0 +1,184 @@
+"""``Table``: named, equal-length, read-only numpy columns."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from cshealth._exceptions import InvalidInputError, MissingDependencyError
+from cshealth.models import Record
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Column", "Table"]
+
+#: One column of a :class:`Table`.
+Column = NDArray[np.generic]
+
+
+class Table(Mapping[str, Column]):
+    """Columns of equal length under their names: the columnar face of cshealth.
+
+    A ``Table`` is a read-only mapping of column name to 1-D numpy array, so it goes
+    wherever cshealth accepts columns. Tables made by :func:`~cshealth.io.to_columns`
+    follow a model's column conventions (see the concepts guide) and remember the model,
+    so they convert back to records with :meth:`to_records`.
+
+    Args:
+        columns: Column name to 1-D array-like, all of one length.
+        model: The record model the columns follow, if any.
+
+    Raises:
+        InvalidInputError: If a column is not one-dimensional or the lengths differ.
+
+    Examples:
+        >>> t = Table({"account_id": ["A-1", "A-2"], "score": [9, 4]})
+        >>> t.n_rows, t.columns
+        (2, ('account_id', 'score'))
+        >>> t["score"].mean()
+        np.float64(6.5)
+        >>> t.take([1])["account_id"].tolist()
+        ['A-2']
+    """
+
+    __slots__ = ("_columns", "_model", "_n_rows")
+
+    def __init__(self, columns: Mapping[str, ArrayLike], *, model: type[Record] | None = None):
+        frozen: dict[str, Column] = {}
+        lengths: dict[str, int] = {}
+        for name, values in columns.items():
+            array = np.asarray(values)
+            if array.ndim != 1:
+                msg = f"column `{name}` must be one-dimensional, got shape {array.shape}"
+                raise InvalidInputError(msg)
+            view = array.view()
+            view.flags.writeable = False
+            frozen[name] = view
+            lengths[name] = len(view)
+        if len(set(lengths.values())) > 1:
+            msg = f"columns must all have one length, got {lengths}"
+            raise InvalidInputError(msg)
+        self._columns = frozen
+        self._model = model
+        self._n_rows = next(iter(lengths.values()), 0)
+
+    @property
+    def n_rows(self) -> int:
+        """Number of rows."""
+        return self._n_rows
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Column names, in order."""
+        return tuple(self._columns)
+
+    @property
+    def model(self) -> type[Record] | None:
+        """The record model the columns follow, or ``None``."""
+        return self._model
+
+    def __getitem__(self, name: str) -> Column:
+        try:
+            return self._columns[name]
+        except KeyError:
+            msg = f"no column {name!r}; columns are {list(self._columns)}"
+            raise KeyError(msg) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Table):
+            return NotImplemented
+        return (
+            self._model is other._model
+            and self.columns == other.columns
+            and all(_same(self[c], other[c]) for c in self.columns)
+        )
+
+    def __repr__(self) -> str:
+        model = f"{self._model.__name__}, " if self._model is not None else ""
+        cols = ", ".join(f"{name}: {col.dtype}" for name, col in self._columns.items())
+        return f"Table({model}{self._n_rows} rows; {cols})"
+
+    def take(self, rows: ArrayLike) -> Table:
+        """The rows at the given integer positions, or where a boolean mask is true."""
+        index = np.asarray(rows)
+        if index.dtype != np.bool_:
+            index = index.astype(np.intp)
+        return Table({name: col[index] for name, col in self._columns.items()}, model=self._model)
+
+    def to_records(self) -> list[Record]:
+        """The rows as validated records of the table's model.
+
+        Raises:
+            InvalidInputError: If the table has no model, or a row is invalid.
+        """
+        if self._model is None:
+            msg = "this table has no model; use `from_columns(table, Model)` instead"
+            raise InvalidInputError(msg)
+        from cshealth.io._columns import from_columns
+
+        return list(from_columns(self, self._model))
+
+    def to_dict(self) -> dict[str, list[object]]:
+        """The columns as JSON-ready lists.
+
+        Missing values are ``None``; dates and instants are ISO 8601 text, instants in UTC
+        with a ``Z``; mappings are plain dicts.
+        """
+        return {name: _json_list(col) for name, col in self._columns.items()}
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The table as a pandas ``DataFrame`` (needs the ``pandas`` extra).
+
+        Raises:
+            MissingDependencyError: If pandas is not installed.
+        """
+        try:
+            pandas = importlib.import_module("pandas")
+        except ImportError:
+            msg = "Table.to_pandas needs pandas: pip install 'cshealth[pandas]'"
+            raise MissingDependencyError(msg) from None
+        frame: pd.DataFrame = pandas.DataFrame(dict(self._columns))
+        return frame
+
+
+def _same(a: Column, b: Column) -> bool:
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fcmM":
+        return bool(np.array_equal(a, b, equal_nan=True))
+    return bool(np.array_equal(a, b))
+
+
+def _json_list(col: Column) -> list[object]:
+    if col.dtype.kind == "M":
+        stamps = cast("NDArray[np.datetime64]", col)
+        unit = np.datetime_data(stamps.dtype)[0]
+        if unit == "D":
+            text = np.datetime_as_string(stamps, unit="D")
+        else:
+            text = np.datetime_as_string(stamps, unit="us", timezone="UTC")
+        missing = np.isnat(stamps).tolist()
+        return [None if gone else str(s) for gone, s in zip(missing, text.tolist())]
+    if col.dtype.kind == "f":
+        return [None if np.isnan(v) else v for v in col.tolist()]
+    return [_json_scalar(v) for v in col.tolist()]
+
+
+def _json_scalar(value: object) -> object:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return dict(value)
+    return value

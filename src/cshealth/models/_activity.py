@@ -1,0 +1,72 @@
+"""Product usage and revenue history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, ClassVar
+
+from pydantic import BeforeValidator, Field
+
+from cshealth.models._account import parse_json_object
+from cshealth.models._base import Count, Identifier, Label, Money, Record
+
+__all__ = ["RevenueChange", "UsageRecord"]
+
+
+class UsageRecord(Record):
+    """An account's product usage on one day (or in the period that starts on ``day``).
+
+    At most one record per account and day.
+
+    Examples:
+        >>> from datetime import date
+        >>> UsageRecord(
+        ...     account_id="A-1",
+        ...     day=date(2025, 5, 5),
+        ...     active_users=14,
+        ...     logins=51,
+        ...     feature_events={"reports": 20, "api": 7},
+        ... ).feature_events["api"]
+        7
+    """
+
+    table_name: ClassVar[str] = "usage"
+    key_fields: ClassVar[tuple[str, ...]] = ("account_id", "day")
+
+    account_id: Identifier
+    """The account."""
+    day: date
+    """The day (or the first day of the period) the counts cover."""
+    active_users: Count
+    """Distinct users with at least one qualifying event."""
+    logins: Count = 0
+    """Logins (sessions started)."""
+    feature_events: Annotated[dict[Label, Count], BeforeValidator(parse_json_object)] = Field(
+        default_factory=dict
+    )
+    """Events per feature, e.g. ``{"reports": 20}``. In CSV, a JSON object."""
+
+
+class RevenueChange(Record):
+    """A change of an account's monthly recurring revenue.
+
+    From ``effective_on`` on, the account pays ``mrr`` a month (0 means it churned).
+
+    At most one change per account and date. MRR is the customer-level total over all of
+    its subscriptions, normalised to a month (an annual plan counts 1/12 a month).
+
+    Examples:
+        >>> from datetime import date
+        >>> RevenueChange(account_id="A-1", effective_on=date(2025, 1, 1), mrr=900.0).mrr
+        900.0
+    """
+
+    table_name: ClassVar[str] = "revenue_changes"
+    key_fields: ClassVar[tuple[str, ...]] = ("account_id", "effective_on")
+
+    account_id: Identifier
+    """The account."""
+    effective_on: date
+    """The first day the new MRR applies."""
+    mrr: Money
+    """The account's MRR from ``effective_on`` on; 0 when it churned."""
