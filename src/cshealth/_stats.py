@@ -7,6 +7,7 @@ Every interval cshealth reports is a :class:`ConfidenceInterval`, and every prop
 
 from __future__ import annotations
 
+import math
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -68,7 +69,10 @@ def check_confidence_level(confidence_level: float) -> float:
         >>> check_confidence_level(0.9)
         0.9
     """
-    level = float(confidence_level)
+    try:
+        level = float(confidence_level)
+    except (TypeError, ValueError):
+        level = math.nan
     if not 0.0 < level < 1.0:  # also rejects NaN
         msg = (
             f"`confidence_level` must be strictly between 0 and 1, got {confidence_level!r}; "
@@ -149,15 +153,24 @@ def proportion_interval(
         else:
             centre = p
             half = z * np.sqrt(p * (1.0 - p) / n)
-    low = np.clip(centre - half, 0.0, 1.0)
-    high = np.clip(centre + half, 0.0, 1.0)
+    # At x = 0 and x = n the bounds are exactly 0 and 1; rounding would leave the estimate
+    # itself just outside its own interval.
+    low = np.where((x == 0) & (n > 0), 0.0, np.clip(centre - half, 0.0, 1.0))
+    high = np.where((x == n) & (n > 0), 1.0, np.clip(centre + half, 0.0, 1.0))
     return low, high
 
 
 def _check_counts(successes: ArrayLike, trials: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    x, n = np.broadcast_arrays(
-        np.asarray(successes, dtype=np.float64), np.asarray(trials, dtype=np.float64)
-    )
+    x = _as_counts("successes", successes)
+    n = _as_counts("trials", trials)
+    try:
+        x, n = np.broadcast_arrays(x, n)
+    except ValueError:
+        msg = (
+            f"`successes` and `trials` must broadcast to one shape, got shapes {x.shape} "
+            f"and {n.shape}"
+        )
+        raise InvalidInputError(msg) from None
     for name, arr in (("successes", x), ("trials", n)):
         bad = ~np.isfinite(arr) | (arr < 0) | (arr != np.floor(arr))
         if bad.any():
@@ -171,3 +184,11 @@ def _check_counts(successes: ArrayLike, trials: ArrayLike) -> tuple[FloatArray, 
         )
         raise InvalidInputError(msg)
     return x, n
+
+
+def _as_counts(name: str, values: ArrayLike) -> FloatArray:
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        msg = f"`{name}` must be whole numbers >= 0, got {values!r}"
+        raise InvalidInputError(msg) from None

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
 from types import MappingProxyType
 from typing import Any, Literal, cast, overload
 
@@ -46,6 +48,16 @@ _NONE_TYPE = type(None)
 _NONE = np.array(None, dtype=object)
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "off"})
+#: Whole numbers beyond this lose precision as float64 (and overflow int64 further on).
+_MAX_EXACT_INT = 2.0**53
+#: The text forms the record models accept, so that both paths agree on every Python version
+#: (``date.fromisoformat`` and ``datetime.fromisoformat`` accept more from Python 3.11 on).
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INSTANT_TEXT = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt _]([0-9]{2}):([0-9]{2})"
+    r"(?::([0-9]{2})(?:[.,]([0-9]+))?)?"
+    r"(?:([Zz])|([+-])([0-9]{2}):?([0-9]{2}))?"
+)
 
 
 class _Bad:
@@ -62,6 +74,10 @@ _NOT_TEXT = _Bad("text_type", "expected text (or a whole number used as an ident
 _NOT_NUMBER = _Bad("number_parsing", "expected a number")
 _NOT_WHOLE = _Bad("int_from_float", "expected a whole number")
 _NOT_FINITE = _Bad("finite_number", "expected a finite number, not infinity")
+_NAN_TEXT = _Bad(
+    "finite_number", "expected a finite number, not NaN (leave the cell empty when missing)"
+)
+_TOO_LARGE = _Bad("int_too_large", "expected a whole number of magnitude at most 2**53")
 _NOT_BOOL = _Bad("bool_parsing", "expected true or false (also yes/no, 1/0)")
 _NOT_DATE = _Bad("date_parsing", "expected a calendar date such as 2025-03-31")
 _DATE_WITH_TIME = _Bad("date_with_time", "expected a date, got a timestamp with a time of day")
@@ -174,6 +190,7 @@ def from_columns(
     """
     raw, _ = _raw_columns(columns, model)
     names = list(raw)
+    _common_length(raw, names)
     lists = [_python_values(raw[name]) for name in names]
     rows = [
         {name: value for name, value in zip(names, values) if value is not None}
@@ -215,7 +232,8 @@ def load_table(source: Source, model: type[Record], *, format: FileFormat | None
             return _convert(cells[0], model, "forbid", lines=cells[1])
     rows, lines = read_rows(source, model, format=format)
     if any(type(row) is not dict for row in rows):
-        load(rows, model)  # raises, describing the unreadable rows with the rest
+        # only files have unreadable rows: load them again to report them with their lines
+        load(source, model, format=format)
     unknown = sorted({key for row in rows for key in row} - set(model.model_fields))
     if unknown:
         _raise_unknown(unknown, model)
@@ -291,6 +309,15 @@ class _Problems:
     def cell(self, field: str, row: int, bad: _Bad) -> None:
         self.cells.append((field, row, bad.code, bad.message))
 
+    def flagged(self, field: str) -> BoolArray:
+        """Rows already reported for ``field`` (so a bad value is not also "missing")."""
+        rows = np.zeros(self.n, dtype=bool)
+        for name, mask, _, _ in self.found:
+            if name == field:
+                rows |= mask
+        rows[[row for name, row, _, _ in self.cells if name == field]] = True
+        return rows
+
 
 def _convert(
     raw: Mapping[str, object],
@@ -325,11 +352,25 @@ def _convert(
 
 
 def _common_length(raw: Mapping[str, object], names: list[str]) -> int:
-    lengths = {name: len(cast("list[object]", raw[name])) for name in names if name in raw}
+    lengths = {name: _length(name, raw[name]) for name in names if name in raw}
     if len(set(lengths.values())) > 1:
         msg = f"columns must all have one length, got {lengths}"
         raise InvalidInputError(msg)
     return next(iter(lengths.values()), 0)
+
+
+def _length(name: str, values: object) -> int:
+    try:
+        size = len(cast("list[object]", values))
+    except TypeError:
+        size = -1
+    if size < 0 or isinstance(values, (str, bytes)):
+        msg = (
+            f"column `{name}` must be a sequence of values (a list or a 1-D array), "
+            f"got {type(values).__name__} {values!r}"
+        )
+        raise InvalidInputError(msg)
+    return size
 
 
 def _column(
@@ -340,7 +381,8 @@ def _column(
     converter = _CONVERTERS[spec.kind]
     column, missing = converter(values, spec, problems, model)
     if spec.required:
-        problems.mask(spec.name, missing, "missing", "required value is missing")
+        absent = missing & ~problems.flagged(spec.name)
+        problems.mask(spec.name, absent, "missing", "required value is missing")
     elif not spec.nullable and spec.kind != "mapping" and missing.any():
         column = column.copy()
         column[missing] = spec.default
@@ -353,7 +395,7 @@ def _column(
 def _default_column(spec: FieldSpec, n: int) -> Column:
     if spec.kind == "mapping":
         column = np.empty(n, dtype=object)
-        column.fill(MappingProxyType({}))
+        column.fill(_EMPTY_MAPPING)
         return column
     if spec.default is None:
         fill: object = {"object": None, "float64": np.nan}.get(spec.dtype, "NaT")
@@ -367,9 +409,28 @@ def _numpy(values: object) -> NDArray[np.generic]:
         # a timezone-aware pandas column: convert to UTC, then drop the zone
         pandas_dt = cast("Any", accessor)
         values = pandas_dt.tz_convert("UTC").dt.tz_localize(None)
-    array = np.asarray(values)
+    try:
+        array = np.asarray(values)
+    except ValueError:  # nested sequences of different lengths
+        array = _one_per_row(values)
+    if array.ndim > 1:  # a column of sequences: each one is a single (bad) value
+        array = _one_per_row(values)
+    if (
+        array.dtype.kind == "U"
+        and isinstance(values, (list, tuple))
+        and not all(isinstance(value, str) for value in values)
+    ):  # numpy would turn NaN, 1 or True mixed with text into "nan", "1" and "True"
+        array = _one_per_row(values)
     if array.dtype.kind == "S":
         array = array.astype(object)
+    return array
+
+
+def _one_per_row(values: object) -> ObjectArray:
+    items = list(cast("Iterable[object]", values))
+    array = np.empty(len(items), dtype=object)
+    for row, item in enumerate(items):
+        array[row] = item
     return array
 
 
@@ -379,6 +440,18 @@ def _stripped(array: NDArray[np.generic]) -> tuple[NDArray[np.str_], BoolArray] 
         return None
     text = np.strings.strip(cast("NDArray[np.str_]", array))
     return text, text == ""
+
+
+def _cells(array: NDArray[np.generic]) -> tuple[NDArray[np.str_], BoolArray] | None:
+    """For an all-text array: the text as it is, and where it is blank.
+
+    Flags, dates, instants and categories are not stripped: the record models reject
+    ``" 2025-01-01"`` or ``"high "``, so the columns do too.
+    """
+    if array.dtype.kind != "U":
+        return None
+    text = cast("NDArray[np.str_]", array)
+    return text, np.strings.strip(text) == ""
 
 
 def _normalise(
@@ -403,12 +476,13 @@ def _text_column(
     values: object, spec: FieldSpec, problems: _Problems, model: type[Record]
 ) -> tuple[Column, BoolArray]:
     array = _numpy(values)
-    fast = _stripped(array)
+    strip = spec.choices is None  # the models strip text, never a category
+    fast = _stripped(array) if strip else _cells(array)
     if fast is not None:
         out, missing = fast[0].astype(object), fast[1]
         out[missing] = None
     else:
-        out, missing = _normalise(array, spec, problems, _norm_text)
+        out, missing = _normalise(array, spec, problems, _norm_text if strip else _norm_choice)
     if spec.choices is not None:
         allowed = frozenset(spec.choices)
         ok = np.frompyfunc(allowed.__contains__, 1, 1)(out).astype(bool) if len(out) else missing
@@ -419,14 +493,28 @@ def _text_column(
     return out, missing
 
 
+def _missing(value: object) -> bool:
+    """``None``, ``NaN``, and pandas' ``NA`` and ``NaT`` (found in object columns)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    kind = type(value)
+    return kind.__name__ in ("NAType", "NaTType") and kind.__module__.startswith("pandas")
+
+
 def _norm_text(value: object) -> object:
     if isinstance(value, str):
         return value.strip() or None
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return None
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return str(value)
     return _NOT_TEXT
+
+
+def _norm_choice(value: object) -> object:
+    if isinstance(value, str):
+        return value if value.strip() else None
+    return _norm_text(value)
 
 
 def _number_column(
@@ -446,13 +534,15 @@ def _number_column(
     if spec.kind == "int":
         fractional = ~missing & ~infinite & (numbers != np.floor(numbers))
         problems.mask(spec.name, fractional, _NOT_WHOLE.code, _NOT_WHOLE.message)
-        bad |= fractional
+        huge = ~infinite & (np.abs(numbers) > _MAX_EXACT_INT)
+        problems.mask(spec.name, huge, _TOO_LARGE.code, _TOO_LARGE.message)
+        bad |= fractional | huge
     if spec.ge is not None:
-        low = numbers < spec.ge
+        low = ~bad & (numbers < spec.ge)  # one problem a cell: -inf is not finite, full stop
         problems.mask(spec.name, low, "greater_than_equal", f"must be >= {spec.ge:g}")
         bad |= low
     if spec.le is not None:
-        high = numbers > spec.le
+        high = ~bad & (numbers > spec.le)
         problems.mask(spec.name, high, "less_than_equal", f"must be <= {spec.le:g}")
         bad |= high
     return np.where(bad, np.nan, numbers), missing | bad
@@ -463,15 +553,19 @@ def _parse_numbers(array: NDArray[np.generic], spec: FieldSpec, problems: _Probl
     if fast is not None:
         text, empty = fast
         try:
-            return np.where(empty, "nan", text).astype(np.float64)
+            numbers: FloatArray = np.where(empty, "nan", text).astype(np.float64)
         except ValueError:
             pass  # some cell is not a number: find which, one by one
+        else:
+            if not np.isnan(numbers[~empty]).any():
+                return numbers
+            # some cell says "nan": report it below, as the models do
     out, missing = _normalise(array, spec, problems, _norm_number)
     return np.where(missing, np.nan, out).astype(np.float64)
 
 
 def _norm_number(value: object) -> object:
-    if value is None:
+    if _missing(value):
         return None
     if isinstance(value, (bool, np.bool_)):
         return float(value)
@@ -485,7 +579,7 @@ def _norm_number(value: object) -> object:
             number = float(text)
         except ValueError:
             return _NOT_NUMBER
-        return None if math.isnan(number) else number
+        return _NAN_TEXT if math.isnan(number) else number
     return _NOT_NUMBER
 
 
@@ -495,7 +589,7 @@ def _bool_column(
     array = _numpy(values)
     if array.dtype.kind == "b":
         return array.astype(bool), np.zeros(len(array), dtype=bool)
-    fast = _stripped(array)
+    fast = _cells(array)
     if fast is not None:
         text = np.strings.lower(fast[0])
         truthy = np.isin(text, list(_TRUE))
@@ -508,14 +602,14 @@ def _bool_column(
 def _norm_bool(value: object) -> object:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if _missing(value):
         return None
     if isinstance(value, (int, float, np.integer, np.floating)) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
-        text = value.strip().lower()
-        if not text:
+        if not value.strip():
             return None
+        text = value.lower()
         if text in _TRUE or text in _FALSE:
             return text in _TRUE
     return _NOT_BOOL
@@ -531,21 +625,33 @@ def _date_column(
         problems.mask(spec.name, timed, _DATE_WITH_TIME.code, _DATE_WITH_TIME.message)
         days[timed] = np.datetime64("NaT")
         return days, np.isnat(days)
-    fast = _stripped(array)
-    if fast is not None and np.all((np.strings.str_len(fast[0]) == 10) | fast[1]):
+    fast = _cells(array)
+    # only the YYYY-MM-DD form the models accept goes to numpy's (more lenient) parser
+    if fast is not None and len(fast[0]) and np.all(_date_shaped(fast[0]) | fast[1]):
+        text, empty = fast
         try:
-            days = np.where(fast[1], "NaT", fast[0]).astype("datetime64[D]")
+            return np.where(empty, "NaT", text).astype("datetime64[D]"), empty
         except ValueError:
             pass  # some cell is not a date: find which, one by one
-        else:
-            return days, fast[1]
     out, missing = _normalise(array, spec, problems, _norm_date)
     ints = np.where(missing, _NAT_INT, out).astype(np.int64)
     return ints.view("datetime64[D]"), missing
 
 
+def _date_shaped(text: NDArray[np.str_]) -> BoolArray:
+    """Where ``text`` looks like ``YYYY-MM-DD`` (digits and dashes in their places)."""
+    shaped: BoolArray = (
+        (np.strings.str_len(text) == 10)
+        & (np.strings.find(text, "-") == 4)
+        & (np.strings.rfind(text, "-") == 7)
+        & np.strings.isdigit(np.strings.replace(text, "-", ""))
+        & ~np.strings.startswith(text, "0000")  # year 0 is not a Python date
+    )
+    return shaped
+
+
 def _norm_date(value: object) -> object:
-    if value is None:
+    if _missing(value):
         return None
     if isinstance(value, datetime):
         if value.time() != datetime.min.time():
@@ -554,14 +660,19 @@ def _norm_date(value: object) -> object:
     if isinstance(value, date):
         return value.toordinal() - _EPOCH_ORDINAL
     if isinstance(value, str):
+        if not value.strip():
+            return None
+        if not _DATE_TEXT.fullmatch(value):
+            return _NOT_DATE
         try:
-            return _norm_date(date.fromisoformat(value.strip())) if value.strip() else None
+            return _norm_date(date.fromisoformat(value))
         except ValueError:
             return _NOT_DATE
     if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else int(value.astype("datetime64[D]").astype(np.int64))
-    if isinstance(value, float) and math.isnan(value):
-        return None
+        if np.isnat(value):
+            return None
+        day = value.astype("datetime64[D]")
+        return _DATE_WITH_TIME if day != value else int(day.astype(np.int64))
     return _NOT_DATE
 
 
@@ -575,65 +686,133 @@ def _instant_column(
     if array.dtype.kind == "M":
         instants = array.astype("datetime64[us]")
         return instants, np.isnat(instants)
-    fast = _stripped(array)
+    fast = _cells(array)
     if fast is not None:
-        text, empty = fast
-        utc = np.strings.endswith(text, "Z") & (np.strings.str_len(text) >= 17)
-        if np.all(utc | empty):
-            try:
-                instants = np.where(empty, "NaT", np.strings.rstrip(text, "Z")).astype(
-                    "datetime64[us]"
-                )
-            except ValueError:
-                pass  # some cell is not a timestamp: find which, one by one
-            else:
-                return instants, empty
+        parsed = _utc_text(*fast)
+        if parsed is not None:
+            return parsed, fast[1]
     out, missing = _normalise(array, spec, problems, _norm_instant)
     ints = np.where(missing, _NAT_INT, out).astype(np.int64)
     return ints.view("datetime64[us]"), missing
 
 
+def _utc_text(text: NDArray[np.str_], empty: BoolArray) -> NDArray[np.datetime64] | None:
+    """Parse text that is all ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]Z`` at once, else ``None``."""
+    if not len(text):
+        return None  # numpy's string functions fail on empty arrays
+    body = np.strings.rstrip(text, "Z")
+    size = np.strings.str_len(body)
+    plain = np.strings.replace(np.strings.replace(body, "-", ""), ":", "")
+    plain = np.strings.replace(np.strings.replace(plain, "T", ""), ".", "")
+    # the one form the models accept, every separator in its place, before numpy's parser
+    # (which is more lenient) sees it
+    seconds = size >= 19
+    shaped = (
+        (np.strings.str_len(text) == size + 1)
+        & ((size == 16) | (size == 19) | ((size >= 21) & (size <= 26)))
+        & (np.strings.find(body, "-") == 4)
+        & (np.strings.rfind(body, "-") == 7)
+        & (np.strings.find(body, "T") == 10)
+        & (np.strings.find(body, ":") == 13)
+        & (np.strings.rfind(body, ":") == np.where(seconds, 16, 13))
+        & (np.strings.find(body, ".") == np.where(size >= 21, 19, -1))
+        & np.strings.isdigit(plain)
+        & ~np.strings.startswith(body, "0000")  # year 0 is not a Python date
+    )
+    if not np.all(shaped | empty):
+        return None
+    try:
+        instants: NDArray[np.datetime64] = np.where(empty, "NaT", body).astype("datetime64[us]")
+    except ValueError:
+        return None  # some cell is not a timestamp (a 13th month): find which, one by one
+    return instants
+
+
+def _parse_instant(text: str) -> object:
+    match = _INSTANT_TEXT.fullmatch(text)
+    if match is None:
+        return _NOT_INSTANT
+    year, month, day, hour, minute, second, fraction, utc, sign, off_h, off_m = match.groups()
+    if utc is None and sign is None:
+        return _NAIVE
+    try:
+        zone = timezone.utc
+        if sign is not None:
+            if int(off_m) > 59:
+                return _NOT_INSTANT
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            zone = timezone(-offset if sign == "-" else offset)
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        parts = (int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+        return datetime(*parts, micro, tzinfo=zone)
+    except ValueError:
+        return _NOT_INSTANT
+
+
 def _norm_instant(value: object) -> object:
-    if value is None:
+    if _missing(value):
         return None
     if isinstance(value, str):
-        text = value.strip()
-        if not text:
+        if not value.strip():
             return None
-        try:
-            value = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1] in "zZ" else text)
-        except ValueError:
-            return _NOT_INSTANT
+        value = _parse_instant(value)
+        if isinstance(value, _Bad):
+            return value
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             return _NAIVE
         return (value - _EPOCH) // _ONE_US
     if isinstance(value, np.datetime64):
         return None if np.isnat(value) else int(value.astype("datetime64[us]").astype(np.int64))
-    if isinstance(value, float) and math.isnan(value):
-        return None
     return _NOT_INSTANT
 
 
 def _mapping_column(
     values: object, spec: FieldSpec, problems: _Problems, model: type[Record]
 ) -> tuple[Column, BoolArray]:
-    adapter: TypeAdapter[object] = TypeAdapter(model.model_fields[spec.name].annotation)
     items = list(cast("Iterable[object]", values))
     out = np.empty(len(items), dtype=object)
+    out.fill(_EMPTY_MAPPING)
     missing = np.zeros(len(items), dtype=bool)
+    rows: list[int] = []
+    parsed: list[object] = []
     for row, item in enumerate(items):
+        if type(item) is dict:  # the common case first: a plain dict from Python
+            parsed.append(item)
+            rows.append(row)
+            continue
         if _norm_text(item) is None:  # None, NaN or blank text
-            out[row] = MappingProxyType({})
             missing[row] = True
             continue
         try:
-            parsed = json.loads(item) if isinstance(item, str) else item
-            out[row] = MappingProxyType(cast("dict[str, object]", adapter.validate_python(parsed)))
-        except (ValidationError, json.JSONDecodeError):
+            parsed.append(json.loads(item) if isinstance(item, str) else item)
+            rows.append(row)
+        except json.JSONDecodeError:
             problems.cell(spec.name, row, _NOT_MAPPING)
-            out[row] = MappingProxyType({})
+    adapter = _mapping_adapter(model, spec.name)
+    try:  # one call for the whole column; on failure, find the bad rows and redo the rest
+        valid = adapter.validate_python(parsed)
+    except ValidationError as exc:
+        bad = {int(detail["loc"][0]) for detail in exc.errors()}
+        for position in sorted(bad):
+            problems.cell(spec.name, rows[position], _NOT_MAPPING)
+        keep = [i for i in range(len(rows)) if i not in bad]
+        rows = [rows[i] for i in keep]
+        valid = adapter.validate_python([parsed[i] for i in keep])
+    if rows:
+        out[rows] = [MappingProxyType(mapping) for mapping in valid]
     return out, missing
+
+
+_EMPTY_MAPPING: Mapping[str, object] = MappingProxyType({})
+
+
+@cache
+def _mapping_adapter(model: type[Record], name: str) -> TypeAdapter[list[dict[str, object]]]:
+    annotation = model.model_fields[name].annotation
+    return cast(
+        "TypeAdapter[list[dict[str, object]]]", TypeAdapter(list.__class_getitem__(annotation))
+    )
 
 
 _Converter = Callable[[object, FieldSpec, _Problems, type[Record]], tuple[Column, BoolArray]]
@@ -678,8 +857,15 @@ def _check_rules(columns: Mapping[str, Column], model: type[Record], problems: _
         problems.mask(violation.field, violation.rows, violation.code, violation.message)
 
 
+def _key_values(column: Column) -> list[object]:
+    """Hashable key values of a converted column (text columns hold only ``str``/``None``)."""
+    if column.dtype == object:
+        return cast("list[object]", column.tolist())
+    return _python_values(column)
+
+
 def _check_keys(columns: Mapping[str, Column], model: type[Record], problems: _Problems) -> None:
-    parts = [_python_values(columns[name]) for name in model.key_fields]
+    parts = [_key_values(columns[name]) for name in model.key_fields]
     keys: list[object] = parts[0] if len(parts) == 1 else list(zip(*parts))
     if len(dict.fromkeys(keys)) == len(keys):
         return
@@ -744,9 +930,7 @@ def _python_values(values: object) -> list[object]:
         return [None if math.isnan(v) else v for v in array.tolist()]
     if array.dtype == object:
         return [
-            None
-            if (isinstance(v, float) and math.isnan(v))
-            else (dict(v) if isinstance(v, MappingProxyType) else v)
+            None if _missing(v) else (dict(v) if isinstance(v, MappingProxyType) else v)
             for v in array.tolist()
         ]
     return cast("list[object]", array.tolist())

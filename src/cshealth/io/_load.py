@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Generic, Literal, TypeVar, cast, overload
 
+import numpy as np
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
@@ -99,8 +100,8 @@ def load(
 
     Every record is validated in full (types, ranges, time zones, cross-field rules) and
     key fields must be unique (``id``, or ``(account_id, day)`` for usage). In CSV files an
-    empty cell means "not given", and mapping fields (``traits``, ``feature_events``) are
-    JSON objects.
+    empty (or blank) cell means "not given", and mapping fields (``traits``,
+    ``feature_events``) are JSON objects.
 
     Args:
         source: A path to a ``.csv``, ``.jsonl``/``.ndjson`` or ``.json`` (an array of
@@ -193,7 +194,8 @@ def _read_csv(
         if len(row) > width:
             rows.append(_Unparsable(f"the row has {len(row)} cells, the header has {width}", row))
         else:
-            rows.append({k: v for k, v in zip(header, row) if v != ""})
+            # an empty (or blank) cell is "not given", as in load_table
+            rows.append({k: v for k, v in zip(header, row) if v.strip()})
     return rows, lines
 
 
@@ -234,7 +236,10 @@ def read_csv_columns(
         return None
     padded = [row if len(row) == width else row + [""] * (width - len(row)) for row in rows]
     columns = list(zip(*padded)) if padded else [() for _ in header]
-    return {name: list(values) for name, values in zip(header, columns)}, lines
+    cells: dict[str, object] = {
+        name: np.array(values, dtype=str) for name, values in zip(header, columns)
+    }
+    return cells, lines
 
 
 def _check_header(header: list[str], model: type[Record], name: str) -> None:

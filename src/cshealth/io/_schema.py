@@ -119,4 +119,7 @@ def _kind_of(annotation: object) -> tuple[ColumnKind, tuple[str, ...] | None]:
         datetime: "instant",
         date: "date",
     }
+    if annotation not in simple:
+        msg = f"a field of type {annotation!r} has no column form; use one of {list(simple)}"
+        raise TypeError(msg)
     return simple[annotation], None

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cshealth._exceptions import InvalidInputError, MissingDependencyError
+from cshealth._types import BoolArray, DateArray, FloatArray, ObjectArray
 from cshealth.models import Record
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class Table(Mapping[str, Column]):
         (2, ('account_id', 'score'))
         >>> t["score"].mean()
         np.float64(6.5)
+        >>> t.texts("account_id")
+        array(['A-1', 'A-2'], dtype=object)
         >>> t.take([1])["account_id"].tolist()
         ['A-2']
     """
@@ -54,6 +57,8 @@ class Table(Mapping[str, Column]):
         lengths: dict[str, int] = {}
         for name, values in columns.items():
             array = np.asarray(values)
+            if array.dtype.kind in "US":  # text is held as Python str objects
+                array = array.astype(object)
             if array.ndim != 1:
                 msg = f"column `{name}` must be one-dimensional, got shape {array.shape}"
                 raise InvalidInputError(msg)
@@ -82,6 +87,45 @@ class Table(Mapping[str, Column]):
     def model(self) -> type[Record] | None:
         """The record model the columns follow, or ``None``."""
         return self._model
+
+    def floats(self, name: str) -> FloatArray:
+        """Column ``name`` as ``float64`` (numbers and flags; a copy unless already float).
+
+        Raises:
+            InvalidInputError: If the column is not numeric.
+        """
+        return cast("FloatArray", self._typed(name, "biuf", "numbers").astype(np.float64))
+
+    def texts(self, name: str) -> ObjectArray:
+        """Column ``name``, a text column (``object`` dtype, ``None`` where missing).
+
+        Raises:
+            InvalidInputError: If the column is not a text column.
+        """
+        return cast("ObjectArray", self._typed(name, "O", "text"))
+
+    def dates(self, name: str) -> DateArray:
+        """Column ``name``, a ``datetime64`` column (dates or instants).
+
+        Raises:
+            InvalidInputError: If the column is not a ``datetime64`` column.
+        """
+        return cast("DateArray", self._typed(name, "M", "dates or instants"))
+
+    def flags(self, name: str) -> BoolArray:
+        """Column ``name``, a ``bool`` column.
+
+        Raises:
+            InvalidInputError: If the column is not boolean.
+        """
+        return cast("BoolArray", self._typed(name, "b", "flags"))
+
+    def _typed(self, name: str, kinds: str, what: str) -> Column:
+        column = self[name]
+        if column.dtype.kind not in kinds:
+            msg = f"column `{name}` holds {column.dtype}, not {what}"
+            raise InvalidInputError(msg)
+        return column
 
     def __getitem__(self, name: str) -> Column:
         try:

@@ -9,12 +9,17 @@ from typing import Annotated, ClassVar
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from cshealth.models._base import Count, Identifier, Money, Record
+from cshealth.models._base import Count, Identifier, Label, Money, Record, Text
 
 __all__ = ["Account", "Contact", "TraitValue", "parse_json_object"]
 
 #: A custom account attribute: text, number, flag or missing.
 TraitValue = str | int | float | bool | None
+
+
+#: JSON's own names for what ``json.loads`` returns, for messages.
+_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "boolean"}
+_JSON_KINDS[type(None)] = "null"
 
 
 def parse_json_object(value: object) -> object:
@@ -26,15 +31,14 @@ def parse_json_object(value: object) -> object:
     except json.JSONDecodeError as exc:
         raise PydanticCustomError(
             "json_object",
-            "expected a JSON object such as '{{\"search\": 3}}', got text that is not JSON "
-            "({error})",
+            "expected a JSON object such as '{\"search\": 3}', got text that is not JSON ({error})",
             {"error": exc.msg},
         ) from None
     if not isinstance(parsed, dict):
         raise PydanticCustomError(
             "json_object",
-            "expected a JSON object such as '{{\"search\": 3}}', got a JSON {kind}",
-            {"kind": type(parsed).__name__},
+            "expected a JSON object such as '{\"search\": 3}', got a JSON {kind}",
+            {"kind": _JSON_KINDS.get(type(parsed), type(parsed).__name__)},
         )
     return parsed
 
@@ -73,15 +77,15 @@ class Account(Record):
 
     id: Identifier
     """Stable identifier of the account."""
-    name: str
+    name: Label
     """Display name."""
-    segment: str | None = None
+    segment: Text | None = None
     """Customer segment, e.g. ``"smb"``, ``"mid_market"``, ``"enterprise"``."""
-    plan: str | None = None
+    plan: Text | None = None
     """Subscription plan or tier."""
     parent_id: Identifier | None = None
     """Identifier of the parent account in a hierarchy; never the account's own id."""
-    owner: str | None = None
+    owner: Text | None = None
     """The customer success manager (or team) who owns the account."""
     start_date: date
     """First day as a customer (contract start)."""
@@ -125,9 +129,9 @@ class Contact(Record):
     """Stable identifier of the contact."""
     account_id: Identifier
     """The account the contact belongs to."""
-    name: str | None = None
+    name: Text | None = None
     """Display name."""
-    role: str | None = None
+    role: Text | None = None
     """Role at the customer, e.g. ``"executive_sponsor"``, ``"admin"``, ``"user"``."""
     is_champion: bool = False
     """Whether the contact is the account's internal champion."""

@@ -8,7 +8,11 @@ from typing import Annotated, ClassVar
 from pydantic import BeforeValidator, Field
 
 from cshealth.models._account import parse_json_object
-from cshealth.models._base import Count, Identifier, Label, Money, Record
+from cshealth.models._base import Count, Identifier, Money, Record
+
+#: A feature name as a mapping key. Keys are text in JSON and CSV already, so unlike
+#: ``Label`` this needs no check for numbers (which would cost a Python call per key).
+FeatureName = Annotated[str, Field(min_length=1, max_length=512)]
 
 __all__ = ["RevenueChange", "UsageRecord"]
 
@@ -41,7 +45,7 @@ class UsageRecord(Record):
     """Distinct users with at least one qualifying event."""
     logins: Count = 0
     """Logins (sessions started)."""
-    feature_events: Annotated[dict[Label, Count], BeforeValidator(parse_json_object)] = Field(
+    feature_events: Annotated[dict[FeatureName, Count], BeforeValidator(parse_json_object)] = Field(
         default_factory=dict
     )
     """Events per feature, e.g. ``{"reports": 20}``. In CSV, a JSON object."""

@@ -7,13 +7,14 @@ that the same declaration is enforced on one record here and on millions of rows
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Annotated, ClassVar, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "NonNegative",
     "Record",
     "Share",
+    "Text",
 ]
 
 
@@ -38,14 +40,29 @@ def _require_aware(value: datetime) -> datetime:
             "datetime(..., tzinfo=timezone.utc))",
             {"value": value.isoformat()},
         )
+    return value.astimezone(timezone.utc)
+
+
+def _reject_non_finite(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PydanticCustomError(
+            "finite_number",
+            "expected text, got the number {value}; leave the field out when it is missing",
+            {"value": repr(value)},
+        )
     return value
 
 
+_FINITE_IF_NUMBER = BeforeValidator(_reject_non_finite)
+#: Text. Numbers are kept as their text (``17`` -> ``"17"``); NaN and infinity are refused
+#: rather than kept as ``"nan"``.
+Text = Annotated[str, _FINITE_IF_NUMBER]
 #: A non-empty identifier. Numbers are accepted and kept as their text (``17`` -> ``"17"``).
-Identifier = Annotated[str, Field(min_length=1, max_length=512)]
+Identifier = Annotated[str, Field(min_length=1, max_length=512), _FINITE_IF_NUMBER]
 #: A non-empty label (a channel, a feature name).
-Label = Annotated[str, Field(min_length=1, max_length=512)]
-#: A timezone-aware instant; naive datetimes are rejected with a hint.
+Label = Annotated[str, Field(min_length=1, max_length=512), _FINITE_IF_NUMBER]
+#: A timezone-aware instant, stored in UTC (the same instant as given, so the columnar
+#: form round-trips exactly); naive datetimes are rejected with a hint.
 Instant = Annotated[datetime, AfterValidator(_require_aware)]
 #: An amount of money, finite and ``>= 0``, in the caller's single currency.
 Money = Annotated[float, Field(ge=0)]
@@ -57,6 +74,15 @@ Count = Annotated[int, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1)]
 
 Orderable = date | datetime
+
+
+def _as_utc(value: Orderable) -> Orderable:
+    """Instants in UTC, so that they compare as instants.
+
+    Python compares (and subtracts) two datetimes that share a ``tzinfo`` by their wall
+    clocks, which is wrong across a daylight-saving change.
+    """
+    return value.astimezone(timezone.utc) if isinstance(value, datetime) else value
 
 
 class ColumnViolation(NamedTuple):
@@ -103,7 +129,7 @@ class Record(BaseModel):
         for earlier, later in self.order_rules:
             first: Orderable | None = getattr(self, earlier)
             second: Orderable | None = getattr(self, later)
-            if first is not None and second is not None and second < first:
+            if first is not None and second is not None and _as_utc(second) < _as_utc(first):
                 raise PydanticCustomError(
                     "out_of_order",
                     "`{later}` ({later_value}) is before `{earlier}` ({earlier_value}); "
@@ -121,17 +147,23 @@ class Record(BaseModel):
             if value is not None and value == getattr(self, b):
                 raise PydanticCustomError(
                     "not_distinct",
-                    "`{a}` must differ from `{b}`, both are {value!r}",
-                    {"field": a, "a": a, "b": b, "value": value},
+                    "`{a}` must differ from `{b}`, both are {shown}",
+                    {"field": a, "a": a, "b": b, "value": value, "shown": repr(value)},
                 )
         for name, flag in self.requires_rules:
             value = getattr(self, name)
             if value is not None and not getattr(self, flag):
                 raise PydanticCustomError(
                     "requires_flag",
-                    "`{name}` is set ({value!r}) but `{flag}` is false; set the flag or "
+                    "`{name}` is set ({shown}) but `{flag}` is false; set the flag or "
                     "leave `{name}` empty",
-                    {"field": name, "name": name, "flag": flag, "value": value},
+                    {
+                        "field": name,
+                        "name": name,
+                        "flag": flag,
+                        "value": value,
+                        "shown": repr(value),
+                    },
                 )
         return self
 

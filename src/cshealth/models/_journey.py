@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import ClassVar
 
-from cshealth.models._base import Identifier, Record
+from cshealth.models._base import Identifier, Label, Record
 
 __all__ = ["Goal", "Milestone"]
 
@@ -36,7 +36,7 @@ class Milestone(Record):
     """Stable identifier of the milestone."""
     account_id: Identifier
     """The account whose plan this milestone is part of."""
-    name: str
+    name: Label
     """What is to be achieved, e.g. ``"kickoff"``, ``"integration live"``."""
     required: bool = True
     """Whether onboarding is complete only once this milestone is."""
@@ -83,7 +83,7 @@ class Goal(Record):
     """Stable identifier of the goal."""
     account_id: Identifier
     """The account that holds the goal."""
-    name: str
+    name: Label
     """The outcome, in the customer's words."""
     set_on: date | None = None
     """When the goal was agreed."""

@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
-from cshealth.models._base import ColumnViolation, Identifier, Instant, NonNegative, Record
+from cshealth.models._base import ColumnViolation, Identifier, Instant, NonNegative, Record, Text
 
 __all__ = ["DEFAULT_SCALES", "SurveyKind", "SurveyResponse", "SurveyType"]
 
@@ -70,14 +70,14 @@ class SurveyResponse(Record):
     """``nps``, ``csat`` or ``ces``."""
     survey_type: SurveyType
     """``relationship`` or ``transactional``; scores of the two are never pooled."""
-    touchpoint: str | None = None
+    touchpoint: Text | None = None
     """Where it was asked: ``onboarding``, ``support``, ``post_purchase``, ``website``,
     ``sales``, ``renewal``, ``in_app`` or any other text."""
     score: int
     """The answer, a whole number on the response's scale."""
     submitted_at: Instant
     """When the answer was given."""
-    comment: str | None = None
+    comment: Text | None = None
     """Free-text comment."""
     weight: NonNegative = 1.0
     """Survey or business weight (``>= 0``); 1 unless the sample is weighted."""
@@ -169,7 +169,7 @@ def _check_declared_scale(kind: str, low: int | None, high: int | None) -> None:
     if low is None or high is None:
         raise PydanticCustomError(
             "incomplete_scale",
-            "give both `scale_min` and `scale_max`, or neither (got {low!r} and {high!r})",
+            "give both `scale_min` and `scale_max`, or neither (got {low} and {high})",
             {"field": "scale_max" if high is None else "scale_min", "low": low, "high": high},
         )
     if low >= high:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import ClassVar, Literal
 
 from cshealth.models._base import Count, Identifier, Instant, Label, Money, NonNegative, Record
@@ -85,10 +86,15 @@ class Ticket(Record):
         """Calendar seconds from creation to first response; ``None`` while unanswered."""
         if self.first_response_at is None:
             return None
-        return (self.first_response_at - self.created_at).total_seconds()
+        return _seconds(self.created_at, self.first_response_at)
 
     def resolution_seconds(self) -> float | None:
         """Calendar seconds from creation to resolution; ``None`` while open."""
         if self.resolved_at is None:
             return None
-        return (self.resolved_at - self.created_at).total_seconds()
+        return _seconds(self.created_at, self.resolved_at)
+
+
+def _seconds(start: datetime, end: datetime) -> float:
+    # in UTC: Python subtracts datetimes that share a tzinfo by their wall clocks
+    return (end.astimezone(timezone.utc) - start.astimezone(timezone.utc)).total_seconds()
