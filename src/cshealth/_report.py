@@ -1,0 +1,268 @@
+"""A readable overview of a customer-success data set (what ``cshealth demo`` prints).
+
+Each section is a small function of the tables and ``as_of``; an area adds its own section
+to ``SECTIONS`` when it is built. A section is skipped when its table is absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+import numpy as np
+
+from cshealth._types import DateArray, ObjectArray
+from cshealth.io import Table
+
+__all__ = ["SECTIONS", "Report", "Section", "describe"]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of a report: a title, lines for people and figures for machines."""
+
+    title: str
+    lines: tuple[str, ...]
+    figures: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    """An overview of a data set as of a date.
+
+    Examples:
+        >>> from cshealth.datasets import sample
+        >>> report = describe(sample(seed=1, n_accounts=30).tables(), as_of=date(2026, 1, 1))
+        >>> report.sections[0].title
+        'Tables'
+    """
+
+    title: str
+    as_of: date
+    sections: tuple[Section, ...]
+
+    def to_text(self) -> str:
+        """The report as plain text, one block per section."""
+        blocks = [self.title, "=" * len(self.title)]
+        for section in self.sections:
+            blocks.append("")
+            blocks.append(section.title)
+            blocks.extend(f"  {line}" for line in section.lines)
+        return "\n".join(blocks)
+
+    def to_dict(self) -> dict[str, object]:
+        """The report as JSON-ready data: the figures of every section."""
+        return {
+            "title": self.title,
+            "as_of": self.as_of.isoformat(),
+            "sections": {s.title: dict(s.figures) for s in self.sections},
+        }
+
+
+SectionFn = Callable[[Mapping[str, Table], date], Section | None]
+
+
+def describe(tables: Mapping[str, Table], *, as_of: date, title: str = "cshealth report") -> Report:
+    """Describe a set of tables (keyed by table name, e.g. ``"accounts"``) as of a date.
+
+    Args:
+        tables: Tables by name, such as ``SampleData.tables()``; any may be absent.
+        as_of: The date the overview is taken at.
+        title: The report's heading.
+
+    Returns:
+        The :class:`Report`, with a section per table present.
+    """
+    sections = [fn(tables, as_of) for fn in SECTIONS]
+    return Report(title=title, as_of=as_of, sections=tuple(s for s in sections if s))
+
+
+def _n(value: int | float) -> str:
+    return f"{value:,.0f}"
+
+
+_NONE = np.array(None, dtype=object)
+
+
+def _distinct(values: ObjectArray) -> int:
+    return len(_counts(values))
+
+
+def _counts(values: ObjectArray) -> dict[str, int]:
+    present = values[~np.equal(values, _NONE)].astype(str)
+    labels, counts = np.unique(present, return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return {str(labels[i]): int(counts[i]) for i in order}
+
+
+def _joined(counts: Mapping[str, int]) -> str:
+    return " · ".join(f"{k} {_n(v)}" for k, v in counts.items()) or "none"
+
+
+def _span(column: DateArray) -> str:
+    present = column[~np.isnat(column)]
+    if not len(present):
+        return "no dates"
+    unit: Literal["D", "m"] = "D" if np.datetime_data(present.dtype)[0] == "D" else "m"
+    low, high = np.datetime_as_string(np.sort(present)[[0, -1]], unit=unit).tolist()
+    return f"{low} to {high}"
+
+
+def _tables(tables: Mapping[str, Table], as_of: date) -> Section:
+    figures = {name: table.n_rows for name, table in tables.items()}
+    width = max((len(name) for name in figures), default=0)
+    lines = tuple(f"{name:<{width}}  {_n(rows):>9} rows" for name, rows in figures.items())
+    return Section("Tables", lines, figures)
+
+
+def _accounts(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    table = tables.get("accounts")
+    if table is None:
+        return None
+    day = np.datetime64(as_of, "D")
+    start, end = table.dates("start_date"), table.dates("end_date")
+    active = (start <= day) & (np.isnat(end) | (end > day))
+    churned = ~np.isnat(end) & (end <= day)
+    mrr = table.floats("mrr")
+    live = mrr[active & ~np.isnan(mrr)]
+    children = int((~np.equal(table.texts("parent_id"), _NONE)).sum())
+    segments = _counts(table.texts("segment"))
+    figures = {
+        "accounts": table.n_rows,
+        "active": int(active.sum()),
+        "churned": int(churned.sum()),
+        "child_accounts": children,
+        "segments": segments,
+        "mrr_in_force": float(live.sum()),
+        "median_mrr": float(np.median(live)) if len(live) else None,
+    }
+    median = _n(float(np.median(live))) if len(live) else "n/a"
+    lines = (
+        f"{_n(active.sum())} active and {_n(churned.sum())} churned of {_n(table.n_rows)}; "
+        f"{_n(children)} are child accounts",
+        f"by segment: {_joined(segments)}",
+        f"MRR in force: {_n(live.sum())} (median account {median})",
+        f"started: {_span(start)}",
+    )
+    return Section("Accounts", lines, figures)
+
+
+def _revenue(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    table = tables.get("revenue_changes")
+    if table is None:
+        return None
+    zero = int((table.floats("mrr") == 0).sum())
+    accounts = _distinct(table.texts("account_id"))
+    figures = {"changes": table.n_rows, "to_zero": zero, "accounts": accounts}
+    lines = (
+        f"{_n(table.n_rows)} MRR changes over {_n(accounts)} accounts, "
+        f"{_n(zero)} of them to 0 (churn)",
+        f"effective: {_span(table.dates('effective_on'))}",
+    )
+    return Section("Revenue changes", lines, figures)
+
+
+def _milestones(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    table = tables.get("milestones")
+    if table is None:
+        return None
+    day = np.datetime64(as_of, "D")
+    due, done = table.dates("due_date"), table.dates("completed_on")
+    completed = ~np.isnat(done)
+    late = completed & ~np.isnat(due) & (done > due)
+    overdue = ~completed & ~np.isnat(due) & (due < day)
+    figures = {
+        "milestones": table.n_rows,
+        "completed": int(completed.sum()),
+        "completed_late": int(late.sum()),
+        "open": int((~completed).sum()),
+        "open_overdue": int(overdue.sum()),
+    }
+    lines = (
+        f"{_n(completed.sum())} of {_n(table.n_rows)} completed ({_n(late.sum())} late); "
+        f"{_n((~completed).sum())} open, {_n(overdue.sum())} of them overdue",
+    )
+    return Section("Onboarding milestones", lines, figures)
+
+
+def _tickets(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    table = tables.get("tickets")
+    if table is None:
+        return None
+    channels = _counts(table.texts("channel"))
+    unresolved = int(np.isnat(table.dates("resolved_at")).sum())
+    figures = {"tickets": table.n_rows, "channels": channels, "unresolved": unresolved}
+    lines = (
+        f"{_n(table.n_rows)} tickets; {_n(unresolved)} unresolved",
+        f"by channel: {_joined(channels)}",
+        f"created: {_span(table.dates('created_at'))}",
+    )
+    return Section("Support tickets", lines, figures)
+
+
+def _surveys(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    table = tables.get("survey_responses")
+    if table is None:
+        return None
+    pairs = table.texts("kind") + " " + table.texts("survey_type")
+    kinds = _counts(pairs)
+    figures = {"responses": table.n_rows, "by_kind_and_type": kinds}
+    lines = (
+        f"{_n(table.n_rows)} responses: {_joined(kinds)}",
+        f"submitted: {_span(table.dates('submitted_at'))}",
+    )
+    return Section("Survey responses", lines, figures)
+
+
+def _usage(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    table = tables.get("usage")
+    if table is None:
+        return None
+    users = table.floats("active_users")
+    accounts = _distinct(table.texts("account_id"))
+    figures = {
+        "rows": table.n_rows,
+        "accounts": accounts,
+        "mean_active_users": float(users.mean()) if len(users) else None,
+    }
+    mean = f"{users.mean():.1f}" if len(users) else "n/a"
+    lines = (
+        f"{_n(table.n_rows)} usage rows over {_n(accounts)} accounts; mean active users {mean}",
+        f"days: {_span(table.dates('day'))}",
+    )
+    return Section("Product usage", lines, figures)
+
+
+def _people(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    contacts, goals = tables.get("contacts"), tables.get("goals")
+    if contacts is None and goals is None:
+        return None
+    lines: list[str] = []
+    figures: dict[str, object] = {}
+    if contacts is not None:
+        champions = int(contacts.flags("is_champion").sum())
+        left = int((~np.isnat(contacts.dates("left_on"))).sum())
+        figures.update(contacts=contacts.n_rows, champions=champions, contacts_left=left)
+        lines.append(
+            f"{_n(contacts.n_rows)} contacts, {_n(champions)} champions, {_n(left)} have left"
+        )
+    if goals is not None:
+        achieved = int((~np.isnat(goals.dates("achieved_on"))).sum())
+        figures.update(goals=goals.n_rows, goals_achieved=achieved)
+        lines.append(f"{_n(goals.n_rows)} success-plan goals, {_n(achieved)} achieved")
+    return Section("People and goals", tuple(lines), figures)
+
+
+#: The report's sections, in order. Each area appends its own when it is built.
+SECTIONS: tuple[SectionFn, ...] = (
+    _tables,
+    _accounts,
+    _revenue,
+    _milestones,
+    _tickets,
+    _surveys,
+    _usage,
+    _people,
+)

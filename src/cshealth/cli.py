@@ -1,0 +1,226 @@
+"""The ``cshealth`` command: ``demo``, ``report``, ``validate`` and ``schema``.
+
+Exit status: 0 on success, 1 when ``validate`` found bad rows (or ``report`` could not
+read its data), 2 on a usage error (unknown command, option or model, missing folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from cshealth._exceptions import InvalidInputError
+from cshealth._report import describe
+from cshealth._version import __version__
+from cshealth.io import Table, load, load_table
+from cshealth.models import MODELS, TABLES, Record
+
+__all__ = ["main"]
+
+_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
+
+
+class _UsageError(Exception):
+    """A mistake in how the command was called (exit status 2)."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``cshealth`` command with ``argv`` (default: the process arguments).
+
+    Args:
+        argv: The arguments after the program name.
+
+    Returns:
+        The exit status: 0 success, 1 invalid data, 2 usage error.
+
+    Examples:
+        >>> main(["schema", "RevenueChange"])  # doctest: +ELLIPSIS
+        {
+          "additionalProperties": false,
+        ...
+        0
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.run(args, sys.stdout)
+    except _UsageError as exc:
+        parser.error(str(exc))  # exits with status 2
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cshealth",
+        description="Customer-success analytics: health, surveys, retention, lifecycle.",
+    )
+    parser.add_argument("--version", action="version", version=f"cshealth {__version__}")
+    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="build the embedded sample data and report on it",
+        description="Build the deterministic sample data set and print a report of it.",
+    )
+    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    demo.add_argument("--accounts", type=int, default=2000, help="accounts (default 2000)")
+    demo.add_argument("--months", type=int, default=36, help="months of history (default 36)")
+    demo.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        help="end of the history, YYYY-MM-DD (default 2026-01-01)",
+    )
+    demo.add_argument("--json", action="store_true", help="print the report as JSON")
+    demo.add_argument(
+        "--write",
+        type=Path,
+        metavar="DIR",
+        help="also write the sample's tables as CSV files into DIR",
+    )
+    demo.set_defaults(run=_demo)
+
+    report = sub.add_parser(
+        "report",
+        help="report on a folder of CSV/JSONL files",
+        description="Validate a folder of files named after the tables "
+        "(accounts.csv, tickets.jsonl, ...) and print a report of them.",
+    )
+    report.add_argument("directory", type=Path, metavar="DIR")
+    report.add_argument("--as-of", type=_date, required=True, help="report date, YYYY-MM-DD")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    report.set_defaults(run=_report)
+
+    validate = sub.add_parser(
+        "validate",
+        help="check a folder of CSV/JSONL files",
+        description="Check every file named after a table "
+        "(accounts.csv, tickets.jsonl, ...) and print every bad row.",
+    )
+    validate.add_argument("directory", type=Path, metavar="DIR")
+    validate.set_defaults(run=_validate)
+
+    schema = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of the models",
+        description="Print the JSON Schema of one model (by class or "
+        "table name) or of all of them.",
+    )
+    schema.add_argument("model", nargs="?", help=f"one of {', '.join(MODELS)}")
+    schema.set_defaults(run=_schema)
+    return parser
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        msg = f"expected a date as YYYY-MM-DD, got {text!r}"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _demo(args: argparse.Namespace, out: TextIO) -> int:
+    from cshealth.datasets import sample
+
+    try:
+        data = sample(
+            seed=args.seed, n_accounts=args.accounts, months=args.months, as_of=args.as_of
+        )
+    except InvalidInputError as exc:
+        raise _UsageError(str(exc)) from None
+    title = (
+        f"cshealth {__version__} demo: sample data, seed {data.seed}, {data.start} to {data.as_of}"
+    )
+    _print_report(data.tables(), data.as_of, title, args.json, out)
+    if args.write is not None:
+        paths = data.write(args.write)
+        print(f"\nwrote {len(paths)} files to {args.write}", file=out)
+    return 0
+
+
+def _report(args: argparse.Namespace, out: TextIO) -> int:
+    files = _table_files(args.directory)
+    try:
+        tables = {model.table_name: load_table(path, model) for path, model in files}
+    except InvalidInputError as exc:
+        print(exc, file=sys.stderr)
+        print("run `cshealth validate` for the full list of bad rows", file=sys.stderr)
+        return 1
+    _print_report(tables, args.as_of, f"cshealth report: {args.directory}", args.json, out)
+    return 0
+
+
+def _print_report(
+    tables: dict[str, Table], as_of: date, title: str, as_json: bool, out: TextIO
+) -> None:
+    report = describe(tables, as_of=as_of, title=title)
+    if as_json:
+        print(json.dumps(report.to_dict(), indent=2), file=out)
+    else:
+        print(report.to_text(), file=out)
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    files = _table_files(args.directory)
+    bad_files = 0
+    for path, model in files:
+        try:
+            result = load(path, model, strict=False)
+        except InvalidInputError as exc:  # the file as a whole cannot be read
+            print(f"{path.name}: unreadable: {exc}", file=out)
+            bad_files += 1
+            continue
+        if result.ok:
+            print(f"{path.name}: {result.rows_read} rows, all valid", file=out)
+            continue
+        bad_files += 1
+        print(f"{path.name}: {len(result.bad_rows)} of {result.rows_read} rows invalid", file=out)
+        for error in result.errors:
+            print(f"  {error}", file=out)
+    verdict = "all files valid" if not bad_files else f"{bad_files} of {len(files)} files invalid"
+    print(verdict, file=out)
+    return 1 if bad_files else 0
+
+
+def _table_files(directory: Path) -> list[tuple[Path, type[Record]]]:
+    if not directory.is_dir():
+        msg = f"no such folder: {str(directory)!r}"
+        raise _UsageError(msg)
+    found: list[tuple[Path, type[Record]]] = []
+    ignored: list[str] = []
+    for path in sorted(directory.iterdir()):
+        model = TABLES.get(path.stem) if path.suffix.lower() in _SUFFIXES else None
+        if model is None:
+            ignored.append(path.name)
+        else:
+            found.append((path, model))
+    if ignored:
+        print(f"ignoring files not named after a table: {', '.join(ignored)}", file=sys.stderr)
+    if not found:
+        names = ", ".join(f"{name}.csv" for name in TABLES)
+        msg = f"no table files in {str(directory)!r}; expected names such as {names}"
+        raise _UsageError(msg)
+    return found
+
+
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    if args.model is None:
+        schema: object = {name: model.model_json_schema() for name, model in MODELS.items()}
+    else:
+        schema = _find_model(args.model).model_json_schema()
+    print(json.dumps(schema, indent=2), file=out)
+    return 0
+
+
+def _find_model(name: str) -> type[Record]:
+    wanted = name.lower()
+    for key, model in [*MODELS.items(), *TABLES.items()]:
+        if key.lower() == wanted:
+            return model
+    msg = f"unknown model {name!r}; choose one of {', '.join(MODELS)} (or a table name)"
+    raise _UsageError(msg)

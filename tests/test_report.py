@@ -1,0 +1,122 @@
+"""The data-set report behind `cshealth demo`, against figures counted by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cshealth import Account, Contact, Goal, Milestone, RevenueChange, to_columns
+from cshealth._report import describe
+from cshealth.io import Table
+
+AS_OF = date(2025, 6, 1)
+
+
+def hand_made() -> dict[str, Table]:
+    accounts = [
+        Account(id="A", name="a", segment="smb", start_date=date(2024, 1, 1), mrr=100.0),
+        Account(id="B", name="b", segment="smb", start_date=date(2024, 2, 1), mrr=300.0),
+        Account(
+            id="C",
+            name="c",
+            segment="enterprise",
+            start_date=date(2024, 3, 1),
+            end_date=date(2025, 1, 1),
+            mrr=0.0,
+            parent_id="A",
+        ),
+        # starts after as_of: neither active nor churned
+        Account(id="D", name="d", start_date=date(2025, 7, 1), mrr=50.0),
+        # churns exactly on as_of: the end date is the first day not a customer
+        Account(id="E", name="e", start_date=date(2024, 1, 1), end_date=AS_OF, mrr=0.0),
+    ]
+    milestones = [
+        Milestone(
+            id="1",
+            account_id="A",
+            name="kickoff",
+            due_date=date(2024, 1, 8),
+            completed_on=date(2024, 1, 8),
+        ),
+        Milestone(
+            id="2",
+            account_id="A",
+            name="live",
+            due_date=date(2024, 3, 1),
+            completed_on=date(2024, 3, 9),
+        ),
+        Milestone(id="3", account_id="B", name="live", due_date=date(2025, 5, 1)),
+        Milestone(id="4", account_id="B", name="review", due_date=date(2025, 9, 1)),
+        Milestone(id="5", account_id="B", name="extra"),
+    ]
+    changes = [
+        RevenueChange(account_id="A", effective_on=date(2024, 1, 1), mrr=100.0),
+        RevenueChange(account_id="C", effective_on=date(2024, 3, 1), mrr=80.0),
+        RevenueChange(account_id="C", effective_on=date(2025, 1, 1), mrr=0.0),
+    ]
+    return {
+        "accounts": to_columns(accounts),
+        "milestones": to_columns(milestones),
+        "revenue_changes": to_columns(changes),
+    }
+
+
+def test_figures_match_hand_counts() -> None:
+    report = describe(hand_made(), as_of=AS_OF, title="t")
+    sections = report.to_dict()["sections"]
+    assert isinstance(sections, dict)
+    assert sections["Tables"] == {"accounts": 5, "milestones": 5, "revenue_changes": 3}
+    accounts = sections["Accounts"]
+    assert accounts["active"] == 2  # A and B; D not yet, C and E churned
+    assert accounts["churned"] == 2
+    assert accounts["child_accounts"] == 1
+    assert accounts["segments"] == {"smb": 2, "enterprise": 1}
+    assert accounts["mrr_in_force"] == 400.0
+    assert accounts["median_mrr"] == 200.0
+    assert sections["Onboarding milestones"] == {
+        "milestones": 5,
+        "completed": 2,
+        "completed_late": 1,
+        "open": 3,
+        "open_overdue": 1,
+    }
+    assert sections["Revenue changes"] == {"changes": 3, "to_zero": 1, "accounts": 2}
+    assert "Support tickets" not in sections
+
+
+def test_text_rendering() -> None:
+    text = describe(hand_made(), as_of=AS_OF, title="Report").to_text()
+    lines = text.splitlines()
+    assert lines[:2] == ["Report", "======"]
+    assert "  2 active and 2 churned of 5; 1 are child accounts" in lines
+    assert "  by segment: smb 2 · enterprise 1" in lines
+    assert "  started: 2024-01-01 to 2025-07-01" in lines
+
+
+def test_empty_tables() -> None:
+    report = describe({"accounts": to_columns([], Account)}, as_of=AS_OF)
+    sections = report.to_dict()["sections"]
+    assert isinstance(sections, dict)
+    assert sections["Accounts"]["median_mrr"] is None
+    assert "started: no dates" in report.to_text()
+    assert "by segment: none" in report.to_text()
+
+
+def test_no_tables_gives_only_the_table_section() -> None:
+    report = describe({}, as_of=AS_OF)
+    assert [s.title for s in report.sections] == ["Tables"]
+    assert report.sections[0].lines == ()
+
+
+def test_people_section_with_only_contacts_or_only_goals() -> None:
+    contacts = to_columns(
+        [
+            Contact(id="C1", account_id="A", is_champion=True, left_on=date(2025, 1, 1)),
+            Contact(id="C2", account_id="A"),
+        ]
+    )
+    goals = to_columns([Goal(id="G1", account_id="A", name="g", achieved_on=date(2025, 2, 1))])
+    only_contacts = describe({"contacts": contacts}, as_of=AS_OF).sections[-1]
+    assert only_contacts.lines == ("2 contacts, 1 champions, 1 have left",)
+    only_goals = describe({"goals": goals}, as_of=AS_OF).sections[-1]
+    assert only_goals.lines == ("1 success-plan goals, 1 achieved",)
+    assert dict(only_goals.figures) == {"goals": 1, "goals_achieved": 1}
