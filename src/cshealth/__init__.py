@@ -2,9 +2,9 @@
 
 The top level re-exports the domain models, loading and columnar conversion, the result
 types shared by every area, and the exception family. Each area lives in its own
-subpackage: :mod:`cshealth.nps`, :mod:`cshealth.scoring`, :mod:`cshealth.retention`,
-:mod:`cshealth.lifecycle`, :mod:`cshealth.support`, :mod:`cshealth.adoption`,
-:mod:`cshealth.signals`, and the sample data in :mod:`cshealth.datasets`.
+subpackage: `cshealth.nps`, `cshealth.scoring`, `cshealth.retention`,
+`cshealth.lifecycle`, `cshealth.support`, `cshealth.adoption`,
+`cshealth.signals`, and the sample data in `cshealth.datasets`.
 """
 
 from cshealth._exceptions import (

@@ -1,6 +1,6 @@
 """Exceptions and warnings raised by cshealth.
 
-Every error cshealth raises on purpose is a :class:`CSHealthError`, so a service can catch
+Every error cshealth raises on purpose is a `CSHealthError`, so a service can catch
 the whole family in one place, and each also subclasses the built-in exception a Python
 developer would reach for first (``ValueError`` for bad data, ``ImportError`` for a missing
 optional dependency)::
@@ -16,8 +16,8 @@ Warning:
         └── CSHealthWarning
             └── SmallSampleWarning                   an estimate rests on too few observations
 
-An :class:`InvalidInputError` raised for records carries every problem found, not only the
-first, as :class:`RecordError` entries in ``errors``.
+An `InvalidInputError` raised for records carries every problem found, not only the
+first, as `RecordError` entries in ``errors``.
 """
 
 from __future__ import annotations

@@ -73,7 +73,7 @@ def describe(tables: Mapping[str, Table], *, as_of: date, title: str = "cshealth
         title: The report's heading.
 
     Returns:
-        The :class:`Report`, with a section per table present.
+        The `Report`, with a section per table present.
     """
     sections = [fn(tables, as_of) for fn in SECTIONS]
     return Report(title=title, as_of=as_of, sections=tuple(s for s in sections if s))

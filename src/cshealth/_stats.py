@@ -1,8 +1,8 @@
 """Statistical primitives shared by every metric family.
 
-Every interval cshealth reports is a :class:`ConfidenceInterval`, and every proportion
+Every interval cshealth reports is a `ConfidenceInterval`, and every proportion
 (CSAT, SLA achievement, one-touch rate, churn rate) gets its interval from
-:func:`proportion_interval`, so one method and one set of edge-case rules serve them all.
+`proportion_interval()`, so one method and one set of edge-case rules serve them all.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ __all__ = [
     "z_critical",
 ]
 
-#: Methods accepted by :func:`proportion_interval`.
+#: Methods accepted by `proportion_interval()`.
 ProportionMethod = Literal["wilson", "wald"]
 _PROPORTION_METHODS: tuple[str, ...] = ("wilson", "wald")
 

@@ -2,11 +2,11 @@
 
 Columnar conventions (see the concepts guide):
 
-* calendar dates are ``datetime64[D]`` (:data:`DateArray`), missing is ``NaT``;
-* instants are ``datetime64[us]`` in UTC (:data:`InstantArray`), missing is ``NaT``;
-* numbers are ``float64`` (:data:`FloatArray`), missing is ``NaN``; required whole numbers
-  are ``int64`` (:data:`IntArray`);
-* text and categories are ``object`` arrays of ``str`` (:data:`ObjectArray`), missing is
+* calendar dates are ``datetime64[D]`` (`DateArray`), missing is ``NaT``;
+* instants are ``datetime64[us]`` in UTC (`InstantArray`), missing is ``NaT``;
+* numbers are ``float64`` (`FloatArray`), missing is ``NaN``; required whole numbers
+  are ``int64`` (`IntArray`);
+* text and categories are ``object`` arrays of ``str`` (`ObjectArray`), missing is
   ``None``.
 """
 

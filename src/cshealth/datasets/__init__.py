@@ -1,7 +1,7 @@
 """Deterministic sample data: a coherent customer-success world to learn and test on.
 
-:func:`sample` draws a whole world from one seeded :func:`numpy.random.default_rng` and
-returns it as validated tables in a :class:`SampleData`: accounts, contacts, onboarding
+`sample()` draws a whole world from one seeded `numpy.random.default_rng()` and
+returns it as validated tables in a `SampleData`: accounts, contacts, onboarding
 milestones, goals, support tickets, survey responses, weekly usage and revenue changes.
 The same seed and options give identical tables; nothing reads a clock.
 

@@ -1,7 +1,7 @@
 """Who the customers are: cohorts, segments, plans, seats, prices, owners and hierarchy.
 
 Everything here is fixed when an account signs; what happens afterwards (health, churn,
-expansion) is simulated month by month in :mod:`cshealth.datasets._world`.
+expansion) is simulated month by month in `cshealth.datasets._world`.
 """
 
 from __future__ import annotations
@@ -130,7 +130,7 @@ def draw_firms(rng: np.random.Generator, calendar: Calendar, n: int) -> Firms:
 
 
 def _start_days(rng: np.random.Generator, calendar: Calendar, n: int) -> IntArray:
-    """Start days: cohorts growing by :data:`GROWTH` over the window, sorted."""
+    """Start days: cohorts growing by `GROWTH` over the window, sorted."""
     months, lengths = calendar.months, calendar.lengths
     weight = GROWTH ** (np.arange(months) / max(months - 1, 1)) * lengths
     cohort = rng.choice(months, size=n, p=weight / weight.sum())

@@ -2,7 +2,7 @@
 
 Inside the generator every date is an ``int64`` day number (days since 1970-01-01) and
 every instant an ``int64`` count of microseconds since 1970-01-01T00:00Z, so arithmetic
-stays vectorised. :data:`NO_DAY` marks a missing date or instant: it is the integer behind
+stays vectorised. `NO_DAY` marks a missing date or instant: it is the integer behind
 ``NaT``, so viewing the numbers as ``datetime64`` turns it into ``NaT`` for free.
 """
 
@@ -39,7 +39,7 @@ __all__ = [
 
 #: Text columns are built as fixed-width numpy strings (``""`` is a missing value).
 TextArray: TypeAlias = NDArray[np.str_]
-#: Columns ready for :func:`cshealth.io.to_columns`.
+#: Columns ready for `cshealth.io.to_columns()`.
 Columns: TypeAlias = dict[str, NDArray[Any]]
 
 #: A missing day or instant (the integer behind ``NaT``).
@@ -112,12 +112,12 @@ def add_months(days: IntArray, months: IntArray | int) -> IntArray:
 
 
 def as_dates(days: IntArray) -> DateArray:
-    """Day numbers as ``datetime64[D]`` (:data:`NO_DAY` becomes ``NaT``)."""
+    """Day numbers as ``datetime64[D]`` (`NO_DAY` becomes ``NaT``)."""
     return days.astype(np.int64).view("datetime64[D]")
 
 
 def as_instants(micros: IntArray) -> InstantArray:
-    """Microsecond counts as ``datetime64[us]`` UTC (:data:`NO_DAY` becomes ``NaT``)."""
+    """Microsecond counts as ``datetime64[us]`` UTC (`NO_DAY` becomes ``NaT``)."""
     return micros.astype(np.int64).view("datetime64[us]")
 
 

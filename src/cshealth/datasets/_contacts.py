@@ -3,9 +3,9 @@
 Accounts have 2-4 (smb), 3-6 (mid-market) or 5-8 (enterprise) contacts. The first is the
 champion, then an admin, then (mid-market and enterprise) an executive sponsor and a
 billing contact, then users. A champion who leaves (simulated in
-:mod:`cshealth.datasets._world`) gets ``left_on``; in about half of the cases a new
+`cshealth.datasets._world`) gets ``left_on``; in about half of the cases a new
 champion joins 20-120 days later. Other contacts leave with probability
-:data:`LEAVE_SHARE` at a uniform day before ``as_of``. Each contact also has a survey
+`LEAVE_SHARE` at a uniform day before ``as_of``. Each contact also has a survey
 responsiveness (``Beta(1.2, 2.6)`` scaled by role) and an NPS offset by role and person.
 """
 

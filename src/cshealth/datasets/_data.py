@@ -42,9 +42,9 @@ _FORMATS = ("csv", "jsonl")
 
 @dataclass(frozen=True, repr=False)
 class SampleData:
-    """The tables of a simulated customer-success world, as made by :func:`sample`.
+    """The tables of a simulated customer-success world, as made by `sample()`.
 
-    Every table is a validated :class:`~cshealth.io.Table` of its model's columns, so it
+    Every table is a validated `Table` of its model's columns, so it
     goes wherever cshealth accepts columns. Nothing in them is dated on or after
     ``as_of``, except what is planned by then (renewal, due and target dates).
 
@@ -52,15 +52,15 @@ class SampleData:
         seed: The seed the world was drawn with.
         start: First day of the simulated window.
         as_of: The day after the window: the "today" of the data.
-        accounts: One row per customer account (:class:`~cshealth.Account`).
-        contacts: People at the accounts (:class:`~cshealth.Contact`).
-        milestones: Onboarding milestones (:class:`~cshealth.Milestone`).
-        goals: Success-plan goals (:class:`~cshealth.Goal`).
-        tickets: Support tickets, chats and calls (:class:`~cshealth.Ticket`).
-        survey_responses: NPS, CSAT and CES answers (:class:`~cshealth.SurveyResponse`).
-        usage: Weekly product usage per account (:class:`~cshealth.UsageRecord`).
+        accounts: One row per customer account (`Account`).
+        contacts: People at the accounts (`Contact`).
+        milestones: Onboarding milestones (`Milestone`).
+        goals: Success-plan goals (`Goal`).
+        tickets: Support tickets, chats and calls (`Ticket`).
+        survey_responses: NPS, CSAT and CES answers (`SurveyResponse`).
+        usage: Weekly product usage per account (`UsageRecord`).
         revenue_changes: Every change of an account's MRR
-            (:class:`~cshealth.RevenueChange`).
+            (`RevenueChange`).
 
     Examples:
         >>> from cshealth.datasets import sample
@@ -164,14 +164,14 @@ class SampleData:
         """Write every table to ``directory`` as ``{table_name}.csv`` (or ``.jsonl``).
 
         The directory is created if needed; the files read back with
-        :func:`cshealth.load` or :func:`cshealth.load_table`, or with ``cshealth report``.
+        `cshealth.load()` or `cshealth.load_table()`, or with ``cshealth report``.
 
         Args:
             directory: Where to write.
             format: ``{'csv', 'jsonl'}``.
 
         Returns:
-            The paths written, in the order of :meth:`tables`.
+            The paths written, in the order of `tables()`.
 
         Raises:
             InvalidInputError: If ``format`` is not one of the allowed values.

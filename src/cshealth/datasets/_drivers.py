@@ -16,7 +16,7 @@ support (0.03 per month per unit of ``-q``). From
   account's sentiment, ``b`` the contact's own offset with spread 0.7), so the chance a
   random contact is a detractor is ``P(N(8 + 1.2 h + s, 1.5^2 + 0.7^2) < 6.5)``;
 * support quality ``q ~ N(0, 1)`` (first replies take ``exp(-0.6 q)`` times as long);
-* the onboarding lag (see :mod:`cshealth.datasets._onboarding`).
+* the onboarding lag (see `cshealth.datasets._onboarding`).
 """
 
 from __future__ import annotations

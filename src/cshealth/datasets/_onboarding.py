@@ -1,6 +1,6 @@
 """Onboarding milestones and success-plan goals.
 
-Each account follows the same onboarding plan (:data:`PLAN`). How it goes depends on an
+Each account follows the same onboarding plan (`PLAN`). How it goes depends on an
 *execution* score ``e = z + 0.5 * h0`` (``z`` standard normal, ``h0`` the health at
 signing): each step slips by ``Exp(1) * 5 * exp(-0.6 e) - 2`` days on top of 60% of the
 previous step's slip, and with probability ``sigmoid(-3.2 - 0.9 e)`` onboarding gets stuck
@@ -30,11 +30,11 @@ PLAN = (
     ("go-live", 90, True, False),
     ("executive business review", 120, False, False),
 )
-#: Position of the go-live milestone in :data:`PLAN`.
+#: Position of the go-live milestone in `PLAN`.
 GO_LIVE = 4
 #: Onboarding is troubled when go-live is this many days late (or never happens).
 TROUBLE_DAYS = 30
-#: The onboarding lag is go-live days late over this, capped at :data:`MAX_LAG`.
+#: The onboarding lag is go-live days late over this, capped at `MAX_LAG`.
 LAG_DAYS = 30.0
 MAX_LAG = 3.0
 #: Mean slip per step (days) at average execution, and the carry-over of earlier slips.
@@ -48,7 +48,7 @@ STUCK_AT = (0.0, 0.45, 0.2, 0.15, 0.2)
 class Onboarding:
     """Planned start and completion day of every milestone (rows accounts, columns steps).
 
-    :data:`NO_DAY` where a step never starts or never completes, before any cut-off.
+    `NO_DAY` where a step never starts or never completes, before any cut-off.
     """
 
     due: IntArray
@@ -66,7 +66,7 @@ class Onboarding:
 
     @property
     def trouble(self) -> BoolArray:
-        """Stuck, or go-live more than :data:`TROUBLE_DAYS` days late."""
+        """Stuck, or go-live more than `TROUBLE_DAYS` days late."""
         done = self.completed[:, GO_LIVE]
         late = done - self.due[:, GO_LIVE] > TROUBLE_DAYS
         troubled: BoolArray = (done == NO_DAY) | late

@@ -48,11 +48,11 @@ def sample(
     is described in the module documentation and the sample-data guide.
 
     Args:
-        seed: Seed of the one :func:`numpy.random.default_rng` behind every draw; the
+        seed: Seed of the one `numpy.random.default_rng()` behind every draw; the
             same seed (and options) gives identical tables.
         n_accounts: Number of accounts, ``>= 1``.
         months: Length of the simulated window in calendar months, ``>= 1``.
-        as_of: The day after the window, a :class:`~datetime.date` (default
+        as_of: The day after the window, a `date` (default
             2026-01-01). Nothing is dated on or after it except planned dates.
 
     Returns:

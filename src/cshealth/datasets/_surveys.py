@@ -17,7 +17,7 @@ offset (role and person). Sources of responses:
   account-months, anonymous).
 
 Answers come a lognormal delay after the prompt; those not in before ``as_of`` are not
-recorded. A share of answers carries a comment drawn from :data:`COMMENTS`.
+recorded. A share of answers carries a comment drawn from `COMMENTS`.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ CLOSE_HOUR = 18
 
 @dataclass(frozen=True)
 class Tickets:
-    """Ticket arrays (instants in microseconds, :data:`NO_DAY` when missing)."""
+    """Ticket arrays (instants in microseconds, `NO_DAY` when missing)."""
 
     account: IntArray
     month: IntArray

@@ -10,7 +10,7 @@ it has ended before ``as_of``) while the account is a customer on that Monday:
 * ``logins ~ Poisson(active_users * (1.5 + 3 u))``;
 * feature ``f`` is used in a week when the account's adoption ``u * (1 - exp(-(age + 0.5)
   / 4))`` plus a per-account offset ``N(0, 0.15)`` passes the feature's threshold
-  (:data:`FEATURES`), so breadth grows as accounts mature; the API needs a growth or
+  (`FEATURES`), so breadth grows as accounts mature; the API needs a growth or
   enterprise plan. Events are ``Poisson(active_users * rate[f])``.
 """
 

@@ -1,6 +1,6 @@
 """The monthly simulation: churn, expansion, contraction, reactivation, champions.
 
-Every month each account's latent health moves (:mod:`cshealth.datasets._drivers`) and
+Every month each account's latent health moves (`cshealth.datasets._drivers`) and
 the drivers a health score looks at follow from it. The monthly churn hazard is logistic
 in them::
 
@@ -180,7 +180,7 @@ def _start_state(firms: Firms) -> _State:
 
 
 def _renewal_days(calendar: Calendar, start: IntArray) -> IntArray:
-    """Anniversary of the start day in the month it falls in (:data:`NO_DAY` elsewhere)."""
+    """Anniversary of the start day in the month it falls in (`NO_DAY` elsewhere)."""
     n, months = len(start), calendar.months
     grid = np.full((n, months), NO_DAY, dtype=np.int64)
     for year in range(1, months // 12 + 2):

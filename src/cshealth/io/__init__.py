@@ -1,12 +1,12 @@
 """Reading records and converting them to and from columns.
 
-* :func:`load` reads CSV, JSON Lines, JSON or an iterable of mappings into validated
-  records, reporting every bad row (:class:`LoadResult` keeps the good and the bad side by
+* `load()` reads CSV, JSON Lines, JSON or an iterable of mappings into validated
+  records, reporting every bad row (`LoadResult` keeps the good and the bad side by
   side).
-* :func:`to_columns` turns records, a dict of lists or a data frame into a validated
-  :class:`Table` of numpy columns; :func:`from_columns` turns columns back into records.
-* :func:`load_table` reads a file straight into columns, the fast path for big files.
-* :func:`write` writes a table or records to CSV, JSON Lines or JSON.
+* `to_columns()` turns records, a dict of lists or a data frame into a validated
+  `Table` of numpy columns; `from_columns()` turns columns back into records.
+* `load_table()` reads a file straight into columns, the fast path for big files.
+* `write()` writes a table or records to CSV, JSON Lines or JSON.
 """
 
 from __future__ import annotations

@@ -109,7 +109,7 @@ def to_columns(
     *,
     extra: Literal["ignore", "forbid"] = "ignore",
 ) -> Table:
-    """Convert records, or columns in any form, to a validated :class:`Table`.
+    """Convert records, or columns in any form, to a validated `Table`.
 
     Columns get the dtypes of the concepts guide: ``object`` text (missing ``None``),
     ``float64`` numbers (missing ``NaN``), ``int64`` required whole numbers, ``bool``
@@ -119,7 +119,7 @@ def to_columns(
 
     Args:
         data: Model instances, or columns: a mapping of name to array-like (a dict of
-            lists, a :class:`Table`) or a data frame (pandas, polars).
+            lists, a `Table`) or a data frame (pandas, polars).
         model: The record model; inferred from the records when omitted.
         extra: ``{'ignore', 'forbid'}``: what to do with columns the model does not have.
 
@@ -165,19 +165,19 @@ def from_columns(
 def from_columns(
     columns: ColumnsLike, model: type[M], *, strict: bool = True
 ) -> list[M] | LoadResult[M]:
-    """Convert columns back to validated records (the inverse of :func:`to_columns`).
+    """Convert columns back to validated records (the inverse of `to_columns()`).
 
     Missing values (``None``, ``NaN``, ``NaT``) become "not given", so fields take their
     defaults; ``datetime64`` values become UTC-aware datetimes.
 
     Args:
-        columns: A :class:`Table` or any mapping of name to array-like, or a data frame.
+        columns: A `Table` or any mapping of name to array-like, or a data frame.
         model: The record model.
-        strict: As in :func:`load`: raise on any bad row (``True``) or return a
-            :class:`LoadResult`.
+        strict: As in `load()`: raise on any bad row (``True``) or return a
+            `LoadResult`.
 
     Returns:
-        The records, in row order (or a :class:`LoadResult` with ``strict=False``).
+        The records, in row order (or a `LoadResult` with ``strict=False``).
 
     Examples:
         >>> from cshealth import RevenueChange
@@ -204,7 +204,7 @@ def from_columns(
 def load_table(source: Source, model: type[Record], *, format: FileFormat | None = None) -> Table:
     r"""Read a file straight into validated columns, without building a record per row.
 
-    The fast path for analysts: the same rules as :func:`load`, checked on whole columns.
+    The fast path for analysts: the same rules as `load()`, checked on whole columns.
 
     Args:
         source: A path to a ``.csv``, ``.jsonl``/``.ndjson`` or ``.json`` file, or an
@@ -213,10 +213,10 @@ def load_table(source: Source, model: type[Record], *, format: FileFormat | None
         format: ``{'csv', 'jsonl', 'json'}``; inferred from the suffix when ``None``.
 
     Returns:
-        The validated :class:`Table`.
+        The validated `Table`.
 
     Raises:
-        InvalidInputError: Listing every bad row, as :func:`load` does.
+        InvalidInputError: Listing every bad row, as `load()` does.
 
     Examples:
         >>> import pathlib, tempfile
@@ -810,9 +810,7 @@ _EMPTY_MAPPING: Mapping[str, object] = MappingProxyType({})
 @cache
 def _mapping_adapter(model: type[Record], name: str) -> TypeAdapter[list[dict[str, object]]]:
     annotation = model.model_fields[name].annotation
-    return cast(
-        "TypeAdapter[list[dict[str, object]]]", TypeAdapter(list.__class_getitem__(annotation))
-    )
+    return TypeAdapter(cast("type[list[dict[str, object]]]", list.__class_getitem__(annotation)))
 
 
 _Converter = Callable[[object, FieldSpec, _Problems, type[Record]], tuple[Column, BoolArray]]

@@ -25,7 +25,7 @@ __all__ = ["FileFormat", "LoadResult", "Source", "load", "read_csv_columns", "re
 
 M = TypeVar("M", bound=Record)
 
-#: File formats :func:`load` reads.
+#: File formats `load()` reads.
 FileFormat = Literal["csv", "jsonl", "json"]
 #: A path to a file, or records already in memory as mappings of field to value.
 Source = str | os.PathLike[str] | Iterable[Mapping[str, object]]
@@ -66,7 +66,7 @@ class LoadResult(Generic[M]):
         return tuple(sorted({err.row for err in self.errors}))
 
     def raise_for_errors(self) -> list[M]:
-        """Return the records, or raise :class:`InvalidInputError` listing every problem."""
+        """Return the records, or raise `InvalidInputError` listing every problem."""
         if self.errors:
             msg = f"{len(self.bad_rows)} of {self.rows_read} records are invalid"
             raise InvalidInputError(msg, self.errors)
@@ -106,13 +106,13 @@ def load(
     Args:
         source: A path to a ``.csv``, ``.jsonl``/``.ndjson`` or ``.json`` (an array of
             objects) file, or an iterable of mappings such as a list of dicts.
-        model: The record model, e.g. :class:`~cshealth.SurveyResponse`.
+        model: The record model, e.g. `SurveyResponse`.
         strict: ``True`` (the default) returns the records or raises; ``False`` returns a
-            :class:`LoadResult` with the valid records and every error.
+            `LoadResult` with the valid records and every error.
         format: ``{'csv', 'jsonl', 'json'}``; inferred from the file suffix when ``None``.
 
     Returns:
-        The records in input order (``strict=True``), or a :class:`LoadResult`.
+        The records in input order (``strict=True``), or a `LoadResult`.
 
     Raises:
         InvalidInputError: With ``strict=True``, if any record is invalid: ``errors`` lists
@@ -336,7 +336,8 @@ def _validate(
 
 @cache
 def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
-    return cast("TypeAdapter[list[M]]", TypeAdapter(list.__class_getitem__(model)))
+    # ``list[model]`` built at run time; the cast tells the type checker what it is
+    return TypeAdapter(cast("type[list[M]]", list.__class_getitem__(model)))
 
 
 @contextmanager

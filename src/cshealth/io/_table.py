@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Column", "Table"]
 
-#: One column of a :class:`Table`.
+#: One column of a `Table`.
 Column = NDArray[np.generic]
 
 
@@ -27,9 +27,9 @@ class Table(Mapping[str, Column]):
     """Columns of equal length under their names: the columnar face of cshealth.
 
     A ``Table`` is a read-only mapping of column name to 1-D numpy array, so it goes
-    wherever cshealth accepts columns. Tables made by :func:`~cshealth.io.to_columns`
+    wherever cshealth accepts columns. Tables made by `to_columns()`
     follow a model's column conventions (see the concepts guide) and remember the model,
-    so they convert back to records with :meth:`to_records`.
+    so they convert back to records with `to_records()`.
 
     Args:
         columns: Column name to 1-D array-like, all of one length.

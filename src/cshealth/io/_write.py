@@ -1,4 +1,4 @@
-"""Writing tables and records to CSV and JSON Lines files that :func:`load` reads back."""
+"""Writing tables and records to CSV and JSON Lines files that `load()` reads back."""
 
 from __future__ import annotations
 
@@ -25,12 +25,12 @@ def write(
 ) -> Path:
     """Write a table or records to a CSV, JSON Lines or JSON file.
 
-    The file reads back with :func:`load` (or :func:`load_table`) to the same records:
+    The file reads back with `load()` (or `load_table()`) to the same records:
     missing values are empty cells (CSV) or ``null`` (JSON), dates are ISO 8601, instants
     ISO 8601 in UTC with a ``Z``, and mapping fields JSON objects.
 
     Args:
-        data: A :class:`Table`, or records of one model.
+        data: A `Table`, or records of one model.
         path: Where to write; the format follows the suffix unless ``format`` is given.
         format: ``{'csv', 'jsonl', 'json'}``.
 

@@ -2,11 +2,12 @@
 
 Cross-field rules are declared as data on each model (``order_rules``, ``distinct_rules``) so
 that the same declaration is enforced on one record here and on millions of rows at once by
-:func:`cshealth.io.to_columns`.
+`cshealth.io.to_columns()`.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping
 from datetime import date, datetime, timezone
@@ -14,8 +15,17 @@ from typing import Annotated, ClassVar, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 __all__ = [
     "ColumnViolation",
@@ -166,6 +176,17 @@ class Record(BaseModel):
                     },
                 )
         return self
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """Describe the model by its docstring's prose, without its examples."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        if cls.__doc__:
+            prose = inspect.cleandoc(cls.__doc__).split("\n\nExamples:", 1)[0]
+            schema["description"] = prose.split("\n\nAttributes:", 1)[0]
+        return schema
 
     @classmethod
     def check_columns(cls, columns: Mapping[str, NDArray[np.generic]]) -> list[ColumnViolation]:
