@@ -16,14 +16,12 @@ Timed in one process, best of ``--repeat``:
 from __future__ import annotations
 
 import argparse
-import gc
-import time
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 import cshealth
+from _timing import best_of
 
 
 def make_frame(rows: int, seed: int = 0) -> pd.DataFrame:
@@ -70,16 +68,6 @@ def pandas_checks(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     if bad.any():
         raise ValueError(f"{int(bad.sum())} bad rows")
     return floor(frame)
-
-
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 import cshealth
+from _timing import best_of
 
 DATA = Path(__file__).parent / "_data"
 
@@ -81,17 +79,6 @@ def make_csv(rows: int, seed: int = 0) -> Path:
                 ]
             )
     return path
-
-
-def best_of(repeat: int, fn: Callable[[], object]) -> float:
-    """Best wall time of ``repeat`` runs (the least disturbed by the machine's noise)."""
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

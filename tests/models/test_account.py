@@ -7,23 +7,13 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from tests.validation import the_error
 
 from cshealth.models import Account, Contact
 from cshealth.models._account import parse_json_object
 
 ACCOUNT: dict[str, Any] = {"id": "A-1", "name": "Acme", "start_date": "2024-01-15"}
 CONTACT: dict[str, Any] = {"id": "C-1", "account_id": "A-1"}
-
-
-def the_error(model: type, data: dict[str, Any]) -> dict[str, Any]:
-    """The single validation error ``data`` raises, with ``where`` = the field at fault."""
-    with pytest.raises(ValidationError) as info:
-        model.model_validate(data)
-    errors = info.value.errors()
-    assert len(errors) == 1, errors
-    error = dict(errors[0])
-    error["where"] = error["loc"][0] if error["loc"] else error["ctx"]["field"]
-    return error
 
 
 # --- Account -----------------------------------------------------------------------------------

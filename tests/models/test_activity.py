@@ -7,22 +7,12 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from tests.validation import the_error
 
 from cshealth.models import RevenueChange, UsageRecord
 
 USAGE: dict[str, Any] = {"account_id": "A-1", "day": "2025-05-05", "active_users": 14}
 CHANGE: dict[str, Any] = {"account_id": "A-1", "effective_on": "2025-01-01", "mrr": 900.0}
-
-
-def the_error(model: type, data: dict[str, Any]) -> dict[str, Any]:
-    """The single validation error ``data`` raises, with ``where`` = the field at fault."""
-    with pytest.raises(ValidationError) as info:
-        model.model_validate(data)
-    errors = info.value.errors()
-    assert len(errors) == 1, errors
-    error = dict(errors[0])
-    error["where"] = error["loc"][0] if error["loc"] else error["ctx"]["field"]
-    return error
 
 
 # --- UsageRecord ------------------------------------------------------------------------------

@@ -7,22 +7,12 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from tests.validation import the_error
 
 from cshealth.models import Goal, Milestone
 
 MILESTONE: dict[str, Any] = {"id": "M-1", "account_id": "A-1", "name": "kickoff"}
 GOAL: dict[str, Any] = {"id": "G-1", "account_id": "A-1", "name": "cut onboarding time"}
-
-
-def the_error(model: type, data: dict[str, Any]) -> dict[str, Any]:
-    """The single validation error ``data`` raises, with ``where`` = the field at fault."""
-    with pytest.raises(ValidationError) as info:
-        model.model_validate(data)
-    errors = info.value.errors()
-    assert len(errors) == 1, errors
-    error = dict(errors[0])
-    error["where"] = error["loc"][0] if error["loc"] else error["ctx"]["field"]
-    return error
 
 
 # --- Milestone -------------------------------------------------------------------------------

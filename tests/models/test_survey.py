@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 from pydantic import ValidationError
+from tests.validation import the_error
 
 from cshealth.models import DEFAULT_SCALES, SurveyResponse
 
@@ -19,17 +20,6 @@ RESPONSE: dict[str, Any] = {
     "score": 9,
     "submitted_at": "2025-04-02T00:00:00Z",
 }
-
-
-def the_error(data: dict[str, Any]) -> dict[str, Any]:
-    """The single validation error ``data`` raises, with ``where`` = the field at fault."""
-    with pytest.raises(ValidationError) as info:
-        SurveyResponse.model_validate(data)
-    errors = info.value.errors()
-    assert len(errors) == 1, errors
-    error = dict(errors[0])
-    error["where"] = error["loc"][0] if error["loc"] else error["ctx"]["field"]
-    return error
 
 
 def test_default_scales() -> None:
@@ -74,7 +64,7 @@ def test_scores_at_the_ends_of_the_default_scales(kind: str, score: int) -> None
     ],
 )
 def test_scores_off_the_default_scale(kind: str, score: int, scale: str) -> None:
-    error = the_error({**RESPONSE, "kind": kind, "score": score})
+    error = the_error(SurveyResponse, {**RESPONSE, "kind": kind, "score": score})
     assert (error["type"], error["where"]) == ("score_out_of_range", "score")
     assert error["msg"] == f"score {score} is outside the {scale}"
 
@@ -146,7 +136,7 @@ def test_declared_scales(kind: str, low: int, high: int, score: int) -> None:
 def test_declared_scale_rules(
     changes: dict[str, Any], where: str, error_type: str, fragment: str
 ) -> None:
-    error = the_error({**RESPONSE, **changes})
+    error = the_error(SurveyResponse, {**RESPONSE, **changes})
     assert (error["type"], error["where"]) == (error_type, where)
     assert fragment in error["msg"]
 
@@ -164,7 +154,7 @@ def test_declared_scale_rules(
 def test_unknown_kind_or_survey_type_lists_the_allowed_values(
     field: str, value: str, allowed: str
 ) -> None:
-    error = the_error({**RESPONSE, field: value})
+    error = the_error(SurveyResponse, {**RESPONSE, field: value})
     assert (error["type"], error["where"]) == ("literal_error", field)
     assert allowed in error["msg"]
 
@@ -187,7 +177,7 @@ def test_unknown_kind_or_survey_type_lists_the_allowed_values(
     ],
 )
 def test_invalid_response_fields(changes: dict[str, Any], where: str, error_type: str) -> None:
-    error = the_error({**RESPONSE, **changes})
+    error = the_error(SurveyResponse, {**RESPONSE, **changes})
     assert (error["type"], error["where"]) == (error_type, where)
 
 
@@ -210,7 +200,7 @@ def test_valid_response_fields(changes: dict[str, Any], field: str, expected: ob
 
 @pytest.mark.parametrize("field", ["id", "account_id", "kind", "survey_type", "score"])
 def test_required_fields(field: str) -> None:
-    error = the_error({k: v for k, v in RESPONSE.items() if k != field})
+    error = the_error(SurveyResponse, {k: v for k, v in RESPONSE.items() if k != field})
     assert (error["type"], error["where"]) == ("missing", field)
 
 
@@ -273,7 +263,7 @@ def test_check_columns_finds_the_same_violations_as_the_records() -> None:
         if code is None:
             SurveyResponse.model_validate(data)
         else:
-            assert the_error(data)["type"] == code
+            assert the_error(SurveyResponse, data)["type"] == code
 
 
 def test_check_columns_skips_rows_with_an_unknown_kind() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from dateutil import tz
 from pydantic import ValidationError
+from tests.validation import the_error
 
 from cshealth.models import KNOWN_CHANNELS, Ticket
 
@@ -31,17 +32,6 @@ class NoOffset(tzinfo):
 
     def tzname(self, dt: datetime | None) -> str | None:
         return None
-
-
-def the_error(data: dict[str, Any]) -> dict[str, Any]:
-    """The single validation error ``data`` raises, with ``where`` = the field at fault."""
-    with pytest.raises(ValidationError) as info:
-        Ticket.model_validate(data)
-    errors = info.value.errors()
-    assert len(errors) == 1, errors
-    error = dict(errors[0])
-    error["where"] = error["loc"][0] if error["loc"] else error["ctx"]["field"]
-    return error
 
 
 def test_ticket_defaults() -> None:
@@ -82,7 +72,7 @@ def test_aware_instants_in_any_zone_are_the_same_instant(created_at: object) -> 
     ],
 )
 def test_naive_instants_are_rejected_with_a_hint(field: str, value: object) -> None:
-    error = the_error({**TICKET, field: value})
+    error = the_error(Ticket, {**TICKET, field: value})
     assert (error["type"], error["where"]) == ("naive_datetime", field)
     assert "has no time zone: give an offset" in error["msg"]
     assert "'2025-01-31T09:30:00Z'" in error["msg"]
@@ -126,7 +116,7 @@ def test_instants_on_or_after_creation_are_valid(changes: dict[str, Any]) -> Non
 def test_instants_before_creation_are_out_of_order(
     changes: dict[str, Any], where: str, fragment: str
 ) -> None:
-    error = the_error({**TICKET, **changes})
+    error = the_error(Ticket, {**TICKET, **changes})
     assert (error["type"], error["where"]) == ("out_of_order", where)
     assert fragment in error["msg"]
 
@@ -149,7 +139,7 @@ def test_lead_revenue_requires_a_service_qualified_lead(
     if valid:
         Ticket.model_validate(data)
         return
-    error = the_error(data)
+    error = the_error(Ticket, data)
     assert (error["type"], error["where"]) == ("requires_flag", "lead_revenue")
     assert "`lead_revenue` is set (" in error["msg"]
     assert "but `service_qualified_lead` is false; set the flag or leave" in error["msg"]
@@ -162,7 +152,7 @@ def test_known_priorities(priority: str) -> None:
 
 @pytest.mark.parametrize("priority", ["medium", "critical", "High", " high", "", 1])
 def test_unknown_priority_lists_the_allowed_values(priority: object) -> None:
-    error = the_error({**TICKET, "priority": priority})
+    error = the_error(Ticket, {**TICKET, "priority": priority})
     assert (error["type"], error["where"]) == ("literal_error", "priority")
     assert "Input should be 'low', 'normal', 'high' or 'urgent'" in error["msg"]
 
@@ -199,13 +189,13 @@ def test_any_non_empty_channel_is_kept(channel: str) -> None:
     ],
 )
 def test_invalid_ticket_fields(changes: dict[str, Any], where: str, error_type: str) -> None:
-    error = the_error({**TICKET, **changes})
+    error = the_error(Ticket, {**TICKET, **changes})
     assert (error["type"], error["where"]) == (error_type, where)
 
 
 @pytest.mark.parametrize("field", ["id", "account_id", "channel", "created_at"])
 def test_ticket_required_fields(field: str) -> None:
-    error = the_error({k: v for k, v in TICKET.items() if k != field})
+    error = the_error(Ticket, {k: v for k, v in TICKET.items() if k != field})
     assert (error["type"], error["where"]) == ("missing", field)
 
 
