@@ -143,3 +143,23 @@ def test_order_rules_compare_dates_and_instants() -> None:
         created_at=datetime(2025, 1, 1, 12, tzinfo=timezone.utc),
         first_response_at="2025-01-01T13:00:00+01:00",  # the same instant
     )
+
+
+def test_schema_description_is_the_docstring_prose_without_examples() -> None:
+    class Documented(Record):
+        """Summary line.
+
+        More prose.
+
+        Examples:
+            >>> 1
+            1
+        """
+
+        id: str
+
+    class Undocumented(Record):
+        id: str
+
+    assert Documented.model_json_schema()["description"] == "Summary line.\n\nMore prose."
+    assert "description" not in Undocumented.model_json_schema()
