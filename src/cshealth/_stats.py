@@ -12,7 +12,6 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import special
 
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray
@@ -96,6 +95,8 @@ def z_critical(confidence_level: float = 0.95) -> float:
         1.959964
     """
     alpha = 1.0 - check_confidence_level(confidence_level)
+    from scipy import special  # imported on first use: `import cshealth` stays light
+
     return float(special.ndtri(1.0 - alpha / 2.0))
 
 
