@@ -79,16 +79,14 @@ class NPSTally:
         """
         values = _check_scores(scores)
         if weights is None:
-            per_score = np.bincount(values, minlength=11)
-            counts = np.bincount(_CATEGORY, weights=per_score, minlength=3)
-            d, pa, pr = (int(c) for c in counts)
+            d, pa, pr = (int(c) for c in _fold(np.bincount(values, minlength=11)))
             return cls(d, pa, pr, float(d), float(pa), float(pr), float(d + pa + pr))
         w = _check_weights(weights, len(values))
-        keep = w > 0
-        values, w = values[keep], w[keep]
-        category = _CATEGORY[values]
-        counts = np.bincount(category, minlength=3)
-        sums = np.bincount(category, weights=w, minlength=3)
+        if not (w > 0).all():  # rows of weight 0 are left out
+            keep = w > 0
+            values, w = values[keep], w[keep]
+        counts = _fold(np.bincount(values, minlength=11))
+        sums = _fold(np.bincount(values, weights=w, minlength=11))
         return cls(
             int(counts[0]), int(counts[1]), int(counts[2]),
             float(sums[0]), float(sums[1]), float(sums[2]), float(np.dot(w, w)),
@@ -123,6 +121,13 @@ class NPSTally:
     def to_dict(self) -> dict[str, float]:
         """The tally as a JSON-ready dictionary."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _fold(per_score: NDArray[np.generic]) -> FloatArray:
+    """Per-score totals (0..10) folded into detractors, passives, promoters."""
+    return np.bincount(_CATEGORY, weights=per_score.astype(np.float64), minlength=3).astype(
+        np.float64
+    )
 
 
 def tally(data: object, *, weights: ArrayLike | None = None) -> NPSTally:
