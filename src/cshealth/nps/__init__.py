@@ -1,9 +1,27 @@
-"""Survey statistics: NPS, CSAT and CES with honest uncertainty.
+"""Survey statistics: NPS with honest uncertainty.
 
-Scores with intervals and tests, trends, migration between waves, breakdowns and follow-ups.
+Every score carries its sample size, standard error and a confidence interval (adjusted
+Wald by default, or Wald, trinomial t, bootstrap, Bayesian Dirichlet); two independent
+samples are compared with a z-test; `sample_size` plans a survey; `NPSTally` holds the
+counts behind a score and merges exactly across partitions.
 
-Nothing is public here yet: this area is planned (see the roadmap in the docs), and it
-exports no names until it is built.
+Trends over time, breakdowns, wave-to-wave migration, per-account scores, CSAT and CES,
+and follow-up queues are planned (see the roadmap in the docs).
 """
 
-__all__: list[str] = []
+from cshealth.nps._compare import NPSComparison, compare, sample_size
+from cshealth.nps._score import NPS_INTERVALS, NPSInterval, NPSResult, from_counts, score
+from cshealth.nps._tally import NPSTally, tally
+
+__all__ = [
+    "NPS_INTERVALS",
+    "NPSComparison",
+    "NPSInterval",
+    "NPSResult",
+    "NPSTally",
+    "compare",
+    "from_counts",
+    "sample_size",
+    "score",
+    "tally",
+]

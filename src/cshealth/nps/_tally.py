@@ -1,0 +1,250 @@
+"""``NPSTally``: the counts behind a Net Promoter Score, mergeable across partitions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import cast
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from cshealth._exceptions import InvalidInputError
+from cshealth._types import DataFrameLike, FloatArray
+from cshealth.io import Table, to_columns
+from cshealth.models import SurveyResponse
+
+__all__ = ["NPSTally", "tally"]
+
+#: Score -> category: 0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10).
+_CATEGORY = np.array([0] * 7 + [1] * 2 + [2] * 2)
+
+
+@dataclass(frozen=True)
+class NPSTally:
+    """Counts and weight sums of detractors, passives and promoters.
+
+    The sufficient statistics of every NPS estimate cshealth makes. Tallies of disjoint
+    partitions add up exactly (``a.merge(b)`` or ``a + b``), so a Dask or Spark job can
+    tally each partition and combine the results.
+
+    Attributes:
+        detractors: Responses scoring 0-6 (with a positive weight).
+        passives: Responses scoring 7-8.
+        promoters: Responses scoring 9-10.
+        detractor_weight: Sum of the weights of the detractors (the count when unweighted).
+        passive_weight: Sum of the weights of the passives.
+        promoter_weight: Sum of the weights of the promoters.
+        weight_squares: Sum of the squared weights of all responses (Kish's ``Σw²``).
+
+    Examples:
+        >>> a = NPSTally.from_scores([10, 9, 3])
+        >>> b = NPSTally.from_scores([8, 0])
+        >>> (a + b) == NPSTally.from_scores([10, 9, 3, 8, 0])
+        True
+        >>> (a + b).promoters, (a + b).detractors
+        (2, 2)
+    """
+
+    detractors: int = 0
+    passives: int = 0
+    promoters: int = 0
+    detractor_weight: float = 0.0
+    passive_weight: float = 0.0
+    promoter_weight: float = 0.0
+    weight_squares: float = 0.0
+
+    @classmethod
+    def from_counts(cls, detractors: int, passives: int, promoters: int) -> NPSTally:
+        """An unweighted tally from the three counts.
+
+        Raises:
+            InvalidInputError: If a count is negative or not a whole number.
+        """
+        counts = {"detractors": detractors, "passives": passives, "promoters": promoters}
+        for name, value in counts.items():
+            if isinstance(value, bool) or not float(value).is_integer() or value < 0:
+                msg = f"`{name}` must be a whole number >= 0, got {value!r}"
+                raise InvalidInputError(msg)
+        d, pa, pr = (int(v) for v in counts.values())
+        return cls(d, pa, pr, float(d), float(pa), float(pr), float(d + pa + pr))
+
+    @classmethod
+    def from_scores(cls, scores: ArrayLike, *, weights: ArrayLike | None = None) -> NPSTally:
+        """Tally 0-10 scores, optionally weighted (rows of weight 0 are left out).
+
+        Raises:
+            InvalidInputError: On a score that is not a whole number in 0..10 (NaN
+                included), or a weight that is negative or not finite.
+        """
+        values = _check_scores(scores)
+        if weights is None:
+            d, pa, pr = (int(c) for c in _fold(np.bincount(values, minlength=11)))
+            return cls(d, pa, pr, float(d), float(pa), float(pr), float(d + pa + pr))
+        w = _check_weights(weights, len(values))
+        if not (w > 0).all():  # rows of weight 0 are left out
+            keep = w > 0
+            values, w = values[keep], w[keep]
+        counts = _fold(np.bincount(values, minlength=11))
+        sums = _fold(np.bincount(values, weights=w, minlength=11))
+        return cls(
+            int(counts[0]), int(counts[1]), int(counts[2]),
+            float(sums[0]), float(sums[1]), float(sums[2]), float(np.dot(w, w)),
+        )  # fmt: skip
+
+    @property
+    def n(self) -> int:
+        """Number of responses."""
+        return self.detractors + self.passives + self.promoters
+
+    @property
+    def total_weight(self) -> float:
+        """Sum of all weights (``n`` when unweighted)."""
+        return self.detractor_weight + self.passive_weight + self.promoter_weight
+
+    @property
+    def effective_n(self) -> float:
+        """Kish's effective sample size ``(Σw)² / Σw²`` (``n`` when unweighted)."""
+        if self.weight_squares == 0:
+            return 0.0
+        return self.total_weight**2 / self.weight_squares
+
+    def merge(self, other: NPSTally) -> NPSTally:
+        """The tally of both partitions together (exact: every field is a sum)."""
+        return NPSTally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def __add__(self, other: NPSTally) -> NPSTally:
+        if not isinstance(other, NPSTally):
+            return NotImplemented
+        return self.merge(other)
+
+    def to_dict(self) -> dict[str, float]:
+        """The tally as a JSON-ready dictionary."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def _fold(per_score: NDArray[np.generic]) -> FloatArray:
+    """Per-score totals (0..10) folded into detractors, passives, promoters."""
+    return np.bincount(_CATEGORY, weights=per_score.astype(np.float64), minlength=3).astype(
+        np.float64
+    )
+
+
+def tally(data: object, *, weights: ArrayLike | None = None) -> NPSTally:
+    """Tally NPS data of any accepted form.
+
+    Args:
+        data: 0-10 scores (array-like), ``SurveyResponse`` records, columns with a
+            ``score`` column (a ``Table``, dict or data frame), or an ``NPSTally``.
+        weights: Optional weights, one per score. For records and columns the ``weight``
+            field is used when ``weights`` is not given.
+
+    Returns:
+        The tally.
+
+    Raises:
+        InvalidInputError: On invalid scores or weights, responses that are not NPS, or
+            relationship and transactional responses mixed together (never pooled).
+
+    Examples:
+        >>> tally([10, 9, 7, 2]).to_dict()["promoters"]
+        2
+    """
+    if isinstance(data, NPSTally):
+        return data
+    columns = _columns_of(data)
+    if columns is None:
+        return NPSTally.from_scores(np.asarray(data), weights=weights)
+    _check_survey_columns(columns)
+    if weights is None and "weight" in columns:
+        weights = np.asarray(columns["weight"], dtype=np.float64)
+    return NPSTally.from_scores(np.asarray(columns["score"]), weights=weights)
+
+
+def _columns_of(data: object) -> Mapping[str, object] | None:
+    if isinstance(data, (Table, Mapping)):
+        return data if "score" in data else _no_score_column(data)
+    if hasattr(data, "columns") and hasattr(data, "__getitem__"):
+        frame = cast("DataFrameLike", data)
+        names = [str(name) for name in cast("Iterable[object]", frame.columns)]
+        return _columns_of({name: frame[name] for name in names})
+    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, np.ndarray)):
+        items = list(data)
+        if items and all(isinstance(item, SurveyResponse) for item in items):
+            return to_columns(items)
+    return None
+
+
+def _no_score_column(data: Mapping[str, object]) -> Mapping[str, object]:
+    msg = f"columns must include `score`; got {sorted(data)}"
+    raise InvalidInputError(msg)
+
+
+def _check_survey_columns(columns: Mapping[str, object]) -> None:
+    if "kind" in columns:
+        kinds = sorted({str(k) for k in np.asarray(columns["kind"], dtype=object).tolist()})
+        if kinds and kinds != ["nps"]:
+            msg = f"NPS needs responses of kind 'nps' only, got kinds {kinds}; filter first"
+            raise InvalidInputError(msg)
+    if "survey_type" in columns:
+        types = sorted({str(t) for t in np.asarray(columns["survey_type"], dtype=object).tolist()})
+        if len(types) > 1:
+            msg = (
+                f"relationship and transactional NPS are never pooled, got {types}; "
+                "score each survey type separately"
+            )
+            raise InvalidInputError(msg)
+
+
+def _check_scores(scores: ArrayLike) -> NDArray[np.intp]:
+    array = np.asarray(scores)
+    if array.ndim != 1:
+        msg = f"`scores` must be one-dimensional, got shape {array.shape}"
+        raise InvalidInputError(msg)
+    if array.dtype.kind in "iu":
+        values = array.astype(np.intp, copy=False)
+    elif array.dtype.kind == "f" or array.dtype == object:
+        floats = _as_floats(array)
+        whole = np.isfinite(floats) & (floats == np.floor(floats))
+        if not whole.all():
+            _bad_score(array, ~whole)
+        values = floats.astype(np.intp)
+    else:
+        msg = f"`scores` must be whole numbers 0..10, got an array of {array.dtype}"
+        raise InvalidInputError(msg)
+    if len(values) and (values.min() < 0 or values.max() > 10):
+        _bad_score(array, (values < 0) | (values > 10))
+    return values
+
+
+def _as_floats(array: NDArray[np.generic]) -> FloatArray:
+    try:
+        return array.astype(np.float64)
+    except (TypeError, ValueError):
+        msg = "`scores` must be whole numbers 0..10; some values are not numbers"
+        raise InvalidInputError(msg) from None
+
+
+def _bad_score(array: NDArray[np.generic], bad: NDArray[np.bool_]) -> None:
+    position = int(np.flatnonzero(bad)[0])
+    value = array[position]
+    shown = value.item() if isinstance(value, np.generic) else value
+    msg = (
+        f"`scores` must be whole numbers 0..10; position {position} holds {shown!r} "
+        f"({int(bad.sum())} bad values in all)"
+    )
+    raise InvalidInputError(msg)
+
+
+def _check_weights(weights: ArrayLike, n: int) -> FloatArray:
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (n,):
+        msg = f"`weights` must have one weight per score ({n}), got shape {w.shape}"
+        raise InvalidInputError(msg)
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        value = float(w[position])
+        msg = f"`weights` must be finite and >= 0; position {position} holds {value!r}"
+        raise InvalidInputError(msg)
+    return w

@@ -1,0 +1,332 @@
+"""NPS scores, intervals, tallies, comparisons and sample sizes against independent references.
+
+References: the worked vectors of the project spec (``spec/metrics.md`` §1.3-1.5, computed
+from Rocks 2016 / MeasuringU formulas), MeasuringU's two-sample example, scipy's
+one-sample t interval, a Counter-based tally and a mean-of-codes NPS written here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+
+from cshealth import InvalidInputError, SmallSampleWarning, SurveyResponse, to_columns
+from cshealth.nps import NPSTally, compare, from_counts, sample_size, score, tally
+
+SPEC = from_counts(detractors=75, passives=675, promoters=250)  # spec §1.3 test vector
+SMALL = from_counts(detractors=0, passives=2, promoters=18)  # spec §1.3 small sample
+
+
+def codes(scores: np.ndarray) -> np.ndarray:
+    """The -1/0/+1 code of each answer, computed without the tally."""
+    return np.select([scores >= 9, scores >= 7], [1, 0], default=-1)
+
+
+# --- worked vectors from the spec -------------------------------------------------------------
+
+
+def test_spec_vector_score_and_wald_interval() -> None:
+    assert SPEC.score == pytest.approx(17.5)
+    assert SPEC.standard_error == pytest.approx(1.716, abs=5e-4)
+    low, high = SPEC.confidence_interval(method="wald")
+    assert (round(low, 2), round(high, 2)) == (14.14, 20.86)
+
+
+def test_spec_vector_adjusted_wald() -> None:
+    assert SPEC.adjusted_score == pytest.approx(17.45, abs=5e-3)
+    low, high = SPEC.confidence_interval()
+    assert (round(low, 2), round(high, 2)) == (14.09, 20.81)
+
+
+def test_spec_small_sample() -> None:
+    low, high = SMALL.confidence_interval(method="wald")
+    assert (round(low, 1), high) == (76.9, 100.0)  # clipped
+    assert SMALL.adjusted_score == pytest.approx(78.26, abs=5e-3)
+    low, high = SMALL.confidence_interval()
+    assert (round(low, 1), round(high, 1)) == (58.4, 98.1)
+
+
+def test_dirichlet_posterior_matches_closed_form_moments() -> None:
+    # spec §1.3: Dirichlet(1,1,1) posterior of (0, 2, 18): mean 78.26, sd 10.35 points
+    a = np.array([1.0, 3.0, 19.0])
+    total = a.sum()
+    mean = (a[2] - a[0]) / total
+    var = (a[2] * (total - a[2]) + a[0] * (total - a[0]) + 2 * a[2] * a[0]) / (
+        total**2 * (total + 1)
+    )
+    assert 100 * mean == pytest.approx(78.26, abs=5e-3)
+    assert 100 * math.sqrt(var) == pytest.approx(10.35, abs=5e-3)
+    low, high = SMALL.confidence_interval(method="bayes_dirichlet", n_resamples=200_000)
+    draws = np.random.default_rng(1).dirichlet(a, size=400_000)
+    ref_low, ref_high = np.quantile(100 * (draws[:, 2] - draws[:, 0]), [0.025, 0.975])
+    assert low == pytest.approx(ref_low, abs=0.4)
+    assert high == pytest.approx(ref_high, abs=0.4)
+
+
+def test_measuringu_two_sample_example() -> None:
+    res = compare(from_counts(80, 160, 160), from_counts(70, 180, 200))
+    assert (round(res.difference, 2), round(res.statistic, 2)) == (8.85, 1.76)
+    assert res.pvalue == pytest.approx(0.079, abs=5e-4)
+    low, high = res.confidence_interval()
+    assert (low + high) / 2 == pytest.approx(res.difference)
+    assert res.to_dict()["n_a"] == 400
+
+
+@pytest.mark.parametrize(
+    ("margin", "expected"), [(10, 385), (5, 1537), (3, 4269)]
+)  # spec §1.5 worst case
+def test_sample_size_worst_case(margin: float, expected: int) -> None:
+    assert sample_size(margin) == expected
+
+
+def test_sample_size_options() -> None:
+    n0 = 1.959963984540054**2 / 0.05**2
+    assert sample_size(5, population=2000) == math.ceil(n0 / (1 + (n0 - 1) / 2000))
+    assert sample_size(10, promoters=0.3, detractors=0.1) < 385
+    assert sample_size(10, promoters=1.0, detractors=0.0) == 1
+    assert sample_size(10, confidence_level=0.99) > 385
+
+
+# --- second implementations -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_score_equals_mean_of_codes_and_counter_tally(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    answers = rng.integers(0, 11, size=int(rng.integers(40, 400)))
+    res = score(answers)
+    assert res.score == pytest.approx(100 * codes(answers).mean())
+    counted = Counter("D" if a <= 6 else "N" if a <= 8 else "P" for a in answers.tolist())
+    assert (res.detractors, res.passives, res.promoters) == (
+        counted["D"],
+        counted["N"],
+        counted["P"],
+    )
+    assert res.standard_error == pytest.approx(100 * codes(answers).std() / math.sqrt(len(answers)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_trinomial_t_matches_scipy_one_sample_t(seed: int) -> None:
+    answers = np.random.default_rng(seed).integers(0, 11, size=150)
+    ref = stats.ttest_1samp(codes(answers), 0.0).confidence_interval(0.9)
+    low, high = score(answers).confidence_interval(0.9, method="trinomial_t")
+    assert (low, high) == pytest.approx((100 * ref.low, 100 * ref.high))
+
+
+def test_weighted_score_and_kish_effective_n() -> None:
+    rng = np.random.default_rng(7)
+    answers = rng.integers(0, 11, size=300)
+    weights = rng.uniform(0, 3, size=300)
+    weights[:10] = 0
+    res = score(answers, weights=weights)
+    assert res.score == pytest.approx(100 * np.average(codes(answers), weights=weights))
+    kept = weights[weights > 0]
+    assert res.n == len(kept)
+    assert res.effective_n == pytest.approx(kept.sum() ** 2 / (kept**2).sum())
+    assert res.effective_n < res.n
+
+
+def test_bootstrap_agrees_with_resampling_the_answers() -> None:
+    answers = np.random.default_rng(3).integers(0, 11, size=250)
+    low, high = score(answers).confidence_interval(method="bootstrap", n_resamples=20_000)
+    rng = np.random.default_rng(11)
+    resampled = codes(answers)[rng.integers(0, 250, size=(20_000, 250))].mean(axis=1) * 100
+    ref_low, ref_high = np.quantile(resampled, [0.025, 0.975])
+    assert low == pytest.approx(ref_low, abs=0.8)
+    assert high == pytest.approx(ref_high, abs=0.8)
+    assert score(answers).confidence_interval(method="bootstrap") == score(
+        answers
+    ).confidence_interval(method="bootstrap")  # seeded: same inputs, same outputs
+
+
+def test_adjusted_wald_coverage_by_simulation() -> None:
+    rng = np.random.default_rng(2024)
+    true = 100 * (0.4 - 0.2)
+    hits = 0
+    trials = 2000
+    for counts in rng.multinomial(120, [0.2, 0.4, 0.4], size=trials):
+        interval = from_counts(int(counts[0]), int(counts[1]), int(counts[2])).confidence_interval()
+        hits += interval.contains(true)
+    assert 0.93 <= hits / trials <= 0.97
+
+
+# --- invariants -------------------------------------------------------------------------------
+
+answer_lists = st.lists(st.integers(0, 10), min_size=1, max_size=200)
+
+
+@given(answer_lists, st.sampled_from(["adjusted_wald", "wald", "bayes_dirichlet"]))
+def test_score_and_interval_in_range(answers: list[int], method: str) -> None:
+    res = score(answers, min_n=0)
+    assert res.score is not None
+    assert -100 <= res.score <= 100
+    low, high = res.confidence_interval(method=method, n_resamples=1000)
+    assert -100 <= low <= high <= 100
+    if method == "adjusted_wald":
+        assert low <= res.adjusted_score <= high
+
+
+@given(answer_lists, answer_lists)
+def test_tallies_merge_exactly(first: list[int], second: list[int]) -> None:
+    assert tally(first).merge(tally(second)) == tally(first + second)
+    assert tally(first) + tally(second) == tally(second) + tally(first)
+
+
+# --- input forms ------------------------------------------------------------------------------
+
+
+def response(i: int, value: int, **changes: object) -> SurveyResponse:
+    data: dict[str, object] = {
+        "id": f"R{i}",
+        "account_id": "A",
+        "contact_id": f"C{i}",
+        "kind": "nps",
+        "survey_type": "relationship",
+        "score": value,
+        "submitted_at": datetime(2025, 1, 1, tzinfo=timezone.utc),
+    }
+    data.update(changes)
+    return SurveyResponse.model_validate(data)
+
+
+def test_every_input_form_gives_the_same_tally() -> None:
+    answers = [10, 9, 8, 6, 0, 10]
+    records = [response(i, a) for i, a in enumerate(answers)]
+    expected = tally(answers)
+    assert tally(records) == expected
+    assert tally(to_columns(records)) == expected
+    assert tally({"score": answers}) == expected
+    assert tally(pd.DataFrame({"score": answers})) == expected
+    assert tally(np.array(answers, dtype=float)) == expected
+    assert tally(expected) is expected
+
+
+def test_record_weights_are_used() -> None:
+    records = [response(0, 10, weight=3.0), response(1, 0, weight=1.0)]
+    assert score(records, min_n=0).score == pytest.approx(50.0)
+
+
+def test_empty_input_is_undefined_not_zero() -> None:
+    with pytest.warns(SmallSampleWarning):
+        res = score([])
+    assert res.score is None
+    assert res.standard_error is None
+    assert res.adjusted_score is None
+    assert repr(res) == "NPSResult(score=None, n=0)"
+    assert res.to_dict()["confidence_interval"] is None
+    with pytest.raises(InvalidInputError, match="no responses"):
+        res.confidence_interval()
+
+
+def test_small_sample_warns() -> None:
+    with pytest.warns(SmallSampleWarning, match="fewer than min_n=30"):
+        score([10] * 29)
+
+
+@pytest.mark.parametrize(
+    ("answers", "fragment"),
+    [
+        ([10, 11], "position 1 holds 11"),
+        ([-1, 5], "position 0 holds -1"),
+        ([7.5], "position 0 holds 7.5"),
+        ([float("nan")], "position 0 holds nan"),
+        (["ten"], "array of <U3"),
+        (np.array([9, "ten"], dtype=object), "not numbers"),
+        ([[1, 2], [3, 4]], "one-dimensional"),
+        (np.array(["2024-01-01"], dtype="datetime64[D]"), "array of datetime64"),
+    ],
+)
+def test_bad_scores(answers: object, fragment: str) -> None:
+    with pytest.raises(InvalidInputError, match=fragment):
+        tally(answers)
+
+
+@pytest.mark.parametrize(
+    ("weights", "fragment"),
+    [([1.0, -1.0], "position 1 holds -1.0"), ([1.0, math.inf], "finite"), ([1.0], "one weight")],
+)
+def test_bad_weights(weights: list[float], fragment: str) -> None:
+    with pytest.raises(InvalidInputError, match=fragment):
+        tally([9, 10], weights=weights)
+
+
+def test_responses_must_be_nps_and_not_pooled() -> None:
+    with pytest.raises(InvalidInputError, match="kind 'nps' only"):
+        tally({"score": [4], "kind": ["csat"]})
+    mixed = [response(0, 9), response(1, 9, survey_type="transactional")]
+    with pytest.raises(InvalidInputError, match="never pooled"):
+        tally(mixed)
+    with pytest.raises(InvalidInputError, match="must include `score`"):
+        tally({"rating": [9]})
+
+
+@pytest.mark.parametrize(
+    ("counts", "fragment"),
+    [((-1, 0, 0), "`detractors`"), ((0, 1.5, 0), "`passives`"), ((0, 0, True), "`promoters`")],
+)
+def test_bad_counts(counts: tuple[int, int, int], fragment: str) -> None:
+    with pytest.raises(InvalidInputError, match=fragment):
+        NPSTally.from_counts(*counts)
+
+
+def test_bad_interval_options() -> None:
+    with pytest.raises(InvalidInputError, match="`method` must be one of"):
+        SPEC.confidence_interval(method="exact")
+    with pytest.raises(InvalidInputError, match="at least 1000"):
+        SPEC.confidence_interval(method="bootstrap", n_resamples=10)
+    with pytest.raises(InvalidInputError, match="three pseudo-counts"):
+        SPEC.confidence_interval(method="bayes_dirichlet", prior=(1.0, 0.0, 1.0))
+    with pytest.raises(InvalidInputError, match="two responses"):
+        from_counts(0, 0, 1).confidence_interval(method="trinomial_t")
+    with pytest.raises(InvalidInputError, match="confidence_level"):
+        SPEC.confidence_interval(1.5)
+
+
+def test_compare_refusals_and_edge_cases() -> None:
+    with pytest.raises(InvalidInputError, match="`method` must be one of"):
+        compare(SPEC, SPEC, method="t")
+    with pytest.raises(InvalidInputError, match="sample `b` has no responses"):
+        compare(SPEC, from_counts(0, 0, 0))
+    shared = [response(0, 9), response(1, 3)]
+    with pytest.raises(InvalidInputError, match="share 2 respondents"):
+        compare(shared, shared)
+    same = compare(from_counts(0, 5, 0), from_counts(0, 5, 0), method="wald")
+    assert (same.statistic, same.pvalue) == (0.0, 1.0)
+    apart = compare(from_counts(5, 0, 0), from_counts(0, 0, 5), method="wald")
+    assert (apart.statistic, apart.pvalue, apart.difference) == (math.inf, 0.0, 200.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"margin": 0}, "`margin`"),
+        ({"margin": 5, "promoters": 1.2}, "`promoters`"),
+        ({"margin": 5, "promoters": 0.7, "detractors": 0.5}, "<= 1"),
+        ({"margin": 5, "population": 0}, "`population`"),
+    ],
+)
+def test_sample_size_bad_arguments(kwargs: dict[str, float], fragment: str) -> None:
+    with pytest.raises(InvalidInputError, match=fragment):
+        sample_size(**kwargs)
+
+
+def test_result_to_dict_and_repr() -> None:
+    data = SPEC.to_dict()
+    assert data["score"] == pytest.approx(17.5)
+    assert data["method"] == "adjusted_wald"
+    assert repr(SPEC).startswith("NPSResult(score=17.5, n=1000, 95% CI [14.1, 20.8]")
+    assert SPEC.tally.to_dict()["promoters"] == 250
+    assert SPEC.passive_share == pytest.approx(0.675)
+
+
+def test_adding_something_else_to_a_tally_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        tally([9]) + 1
