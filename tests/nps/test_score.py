@@ -330,3 +330,11 @@ def test_result_to_dict_and_repr() -> None:
 def test_adding_something_else_to_a_tally_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         tally([9]) + 1
+
+
+def test_one_shot_iterators_are_read_once() -> None:
+    assert tally(x for x in [10, 9, 3]) == tally([10, 9, 3])
+    records = [response(0, 10), response(1, 2)]
+    assert tally(iter(records)) == tally(records)
+    res = compare((x for x in [10] * 40), (x for x in [0] * 40))
+    assert (res.a.n, res.b.n) == (40, 40)

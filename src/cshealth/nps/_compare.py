@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -91,6 +91,7 @@ def compare(a: object, b: object, *, method: CompareMethod = "adjusted_wald") ->
     if method not in ("adjusted_wald", "wald"):
         msg = f"`method` must be one of {{'adjusted_wald', 'wald'}}, got {method!r}"
         raise InvalidInputError(msg)
+    a, b = (list(x) if isinstance(x, Iterator) else x for x in (a, b))  # read once
     _refuse_shared_respondents(a, b)
     first, second = (_result(x, name) for x, name in ((a, "a"), (b, "b")))
     centre_a, var_a = _centre_and_variance(first, method)

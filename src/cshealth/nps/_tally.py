@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import cast
 
@@ -152,6 +152,8 @@ def tally(data: object, *, weights: ArrayLike | None = None) -> NPSTally:
     """
     if isinstance(data, NPSTally):
         return data
+    if isinstance(data, Iterator):  # a one-shot iterator: read it once, then inspect it
+        data = list(data)
     columns = _columns_of(data)
     if columns is None:
         return NPSTally.from_scores(np.asarray(data), weights=weights)
