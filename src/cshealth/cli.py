@@ -18,11 +18,10 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._report import describe
 from cshealth._version import __version__
 from cshealth.io import Table, load, load_table
+from cshealth.io._load import FILE_SUFFIXES
 from cshealth.models import MODELS, TABLES, Record
 
 __all__ = ["main"]
-
-_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 
 
 class _UsageError(Exception):
@@ -194,7 +193,7 @@ def _table_files(directory: Path) -> list[tuple[Path, type[Record]]]:
     found: list[tuple[Path, type[Record]]] = []
     ignored: list[str] = []
     for path in sorted(directory.iterdir()):
-        model = TABLES.get(path.stem) if path.suffix.lower() in _SUFFIXES else None
+        model = TABLES.get(path.stem) if path.suffix.lower() in FILE_SUFFIXES else None
         if model is None:
             ignored.append(path.name)
         else:

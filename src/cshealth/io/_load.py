@@ -21,7 +21,16 @@ from pydantic_core import ErrorDetails
 from cshealth._exceptions import InvalidInputError, RecordError
 from cshealth.models import Record
 
-__all__ = ["FileFormat", "LoadResult", "Source", "load", "read_csv_columns", "read_rows"]
+__all__ = [
+    "FILE_SUFFIXES",
+    "FileFormat",
+    "LoadResult",
+    "Source",
+    "file_format",
+    "load",
+    "read_csv_columns",
+    "read_rows",
+]
 
 M = TypeVar("M", bound=Record)
 
@@ -30,12 +39,29 @@ FileFormat = Literal["csv", "jsonl", "json"]
 #: A path to a file, or records already in memory as mappings of field to value.
 Source = str | os.PathLike[str] | Iterable[Mapping[str, object]]
 
-_SUFFIXES: dict[str, FileFormat] = {
+#: File suffix -> format, for reading and writing alike.
+FILE_SUFFIXES: Mapping[str, FileFormat] = {
     ".csv": "csv",
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
     ".json": "json",
 }
+
+
+def file_format(path: Path, format: FileFormat | None) -> FileFormat:
+    """``format`` if given, else the format of ``path``'s suffix.
+
+    Raises:
+        InvalidInputError: If neither tells the format.
+    """
+    fmt = format or FILE_SUFFIXES.get(path.suffix.lower())
+    if fmt is None:
+        msg = (
+            f"cannot tell the format of {str(path)!r} from its suffix; pass "
+            f"`format` as one of {{'csv', 'jsonl', 'json'}}"
+        )
+        raise InvalidInputError(msg)
+    return fmt
 
 
 @dataclass(frozen=True)
@@ -156,13 +182,7 @@ def read_rows(
         rows = [_as_row(item, index) for index, item in enumerate(source, start=1)]
         return rows, [None] * len(rows)
     path = Path(source)
-    fmt = format or _SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        msg = (
-            f"cannot tell the format of {str(path)!r} from its suffix; pass "
-            f"`format` as one of {{'csv', 'jsonl', 'json'}}"
-        )
-        raise InvalidInputError(msg)
+    fmt = file_format(path, format)
     if not path.is_file():
         msg = f"no such file: {str(path)!r}"
         raise InvalidInputError(msg)
@@ -227,7 +247,7 @@ def read_csv_columns(
     if not isinstance(source, (str, os.PathLike)):
         return None
     path = Path(source)
-    if (format or _SUFFIXES.get(path.suffix.lower())) != "csv" or not path.is_file():
+    if (format or FILE_SUFFIXES.get(path.suffix.lower())) != "csv" or not path.is_file():
         return None
     with path.open(newline="", encoding="utf-8-sig") as handle:
         header, rows, lines = _read_csv_cells(handle, model, path.name)

@@ -8,9 +8,8 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from cshealth._exceptions import InvalidInputError
 from cshealth.io._columns import to_columns
-from cshealth.io._load import FileFormat
+from cshealth.io._load import FileFormat, file_format
 from cshealth.io._table import Table
 from cshealth.models import Record
 
@@ -48,18 +47,7 @@ def write(
     """
     table = data if isinstance(data, Table) else to_columns(data)
     target = Path(path)
-    suffixes: dict[str, FileFormat] = {
-        ".csv": "csv",
-        ".jsonl": "jsonl",
-        ".ndjson": "jsonl",
-        ".json": "json",
-    }
-    fmt = format or suffixes.get(target.suffix.lower())
-    if fmt is None:
-        msg = (
-            f"cannot tell the format of {str(target)!r}; pass `format` as 'csv', 'jsonl' or 'json'"
-        )
-        raise InvalidInputError(msg)
+    fmt = file_format(target, format)
     columns = table.to_dict()
     names = list(columns)
     rows = zip(*(columns[name] for name in names))
