@@ -259,13 +259,22 @@ def test_bad_weights(weights: list[float], fragment: str) -> None:
 
 
 def test_responses_must_be_nps_and_not_pooled() -> None:
-    with pytest.raises(InvalidInputError, match="kind 'nps' only"):
+    with pytest.raises(InvalidInputError, match="no responses of kind 'nps' among 1"):
         tally({"score": [4], "kind": ["csat"]})
     mixed = [response(0, 9), response(1, 9, survey_type="transactional")]
     with pytest.raises(InvalidInputError, match="never pooled"):
         tally(mixed)
-    with pytest.raises(InvalidInputError, match="must include `score`"):
+    with pytest.raises(InvalidInputError, match=r"need the columns \['score'\]"):
         tally({"rating": [9]})
+    with pytest.raises(InvalidInputError, match="row 2: `survey_type` is 'annual'"):
+        tally({"score": [4, 5], "survey_type": ["relationship", "annual"]})
+
+
+def test_other_kinds_are_set_aside() -> None:
+    """A whole survey table (NPS, CSAT and CES rows) scores its NPS rows only."""
+    columns = {"score": [10, 9, 2, 1], "kind": ["nps", "nps", "nps", "csat"]}
+    assert tally(columns) == NPSTally.from_scores([10, 9, 2])
+    assert tally(columns | {"survey_type": ["transactional"] * 4}).n == 3
 
 
 @pytest.mark.parametrize(

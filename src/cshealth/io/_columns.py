@@ -38,7 +38,7 @@ from cshealth.io._values import (
 )
 from cshealth.models import Record
 
-__all__ = ["from_columns", "load_table", "to_columns"]
+__all__ = ["convert_column", "from_columns", "load_table", "to_columns"]
 
 
 @overload
@@ -324,3 +324,24 @@ def _default_column(spec: FieldSpec, n: int) -> Column:
         fill: object = {"object": None, "float64": np.nan}.get(spec.dtype, "NaT")
         return np.full(n, fill, dtype=spec.dtype)
     return np.full(n, spec.default, dtype=spec.dtype)
+
+
+def convert_column(values: object, model: type[Record], name: str) -> Column:
+    """One column converted and checked as the field ``name`` of ``model``.
+
+    The fast path of the area readers (``cshealth.nps`` and the like), which need a few
+    columns of a large table rather than every field; the model's cross-field rules are
+    not applied. A required field must have no missing value.
+
+    Raises:
+        InvalidInputError: Listing every bad value (row, field, value, what is allowed).
+    """
+    spec = next(s for s in field_specs(model) if s.name == name)
+    n = _length(name, values)
+    problems = _Problems({name: values}, n)
+    column = _column(spec, values, n, problems, model)
+    errors = _report(problems, {name: column}, model, None)
+    if errors:
+        msg = f"{len(errors)} of {n} values of `{name}` are invalid"
+        raise InvalidInputError(msg, tuple(errors))
+    return column

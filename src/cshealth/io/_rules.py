@@ -89,7 +89,8 @@ def _report(
     if not cells:
         return []
     cells.sort(key=lambda cell: cell[1])
-    ids = _python_values(columns[model.key_fields[0]])
+    key = model.key_fields[0]
+    ids = _python_values(columns[key]) if key in columns else [None] * problems.n
     errors = []
     for field, row, code, message in cells:
         raw = problems.raw.get(field)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
-from typing import cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import DataFrameLike, FloatArray
-from cshealth.io import Table, to_columns
+from cshealth._types import FloatArray
+from cshealth.io import Table
 from cshealth.models import SurveyResponse
 
 __all__ = ["NPSTally", "tally"]
@@ -143,7 +142,7 @@ def tally(data: object, *, weights: ArrayLike | None = None) -> NPSTally:
         The tally.
 
     Raises:
-        InvalidInputError: On invalid scores or weights, responses that are not NPS, or
+        InvalidInputError: On invalid scores or weights, data with no NPS responses, or
             relationship and transactional responses mixed together (never pooled).
 
     Examples:
@@ -154,48 +153,25 @@ def tally(data: object, *, weights: ArrayLike | None = None) -> NPSTally:
         return data
     if isinstance(data, Iterator):  # a one-shot iterator: read it once, then inspect it
         data = list(data)
-    columns = _columns_of(data)
-    if columns is None:
+    if not is_responses(data):
         return NPSTally.from_scores(np.asarray(data), weights=weights)
-    _check_survey_columns(columns)
-    if weights is None and "weight" in columns:
-        weights = np.asarray(columns["weight"], dtype=np.float64)
-    return NPSTally.from_scores(np.asarray(columns["score"]), weights=weights)
+    from cshealth.nps._responses import survey_columns
+
+    columns = survey_columns(data, kind="nps", need=("score",), optional=("weight",))
+    if weights is None:
+        weights = columns.weights()
+    return NPSTally.from_scores(columns.scores(), weights=weights)
 
 
-def _columns_of(data: object) -> Mapping[str, object] | None:
+def is_responses(data: object) -> bool:
+    """Whether ``data`` is responses (records, a table, columns) rather than bare scores."""
     if isinstance(data, (Table, Mapping)):
-        return data if "score" in data else _no_score_column(data)
+        return True
     if hasattr(data, "columns") and hasattr(data, "__getitem__"):
-        frame = cast("DataFrameLike", data)
-        names = [str(name) for name in cast("Iterable[object]", frame.columns)]
-        return _columns_of({name: frame[name] for name in names})
-    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, np.ndarray)):
-        items = list(data)
-        if items and all(isinstance(item, SurveyResponse) for item in items):
-            return to_columns(items)
-    return None
-
-
-def _no_score_column(data: Mapping[str, object]) -> Mapping[str, object]:
-    msg = f"columns must include `score`; got {sorted(data)}"
-    raise InvalidInputError(msg)
-
-
-def _check_survey_columns(columns: Mapping[str, object]) -> None:
-    if "kind" in columns:
-        kinds = sorted({str(k) for k in np.asarray(columns["kind"], dtype=object).tolist()})
-        if kinds and kinds != ["nps"]:
-            msg = f"NPS needs responses of kind 'nps' only, got kinds {kinds}; filter first"
-            raise InvalidInputError(msg)
-    if "survey_type" in columns:
-        types = sorted({str(t) for t in np.asarray(columns["survey_type"], dtype=object).tolist()})
-        if len(types) > 1:
-            msg = (
-                f"relationship and transactional NPS are never pooled, got {types}; "
-                "score each survey type separately"
-            )
-            raise InvalidInputError(msg)
+        return True
+    if isinstance(data, (list, tuple)):
+        return bool(data) and all(isinstance(item, SurveyResponse) for item in data)
+    return False
 
 
 def _check_scores(scores: ArrayLike) -> NDArray[np.intp]:
