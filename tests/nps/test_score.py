@@ -347,3 +347,8 @@ def test_one_shot_iterators_are_read_once() -> None:
     assert tally(iter(records)) == tally(records)
     res = compare((x for x in [10] * 40), (x for x in [0] * 40))
     assert (res.a.n, res.b.n) == (40, 40)
+
+
+def test_weights_argument_overrides_the_weight_column() -> None:
+    columns = {"score": [10, 0], "weight": [1.0, 1.0]}
+    assert tally(columns, weights=[3.0, 1.0]).promoter_weight == 3.0

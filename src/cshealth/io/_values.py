@@ -101,9 +101,8 @@ class _Problems:
 def _numpy(values: object) -> NDArray[np.generic]:
     accessor = getattr(values, "dt", None)
     if getattr(accessor, "tz", None) is not None:
-        # a timezone-aware pandas column: convert to UTC, then drop the zone
-        pandas_dt = cast("Any", accessor)
-        values = pandas_dt.tz_convert("UTC").dt.tz_localize(None)
+        # a timezone-aware pandas column: its UTC instants, without copying
+        values = cast("Any", values).to_numpy(dtype="datetime64[ns]")
     try:
         array = np.asarray(values)
     except ValueError:  # nested sequences of different lengths

@@ -12,16 +12,22 @@ and follow-up queues are planned (see the roadmap in the docs).
 from cshealth.nps._compare import NPSComparison, compare, sample_size
 from cshealth.nps._score import NPS_INTERVALS, NPSInterval, NPSResult, from_counts, score
 from cshealth.nps._tally import NPSTally, tally
+from cshealth.nps._trend import Dedupe, NPSTrend, Period, TrendPoint, trend
 
 __all__ = [
     "NPS_INTERVALS",
+    "Dedupe",
     "NPSComparison",
     "NPSInterval",
     "NPSResult",
     "NPSTally",
+    "NPSTrend",
+    "Period",
+    "TrendPoint",
     "compare",
     "from_counts",
     "sample_size",
     "score",
     "tally",
+    "trend",
 ]

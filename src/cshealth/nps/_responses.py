@@ -118,10 +118,9 @@ def survey_columns(
         keep &= _kind_rows(raw["kind"], kind, n)
     chosen: str | None = None if survey_type == "any" else survey_type
     if "survey_type" in raw:
-        types = _text(raw["survey_type"])
-        chosen = _chosen_type(types, keep, survey_type)
-        if chosen is not None:
-            keep &= types == chosen
+        chosen, rows = _chosen_type(_text(raw["survey_type"]), keep, survey_type)
+        if rows is not None:
+            keep &= rows
     elif survey_type is not None and survey_type != "any":
         chosen = survey_type
     missing = [name for name in need if name not in raw]
@@ -131,7 +130,8 @@ def survey_columns(
     wanted = list(dict.fromkeys([*need, *(name for name in optional if name in raw)]))
     columns = {name: _convert(name, raw[name]) for name in wanted}
     if not keep.all():
-        columns = {name: column[keep] for name, column in columns.items()}
+        selected = np.flatnonzero(keep)
+        columns = {name: column.take(selected) for name, column in columns.items()}
     return SurveyColumns(columns, chosen, int(keep.sum()))
 
 
@@ -191,15 +191,15 @@ def _kind_rows(values: object, kind: str, n: int) -> BoolArray:
     return rows
 
 
-def _chosen_type(types: ObjectArray, keep: BoolArray, survey_type: object) -> str | None:
-    known = np.zeros(len(types), dtype=bool)
-    present: list[str] = []
-    for name in _SURVEY_TYPES:
-        rows = types == name
-        known |= rows
-        if bool((rows & keep).any()):
-            present.append(name)
-    bad = keep & ~known
+def _chosen_type(
+    types: ObjectArray, keep: BoolArray, survey_type: object
+) -> tuple[str | None, BoolArray | None]:
+    """The survey type to keep and its rows (``None``: keep every row)."""
+    first = np.asarray(np.equal(types, _SURVEY_TYPES[0]), dtype=bool)
+    second = np.zeros(len(types), dtype=bool)
+    rest = np.flatnonzero(~first)  # one comparison per row, not one per type
+    second[rest] = np.asarray(np.equal(types.take(rest), _SURVEY_TYPES[1]), dtype=bool)
+    bad = keep & ~first & ~second
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         msg = (
@@ -207,17 +207,19 @@ def _chosen_type(types: ObjectArray, keep: BoolArray, survey_type: object) -> st
             f"{', '.join(repr(t) for t in _SURVEY_TYPES)} ({int(bad.sum())} bad rows in all)"
         )
         raise InvalidInputError(msg)
+    rows = dict(zip(_SURVEY_TYPES, (first, second)))
+    present = [name for name, mask in rows.items() if bool((mask & keep).any())]
     if survey_type == "any":
-        return present[0] if len(present) == 1 else None
+        return (present[0] if len(present) == 1 else None), None
     if survey_type is not None:
-        return str(survey_type)
+        return str(survey_type), rows[str(survey_type)]
     if len(present) > 1:
         msg = (
             "relationship and transactional responses are never pooled; pass "
             "survey_type='relationship' or survey_type='transactional'"
         )
         raise InvalidInputError(msg)
-    return present[0] if present else None
+    return (present[0], None) if present else (None, None)
 
 
 def _convert(name: str, values: object) -> NDArray[np.generic]:
@@ -274,13 +276,15 @@ def _weights(values: object) -> FloatArray:
     return weights
 
 
-def respondent_codes(values: NDArray[np.generic]) -> tuple[IntArray, int]:
-    """Dense integer codes ``0..k-1`` for the distinct values; ``-1`` where missing.
+def respondent_codes(values: NDArray[np.generic], *, dense: bool = True) -> tuple[IntArray, int]:
+    """Integer codes ``0..k-1`` for the distinct values; ``-1`` where missing.
 
     Missing is ``None`` or NaN. Integer identifiers in a compact range are used as they
     are (shifted); other values are hashed, and the codes are checked against the values
     themselves, so two identifiers that share a hash are still told apart. The order of
-    the codes is unspecified (grouping only).
+    the codes is unspecified (grouping only). With ``dense=False``, integer identifiers
+    spanning fewer than ``len(values)`` numbers are only shifted, so some of the ``k``
+    codes may be unused (cheaper, for callers that only group).
 
     Returns:
         ``(codes, k)``.
@@ -294,12 +298,14 @@ def respondent_codes(values: NDArray[np.generic]) -> tuple[IntArray, int]:
     if values.dtype.kind in "iub":
         ints = values.astype(np.int64)
         low, high = int(ints.min()), int(ints.max())
+        if not dense and high - low < n:  # compact already: the shifted ids will do
+            return ints - low, high - low + 1
         if high - low <= 4 * n:
             shifted = ints - low
             used = np.zeros(high - low + 1, dtype=bool)
             used[shifted] = True
-            dense = np.cumsum(used) - 1
-            return dense[shifted], int(used.sum())
+            numbering = np.cumsum(used) - 1
+            return numbering[shifted], int(used.sum())
         unique, inverse = np.unique(ints, return_inverse=True)
         return inverse.astype(np.int64), len(unique)
     if values.dtype.kind == "f":
