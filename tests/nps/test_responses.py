@@ -182,3 +182,12 @@ def test_weighted_latest_per_respondent_in_trends() -> None:
     assert (tally.detractors, tally.passives, tally.promoters) == (1, 0, 2)
     assert (tally.detractor_weight, tally.promoter_weight) == (1.0, 5.0)
     assert tally.weight_squares == 4.0 + 1.0 + 9.0
+
+
+def test_pandas_missing_values_are_missing_identifiers() -> None:
+    strings = pd.array(["x", pd.NA, "x", None], dtype="string").to_numpy()
+    codes, k = respondent_codes(strings)
+    assert codes.tolist() == [0, -1, 0, -1]
+    assert k == 1
+    mixed = np.array(["a", pd.NA, float("nan"), None, "b"], dtype=object)
+    assert respondent_codes(mixed)[0].tolist()[1:4] == [-1, -1, -1]

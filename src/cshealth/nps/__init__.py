@@ -9,6 +9,7 @@ Trends over time, breakdowns, wave-to-wave migration, per-account scores, CSAT a
 and follow-up queues are planned (see the roadmap in the docs).
 """
 
+from cshealth.nps._breakdown import BreakdownRow, NPSBreakdown, breakdown, holm
 from cshealth.nps._compare import NPSComparison, compare, sample_size
 from cshealth.nps._score import NPS_INTERVALS, NPSInterval, NPSResult, from_counts, score
 from cshealth.nps._tally import NPSTally, tally
@@ -16,7 +17,9 @@ from cshealth.nps._trend import Dedupe, NPSTrend, Period, TrendPoint, trend
 
 __all__ = [
     "NPS_INTERVALS",
+    "BreakdownRow",
     "Dedupe",
+    "NPSBreakdown",
     "NPSComparison",
     "NPSInterval",
     "NPSResult",
@@ -24,8 +27,10 @@ __all__ = [
     "NPSTrend",
     "Period",
     "TrendPoint",
+    "breakdown",
     "compare",
     "from_counts",
+    "holm",
     "sample_size",
     "score",
     "tally",

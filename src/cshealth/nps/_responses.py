@@ -90,6 +90,8 @@ def survey_columns(
     need: Sequence[str],
     optional: Sequence[str] = (),
     survey_type: SurveyType | Literal["any"] | None = None,
+    extra: Mapping[str, object] | None = None,
+    weights: object = None,
 ) -> SurveyColumns:
     """Read survey responses of one kind into numpy columns.
 
@@ -102,6 +104,10 @@ def survey_columns(
         survey_type: The survey type to keep. ``None`` keeps the one type the data holds
             and refuses a mix (relationship and transactional NPS are never pooled);
             ``"any"`` keeps every row (for functions that split by type themselves).
+        extra: More columns, one value per row of ``data`` (before any row is set
+            aside), kept as given and returned with the others.
+        weights: Weights, one per row of ``data``, read in place of its ``weight``
+            column.
 
     Returns:
         The columns, with ``survey_type`` set when it is known.
@@ -112,6 +118,12 @@ def survey_columns(
             ``transactional``, or a mix of survey types when one is required.
     """
     raw = _raw_columns(data, kind, need)
+    if extra:
+        raw.update(extra)
+        need = [*need, *extra]
+    if weights is not None:
+        raw["weight"] = weights
+        need = [*need, "weight"]
     n = _rows(raw)
     keep = np.ones(n, dtype=bool)
     if "kind" in raw:
@@ -316,9 +328,7 @@ def respondent_codes(values: NDArray[np.generic], *, dense: bool = True) -> tupl
         codes[present] = inverse
         return codes, len(unique)
     objects = values.astype(object)
-    # None, or NaN (the one value not equal to itself)
-    missing = np.asarray(np.equal(objects, _NONE), dtype=bool)
-    missing |= np.asarray(np.not_equal(objects, objects), dtype=bool)
+    missing = _missing(objects)
     present_rows = np.flatnonzero(~missing)
     present = objects[present_rows]
     try:
@@ -341,3 +351,21 @@ def respondent_codes(values: NDArray[np.generic], *, dense: bool = True) -> tupl
     codes = np.full(n, -1, dtype=np.int64)
     codes[present_rows] = inverse
     return codes, k
+
+
+def _missing(objects: ObjectArray) -> BoolArray:
+    """Where identifiers are missing: None, NaN (not equal to itself) or pandas' NA."""
+    try:
+        missing = np.asarray(np.equal(objects, _NONE), dtype=bool)
+        return missing | np.asarray(np.not_equal(objects, objects), dtype=bool)
+    except TypeError:  # a value whose comparison is not a bool (pandas.NA): one by one
+        return np.array([_is_missing(value) for value in objects.tolist()], dtype=bool)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:
+        return True  # comparisons that answer "unknown" (pandas.NA) mark a missing value

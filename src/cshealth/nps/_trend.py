@@ -37,7 +37,7 @@ from cshealth.nps._responses import (
     survey_columns,
 )
 from cshealth.nps._score import NPSResult
-from cshealth.nps._tally import NPSTally, _check_scores, _check_weights
+from cshealth.nps._tally import NPSTally, _check_scores
 
 __all__ = ["Dedupe", "NPSTrend", "Period", "TrendPoint", "trend"]
 
@@ -324,9 +324,10 @@ def trend(
         need=("score", "submitted_at"),
         optional=("contact_id", "weight"),
         survey_type=check_survey_type(survey_type),
+        weights=weights,
     )
     rule: Dedupe = dedupe or ("none" if columns.survey_type == "transactional" else "latest")
-    frame = _Frame.build(columns, weights, cutoff, rule)
+    frame = _Frame.build(columns, cutoff, rule)
     first = _first_instant(frame, start)
     if window is None:
         edges = _calendar_edges(first, instant, period == "quarter")
@@ -368,12 +369,10 @@ class _Frame:
     weights: FloatArray | None
 
     @classmethod
-    def build(
-        cls, data: SurveyColumns, weights: ArrayLike | None, cutoff: int, rule: Dedupe
-    ) -> _Frame:
+    def build(cls, data: SurveyColumns, cutoff: int, rule: Dedupe) -> _Frame:
         scores = _check_scores(data.scores())
         times = data.instants().view(np.int64)
-        w = _check_weights(weights, len(scores)) if weights is not None else data.weights()
+        w = data.weights()
         codes = None
         if rule == "latest" and "contact_id" in data.columns:
             codes = respondent_codes(data["contact_id"], dense=False)[0]

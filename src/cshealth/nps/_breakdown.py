@@ -1,0 +1,421 @@
+"""NPS per group (touchpoint, segment, plan, lifecycle stage, any column), honestly compared.
+
+Every group gets its own `NPSResult` (count and interval), a small-sample flag, and a
+test of the group against all the other responses; with many groups, the p-values are
+Holm-adjusted so that "one group in twelve looks different" is not read as a finding.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from cshealth._exceptions import InvalidInputError
+from cshealth._stats import check_confidence_level
+from cshealth._time import as_instant
+from cshealth._types import BoolArray, FloatArray, IntArray
+from cshealth.models import SurveyType
+from cshealth.nps._compare import NPSComparison, compare
+from cshealth.nps._responses import check_survey_type, respondent_codes, survey_columns
+from cshealth.nps._score import NPSResult
+from cshealth.nps._tally import NPSTally, _check_scores
+
+__all__ = ["BreakdownRow", "NPSBreakdown", "breakdown", "holm"]
+
+Correction = Literal["holm", "none"]
+_GROUP = "__group__"
+
+
+@dataclass(frozen=True, repr=False)
+class BreakdownRow:
+    """One group of an `NPSBreakdown`.
+
+    Attributes:
+        label: The group's value of the ``by`` column (``None`` for responses without one).
+        result: The group's NPS.
+        small: Whether the group has fewer responses than the breakdown's ``min_n``.
+        versus_rest: The test of this group against every other response (``b - a`` is
+            this group minus the rest); ``None`` when either side is empty.
+        pvalue: The adjusted p-value of that test (Holm unless no correction was asked).
+        significant: Whether ``pvalue`` is below the breakdown's ``alpha``.
+    """
+
+    label: object
+    result: NPSResult
+    small: bool
+    versus_rest: NPSComparison | None
+    pvalue: float | None
+    significant: bool
+
+    def __repr__(self) -> str:
+        flag = " *" if self.significant else ""
+        return f"BreakdownRow({self.label!r}: {self.result!r}{flag})"
+
+
+@dataclass(frozen=True, repr=False)
+class NPSBreakdown:
+    """NPS per group, largest group first, with tests against the rest.
+
+    Attributes:
+        by: What the groups are (a column name, ``'account'`` for an account mapping, or
+            ``'labels'`` for labels given per response).
+        rows: The groups, largest first (ties by label).
+        overall: The NPS of all the responses together.
+        correction: ``'holm'`` or ``'none'``.
+        alpha: Significance level of the flags.
+        min_n: Groups with fewer responses are flagged ``small``.
+        survey_type: The survey type of the responses (``None`` if the data does not say).
+    """
+
+    by: str
+    rows: tuple[BreakdownRow, ...]
+    overall: NPSResult
+    correction: str
+    alpha: float
+    min_n: int
+    survey_type: str | None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[BreakdownRow]:
+        return iter(self.rows)
+
+    def __getitem__(self, label: object) -> BreakdownRow:
+        for row in self.rows:
+            if row.label == label:
+                return row
+        msg = f"no group {label!r}; groups: {[row.label for row in self.rows]}"
+        raise KeyError(msg)
+
+    @property
+    def labels(self) -> list[object]:
+        """Group labels, in row order."""
+        return [row.label for row in self.rows]
+
+    @property
+    def scores(self) -> FloatArray:
+        """NPS per group, in points."""
+        return np.array([row.result.score for row in self.rows], dtype=np.float64)
+
+    @property
+    def n(self) -> IntArray:
+        """Responses per group."""
+        return np.array([row.result.n for row in self.rows], dtype=np.int64)
+
+    @property
+    def significant(self) -> BoolArray:
+        """Where a group differs from the rest (adjusted p-value below ``alpha``)."""
+        return np.array([row.significant for row in self.rows], dtype=bool)
+
+    def to_dict(self) -> dict[str, object]:
+        """The breakdown as JSON-ready data."""
+        groups = []
+        for row in self.rows:
+            low, high = row.result.confidence_interval()
+            groups.append(
+                {
+                    "label": row.label if row.label is None else str(row.label),
+                    "score": row.result.score,
+                    "n": row.result.n,
+                    "low": low,
+                    "high": high,
+                    "small": row.small,
+                    "difference_from_rest": row.versus_rest.difference if row.versus_rest else None,
+                    "pvalue": row.pvalue,
+                    "significant": row.significant,
+                }
+            )
+        return {
+            "by": self.by,
+            "overall": self.overall.score,
+            "n": self.overall.n,
+            "correction": self.correction,
+            "alpha": self.alpha,
+            "survey_type": self.survey_type,
+            "groups": groups,
+        }
+
+    def table(self) -> str:
+        """The breakdown as a text table; ``*`` marks a group unlike the rest, ``?`` a small one."""
+        width = max([len(str(row.label)) for row in self.rows] + [5])
+        lines = [f"{'group':<{width}} {'NPS':>6} {'n':>7}  {'interval':<15} vs rest"]
+        for row in self.rows:
+            low, high = row.result.confidence_interval()
+            score = row.result.score or 0.0
+            versus = f"{row.versus_rest.difference:+.1f}" if row.versus_rest else ""
+            mark = (" *" if row.significant else "") + (" ?" if row.small else "")
+            line = f"{row.label!s:<{width}} {score:>6.1f} {row.result.n:>7}"
+            line += f"  [{low:5.1f}, {high:5.1f}]"
+            lines.append(f"{line}  {versus}{mark}".rstrip())
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (
+            f"NPSBreakdown(by={self.by!r}, {len(self)} groups, n={self.overall.n}, "
+            f"{int(self.significant.sum())} unlike the rest)"
+        )
+
+
+def breakdown(
+    responses: object,
+    by: str | Mapping[str, object] | ArrayLike,
+    *,
+    survey_type: SurveyType | None = None,
+    as_of: object = None,
+    since: object = None,
+    weights: ArrayLike | None = None,
+    correction: Correction = "holm",
+    alpha: float = 0.05,
+    min_n: int = 30,
+) -> NPSBreakdown:
+    """NPS per group, each with its interval, a small-sample flag and a test against the rest.
+
+    Args:
+        responses: NPS ``SurveyResponse`` records, a `Table`, columns or a data frame.
+        by: A column of the responses (``'touchpoint'``); a mapping from account id to
+            a label, to group by an account attribute (segment, plan, lifecycle stage:
+            ``{a.id: a.segment for a in accounts}``; accounts missing from it get
+            ``None``); or one label per response row.
+        survey_type: ``{'relationship', 'transactional'}``; required when the data holds
+            both (they are never pooled).
+        as_of: Optional date or aware datetime: only earlier responses count.
+        since: Optional date or aware datetime: only responses at or after it count.
+        weights: Optional weights, one per response row, overriding the ``weight`` column.
+        correction: ``{'holm', 'none'}``: how the group-versus-rest p-values are adjusted
+            for testing every group.
+        alpha: A group is flagged when its adjusted p-value is below this.
+        min_n: Groups with fewer responses are flagged ``small``.
+
+    Returns:
+        The `NPSBreakdown`.
+
+    Raises:
+        InvalidInputError: On bad responses or options, or ``by`` naming no column.
+
+    Notes:
+        Each group is compared with all the other responses by `compare` (adjusted-Wald
+        z-test). Holm's step-down adjustment multiplies the ``j``-th smallest of ``m``
+        p-values by ``m - j + 1`` and keeps the sequence non-decreasing; it controls the
+        chance of any false flag at ``alpha`` (Holm 1979). One respondent may answer at
+        several touchpoints, so groups of a breakdown by touchpoint are not fully
+        independent.
+
+    Examples:
+        Onboarding delights, support disappoints:
+
+        >>> import numpy as np
+        >>> data = {
+        ...     "touchpoint": ["onboarding"] * 120 + ["support"] * 120 + ["renewal"] * 60,
+        ...     "score": np.r_[
+        ...         np.tile([10, 9, 9, 7], 30), np.tile([10, 8, 3, 2], 30), np.tile([10, 8, 6], 20)
+        ...     ],
+        ... }
+        >>> print(breakdown(data, "touchpoint").table())
+        group         NPS       n  interval        vs rest
+        onboarding   75.0     120  [ 65.1,  81.2]  +89.6 *
+        support     -25.0     120  [-39.0,  -9.8]  -73.6 *
+        renewal       0.0      60  [-20.0,  20.0]  -24.7 *
+    """
+    if correction not in ("holm", "none"):
+        msg = f"`correction` must be one of {{'holm', 'none'}}, got {correction!r}"
+        raise InvalidInputError(msg)
+    check_confidence_level(1.0 - alpha)
+    label, column, extra = _grouping(by)
+    optional = ["weight", "submitted_at", "account_id"]
+    columns = survey_columns(
+        responses,
+        kind="nps",
+        need=("score", *([column] if column else [])),
+        optional=optional,
+        survey_type=check_survey_type(survey_type),
+        extra=extra,
+        weights=weights,
+    )
+    keep = _window(columns.columns, as_of, since)
+    scores = _check_scores(columns.scores())[keep]
+    w = columns.weights()
+    groups = _labels(columns.columns, by, column)[keep]
+    codes, k = respondent_codes(groups)
+    tallies = _tallies(scores, codes, k, None if w is None else w[keep])
+    names = _names(groups, codes, k)
+    return _assemble(
+        label,
+        names,
+        tallies,
+        correction=correction,
+        alpha=alpha,
+        min_n=min_n,
+        survey_type=columns.survey_type,
+    )
+
+
+def _grouping(by: object) -> tuple[str, str | None, dict[str, object] | None]:
+    if isinstance(by, str):
+        return by, by, None
+    if isinstance(by, Mapping):
+        return "account", None, None
+    return "labels", None, {_GROUP: by}
+
+
+def _window(columns: Mapping[str, NDArray[np.generic]], as_of: object, since: object) -> BoolArray:
+    n = len(next(iter(columns.values())))
+    keep = np.ones(n, dtype=bool)
+    if as_of is None and since is None:
+        return keep
+    if "submitted_at" not in columns:
+        msg = "`as_of` and `since` need a `submitted_at` column"
+        raise InvalidInputError(msg)
+    times = columns["submitted_at"]
+    if as_of is not None:
+        keep &= times < as_instant(as_of)
+    if since is not None:
+        keep &= times >= as_instant(since, "since")
+    return keep
+
+
+def _labels(
+    columns: Mapping[str, NDArray[np.generic]], by: object, column: str | None
+) -> NDArray[np.generic]:
+    if column is not None:
+        return columns[column]
+    if isinstance(by, Mapping):
+        if "account_id" not in columns:
+            msg = "grouping by an account mapping needs an `account_id` column"
+            raise InvalidInputError(msg)
+        accounts = columns["account_id"]
+        codes, k = respondent_codes(accounts)
+        first = np.full(k, -1, dtype=np.int64)
+        np.maximum.at(first, codes[codes >= 0], np.flatnonzero(codes >= 0))
+        ids = accounts[first].tolist() if k else []
+        lookup = np.empty(k + 1, dtype=object)  # one lookup per account, not per response
+        lookup[:k] = [by.get(str(account)) for account in ids]
+        lookup[k] = None
+        return lookup[np.where(codes >= 0, codes, k)]
+    return columns[_GROUP]
+
+
+def _tallies(scores: IntArray, codes: IntArray, k: int, w: FloatArray | None) -> list[NPSTally]:
+    category = (scores >= 7).astype(np.int64) + (scores >= 9)
+    slot = np.where(codes >= 0, codes, k)  # responses without a label form the last group
+    cells = slot * 3 + category
+    counts = np.bincount(cells, minlength=3 * (k + 1)).reshape(k + 1, 3)
+    if w is None:
+        return [NPSTally.from_counts(*(int(c) for c in row)) for row in counts]
+    keep = w > 0
+    counts = np.bincount(cells[keep], minlength=3 * (k + 1)).reshape(k + 1, 3)
+    sums = np.bincount(cells, weights=w, minlength=3 * (k + 1)).reshape(k + 1, 3)
+    squares = np.bincount(slot, weights=w * w, minlength=k + 1)
+    return [
+        _weighted(count, total, square)
+        for count, total, square in zip(counts.tolist(), sums.tolist(), squares.tolist())
+    ]
+
+
+def _weighted(count: Sequence[int], total: Sequence[float], square: float) -> NPSTally:
+    (d, p, r), (wd, wp, wr) = count, total
+    return NPSTally(d, p, r, wd, wp, wr, square)
+
+
+def _names(groups: NDArray[np.generic], codes: IntArray, k: int) -> list[object]:
+    first = np.full(k, -1, dtype=np.int64)
+    known = np.flatnonzero(codes >= 0)
+    np.maximum.at(first, codes[known], known)
+    names: list[object] = [_plain(value) for value in groups[first].tolist()] if k else []
+    return [*names, None]
+
+
+def _plain(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _assemble(
+    by: str,
+    names: list[object],
+    tallies: list[NPSTally],
+    *,
+    correction: str,
+    alpha: float,
+    min_n: int,
+    survey_type: str | None,
+) -> NPSBreakdown:
+    total = NPSTally()
+    for tally in tallies:
+        total = total + tally
+    present = [(name, t) for name, t in zip(names, tallies) if t.n]
+    present.sort(key=lambda item: (-item[1].n, str(item[0])))
+    tests: list[NPSComparison | None] = []
+    for _, tally in present:
+        rest = _difference(total, tally)
+        tests.append(compare(NPSResult(rest), NPSResult(tally)) if rest.n else None)
+    raw = [math.nan if t is None else t.pvalue for t in tests]
+    adjusted = holm(raw).tolist() if correction == "holm" else raw
+    rows = tuple(
+        BreakdownRow(
+            label=name,
+            result=NPSResult(tally),
+            small=tally.n < min_n,
+            versus_rest=test,
+            pvalue=None if math.isnan(p) else p,
+            significant=not math.isnan(p) and p < alpha,
+        )
+        for (name, tally), test, p in zip(present, tests, adjusted)
+    )
+    return NPSBreakdown(by, rows, NPSResult(total), correction, alpha, min_n, survey_type)
+
+
+def _difference(total: NPSTally, part: NPSTally) -> NPSTally:
+    """The tally of everything in ``total`` but not in ``part`` (exact for counts)."""
+    return NPSTally(
+        total.detractors - part.detractors,
+        total.passives - part.passives,
+        total.promoters - part.promoters,
+        total.detractor_weight - part.detractor_weight,
+        total.passive_weight - part.passive_weight,
+        total.promoter_weight - part.promoter_weight,
+        total.weight_squares - part.weight_squares,
+    )
+
+
+def holm(pvalues: ArrayLike) -> FloatArray:
+    """Holm's step-down adjustment of p-values for testing several hypotheses at once.
+
+    ``NaN`` entries (tests not run) are kept as ``NaN`` and do not count as tests.
+
+    Args:
+        pvalues: The unadjusted p-values, each in [0, 1].
+
+    Returns:
+        The adjusted p-values, in the input order.
+
+    Raises:
+        InvalidInputError: On a p-value outside [0, 1].
+
+    Notes:
+        Sorted ascending, the ``j``-th of ``m`` p-values becomes
+        ``max_{i <= j} min(1, (m - i + 1) p_(i))`` (Holm 1979, "A simple sequentially
+        rejective multiple test procedure").
+
+    Examples:
+        >>> holm([0.01, 0.04, 0.03, 0.005]).round(3).tolist()
+        [0.03, 0.06, 0.06, 0.02]
+    """
+    p = np.asarray(pvalues, dtype=np.float64)
+    tested = ~np.isnan(p)
+    if np.any((p[tested] < 0) | (p[tested] > 1)):
+        msg = f"`pvalues` must lie in [0, 1], got {p[tested].tolist()!r}"
+        raise InvalidInputError(msg)
+    out = np.full(p.shape, np.nan)
+    values = p[tested]
+    order = np.argsort(values, kind="stable")
+    m = len(values)
+    scaled = np.minimum(1.0, (m - np.arange(m)) * values[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(scaled)
+    out[tested] = adjusted
+    return out
