@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
-from cshealth import Account, Contact, Goal, Milestone, RevenueChange, to_columns
+import numpy as np
+
+from cshealth import (
+    Account,
+    Contact,
+    Goal,
+    Milestone,
+    RevenueChange,
+    SurveyResponse,
+    to_columns,
+)
 from cshealth._report import describe
 from cshealth.io import Table
 
@@ -120,3 +131,58 @@ def test_people_section_with_only_contacts_or_only_goals() -> None:
     only_goals = describe({"goals": goals}, as_of=AS_OF).sections[-1]
     assert only_goals.lines == ("1 success-plan goals, 1 achieved",)
     assert dict(only_goals.figures) == {"goals": 1, "goals_achieved": 1}
+
+
+def nps_table(rows: list[tuple[str, str, int, str]]) -> Table:
+    """Survey responses from (contact, survey type, score, submitted date) rows."""
+    return to_columns(
+        {
+            "id": [f"R{i}" for i in range(len(rows))],
+            "account_id": ["A"] * len(rows),
+            "contact_id": [row[0] for row in rows],
+            "kind": ["nps"] * len(rows),
+            "survey_type": [row[1] for row in rows],
+            "touchpoint": ["support" if row[1] == "transactional" else None for row in rows],
+            "score": [row[2] for row in rows],
+            "submitted_at": [f"{row[3]}T10:00:00Z" for row in rows],
+        },
+        SurveyResponse,
+    )
+
+
+def test_nps_section_with_both_survey_types_and_two_waves() -> None:
+    table = nps_table(
+        [
+            ("c1", "relationship", 3, "2025-02-10"),
+            ("c2", "relationship", 9, "2025-02-11"),
+            ("c1", "relationship", 10, "2025-05-10"),
+            ("c2", "relationship", 9, "2025-05-11"),
+            ("c3", "transactional", 2, "2025-05-20"),
+        ]
+    )
+    report = describe({"survey_responses": table}, as_of=AS_OF)
+    section = report.sections[-1]
+    assert section.title == "NPS"
+    migration = section.figures["migration_last_two_waves"]
+    assert migration["matched"] == 2
+    assert migration["transitions"] == [[0, 0, 1], [0, 0, 0], [0, 0, 1]]
+    assert section.figures["follow_ups"]["call"] == 1  # c3, a detractor this month
+    assert json.loads(json.dumps(report.to_dict()))["sections"]["NPS"]
+
+
+def test_nps_section_with_one_wave_or_one_type() -> None:
+    one_wave = nps_table([("c1", "relationship", 9, "2025-05-10")])
+    section = describe({"survey_responses": one_wave}, as_of=AS_OF).sections[-1]
+    assert "migration_last_two_waves" not in section.figures
+    assert "transactional_by_month" not in section.figures
+    only_transactional = nps_table([("c1", "transactional", 9, "2025-05-10")])
+    section = describe({"survey_responses": only_transactional}, as_of=AS_OF).sections[-1]
+    assert "relationship_by_quarter" not in section.figures
+    assert section.figures["transactional_by_touchpoint"][0]["label"] == "support"
+
+
+def test_no_nps_section_without_nps_responses() -> None:
+    csat = nps_table([("c1", "transactional", 4, "2025-05-10")])
+    csat = Table(dict(csat.items()) | {"kind": np.array(["csat"], dtype=object)})
+    titles = [s.title for s in describe({"survey_responses": csat}, as_of=AS_OF).sections]
+    assert "NPS" not in titles

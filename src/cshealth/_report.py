@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Literal
+from datetime import date, timedelta
+from typing import Literal, cast
 
 import numpy as np
 
@@ -255,6 +255,77 @@ def _people(tables: Mapping[str, Table], as_of: date) -> Section | None:
     return Section("People and goals", tuple(lines), figures)
 
 
+def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    table = tables.get("survey_responses")
+    if table is None or not bool((table.texts("kind") == "nps").any()):
+        return None
+    from cshealth import nps
+
+    year = as_of - timedelta(days=365)
+    lines: list[str] = []
+    figures: dict[str, object] = {}
+    relationship = _has(table, "relationship")
+    if relationship:
+        last = nps.trend(table, as_of=as_of, survey_type="relationship", period="quarter")
+        figures["relationship_by_quarter"] = last.to_dict()["points"]
+        lines.append("Relationship NPS by quarter (latest answer per contact):")
+        lines.extend(f"  {line}" for line in last.table().splitlines()[-5:])
+        lines.extend(_migration_lines(table, last, figures))
+    if _has(table, "transactional"):
+        monthly = nps.trend(
+            table, as_of=as_of, survey_type="transactional", period="month", start=year
+        )
+        figures["transactional_by_month"] = monthly.to_dict()["points"]
+        lines.append("Transactional NPS by month, last 12 months (* = significant change):")
+        lines.extend(f"  {line}" for line in monthly.table().splitlines())
+        touch = nps.breakdown(
+            table, "touchpoint", survey_type="transactional", since=year, as_of=as_of
+        )
+        figures["transactional_by_touchpoint"] = touch.to_dict()["groups"]
+        lines.append("Transactional NPS by touchpoint, last 12 months (* = unlike the rest, Holm):")
+        lines.extend(f"  {line}" for line in touch.table().splitlines())
+    queue = nps.follow_ups(table, as_of=as_of)
+    summary = nps.queue_summary(queue)
+    figures["follow_ups"] = summary
+    lines.append(
+        f"Follow-up queue: {summary['total']} ({summary['call']} calls, "
+        f"{summary['testimonial_request'] + summary['review_request']} testimonial or review "
+        f"requests, {summary['nurture']} nurture touches; {summary['overdue']} overdue)"
+    )
+    lines.extend(f"  {item.due_on} {item.action:<19} {item.reason}" for item in queue[:5])
+    return Section("NPS", tuple(lines), figures)
+
+
+def _has(table: Table, survey_type: str) -> bool:
+    return bool(
+        ((table.texts("kind") == "nps") & (table.texts("survey_type") == survey_type)).any()
+    )
+
+
+def _migration_lines(table: Table, quarters: object, figures: dict[str, object]) -> list[str]:
+    from cshealth import nps
+
+    waves = [p for p in cast("nps.NPSTrend", quarters) if p.result.n]
+    if len(waves) < 2:
+        return []
+    when = table.dates("submitted_at")
+    kind = (table.texts("kind") == "nps") & (table.texts("survey_type") == "relationship")
+    picked = []
+    for point in waves[-2:]:
+        start, end = (np.datetime64(t.replace(tzinfo=None), "us") for t in (point.start, point.end))
+        picked.append(table.take(np.flatnonzero(kind & (when >= start) & (when < end))))
+    moved = nps.migration(picked[0], picked[1], min_n=0)
+    figures["migration_last_two_waves"] = moved.to_dict()
+    change = "n/a" if moved.change is None else f"{moved.change:+.1f}"
+    p = "n/a" if moved.pvalue is None else f"{moved.pvalue:.3f}"
+    lines = [
+        f"Migration between the last two waves ({moved.matched} contacts answered both; "
+        f"{moved.entrants} new, {moved.leavers} gone): change {change} points, p = {p}",
+    ]
+    lines.extend(f"  {line}" for line in moved.table().splitlines())
+    return lines
+
+
 #: The report's sections, in order. Each area appends its own when it is built.
 SECTIONS: tuple[SectionFn, ...] = (
     _tables,
@@ -265,4 +336,5 @@ SECTIONS: tuple[SectionFn, ...] = (
     _surveys,
     _usage,
     _people,
+    _nps,
 )

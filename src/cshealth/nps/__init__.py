@@ -1,36 +1,70 @@
-"""Survey statistics: NPS with honest uncertainty.
+"""Survey statistics: NPS, CSAT and CES with honest uncertainty.
 
 Every score carries its sample size, standard error and a confidence interval (adjusted
 Wald by default, or Wald, trinomial t, bootstrap, Bayesian Dirichlet); two independent
 samples are compared with a z-test; `sample_size` plans a survey; `NPSTally` holds the
 counts behind a score and merges exactly across partitions.
 
-Trends over time, breakdowns, wave-to-wave migration, per-account scores, CSAT and CES,
-and follow-up queues are planned (see the roadmap in the docs).
+Over time, `trend` gives monthly, quarterly or rolling NPS with each respondent counted
+once per period and changes tested between disjoint periods; `breakdown` compares groups
+(touchpoint, segment, plan) with Holm-adjusted tests; `migration` follows the same
+respondents across two waves; `account_scores` gives one NPS per account (the input of a
+health score) and the revenue-weighted NPS; `csat` and `ces` score the other two surveys;
+`follow_ups` turns responses into the calls and requests a CS team makes next.
 """
 
+from cshealth.nps._accounts import ACCOUNT_UNITS, AccountNPS, AccountUnit, account_scores
 from cshealth.nps._breakdown import BreakdownRow, NPSBreakdown, breakdown, holm
 from cshealth.nps._compare import NPSComparison, compare, sample_size
+from cshealth.nps._follow_ups import (
+    FollowUp,
+    FollowUpAction,
+    FollowUpPolicy,
+    NPSCategory,
+    follow_ups,
+    queue_summary,
+)
+from cshealth.nps._migration import CATEGORIES, NPSMigration, migration
+from cshealth.nps._satisfaction import CESMethod, CESResult, CSATMethod, CSATResult, ces, csat
 from cshealth.nps._score import NPS_INTERVALS, NPSInterval, NPSResult, from_counts, score
 from cshealth.nps._tally import NPSTally, tally
 from cshealth.nps._trend import Dedupe, NPSTrend, Period, TrendPoint, trend
 
 __all__ = [
+    "ACCOUNT_UNITS",
+    "CATEGORIES",
     "NPS_INTERVALS",
+    "AccountNPS",
+    "AccountUnit",
     "BreakdownRow",
+    "CESMethod",
+    "CESResult",
+    "CSATMethod",
+    "CSATResult",
     "Dedupe",
+    "FollowUp",
+    "FollowUpAction",
+    "FollowUpPolicy",
     "NPSBreakdown",
+    "NPSCategory",
     "NPSComparison",
     "NPSInterval",
+    "NPSMigration",
     "NPSResult",
     "NPSTally",
     "NPSTrend",
     "Period",
     "TrendPoint",
+    "account_scores",
     "breakdown",
+    "ces",
     "compare",
+    "csat",
+    "follow_ups",
     "from_counts",
     "holm",
+    "migration",
+    "queue_summary",
     "sample_size",
     "score",
     "tally",

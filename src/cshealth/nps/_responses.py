@@ -14,6 +14,7 @@ identifiers is detected and resolved exactly.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
@@ -356,8 +357,9 @@ def respondent_codes(values: NDArray[np.generic], *, dense: bool = True) -> tupl
 def _missing(objects: ObjectArray) -> BoolArray:
     """Where identifiers are missing: None, NaN (not equal to itself) or pandas' NA."""
     try:
-        missing = np.asarray(np.equal(objects, _NONE), dtype=bool)
-        return missing | np.asarray(np.not_equal(objects, objects), dtype=bool)
+        missing: BoolArray = np.asarray(np.equal(objects, _NONE), dtype=bool)
+        missing |= np.asarray(np.not_equal(objects, objects), dtype=bool)
+        return missing
     except TypeError:  # a value whose comparison is not a bool (pandas.NA): one by one
         return np.array([_is_missing(value) for value in objects.tolist()], dtype=bool)
 
@@ -366,6 +368,6 @@ def _is_missing(value: object) -> bool:
     if value is None:
         return True
     try:
-        return bool(value != value)
+        return bool(operator.ne(value, value))  # only NaN differs from itself
     except TypeError:
         return True  # comparisons that answer "unknown" (pandas.NA) mark a missing value
