@@ -341,10 +341,15 @@ def trend(
         points = _points(ends - window * _DAY, ends, counts, lag=-(-window // step_days))
         complete = [True] * len(points)
         label = f"rolling {window} days"
-    return _assemble(
-        points,
-        complete,
-        _Summary(label, rule, columns.survey_type, to_datetime(instant), alpha, level, min_n),
+    return NPSTrend(
+        points=_assemble(points, complete, alpha),
+        period=label,
+        dedupe=rule,
+        survey_type=columns.survey_type,
+        as_of=to_datetime(instant),
+        alpha=alpha,
+        confidence_level=level,
+        min_n=min_n,
     )
 
 
@@ -559,25 +564,14 @@ def _points(starts: IntArray, ends: IntArray, counts: _Counts, lag: int) -> list
     return points
 
 
-@dataclass(frozen=True)
-class _Summary:
-    period: str
-    dedupe: str
-    survey_type: str | None
-    as_of: datetime
-    alpha: float
-    confidence_level: float
-    min_n: int
-
-
-def _assemble(points: list[_Point], complete: list[bool], summary: _Summary) -> NPSTrend:
+def _assemble(points: list[_Point], complete: list[bool], alpha: float) -> tuple[TrendPoint, ...]:
     results = [NPSResult(tally) for _, _, tally, _ in points]
     built: list[TrendPoint] = []
     for (a, b, _, previous), result, done in zip(points, results, complete):
         change = None
         if previous >= 0 and result.n and results[previous].n:
             change = compare(results[previous], result)
-        significant = change is not None and change.pvalue < summary.alpha
+        significant = change is not None and change.pvalue < alpha
         start, end = (to_datetime(np.datetime64(x, "us")) for x in (a, b))
         built.append(TrendPoint(start, end, result, change, significant, done))
-    return NPSTrend(tuple(built), **vars(summary))
+    return tuple(built)
