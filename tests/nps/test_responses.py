@@ -85,13 +85,26 @@ class SameHash:
         return isinstance(other, SameHash) and other.name == self.name
 
 
-def test_hash_collisions_are_resolved_exactly() -> None:
-    values = [SameHash("x"), SameHash("y"), SameHash("x")]
-    array = np.empty(3, dtype=object)
+@pytest.mark.parametrize("dense", [True, False])
+def test_hash_collisions_are_resolved_exactly(dense: bool) -> None:
+    values = [SameHash("x"), SameHash("y"), SameHash("x"), SameHash("z")]
+    array = np.empty(4, dtype=object)
     array[:] = values
-    codes, k = respondent_codes(array)
-    assert k == 2
-    assert codes[0] == codes[2] != codes[1]
+    codes, k = respondent_codes(array, dense=dense)
+    assert codes[0] == codes[2]
+    assert len({codes[0], codes[1], codes[3]}) == 3
+    assert codes.max() < k
+    if dense:
+        assert k == 3
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=3), st.integers(-3, 3)), max_size=40))
+def test_slotted_object_codes_group_exactly(values: list[object]) -> None:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    codes, k = respondent_codes(array, dense=False)
+    assert grouping_is_exact(values, codes)
+    assert codes.max(initial=-1) < k
 
 
 def test_unhashable_identifiers_are_refused() -> None:

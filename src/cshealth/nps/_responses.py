@@ -337,18 +337,7 @@ def respondent_codes(values: NDArray[np.generic], *, dense: bool = True) -> tupl
     except TypeError:
         msg = "identifiers must be hashable (text or whole numbers)"
         raise InvalidInputError(msg) from None
-    unique, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    same = np.asarray(present[first][inverse] == present, dtype=bool)
-    if not same.all():  # two different identifiers share a hash: number them exactly
-        seen: dict[object, int] = {}
-        inverse = np.fromiter(
-            (seen.setdefault(value, len(seen)) for value in present.tolist()),
-            dtype=np.int64,
-            count=len(present),
-        )
-        k = len(seen)
-    else:
-        k = len(unique)
+    inverse, k = (_exact if dense else _slotted)(present, hashes)
     codes = np.full(n, -1, dtype=np.int64)
     codes[present_rows] = inverse
     return codes, k
@@ -371,3 +360,46 @@ def _is_missing(value: object) -> bool:
         return bool(operator.ne(value, value))  # only NaN differs from itself
     except TypeError:
         return True  # comparisons that answer "unknown" (pandas.NA) mark a missing value
+
+
+def _exact(present: ObjectArray, hashes: IntArray) -> tuple[IntArray, int]:
+    """Dense codes by sorting the hashes, checked against the values themselves."""
+    unique, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+    same = np.asarray(present[first][inverse] == present, dtype=bool)
+    if same.all():
+        return inverse.astype(np.int64), len(unique)
+    seen: dict[object, int] = {}  # two different identifiers share a hash: number them
+    numbered = np.fromiter(
+        (seen.setdefault(value, len(seen)) for value in present.tolist()),
+        dtype=np.int64,
+        count=len(present),
+    )
+    return numbered, len(seen)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads any hash over the slots
+
+
+def _slotted(present: ObjectArray, hashes: IntArray) -> tuple[IntArray, int]:
+    """Codes without sorting: the slot of a table of ``~2n`` slots, exact by checking.
+
+    Each value goes to a slot picked from its hash; one row per slot is its representative
+    (``numpy.maximum.at``). Rows equal to their slot's representative take the slot as
+    their code; the few others (another value in the same slot) are numbered exactly by
+    `_exact` above the table. Some codes are unused.
+    """
+    n = len(present)
+    bits = max(int(2 * n).bit_length(), 4)
+    with np.errstate(over="ignore"):
+        slot = ((hashes.view(np.uint64) * _GOLDEN) >> np.uint64(64 - bits)).astype(np.int64)
+    size = 1 << bits
+    representative = np.full(size, -1, dtype=np.int64)
+    np.maximum.at(representative, slot, np.arange(n))
+    same = np.asarray(present[representative[slot]] == present, dtype=bool)
+    if same.all():
+        return slot, size
+    codes = np.where(same, slot, -1)
+    rest = np.flatnonzero(~same)
+    numbered, k = _exact(present[rest], hashes[rest])
+    codes[rest] = size + numbered
+    return codes, size + k
