@@ -403,9 +403,7 @@ def test_invariants(
     }
     start = None if window_days is None else as_of - timedelta(days=window_days)
     inside = [
-        i
-        for i, t in enumerate(data["submitted_at"])
-        if t < as_of and (start is None or t >= start)  # type: ignore[operator]
+        i for i, t in enumerate(data["submitted_at"]) if t < as_of and (start is None or t >= start)
     ]
     counted = [i for i in inside if weights is None or weights[i] > 0]
     for unit, res in results.items():
@@ -619,7 +617,7 @@ def test_empty_window() -> None:
 def test_bad_options(options: dict[str, object], message: str) -> None:
     arguments: dict[str, object] = {"as_of": AS_OF, **options}
     with pytest.raises(InvalidInputError, match=message):
-        account_scores(HAND, **arguments)  # type: ignore[arg-type]
+        account_scores(HAND, **arguments)
 
 
 def test_mixed_survey_types_are_never_pooled() -> None:
@@ -668,10 +666,10 @@ def test_missing_column() -> None:
 def test_bad_revenue(revenue: object, message: str) -> None:
     res = account_scores(HAND, as_of=AS_OF, window_days=90)
     with pytest.raises(InvalidInputError, match=message):
-        res.revenue_weighted(revenue)  # type: ignore[arg-type]
+        res.revenue_weighted(revenue)
 
 
 def test_bad_missing_option() -> None:
     res = account_scores(HAND, as_of=AS_OF, window_days=90)
     with pytest.raises(InvalidInputError, match=r"`missing` must be one of"):
-        res.revenue_weighted({"A": 1.0}, missing="ignore")  # type: ignore[arg-type]
+        res.revenue_weighted({"A": 1.0}, missing="ignore")

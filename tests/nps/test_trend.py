@@ -210,7 +210,7 @@ def test_survey_types_are_never_pooled() -> None:
     assert chosen.survey_type == "transactional"
     assert chosen[0].result.n == 2
     with pytest.raises(InvalidInputError, match="`survey_type` must be one of"):
-        trend(rows, as_of=date(2024, 2, 1), survey_type="annual")  # type: ignore[arg-type]
+        trend(rows, as_of=date(2024, 2, 1), survey_type="annual")
 
 
 def test_nothing_at_or_after_as_of_is_seen() -> None:
