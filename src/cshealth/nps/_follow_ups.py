@@ -13,7 +13,6 @@ make the queue.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -28,7 +27,14 @@ from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._time import as_instant
 from cshealth._types import IntArray, ObjectArray
 from cshealth.models import SurveyType
-from cshealth.nps._responses import SurveyColumns, respondent_codes, survey_columns
+from cshealth.nps._responses import (
+    SurveyColumns,
+    is_missing,
+    latest_rows,
+    missing_ids,
+    respondent_codes,
+    survey_columns,
+)
 
 __all__ = [
     "FollowUp",
@@ -60,7 +66,6 @@ _ASK: Mapping[str, str] = {
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_MICROSECOND = timedelta(microseconds=1)
 _NO_IDS = np.empty(0, dtype=object)
-_NONE = np.array(None, dtype=object)
 
 
 #: The longest window or delay a policy accepts: a century (longer ones are mistakes, and
@@ -348,7 +353,7 @@ def _quiet_contacts(previous: object, cutoff: np.datetime64, quiet_days: int) ->
     start = cutoff - np.timedelta64(quiet_days, "D")
     quiet: list[object] = []
     for contact, when in previous.items():
-        if _missing(contact):
+        if is_missing(contact):
             msg = f"`previous` has the contact_id {contact!r}; key it by the contacts' identifiers"
             raise InvalidInputError(msg)
         last = as_instant(when, f"previous[{contact!r}]")
@@ -386,8 +391,7 @@ def _identifiers(values: NDArray[np.generic]) -> ObjectArray:
     if values.dtype.kind in "iu":
         return values.astype(str).astype(object)
     objects = values.astype(object)
-    missing = np.asarray(np.equal(objects, _NONE), dtype=bool)
-    missing |= np.asarray(np.not_equal(objects, objects), dtype=bool)
+    missing = missing_ids(objects)
     text: ObjectArray = objects.astype(str).astype(object)
     text[missing] = None
     return text
@@ -402,12 +406,7 @@ def _latest_per_respondent(
     """The rows of each respondent's latest answer, leaving out quiet contacts."""
     codes, quiet_codes = _respondents(columns, quiet)
     rows = np.flatnonzero(~np.isin(codes, quiet_codes))
-    codes = codes[rows]
-    order = np.lexsort((ids[rows], columns.instants()[rows], codes))
-    grouped = codes[order]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = grouped[1:] != grouped[:-1]
-    return rows[order[last]]
+    return rows[latest_rows(codes[rows], columns.instants()[rows].view(np.int64), ids[rows])]
 
 
 def _respondents(columns: SurveyColumns, quiet: ObjectArray) -> tuple[IntArray, IntArray]:
@@ -434,13 +433,9 @@ def _within(days: int) -> str:
     return "within 1 day" if days == 1 else f"within {days} days"
 
 
-def _missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
 def _text(value: object) -> str | None:
     """Text of a cell; ``None`` for a missing (``None``, NaN) or blank one."""
-    text = None if _missing(value) else str(value).strip()
+    text = None if is_missing(value) else str(value).strip()
     return text or None
 
 

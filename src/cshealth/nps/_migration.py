@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._types import FloatArray, IntArray
-from cshealth.nps._responses import respondent_codes, survey_columns
+from cshealth.nps._responses import latest_rows, respondent_codes, survey_columns
 from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import _CATEGORY, NPSTally, _check_scores
 
@@ -442,10 +442,7 @@ class _Wave:
                 "which answer is the latest; pass it, or one answer per respondent",
             )
         times = self.submitted_at[rows]  # never NaT: the reader refuses a missing one
-        order = np.lexsort((rows, times.astype(np.int64), own))
-        grouped = own[order]
-        last = np.append(grouped[1:] != grouped[:-1], True)
-        kept: IntArray = rows[order[last]]
+        kept: IntArray = rows[latest_rows(own, times.astype(np.int64), rows)]
         return kept
 
     def _refuse(self, rows: IntArray, codes: IntArray, reason: str) -> NoReturn:

@@ -28,7 +28,15 @@ from cshealth.io import Table, to_columns
 from cshealth.io._columns import convert_column
 from cshealth.models import SurveyKind, SurveyResponse, SurveyType
 
-__all__ = ["SurveyColumns", "check_survey_type", "respondent_codes", "survey_columns"]
+__all__ = [
+    "SurveyColumns",
+    "check_survey_type",
+    "is_missing",
+    "latest_rows",
+    "missing_ids",
+    "respondent_codes",
+    "survey_columns",
+]
 
 _SURVEY_TYPES: tuple[str, ...] = get_args(SurveyType)
 _NONE = np.array(None, dtype=object)
@@ -329,7 +337,7 @@ def respondent_codes(values: NDArray[np.generic], *, dense: bool = True) -> tupl
         codes[present] = inverse
         return codes, len(unique)
     objects = values.astype(object)
-    missing = _missing(objects)
+    missing = missing_ids(objects)
     present_rows = np.flatnonzero(~missing)
     present = objects[present_rows]
     try:
@@ -343,17 +351,18 @@ def respondent_codes(values: NDArray[np.generic], *, dense: bool = True) -> tupl
     return codes, k
 
 
-def _missing(objects: ObjectArray) -> BoolArray:
+def missing_ids(objects: ObjectArray) -> BoolArray:
     """Where identifiers are missing: None, NaN (not equal to itself) or pandas' NA."""
     try:
         missing: BoolArray = np.asarray(np.equal(objects, _NONE), dtype=bool)
         missing |= np.asarray(np.not_equal(objects, objects), dtype=bool)
         return missing
     except TypeError:  # a value whose comparison is not a bool (pandas.NA): one by one
-        return np.array([_is_missing(value) for value in objects.tolist()], dtype=bool)
+        return np.array([is_missing(value) for value in objects.tolist()], dtype=bool)
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """Whether one identifier is missing: None, NaN or pandas' NA."""
     if value is None:
         return True
     try:
@@ -403,3 +412,13 @@ def _slotted(present: ObjectArray, hashes: IntArray) -> tuple[IntArray, int]:
     numbered, k = _exact(present[rest], hashes[rest])
     codes[rest] = size + numbered
     return codes, size + k
+
+
+def latest_rows(codes: IntArray, times: IntArray, tiebreak: NDArray[np.generic]) -> IntArray:
+    """The index of each code's latest row: greatest time, ties to the greatest tiebreak."""
+    order = np.lexsort((tiebreak, times, codes))
+    grouped = codes[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = grouped[1:] != grouped[:-1]
+    kept: IntArray = order[last]
+    return kept
