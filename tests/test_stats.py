@@ -18,7 +18,12 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from cshealth import ConfidenceInterval, InvalidInputError
-from cshealth._stats import check_confidence_level, proportion_interval, z_critical
+from cshealth._stats import (
+    check_confidence_level,
+    proportion_interval,
+    wilson_share_interval,
+    z_critical,
+)
 
 LEVELS = [0.5, 0.8, 0.9, 0.95, 0.99, 0.999]
 COUNTS = [(0, 1), (1, 1), (0, 5), (5, 5), (1, 7), (3, 10), (42, 50), (0, 200), (200, 200)]
@@ -287,3 +292,11 @@ def test_vectorised_equals_elementwise(pairs: list[tuple[int, int]], level: floa
     low, high = proportion_interval(list(xs), list(ns), confidence_level=level)
     for i, (x, n) in enumerate(pairs):
         assert (low[i], high[i]) == proportion_interval(x, n, confidence_level=level)
+
+
+@pytest.mark.parametrize(("successes", "trials"), [(42, 50), (1, 7), (199, 200), (500, 1000)])
+def test_share_interval_agrees_with_count_interval(successes: int, trials: int) -> None:
+    low, high = proportion_interval(successes, trials)
+    assert wilson_share_interval(successes / trials, float(trials)) == pytest.approx(
+        (float(low), float(high))
+    )

@@ -21,6 +21,7 @@ __all__ = [
     "ProportionMethod",
     "check_confidence_level",
     "proportion_interval",
+    "wilson_share_interval",
     "z_critical",
 ]
 
@@ -148,9 +149,7 @@ def proportion_interval(
     with np.errstate(divide="ignore", invalid="ignore"):
         p = x / n
         if method == "wilson":
-            z2n = z * z / n
-            centre = (p + z2n / 2.0) / (1.0 + z2n)
-            half = z * np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)) / (1.0 + z2n)
+            centre, half = _wilson(p, n, z)
         else:
             centre = p
             half = z * np.sqrt(p * (1.0 - p) / n)
@@ -159,6 +158,33 @@ def proportion_interval(
     low = np.where((x == 0) & (n > 0), 0.0, np.clip(centre - half, 0.0, 1.0))
     high = np.where((x == n) & (n > 0), 1.0, np.clip(centre + half, 0.0, 1.0))
     return low, high
+
+
+def _wilson(p: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
+    """Centre and half-width of Wilson's score interval for share ``p`` of ``n`` trials."""
+    z2n = z * z / n
+    centre = (p + z2n / 2.0) / (1.0 + z2n)
+    half = z * np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)) / (1.0 + z2n)
+    return centre, half
+
+
+def wilson_share_interval(
+    share: float, n: float, *, confidence_level: float = 0.95
+) -> tuple[float, float]:
+    """Wilson's interval for a share seen over ``n`` trials, ``n`` possibly fractional.
+
+    For weighted shares, with Kish's effective sample size as ``n``; the bounds are kept
+    around the share itself. Whole counts go through `proportion_interval()`.
+
+    Examples:
+        >>> low, high = wilson_share_interval(0.84, 50.0)
+        >>> round(low, 4), round(high, 4)
+        (0.7149, 0.9166)
+    """
+    p, trials = np.asarray(share, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    centre, half = _wilson(p, trials, z_critical(confidence_level))
+    low, high = float(centre - half), float(centre + half)
+    return max(0.0, min(low, share)), min(1.0, max(high, share))
 
 
 def _check_counts(successes: ArrayLike, trials: ArrayLike) -> tuple[FloatArray, FloatArray]:

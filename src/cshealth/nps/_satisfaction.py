@@ -24,7 +24,7 @@ from cshealth._stats import (
     ConfidenceInterval,
     check_confidence_level,
     proportion_interval,
-    z_critical,
+    wilson_share_interval,
 )
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.models import DEFAULT_SCALES, SurveyType
@@ -96,13 +96,9 @@ class _Sample:
         if not self.weighted:
             low, high = proportion_interval(successes, self.n, confidence_level=level)
             return float(low), float(high)
-        # Weighted: Wilson's formula with Kish's effective sample size in place of n (a
-        # fractional count, which `proportion_interval` does not take).
-        p, n = cast("float", self.mean), self.effective_n
-        z2n = z_critical(level) ** 2 / n
-        centre = (p + z2n / 2.0) / (1.0 + z2n)
-        half = math.sqrt(z2n * (p * (1.0 - p) + z2n / 4.0)) / (1.0 + z2n)
-        return max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p))
+        # weighted: Kish's effective sample size (fractional) in place of n
+        share = cast("float", self.mean)
+        return wilson_share_interval(share, self.effective_n, confidence_level=level)
 
 
 def _sd(values: FloatArray, weights: FloatArray | None, mean: float, n_eff: float) -> float:
