@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal, cast
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from cshealth._types import DateArray, ObjectArray
 from cshealth.io import Table
+
+if TYPE_CHECKING:
+    from cshealth.nps import NPSTrend
 
 __all__ = ["SECTIONS", "Report", "Section", "describe"]
 
@@ -302,10 +305,10 @@ def _has(table: Table, survey_type: str) -> bool:
     )
 
 
-def _migration_lines(table: Table, quarters: object, figures: dict[str, object]) -> list[str]:
+def _migration_lines(table: Table, quarters: NPSTrend, figures: dict[str, object]) -> list[str]:
     from cshealth import nps
 
-    waves = [p for p in cast("nps.NPSTrend", quarters) if p.result.n]
+    waves = [p for p in quarters if p.result.n]
     if len(waves) < 2:
         return []
     when = table.dates("submitted_at")
