@@ -37,6 +37,7 @@ from cshealth.models import (
     RevenueChange,
     SurveyResponse,
     Ticket,
+    UsageEvent,
     UsageRecord,
 )
 
@@ -269,6 +270,17 @@ def usage_records(draw: st.DrawFn) -> UsageRecord:
 
 
 @st.composite
+def usage_events(draw: st.DrawFn) -> UsageEvent:
+    """Valid usage events (a plain visit has no feature)."""
+    return UsageEvent(
+        account_id=draw(identifiers()),
+        user_id=draw(identifiers()),
+        occurred_at=draw(aware_datetimes()),
+        feature=draw(_optional(identifiers())),
+    )
+
+
+@st.composite
 def revenue_changes(draw: st.DrawFn) -> RevenueChange:
     """Valid revenue changes (an MRR of 0 is a churn)."""
     return RevenueChange(
@@ -286,6 +298,7 @@ _RECORDS: dict[type[Record], st.SearchStrategy[Any]] = {
     Ticket: tickets(),
     SurveyResponse: survey_responses(),
     UsageRecord: usage_records(),
+    UsageEvent: usage_events(),
     RevenueChange: revenue_changes(),
 }
 assert set(_RECORDS) == set(MODELS.values()), "every model needs a strategy"

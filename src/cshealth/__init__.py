@@ -16,7 +16,8 @@ from cshealth._exceptions import (
     RecordError,
     SmallSampleWarning,
 )
-from cshealth._stats import ConfidenceInterval
+from cshealth._measures import MeasureTable, join_measures
+from cshealth._stats import ConfidenceInterval, Rate
 from cshealth._version import __version__
 from cshealth.io import (
     LoadResult,
@@ -24,6 +25,7 @@ from cshealth.io import (
     from_columns,
     load,
     load_table,
+    read_columns,
     to_columns,
     write,
 )
@@ -36,6 +38,7 @@ from cshealth.models import (
     RevenueChange,
     SurveyResponse,
     Ticket,
+    UsageEvent,
     UsageRecord,
 )
 
@@ -49,8 +52,10 @@ __all__ = [
     "Goal",
     "InvalidInputError",
     "LoadResult",
+    "MeasureTable",
     "Milestone",
     "MissingDependencyError",
+    "Rate",
     "Record",
     "RecordError",
     "RevenueChange",
@@ -58,11 +63,14 @@ __all__ = [
     "SurveyResponse",
     "Table",
     "Ticket",
+    "UsageEvent",
     "UsageRecord",
     "__version__",
     "from_columns",
+    "join_measures",
     "load",
     "load_table",
+    "read_columns",
     "to_columns",
     "write",
 ]

@@ -8,6 +8,7 @@ Every interval cshealth reports is a `ConfidenceInterval`, and every proportion
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -19,6 +20,7 @@ from cshealth._types import FloatArray
 __all__ = [
     "ConfidenceInterval",
     "ProportionMethod",
+    "Rate",
     "check_confidence_level",
     "proportion_interval",
     "wilson_share_interval",
@@ -57,6 +59,68 @@ class ConfidenceInterval(NamedTuple):
     def contains(self, value: float) -> bool:
         """Whether ``value`` lies in the closed interval ``[low, high]``."""
         return self.low <= value <= self.high
+
+
+@dataclass(frozen=True, repr=False)
+class Rate:
+    """A share of whole counts with its sample size: ``successes / n``.
+
+    Every rate cshealth reports (SLA achievement, one-touch, reopen, abandonment, seat
+    utilisation among seats) is a ``Rate``, so its ``n`` is never lost and its interval
+    is one call away. A rate of nothing (``n == 0``) is ``None``, never 0.
+
+    Attributes:
+        successes: The count in the numerator.
+        n: The count in the denominator (trials).
+        statistic: ``successes / n``, or ``None`` when ``n == 0``.
+
+    Examples:
+        >>> r = Rate(42, 50)
+        >>> r
+        Rate(0.84, 42 of 50)
+        >>> r.confidence_interval()
+        ConfidenceInterval(low=0.714..., high=0.916...)
+        >>> Rate(0, 0).statistic is None
+        True
+    """
+
+    successes: int
+    n: int
+
+    def __post_init__(self) -> None:
+        _check_counts(self.successes, self.n)
+
+    @property
+    def statistic(self) -> float | None:
+        """``successes / n``; ``None`` when ``n == 0``."""
+        return self.successes / self.n if self.n else None
+
+    def confidence_interval(
+        self, confidence_level: float = 0.95, *, method: ProportionMethod = "wilson"
+    ) -> ConfidenceInterval | None:
+        """Wilson's (or Wald's) interval for the rate; ``None`` when ``n == 0``."""
+        if not self.n:
+            check_confidence_level(confidence_level)
+            return None
+        low, high = proportion_interval(
+            self.successes, self.n, confidence_level=confidence_level, method=method
+        )
+        return ConfidenceInterval(float(low), float(high))
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: counts, the rate and its 95% Wilson interval."""
+        ci = self.confidence_interval()
+        return {
+            "successes": self.successes,
+            "n": self.n,
+            "statistic": self.statistic,
+            "ci_low": None if ci is None else ci.low,
+            "ci_high": None if ci is None else ci.high,
+        }
+
+    def __repr__(self) -> str:
+        shown = "None" if self.statistic is None else f"{self.statistic:.4g}"
+        return f"Rate({shown}, {self.successes} of {self.n})"
 
 
 def check_confidence_level(confidence_level: float) -> float:

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cshealth import InvalidInputError, SurveyResponse, to_columns
-from cshealth.nps._responses import check_survey_type, respondent_codes, survey_columns
+from cshealth._codes import id_codes
+from cshealth.nps._responses import check_survey_type, survey_columns
 from cshealth.nps._trend import trend
 
 UTC = timezone.utc
@@ -43,7 +44,7 @@ def grouping_is_exact(values: list[object], codes: np.ndarray) -> bool:
 def test_object_codes_group_exactly(values: list[object]) -> None:
     array = np.empty(len(values), dtype=object)
     array[:] = values
-    codes, k = respondent_codes(array)
+    codes, k = id_codes(array)
     assert grouping_is_exact(values, codes)
     assert k == len({v for v in values if v is not None})
     assert set(codes[codes >= 0].tolist()) == set(range(k))
@@ -61,13 +62,13 @@ def test_object_codes_group_exactly(values: list[object]) -> None:
     ],
 )
 def test_numeric_codes_group_exactly(values: np.ndarray) -> None:
-    codes, k = respondent_codes(values)
+    codes, k = id_codes(values)
     assert grouping_is_exact(values.tolist(), codes)
     assert set(codes[codes >= 0].tolist()) == set(range(k))
 
 
 def test_compact_integers_may_skip_renumbering() -> None:
-    codes, k = respondent_codes(np.array([5, 7, 5, 8]), dense=False)
+    codes, k = id_codes(np.array([5, 7, 5, 8]), dense=False)
     assert codes.tolist() == [0, 2, 0, 3]
     assert k == 4  # code 1 unused
 
@@ -90,7 +91,7 @@ def test_hash_collisions_are_resolved_exactly(dense: bool) -> None:
     values = [SameHash("x"), SameHash("y"), SameHash("x"), SameHash("z")]
     array = np.empty(4, dtype=object)
     array[:] = values
-    codes, k = respondent_codes(array, dense=dense)
+    codes, k = id_codes(array, dense=dense)
     assert codes[0] == codes[2]
     assert len({codes[0], codes[1], codes[3]}) == 3
     assert codes.max() < k
@@ -102,7 +103,7 @@ def test_hash_collisions_are_resolved_exactly(dense: bool) -> None:
 def test_slotted_object_codes_group_exactly(values: list[object]) -> None:
     array = np.empty(len(values), dtype=object)
     array[:] = values
-    codes, k = respondent_codes(array, dense=False)
+    codes, k = id_codes(array, dense=False)
     assert grouping_is_exact(values, codes)
     assert codes.max(initial=-1) < k
 
@@ -111,7 +112,7 @@ def test_unhashable_identifiers_are_refused() -> None:
     array = np.empty(2, dtype=object)
     array[:] = [["a"], ["b"]]
     with pytest.raises(InvalidInputError, match="hashable"):
-        respondent_codes(array)
+        id_codes(array)
 
 
 def sample_columns() -> dict[str, object]:
@@ -199,8 +200,8 @@ def test_weighted_latest_per_respondent_in_trends() -> None:
 
 def test_pandas_missing_values_are_missing_identifiers() -> None:
     strings = pd.array(["x", pd.NA, "x", None], dtype="string").to_numpy()
-    codes, k = respondent_codes(strings)
+    codes, k = id_codes(strings)
     assert codes.tolist() == [0, -1, 0, -1]
     assert k == 1
     mixed = np.array(["a", pd.NA, float("nan"), None, "b"], dtype=object)
-    assert respondent_codes(mixed)[0].tolist()[1:4] == [-1, -1, -1]
+    assert id_codes(mixed)[0].tolist()[1:4] == [-1, -1, -1]

@@ -409,7 +409,7 @@ def _record_error(
 
 def _rid(row: Mapping[str, object], model: type[Record]) -> str | None:
     values = [row.get(key) for key in model.key_fields]
-    if any(v is None for v in values):
+    if not values or any(v is None for v in values):
         return None
     if model.key_fields == ("id",):
         return str(values[0])
@@ -423,6 +423,8 @@ def _drop_duplicates(
     model: type[M],
     errors: list[RecordError],
 ) -> list[M]:
+    if not model.key_fields:  # records with no identity (usage events): none is a duplicate
+        return records
     key_of = operator.attrgetter(*model.key_fields)
     keys: list[object] = [key_of(record) for record in records]
     first_row: dict[object, int] = {}

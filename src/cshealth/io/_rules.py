@@ -57,6 +57,8 @@ def _key_values(column: Column) -> list[object]:
 
 
 def _check_keys(columns: Mapping[str, Column], model: type[Record], problems: _Problems) -> None:
+    if not model.key_fields:  # records with no identity (usage events)
+        return
     parts = [_key_values(columns[name]) for name in model.key_fields]
     keys: list[object] = parts[0] if len(parts) == 1 else list(zip(*parts))
     if len(dict.fromkeys(keys)) == len(keys):
@@ -89,7 +91,7 @@ def _report(
     if not cells:
         return []
     cells.sort(key=lambda cell: cell[1])
-    key = model.key_fields[0]
+    key = model.key_fields[0] if model.key_fields else ""
     ids = _python_values(columns[key]) if key in columns else [None] * problems.n
     errors = []
     for field, row, code, message in cells:

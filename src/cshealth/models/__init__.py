@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from cshealth.models._account import Account, Contact, TraitValue
-from cshealth.models._activity import RevenueChange, UsageRecord
+from cshealth.models._activity import RevenueChange, UsageEvent, UsageRecord
 from cshealth.models._base import Record
 from cshealth.models._journey import Goal, Milestone
 from cshealth.models._survey import DEFAULT_SCALES, SurveyKind, SurveyResponse, SurveyType
@@ -36,6 +36,7 @@ __all__ = [
     "SurveyType",
     "Ticket",
     "TraitValue",
+    "UsageEvent",
     "UsageRecord",
 ]
 
@@ -47,6 +48,7 @@ _ALL: tuple[type[Record], ...] = (
     Ticket,
     SurveyResponse,
     UsageRecord,
+    UsageEvent,
     RevenueChange,
 )
 #: Model classes by class name (``"Account"``).

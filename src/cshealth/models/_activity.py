@@ -8,13 +8,13 @@ from typing import Annotated, ClassVar
 from pydantic import BeforeValidator, Field
 
 from cshealth.models._account import parse_json_object
-from cshealth.models._base import Count, Identifier, Money, Record
+from cshealth.models._base import Count, Identifier, Instant, Label, Money, Record
 
 #: A feature name as a mapping key. Keys are text in JSON and CSV already, so unlike
 #: ``Label`` this needs no check for numbers (which would cost a Python call per key).
 FeatureName = Annotated[str, Field(min_length=1, max_length=512)]
 
-__all__ = ["RevenueChange", "UsageRecord"]
+__all__ = ["RevenueChange", "UsageEvent", "UsageRecord"]
 
 
 class UsageRecord(Record):
@@ -49,6 +49,37 @@ class UsageRecord(Record):
         default_factory=dict
     )
     """Events per feature, e.g. ``{"reports": 20}``. In CSV, a JSON object."""
+
+
+class UsageEvent(Record):
+    """One thing a user did in the product: a login, a report run, an API call.
+
+    The user-level counterpart of `UsageRecord`: active users, stickiness and feature
+    adoption are counted from these. Events carry no identifier of their own; the same
+    user may do the same thing twice at the same instant.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> UsageEvent(
+        ...     account_id="A-1",
+        ...     user_id="U-7",
+        ...     occurred_at=datetime(2025, 5, 5, 14, 2, tzinfo=timezone.utc),
+        ...     feature="reports",
+        ... ).feature
+        'reports'
+    """
+
+    table_name: ClassVar[str] = "usage_events"
+    key_fields: ClassVar[tuple[str, ...]] = ()
+
+    account_id: Identifier
+    """The account the user belongs to."""
+    user_id: Identifier
+    """The user (a seat) who did it."""
+    occurred_at: Instant
+    """When it happened (a timezone-aware instant)."""
+    feature: Label | None = None
+    """The feature used (``reports``, ``api``); ``None`` for a plain visit or login."""
 
 
 class RevenueChange(Record):

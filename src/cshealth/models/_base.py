@@ -199,8 +199,12 @@ class Record(BaseModel):
         return []
 
     def key(self) -> tuple[object, ...]:
-        """The values of ``key_fields``: what identifies this record among its kind."""
-        return tuple(getattr(self, name) for name in self.key_fields)
+        """The values of ``key_fields``: what identifies this record among its kind.
+
+        A model without key fields (`UsageEvent`) is identified by all of its values.
+        """
+        names = self.key_fields or tuple(type(self).model_fields)
+        return tuple(getattr(self, name) for name in names)
 
     def __hash__(self) -> int:
         # Equal records have equal keys, so hashing the key is consistent with ``==`` and

@@ -19,7 +19,7 @@ repeat ``contact_latest``. The last two agree whenever no contact answered twice
 three agree without a ``contact_id`` column. A response without a ``contact_id`` is its
 own respondent.
 
-Everything is done on whole columns: accounts are numbered with `respondent_codes` (hashing,
+Everything is done on whole columns: accounts are numbered with `id_codes` (hashing,
 not sorting text), the latest answer of each contact is found with one `numpy.lexsort`, and
 the tallies of all accounts come from one `numpy.bincount` over account × category.
 """
@@ -35,16 +35,12 @@ from typing import Literal, cast, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
 from cshealth.models import SurveyType
-from cshealth.nps._responses import (
-    SurveyColumns,
-    check_survey_type,
-    respondent_codes,
-    survey_columns,
-)
+from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import NPSTally
 
@@ -228,7 +224,7 @@ class AccountNPS:
     def _lookup(self, ids: ObjectArray) -> IntArray:
         """Position of each id among `account_ids`, ``-1`` where it is not listed."""
         both = np.concatenate([self.account_ids, ids])
-        codes, k = respondent_codes(both)
+        codes, k = id_codes(both)
         position = np.full(k + 1, -1, dtype=np.int64)  # the last slot answers code -1
         position[codes[: len(self)]] = np.arange(len(self))
         return position[codes[len(self) :]]
@@ -514,7 +510,7 @@ def _assemble(
 
 def _account_index(values: NDArray[np.generic], rows: IntArray) -> tuple[IntArray, ObjectArray]:
     """Each row's position among the sorted distinct accounts, and those accounts."""
-    codes, k = respondent_codes(values)
+    codes, k = id_codes(values)
     if (codes < 0).any():
         row = int(rows[np.flatnonzero(codes < 0)[0]])
         msg = f"row {row + 1}: `account_id` is missing; every response needs its account"
@@ -536,7 +532,7 @@ def _contact_codes(values: NDArray[np.generic] | None, rows: IntArray) -> IntArr
     """A code per respondent; a response without ``contact_id`` gets a code of its own."""
     if values is None:
         return np.arange(len(rows), dtype=np.int64)
-    codes, k = respondent_codes(values[rows])
+    codes, k = id_codes(values[rows])
     anonymous = codes < 0
     return np.where(anonymous, k + np.cumsum(anonymous) - 1, codes)
 
@@ -644,7 +640,7 @@ def _revenue_columns(revenue: object) -> tuple[ObjectArray, FloatArray]:
             f"finite and >= 0 ({int(bad.sum())} bad values in all)"
         )
         raise InvalidInputError(msg)
-    codes, k = respondent_codes(ids)
+    codes, k = id_codes(ids)
     if (codes < 0).any() or k < len(ids):
         msg = "`revenue` account ids must be present and distinct (one value per account)"
         raise InvalidInputError(msg)

@@ -15,13 +15,14 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import check_confidence_level
 from cshealth._time import as_instant
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
-from cshealth.nps._responses import check_survey_type, respondent_codes, survey_columns
+from cshealth.nps._responses import check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import NPSTally, _check_scores
 
@@ -241,7 +242,7 @@ def breakdown(
     scores = _check_scores(columns.scores())[keep]
     w = columns.weights()
     groups = _labels(columns.columns, by, column)[keep]
-    codes, k = respondent_codes(groups)
+    codes, k = id_codes(groups)
     tallies = _tallies(scores, codes, k, None if w is None else w[keep])
     names = _names(groups, codes, k)
     return _assemble(
@@ -289,7 +290,7 @@ def _labels(
             msg = "grouping by an account mapping needs an `account_id` column"
             raise InvalidInputError(msg)
         accounts = columns["account_id"]
-        codes, k = respondent_codes(accounts)
+        codes, k = id_codes(accounts)
         first = np.full(k, -1, dtype=np.int64)
         np.maximum.at(first, codes[codes >= 0], np.flatnonzero(codes >= 0))
         ids = accounts[first].tolist() if k else []

@@ -23,18 +23,12 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from cshealth._codes import id_codes, is_missing, latest_rows, missing_ids
 from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._time import as_instant
 from cshealth._types import IntArray, ObjectArray
 from cshealth.models import SurveyType
-from cshealth.nps._responses import (
-    SurveyColumns,
-    is_missing,
-    latest_rows,
-    missing_ids,
-    respondent_codes,
-    survey_columns,
-)
+from cshealth.nps._responses import SurveyColumns, survey_columns
 
 __all__ = [
     "FollowUp",
@@ -386,7 +380,7 @@ def _identifier(value: object) -> object:
 def _identifiers(values: NDArray[np.generic]) -> ObjectArray:
     """Identifiers as text (``17`` -> ``"17"``, as the models keep them); missing is ``None``.
 
-    Missing is ``None`` or NaN, as for `respondent_codes`.
+    Missing is ``None`` or NaN, as for `id_codes`.
     """
     if values.dtype.kind in "iu":
         return values.astype(str).astype(object)
@@ -417,7 +411,7 @@ def _respondents(columns: SurveyColumns, quiet: ObjectArray) -> tuple[IntArray, 
     if "contact_id" not in columns.columns:
         return np.arange(columns.n, dtype=np.int64), np.empty(0, dtype=np.int64)
     contacts = _identifiers(columns["contact_id"])
-    codes, k = respondent_codes(np.concatenate([contacts, quiet]))
+    codes, k = id_codes(np.concatenate([contacts, quiet]))
     own, quiet_codes = codes[: columns.n], codes[columns.n :]
     anonymous = own < 0
     own[anonymous] = k + np.arange(int(anonymous.sum()))

@@ -18,10 +18,11 @@ from typing import NoReturn, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from cshealth._codes import id_codes, latest_rows
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._types import FloatArray, IntArray
-from cshealth.nps._responses import latest_rows, respondent_codes, survey_columns
+from cshealth.nps._responses import survey_columns
 from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import _CATEGORY, NPSTally, _check_scores
 
@@ -485,7 +486,7 @@ def _codes(first: NDArray[np.generic], second: NDArray[np.generic]) -> tuple[Int
     """
     if not first.dtype.kind == second.dtype.kind in "iuf":
         first, second = first.astype(object), second.astype(object)
-    return respondent_codes(np.concatenate([first, second]), dense=False)
+    return id_codes(np.concatenate([first, second]), dense=False)
 
 
 def _common_type(first: str | None, second: str | None) -> str | None:

@@ -7,14 +7,11 @@ needs, so a ten-million-row frame is not validated field by field for a trend of
 columns. Responses of other kinds (CSAT rows in an NPS call) are set aside, and
 relationship and transactional responses are never pooled.
 
-`respondent_codes` gives every distinct respondent (or account, or group) a dense integer
-code without sorting text: identifiers are hashed, and a collision of two different
-identifiers is detected and resolved exactly.
+Respondents, accounts and groups are numbered by `cshealth._codes.id_codes`.
 """
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
@@ -31,15 +28,10 @@ from cshealth.models import SurveyKind, SurveyResponse, SurveyType
 __all__ = [
     "SurveyColumns",
     "check_survey_type",
-    "is_missing",
-    "latest_rows",
-    "missing_ids",
-    "respondent_codes",
     "survey_columns",
 ]
 
 _SURVEY_TYPES: tuple[str, ...] = get_args(SurveyType)
-_NONE = np.array(None, dtype=object)
 
 
 @dataclass(frozen=True)
@@ -295,130 +287,3 @@ def _weights(values: object) -> FloatArray:
         )
         raise InvalidInputError(msg)
     return weights
-
-
-def respondent_codes(values: NDArray[np.generic], *, dense: bool = True) -> tuple[IntArray, int]:
-    """Integer codes ``0..k-1`` for the distinct values; ``-1`` where missing.
-
-    Missing is ``None`` or NaN. Integer identifiers in a compact range are used as they
-    are (shifted); other values are hashed, and the codes are checked against the values
-    themselves, so two identifiers that share a hash are still told apart. The order of
-    the codes is unspecified (grouping only). With ``dense=False``, integer identifiers
-    spanning fewer than ``len(values)`` numbers are only shifted, so some of the ``k``
-    codes may be unused (cheaper, for callers that only group).
-
-    Returns:
-        ``(codes, k)``.
-
-    Raises:
-        InvalidInputError: On unhashable identifiers.
-    """
-    n = len(values)
-    if n == 0:
-        return np.empty(0, dtype=np.int64), 0
-    if values.dtype.kind in "iub":
-        ints = values.astype(np.int64)
-        low, high = int(ints.min()), int(ints.max())
-        if not dense and high - low < n:  # compact already: the shifted ids will do
-            return ints - low, high - low + 1
-        if high - low <= 4 * n:
-            shifted = ints - low
-            used = np.zeros(high - low + 1, dtype=bool)
-            used[shifted] = True
-            numbering = np.cumsum(used) - 1
-            return numbering[shifted], int(used.sum())
-        unique, inverse = np.unique(ints, return_inverse=True)
-        return inverse.astype(np.int64), len(unique)
-    if values.dtype.kind == "f":
-        floats = values.astype(np.float64)
-        present = ~np.isnan(floats)
-        unique, inverse = np.unique(floats[present], return_inverse=True)
-        codes = np.full(n, -1, dtype=np.int64)
-        codes[present] = inverse
-        return codes, len(unique)
-    objects = values.astype(object)
-    missing = missing_ids(objects)
-    present_rows = np.flatnonzero(~missing)
-    present = objects[present_rows]
-    try:
-        hashes = np.fromiter(map(hash, present), dtype=np.int64, count=len(present))
-    except TypeError:
-        msg = "identifiers must be hashable (text or whole numbers)"
-        raise InvalidInputError(msg) from None
-    inverse, k = (_exact if dense else _slotted)(present, hashes)
-    codes = np.full(n, -1, dtype=np.int64)
-    codes[present_rows] = inverse
-    return codes, k
-
-
-def missing_ids(objects: ObjectArray) -> BoolArray:
-    """Where identifiers are missing: None, NaN (not equal to itself) or pandas' NA."""
-    try:
-        missing: BoolArray = np.asarray(np.equal(objects, _NONE), dtype=bool)
-        missing |= np.asarray(np.not_equal(objects, objects), dtype=bool)
-        return missing
-    except TypeError:  # a value whose comparison is not a bool (pandas.NA): one by one
-        return np.array([is_missing(value) for value in objects.tolist()], dtype=bool)
-
-
-def is_missing(value: object) -> bool:
-    """Whether one identifier is missing: None, NaN or pandas' NA."""
-    if value is None:
-        return True
-    try:
-        return bool(operator.ne(value, value))  # only NaN differs from itself
-    except TypeError:
-        return True  # comparisons that answer "unknown" (pandas.NA) mark a missing value
-
-
-def _exact(present: ObjectArray, hashes: IntArray) -> tuple[IntArray, int]:
-    """Dense codes by sorting the hashes, checked against the values themselves."""
-    unique, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
-    same = np.asarray(present[first][inverse] == present, dtype=bool)
-    if same.all():
-        return inverse.astype(np.int64), len(unique)
-    seen: dict[object, int] = {}  # two different identifiers share a hash: number them
-    numbered = np.fromiter(
-        (seen.setdefault(value, len(seen)) for value in present.tolist()),
-        dtype=np.int64,
-        count=len(present),
-    )
-    return numbered, len(seen)
-
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: spreads any hash over the slots
-
-
-def _slotted(present: ObjectArray, hashes: IntArray) -> tuple[IntArray, int]:
-    """Codes without sorting: the slot of a table of ``~2n`` slots, exact by checking.
-
-    Each value goes to a slot picked from its hash; one row per slot is its representative
-    (``numpy.maximum.at``). Rows equal to their slot's representative take the slot as
-    their code; the few others (another value in the same slot) are numbered exactly by
-    `_exact` above the table. Some codes are unused.
-    """
-    n = len(present)
-    bits = max(int(2 * n).bit_length(), 4)
-    with np.errstate(over="ignore"):
-        slot = ((hashes.view(np.uint64) * _GOLDEN) >> np.uint64(64 - bits)).astype(np.int64)
-    size = 1 << bits
-    representative = np.full(size, -1, dtype=np.int64)
-    np.maximum.at(representative, slot, np.arange(n))
-    same = np.asarray(present[representative[slot]] == present, dtype=bool)
-    if same.all():
-        return slot, size
-    codes = np.where(same, slot, -1)
-    rest = np.flatnonzero(~same)
-    numbered, k = _exact(present[rest], hashes[rest])
-    codes[rest] = size + numbered
-    return codes, size + k
-
-
-def latest_rows(codes: IntArray, times: IntArray, tiebreak: NDArray[np.generic]) -> IntArray:
-    """The index of each code's latest row: greatest time, ties to the greatest tiebreak."""
-    order = np.lexsort((tiebreak, times, codes))
-    grouped = codes[order]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = grouped[1:] != grouped[:-1]
-    kept: IntArray = order[last]
-    return kept

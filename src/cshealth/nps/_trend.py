@@ -24,18 +24,14 @@ from typing import Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import check_confidence_level
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
-from cshealth.nps._responses import (
-    SurveyColumns,
-    check_survey_type,
-    respondent_codes,
-    survey_columns,
-)
+from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import NPSTally, _check_scores
 
@@ -380,7 +376,7 @@ class _Frame:
         w = data.weights()
         codes = None
         if rule == "latest" and "contact_id" in data.columns:
-            codes = respondent_codes(data["contact_id"], dense=False)[0]
+            codes = id_codes(data["contact_id"], dense=False)[0]
         if len(times) > 1 and not bool(np.all(times[1:] >= times[:-1])):
             order = np.argsort(times, kind="stable")
             times, scores = times[order], scores[order]

@@ -1,0 +1,338 @@
+"""Per-account measure tables: one row per account, one column per measure.
+
+Every area that measures accounts (`cshealth.nps.account_scores`,
+`cshealth.support.account_metrics`, `cshealth.adoption.account_metrics`) returns, or
+converts to, a `MeasureTable`. `join_measures` lines several of them up on
+``account_id`` into the one table a health scorecard reads. An account with no data in
+a source gets missing values there (``NaN``, ``None``, ``NaT``), never zeros, and is
+never dropped: "no tickets" is a measured 0 only when the source says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from cshealth._codes import missing_ids
+from cshealth._exceptions import InvalidInputError
+from cshealth._time import to_datetime
+from cshealth._types import ColumnsLike, DataFrameLike, ObjectArray
+from cshealth.io._table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["MeasureTable", "join_measures"]
+
+#: One measure column: numbers (``float64``, missing ``NaN``; whole counts may be
+#: ``int64``), flags (``bool``), text (``object``, missing ``None``) or instants
+#: (``datetime64[us]``, missing ``NaT``).
+MeasureColumn = NDArray[np.generic]
+
+
+class MeasureTable(Mapping[str, MeasureColumn]):
+    """Measures of accounts as of one instant: an ``account_id`` column and measures.
+
+    A read-only mapping of column name to numpy array (``account_id`` first), so it goes
+    wherever cshealth accepts columns, including ``scoring.score``.
+
+    Args:
+        account_ids: One identifier per row; no duplicates, none missing.
+        measures: Measure name to one value per account.
+        as_of: The instant the measures were taken at (``datetime64[us]``, UTC), if known.
+        source: What produced it (``"support"``); shown in messages and the ``repr``.
+
+    Raises:
+        InvalidInputError: On duplicate or missing account ids, a column of another
+            length, a measure called ``account_id``, or a column that is not 1-D.
+
+    Examples:
+        >>> t = MeasureTable(["A-1", "A-2"], {"open_tickets": [3, 0]}, source="support")
+        >>> t
+        MeasureTable(support: 2 accounts x 1 measure)
+        >>> t["open_tickets"].tolist(), t.row("A-2")
+        ([3, 0], {'account_id': 'A-2', 'open_tickets': 0})
+    """
+
+    __slots__ = ("_as_of", "_columns", "_source")
+
+    def __init__(
+        self,
+        account_ids: ArrayLike,
+        measures: Mapping[str, ArrayLike],
+        *,
+        as_of: np.datetime64 | None = None,
+        source: str = "",
+    ) -> None:
+        ids = _ids(account_ids, source)
+        columns: dict[str, MeasureColumn] = {"account_id": ids}
+        for name, values in measures.items():
+            if name == "account_id":
+                msg = "`account_id` is the key column, not a measure"
+                raise InvalidInputError(msg)
+            array = np.asarray(values)
+            if array.dtype.kind in "US":
+                array = array.astype(object)
+            if array.ndim != 1 or len(array) != len(ids):
+                msg = (
+                    f"measure `{name}` must hold one value per account ({len(ids)}), got "
+                    f"shape {array.shape}"
+                )
+                raise InvalidInputError(msg)
+            columns[str(name)] = array
+        for column in columns.values():
+            column.flags.writeable = False
+        self._columns = columns
+        self._as_of = as_of
+        self._source = source
+
+    @property
+    def account_ids(self) -> ObjectArray:
+        """The accounts, one per row."""
+        return cast("ObjectArray", self._columns["account_id"])
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """The measure names (every column but ``account_id``)."""
+        return tuple(self._columns)[1:]
+
+    @property
+    def as_of(self) -> np.datetime64 | None:
+        """The instant the measures were taken at (UTC), or ``None``."""
+        return self._as_of
+
+    @property
+    def source(self) -> str:
+        """What produced the table (``"support"``, ``"joined"``)."""
+        return self._source
+
+    @property
+    def n_accounts(self) -> int:
+        """Number of rows."""
+        return len(self.account_ids)
+
+    def __getitem__(self, name: str) -> MeasureColumn:
+        try:
+            return self._columns[name]
+        except KeyError:
+            msg = f"no column {name!r}; columns: {list(self._columns)}"
+            raise KeyError(msg) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+    def __repr__(self) -> str:
+        k = len(self.measures)
+        label = f"{self._source}: " if self._source else ""
+        return (
+            f"MeasureTable({label}{self.n_accounts} accounts x {k} measure{'' if k == 1 else 's'})"
+        )
+
+    def row(self, account_id: str) -> dict[str, object]:
+        """One account's measures as Python values (missing ones as ``None``).
+
+        Raises:
+            KeyError: If the account is not in the table.
+        """
+        hits = np.flatnonzero(self.account_ids == account_id)
+        if not len(hits):
+            msg = f"account {account_id!r} is not in the table"
+            raise KeyError(msg)
+        i = int(hits[0])
+        return {name: _values(column[i : i + 1])[0] for name, column in self._columns.items()}
+
+    def with_prefix(self, prefix: str) -> MeasureTable:
+        """The same table with every measure renamed ``prefix + name``."""
+        measures = {prefix + name: self._columns[name] for name in self.measures}
+        return MeasureTable(self.account_ids, measures, as_of=self._as_of, source=self._source)
+
+    def select(self, names: Sequence[str]) -> MeasureTable:
+        """The table with only the measures ``names``, in that order.
+
+        Raises:
+            KeyError: On a name that is not a measure.
+        """
+        measures = {name: self[name] for name in names}
+        return MeasureTable(self.account_ids, measures, as_of=self._as_of, source=self._source)
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One dict per account, values as Python values (missing as ``None``)."""
+        names = list(self._columns)
+        values = [_values(column) for column in self._columns.values()]
+        return [dict(zip(names, row)) for row in zip(*values)]
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: ``as_of``, ``source`` and each column as a list."""
+        return {
+            "as_of": None if self._as_of is None else to_datetime(self._as_of).isoformat(),
+            "source": self._source,
+            "columns": {
+                name: [_json(v) for v in _values(column)] for name, column in self._columns.items()
+            },
+        }
+
+    def to_pandas(self) -> pd.DataFrame:
+        """A pandas ``DataFrame`` indexed by nothing, with ``account_id`` first.
+
+        Raises:
+            MissingDependencyError: If pandas is not installed.
+        """
+        return Table(self._columns).to_pandas()
+
+
+def join_measures(
+    *tables: MeasureTable | ColumnsLike,
+    accounts: ArrayLike | None = None,
+) -> MeasureTable:
+    """Line measure tables up on ``account_id``: one row per account, every measure.
+
+    Args:
+        *tables: `MeasureTable` objects, or mappings of columns with an ``account_id``
+            column (a dict, a `Table`, a pandas or polars data frame).
+        accounts: The rows of the result, in order. Accounts missing from a source get
+            missing values for its measures; accounts of a source not listed here are
+            left out. By default, every account of every source, sorted.
+
+    Returns:
+        The joined table. Numbers and flags become ``float64`` (missing ``NaN``), text
+        stays ``object`` (missing ``None``), instants ``datetime64[us]`` (missing
+        ``NaT``). ``as_of`` is the sources' common ``as_of`` (sources without one, such
+        as plain mappings, do not count).
+
+    Raises:
+        InvalidInputError: On a measure name found in two sources (rename one with
+            `MeasureTable.with_prefix`), a source without ``account_id``, duplicate
+            account ids in a source or in ``accounts``, or sources taken as of
+            different instants.
+
+    Examples:
+        >>> usage = MeasureTable(["A-1", "A-2"], {"mau": [12, 3]}, source="adoption")
+        >>> support = MeasureTable(["A-2", "A-3"], {"open_tickets": [1, 0]}, source="support")
+        >>> joined = join_measures(usage, support)
+        >>> joined["account_id"].tolist(), joined["mau"].tolist()
+        (['A-1', 'A-2', 'A-3'], [12.0, 3.0, nan])
+        >>> joined["open_tickets"].tolist()
+        [nan, 1.0, 0.0]
+    """
+    sources = [_as_table(table, i) for i, table in enumerate(tables)]
+    seen: dict[str, str] = {}
+    for i, table in enumerate(sources):
+        label = table.source or f"source {i + 1}"
+        for name in table.measures:
+            if name in seen:
+                msg = (
+                    f"measure {name!r} is in both {seen[name]} and {label}; rename one with "
+                    "MeasureTable.with_prefix()"
+                )
+                raise InvalidInputError(msg)
+            seen[name] = label
+    if accounts is None:
+        parts = [table.account_ids for table in sources]
+        ids = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=object)
+        ids = ids.astype(object)
+    else:
+        ids = _ids(accounts, "accounts")
+    joined: dict[str, MeasureColumn] = {}
+    for table in sources:
+        where = _positions(table.account_ids, ids)
+        found = where >= 0
+        for name in table.measures:
+            joined[name] = _spread(table[name], where, found)
+    stamps = {table.as_of for table in sources if table.as_of is not None}
+    if len(stamps) > 1:
+        shown = sorted(str(stamp) for stamp in stamps)
+        msg = f"the sources were measured as of different instants {shown}; use one `as_of`"
+        raise InvalidInputError(msg)
+    as_of = stamps.pop() if stamps else None
+    return MeasureTable(ids, joined, as_of=as_of, source="joined")
+
+
+def _as_table(table: object, index: int) -> MeasureTable:
+    if isinstance(table, MeasureTable):
+        return table
+    columns: dict[str, ArrayLike] = {}
+    if isinstance(table, Mapping):
+        columns = {str(k): v for k, v in table.items()}
+    elif hasattr(table, "columns") and hasattr(table, "__getitem__"):
+        frame = cast("DataFrameLike", table)
+        columns = {
+            str(k): cast("ArrayLike", frame[str(k)])
+            for k in cast("Iterable[object]", frame.columns)
+        }
+    if "account_id" in columns:
+        ids = columns.pop("account_id")
+        return MeasureTable(ids, columns, source=f"source {index + 1}")
+    msg = (
+        f"source {index + 1} must be a MeasureTable or a mapping of columns with an "
+        f"`account_id` column, got {type(table).__name__}"
+    )
+    raise InvalidInputError(msg)
+
+
+def _ids(values: ArrayLike, what: str) -> ObjectArray:
+    ids = np.asarray(values)
+    if ids.ndim != 1:
+        msg = f"account ids must be one-dimensional, got shape {ids.shape}"
+        raise InvalidInputError(msg)
+    ids = ids.astype(object)
+    missing = missing_ids(ids)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0])
+        msg = f"{what or 'measures'}: account id at row {row + 1} is missing"
+        raise InvalidInputError(msg)
+    ids = np.array([str(v) for v in ids.tolist()], dtype=object)
+    unique, counts = np.unique(ids, return_counts=True)
+    if len(unique) < len(ids):
+        twice = unique[counts > 1][:5].tolist()
+        msg = f"{what or 'measures'}: duplicate account ids {twice}; one row per account"
+        raise InvalidInputError(msg)
+    return ids
+
+
+def _positions(source_ids: ObjectArray, ids: ObjectArray) -> NDArray[np.int64]:
+    """For each of ``ids``, its row in ``source_ids`` (``-1`` when absent)."""
+    if not len(source_ids):
+        return np.full(len(ids), -1, dtype=np.int64)
+    order = np.argsort(source_ids, kind="stable")
+    ranked = source_ids[order]
+    at = np.searchsorted(ranked, ids).clip(0, len(ranked) - 1)
+    hit = np.asarray(ranked[at] == ids, dtype=bool)
+    return np.where(hit, order[at], -1).astype(np.int64)
+
+
+def _spread(
+    column: MeasureColumn, where: NDArray[np.int64], found: NDArray[np.bool_]
+) -> MeasureColumn:
+    picked = column[np.where(found, where, 0)] if len(column) else column[:0]
+    kind = column.dtype.kind
+    if kind == "M":
+        out = np.full(len(where), np.datetime64("NaT"), dtype=column.dtype)
+    elif kind in "biuf":
+        out = np.full(len(where), np.nan)
+    else:
+        out = np.full(len(where), None, dtype=object)
+    if len(column):
+        out[found] = picked[found]
+    return out
+
+
+def _values(column: MeasureColumn) -> list[object]:
+    """A column as Python values: missing ones ``None``, instants aware datetimes."""
+    if column.dtype.kind == "M":
+        return [None if np.isnat(v) else to_datetime(v) for v in column]
+    values: list[object] = column.tolist()
+    if column.dtype.kind == "f":
+        return [None if math.isnan(cast("float", v)) else v for v in values]
+    return values
+
+
+def _json(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
