@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from cshealth import ConfidenceInterval, InvalidInputError
+from cshealth import ConfidenceInterval, InvalidInputError, Rate
 from cshealth._stats import (
     check_confidence_level,
     proportion_interval,
@@ -300,3 +300,64 @@ def test_share_interval_agrees_with_count_interval(successes: int, trials: int) 
     assert wilson_share_interval(successes / trials, float(trials)) == pytest.approx(
         (float(low), float(high))
     )
+
+
+# --- Rate ----------------------------------------------------------------------------------
+
+
+def test_rate_keeps_its_counts_and_gives_wilsons_interval() -> None:
+    # Wilson at 42/50, 95%: the same numbers as proportion_interval's worked example.
+    rate = Rate(42, 50)
+    assert rate.statistic == pytest.approx(0.84)
+    assert repr(rate) == "Rate(0.84, 42 of 50)"
+    ci = rate.confidence_interval()
+    assert ci is not None
+    assert (ci.low, ci.high) == pytest.approx((0.7149, 0.9166), abs=5e-5)
+    wald = rate.confidence_interval(0.9, method="wald")
+    assert wald is not None
+    z = stats.norm.ppf(0.95)
+    half = z * (0.84 * 0.16 / 50) ** 0.5
+    assert (wald.low, wald.high) == pytest.approx((0.84 - half, 0.84 + half))
+    assert rate.to_dict() == {
+        "successes": 42,
+        "n": 50,
+        "statistic": pytest.approx(0.84),
+        "ci_low": pytest.approx(ci.low),
+        "ci_high": pytest.approx(ci.high),
+    }
+
+
+def test_a_rate_of_nothing_is_none_not_zero() -> None:
+    rate = Rate(0, 0)
+    assert rate.statistic is None
+    assert rate.confidence_interval() is None
+    assert repr(rate) == "Rate(None, 0 of 0)"
+    assert rate.to_dict() == {
+        "successes": 0,
+        "n": 0,
+        "statistic": None,
+        "ci_low": None,
+        "ci_high": None,
+    }
+    with pytest.raises(InvalidInputError, match="confidence_level"):
+        rate.confidence_interval(1.5)
+
+
+@pytest.mark.parametrize(
+    ("successes", "n", "match"), [(3, 2, "must not exceed"), (-1, 4, "whole numbers")]
+)
+def test_impossible_rates_are_refused(successes: int, n: int, match: str) -> None:
+    with pytest.raises(InvalidInputError, match=match):
+        Rate(successes, n)
+
+
+@given(st.integers(0, 500), st.integers(0, 500))
+def test_rate_interval_contains_the_rate(a: int, b: int) -> None:
+    successes, n = min(a, b), max(a, b)
+    rate = Rate(successes, n)
+    ci = rate.confidence_interval()
+    if n == 0:
+        assert ci is None
+    else:
+        assert ci is not None and rate.statistic is not None
+        assert 0.0 <= ci.low <= rate.statistic <= ci.high <= 1.0

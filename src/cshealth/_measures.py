@@ -278,7 +278,7 @@ def _as_table(table: object, index: int) -> MeasureTable:
 
 
 def _ids(values: ArrayLike, what: str) -> ObjectArray:
-    ids = np.asarray(values)
+    ids = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
     if ids.ndim != 1:
         msg = f"account ids must be one-dimensional, got shape {ids.shape}"
         raise InvalidInputError(msg)

@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
+from cshealth._measures import MeasureTable
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
 from cshealth.models import SurveyType
@@ -228,6 +229,42 @@ class AccountNPS:
         position = np.full(k + 1, -1, dtype=np.int64)  # the last slot answers code -1
         position[codes[: len(self)]] = np.arange(len(self))
         return position[codes[len(self) :]]
+
+    def to_measures(self) -> MeasureTable:
+        """The per-account measures a health score reads, as a `MeasureTable`.
+
+        Columns: ``nps`` (points; NaN for an account whose responses all weigh 0),
+        ``nps_responses`` (`n`), ``nps_respondents``, ``nps_promoters``,
+        ``nps_detractors``, ``nps_small`` and ``nps_last_response_at``. Join it with
+        other areas' tables with `cshealth.join_measures`.
+
+        Examples:
+            >>> from datetime import date
+            >>> table = account_scores(
+            ...     {
+            ...         "account_id": ["A", "A", "B"],
+            ...         "score": [10, 3, 9],
+            ...         "submitted_at": ["2025-05-01T10:00Z"] * 3,
+            ...     },
+            ...     as_of=date(2025, 6, 1),
+            ... ).to_measures()
+            >>> table["nps"].tolist(), table["nps_responses"].tolist()
+            ([0.0, 100.0], [2, 1])
+        """
+        return MeasureTable(
+            self.account_ids,
+            {
+                "nps": self.score,
+                "nps_responses": self.n,
+                "nps_respondents": self.respondents,
+                "nps_promoters": self.promoters,
+                "nps_detractors": self.detractors,
+                "nps_small": self.small,
+                "nps_last_response_at": self.last_response_at,
+            },
+            as_of=as_instant(self.as_of),
+            source="nps",
+        )
 
     def to_records(self) -> list[dict[str, object]]:
         """One dictionary per account (scores ``None`` where NaN, instants aware UTC)."""
