@@ -38,6 +38,7 @@ EVENT_COLUMNS = [
     ("tickets", "resolved_at"),
     ("survey_responses", "submitted_at"),
     ("usage", "day"),
+    ("usage_events", "occurred_at"),
     ("revenue_changes", "effective_on"),
 ]
 
@@ -160,7 +161,7 @@ def test_usage_weeks_are_complete_mondays(data: SampleData) -> None:
         ("survey_responses", ("id",)),
         ("usage", ("account_id", "day")),
         ("revenue_changes", ("account_id", "effective_on")),
-    ],
+    ],  # usage_events has no key: a user may do the same thing twice at once
 )
 def test_keys_are_unique(data: SampleData, name: str, key: tuple[str, ...]) -> None:
     table = data.tables()[name]
@@ -411,6 +412,137 @@ def test_usage_follows_the_account(data: SampleData) -> None:
     features = {key for events in usage["feature_events"] for key in events}
     assert features == {"reports", "dashboards", "exports", "alerts", "integrations", "api"}
     assert (usage["logins"] >= usage["active_users"]).mean() > 0.9
+
+
+def customer_on(data: SampleData, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Whether account ``rows`` are customers on ``days``: their last MRR change by then > 0."""
+    changes = data.revenue_changes
+    changed = account_rows(data, "revenue_changes")
+    stamp = changes["effective_on"].astype(np.int64)
+    order = np.lexsort((stamp, changed))  # already sorted; made explicit
+    key = changed[order] * 1_000_000 + stamp[order]
+    last = np.searchsorted(key, rows * 1_000_000 + days.astype(np.int64), side="right") - 1
+    same = (last >= 0) & (changed[order][np.maximum(last, 0)] == rows)
+    return same & (changes["mrr"][order][np.maximum(last, 0)] > 0)
+
+
+def test_usage_events_cover_the_eight_weeks_before_as_of(data: SampleData) -> None:
+    at = data.usage_events["occurred_at"]
+    day = at.astype("datetime64[D]")
+    assert day.min() == AS_OF - 56
+    assert day.max() == AS_OF - 1
+    assert (at < AS_OF).all()
+    assert len(np.unique(day)) == 56
+
+
+def test_usage_events_only_while_a_customer(data: SampleData) -> None:
+    rows = account_rows(data, "usage_events")
+    day = data.usage_events["occurred_at"].astype("datetime64[D]")
+    assert customer_on(data, rows, day).all()
+    # and churned accounts stop: none after the end date
+    end = data.accounts["end_date"][rows]
+    gone = ~np.isnat(end)
+    assert gone.sum() > 1000
+    assert (day[gone] < end[gone]).all()
+
+
+def test_usage_event_users_belong_to_one_account(data: SampleData) -> None:
+    events = data.usage_events
+    users, first = np.unique(events["user_id"].astype(str), return_index=True)
+    owner = events["account_id"].astype(str)[first]
+    _, user = np.unique(events["user_id"].astype(str), return_inverse=True)
+    assert (events["account_id"].astype(str) == owner[user]).all()
+    numbers = np.char.partition(np.char.lstrip(users, "U-"), "-")
+    assert (np.char.add("A-", numbers[:, 0]) == owner).all()
+    width = {len(n) for n in numbers[:, 2].tolist()}
+    assert len(width) == 1
+    assert width.pop() >= 3
+
+
+def test_usage_event_users_are_seats(data: SampleData) -> None:
+    """User numbers of current customers never exceed their most seats in the window."""
+    events = data.usage_events
+    rows = account_rows(data, "usage_events")
+    number = np.array([int(u.rsplit("-", 1)[1]) for u in events["user_id"]])
+    most = np.zeros(data.accounts.n_rows, dtype=np.int64)
+    np.maximum.at(most, rows, number)
+    seats = data.accounts["seats"]
+    steady = ~churned(data) & (most > 0)
+    # seats may have shrunk in the window (then the old, higher numbers show)
+    assert (most[steady] <= seats[steady]).mean() > 0.95
+    assert np.median(most[steady] / seats[steady]) > 0.9
+
+
+def weekly_active(data: SampleData) -> tuple[np.ndarray, np.ndarray]:
+    """Active users per account-week from ``usage`` and counted from ``usage_events``."""
+    events = data.usage_events
+    rows = account_rows(data, "usage_events")
+    day = events["occurred_at"].astype("datetime64[D]").astype(np.int64)
+    monday = day - (day + 3) % 7
+    full = monday >= day.min()
+    _, user = np.unique(events["user_id"].astype(str), return_inverse=True)
+    triples = np.unique(np.stack([rows[full], monday[full], user[full]]), axis=1)
+    weeks, counted = np.unique(triples[:2], axis=1, return_counts=True)
+    usage = data.usage
+    usage_rows = account_rows(data, "usage")
+    usage_day = usage["day"].astype(np.int64)
+    inside = usage_day >= weeks[1].min()
+    n = data.accounts.n_rows
+    key = usage_rows[inside] * 100_000 + usage_day[inside]
+    table = dict(zip(key.tolist(), usage["active_users"][inside].tolist()))
+    table_events = dict(zip((weeks[0] * 100_000 + weeks[1]).tolist(), counted.tolist()))
+    keys = sorted(set(table) | set(table_events))
+    assert len(keys) > 7 * n * 0.5
+    return (
+        np.array([table.get(k, 0) for k in keys]),
+        np.array([table_events.get(k, 0) for k in keys]),
+    )
+
+
+def test_usage_events_weekly_active_users_match_usage(data: SampleData) -> None:
+    reported, counted = weekly_active(data)
+    assert np.corrcoef(reported, counted)[0, 1] > 0.9
+    assert stats.spearmanr(reported, counted).statistic > 0.8
+    assert 0.9 < counted.sum() / reported.sum() < 1.15
+
+
+def test_usage_events_features_and_visits(data: SampleData) -> None:
+    feature = data.usage_events["feature"]
+    visit = np.array([f is None for f in feature])
+    assert 0.3 < visit.mean() < 0.45
+    names, counts = np.unique(feature[~visit].astype(str), return_counts=True)
+    assert names.tolist() == sorted(
+        ["reports", "dashboards", "exports", "alerts", "integrations", "api"]
+    )
+    assert counts.min() > 0.03 * counts.sum()
+
+
+def test_usage_events_in_local_working_hours_on_weekdays(data: SampleData) -> None:
+    events = data.usage_events
+    rows = account_rows(data, "usage_events")
+    offset = {"north_america": -5, "emea": 1, "apac": 8, "latam": -3}
+    region = np.array([offset[t["region"]] for t in data.accounts["traits"]])
+    micros = events["occurred_at"].astype(np.int64)
+    hour = (micros // 3_600_000_000 + region[rows]) % 24
+    assert ((hour >= 8) & (hour < 18)).all()
+    weekday = (events["occurred_at"].astype("datetime64[D]").astype(np.int64) + 3) % 7
+    assert (weekday >= 5).mean() < 0.08
+
+
+def test_usage_events_show_drops_before_churn(data: SampleData) -> None:
+    """Accounts that churned in the window were fading before they left."""
+    rows = account_rows(data, "usage_events")
+    day = data.usage_events["occurred_at"].astype("datetime64[D]")
+    end = data.accounts["end_date"]
+    # ended late November to mid December: two weeks before and the holidays after
+    left = np.flatnonzero((end >= AS_OF - 36) & (end < AS_OF - 10))
+    assert len(left) > 15
+    late = early = 0
+    for a in left.tolist():
+        mine = day[rows == a]
+        late += ((mine >= end[a] - 7) & (mine < end[a])).sum()
+        early += ((mine >= end[a] - 21) & (mine < end[a] - 14)).sum()
+    assert late < 0.8 * early  # the fade alone: about 0.5 against 0.75
 
 
 def test_feature_breadth_grows_with_age(data: SampleData) -> None:

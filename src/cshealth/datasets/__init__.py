@@ -2,7 +2,8 @@
 
 `sample()` draws a whole world from one seeded `numpy.random.default_rng()` and
 returns it as validated tables in a `SampleData`: accounts, contacts, onboarding
-milestones, goals, support tickets, survey responses, weekly usage and revenue changes.
+milestones, goals, support tickets, survey responses, weekly usage, each user's product
+events of the last eight weeks and revenue changes.
 The same seed and options give identical tables; nothing reads a clock.
 
 The generative model, in short (the sample-data guide has every parameter):
@@ -27,10 +28,12 @@ The generative model, in short (the sample-data guide has every parameter):
   Churned accounts may come back (reactivation).
 * **Revenue**: signing, expansion (healthy, seats well used), contraction (unhealthy),
   churn (MRR 0 on ``end_date``), reactivation; at most one change per account and day.
-* **Traces**: weekly usage (``Binomial(seats, u)`` active users, logins, six features
-  adopted as accounts mature), tickets by channel with lognormal response and resolution
-  times, relationship NPS every quarter and transactional NPS, CSAT and CES, contacts
-  with one champion, goals achieved more often by healthy accounts.
+* **Traces**: user events of the last eight weeks (one user per seat, the weekly active
+  share following utilisation), weekly usage (``Binomial(seats, u)`` active users,
+  logins, six features adopted as accounts mature), tickets by channel with lognormal
+  response and resolution times, relationship NPS every quarter and transactional NPS,
+  CSAT and CES, contacts with one champion, goals achieved more often by healthy
+  accounts.
 
 Nothing is dated on or after ``as_of`` except what is planned by then (renewal, due and
 target dates); a week of usage is recorded once it is complete.

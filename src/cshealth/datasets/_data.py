@@ -21,6 +21,7 @@ from cshealth.models import (
     RevenueChange,
     SurveyResponse,
     Ticket,
+    UsageEvent,
     UsageRecord,
 )
 
@@ -35,6 +36,7 @@ TableName = Literal[
     "tickets",
     "survey_responses",
     "usage",
+    "usage_events",
     "revenue_changes",
 ]
 _FORMATS = ("csv", "jsonl")
@@ -59,6 +61,9 @@ class SampleData:
         tickets: Support tickets, chats and calls (`Ticket`).
         survey_responses: NPS, CSAT and CES answers (`SurveyResponse`).
         usage: Weekly product usage per account (`UsageRecord`).
+        usage_events: What each user did in the product in the eight weeks before
+            ``as_of`` (`UsageEvent`); by far the largest table (1.3 million rows
+            at the default size).
         revenue_changes: Every change of an account's MRR
             (`RevenueChange`).
 
@@ -74,6 +79,7 @@ class SampleData:
           tickets                959 rows
           survey_responses       654 rows
           usage                2,921 rows
+          usage_events        34,833 rows
           revenue_changes         72 rows
         >>> sorted(data.tables()) == sorted(
         ...     [
@@ -84,10 +90,14 @@ class SampleData:
         ...         "tickets",
         ...         "survey_responses",
         ...         "usage",
+        ...         "usage_events",
         ...         "revenue_changes",
         ...     ]
         ... )
         True
+        >>> event = data.records("usage_events")[0]
+        >>> event.account_id, event.user_id, event.occurred_at.isoformat(), event.feature
+        ('A-00001', 'U-00001-028', '2025-11-06T14:28:36+00:00', None)
         >>> data == sample(seed=1, n_accounts=50)
         True
     """
@@ -102,6 +112,7 @@ class SampleData:
     tickets: Table
     survey_responses: Table
     usage: Table
+    usage_events: Table
     revenue_changes: Table
 
     def tables(self) -> dict[str, Table]:
@@ -113,7 +124,8 @@ class SampleData:
             ... # doctest: +NORMALIZE_WHITESPACE
             {'accounts': 'Account', 'contacts': 'Contact', 'milestones': 'Milestone',
              'goals': 'Goal', 'tickets': 'Ticket', 'survey_responses': 'SurveyResponse',
-             'usage': 'UsageRecord', 'revenue_changes': 'RevenueChange'}
+             'usage': 'UsageRecord', 'usage_events': 'UsageEvent',
+             'revenue_changes': 'RevenueChange'}
         """
         tables: dict[str, Table] = {name: getattr(self, name) for name in TABLES}
         return tables
@@ -132,6 +144,8 @@ class SampleData:
     def records(self, name: Literal["survey_responses"]) -> list[SurveyResponse]: ...
     @overload
     def records(self, name: Literal["usage"]) -> list[UsageRecord]: ...
+    @overload
+    def records(self, name: Literal["usage_events"]) -> list[UsageEvent]: ...
     @overload
     def records(self, name: Literal["revenue_changes"]) -> list[RevenueChange]: ...
     def records(self, name: TableName) -> Sequence[Record]:

@@ -13,6 +13,7 @@ from cshealth.datasets._accounts import INDUSTRIES, PLANS, REGIONS, SEGMENTS, Fi
 from cshealth.datasets._common import NO_DAY, Calendar, Columns, add_months, as_dates
 from cshealth.datasets._contacts import draw_people
 from cshealth.datasets._data import SampleData
+from cshealth.datasets._events import event_table
 from cshealth.datasets._onboarding import (
     cut,
     goal_columns,
@@ -21,9 +22,9 @@ from cshealth.datasets._onboarding import (
 )
 from cshealth.datasets._surveys import survey_columns
 from cshealth.datasets._tickets import draw_tickets
-from cshealth.datasets._usage import usage_columns
+from cshealth.datasets._usage import draw_usage
 from cshealth.datasets._world import History, simulate
-from cshealth.io import to_columns
+from cshealth.io import Table, to_columns
 from cshealth.models import TABLES
 
 __all__ = ["DEFAULT_AS_OF", "sample"]
@@ -42,10 +43,11 @@ def sample(
     Accounts sign across the ``months`` months before ``as_of`` (more each month), live
     through a month-by-month simulation of their latent health, and leave the traces a
     customer-success team sees: contacts, onboarding milestones, goals, support tickets,
-    survey answers, weekly usage and revenue changes. Churn depends on the drivers a
-    health score would use (falling usage, detractors, slow support, late or stuck
-    onboarding, a departed champion), so health scores can be backtested on it. The generative model
-    is described in the module documentation and the sample-data guide.
+    survey answers, weekly usage, each user's product events of the last eight weeks and
+    revenue changes. Churn depends on the drivers a health score would use (falling
+    usage, detractors, slow support, late or stuck onboarding, a departed champion), so
+    health scores can be backtested on it. The generative model is described in the
+    module documentation and the sample-data guide.
 
     Args:
         seed: Seed of the one `numpy.random.default_rng()` behind every draw; the
@@ -68,6 +70,9 @@ def sample(
         (datetime.date(2024, 7, 1), datetime.date(2025, 7, 1))
         >>> data.accounts.n_rows, bool(data.usage["day"].max() < date(2025, 7, 1))
         (50, True)
+        >>> events = data.usage_events["occurred_at"]
+        >>> str(events.min().astype("datetime64[D]")), str(events.max().astype("datetime64[D]"))
+        ('2025-05-06', '2025-06-30')
         >>> sample(n_accounts=0)
         Traceback (most recent call last):
         ...
@@ -76,7 +81,7 @@ def sample(
     as_of = _checked(seed, n_accounts, months, as_of)
     calendar = Calendar.ending(as_of, months)
     tables = {
-        name: to_columns(columns, TABLES[name])
+        name: columns if isinstance(columns, Table) else to_columns(columns, TABLES[name])
         for name, columns in _draw(np.random.default_rng(seed), calendar, n_accounts).items()
     }
     return SampleData(
@@ -90,12 +95,13 @@ def sample(
         tickets=tables["tickets"],
         survey_responses=tables["survey_responses"],
         usage=tables["usage"],
+        usage_events=tables["usage_events"],
         revenue_changes=tables["revenue_changes"],
     )
 
 
-def _draw(rng: np.random.Generator, calendar: Calendar, n: int) -> dict[str, Columns]:
-    """The columns of every table, drawn in a fixed order from ``rng``."""
+def _draw(rng: np.random.Generator, calendar: Calendar, n: int) -> dict[str, Columns | Table]:
+    """The columns of every table (``usage_events`` already a table), drawn in a fixed order."""
     firms = draw_firms(rng, calendar, n)
     plan = plan_onboarding(rng, firms.start, firms.health)
     history = simulate(rng, calendar, firms, plan)
@@ -113,6 +119,7 @@ def _draw(rng: np.random.Generator, calendar: Calendar, n: int) -> dict[str, Col
         tickets=tickets,
         milestones=(plan.due, completed),
     )
+    usage = draw_usage(rng, calendar, firms, history)
     return {
         "accounts": _account_columns(calendar, firms, history),
         "contacts": people.columns(firms.ids),
@@ -120,7 +127,8 @@ def _draw(rng: np.random.Generator, calendar: Calendar, n: int) -> dict[str, Col
         "goals": goals,
         "tickets": tickets.columns,
         "survey_responses": surveys,
-        "usage": usage_columns(rng, calendar, firms, history),
+        "usage": usage.columns,
+        "usage_events": event_table(rng, calendar, firms, history, offset=usage.offset),
         "revenue_changes": _revenue_columns(firms, history),
     }
 

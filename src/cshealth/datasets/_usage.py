@@ -12,18 +12,23 @@ it has ended before ``as_of``) while the account is a customer on that Monday:
   / 4))`` plus a per-account offset ``N(0, 0.15)`` passes the feature's threshold
   (`FEATURES`), so breadth grows as accounts mature; the API needs a growth or
   enterprise plan. Events are ``Poisson(active_users * rate[f])``.
+
+The user-level ``usage_events`` (`cshealth.datasets._events`) follow the same rule with
+the same offsets (`Usage.offset`, `feature_use`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from cshealth._types import FloatArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
 from cshealth.datasets._accounts import Firms
 from cshealth.datasets._common import NO_DAY, Calendar, Columns, as_dates
 from cshealth.datasets._world import History
 
-__all__ = ["FEATURES", "usage_columns"]
+__all__ = ["FEATURES", "Usage", "adoption", "draw_usage", "feature_use", "season"]
 
 #: (feature, adoption threshold, events per active user and week).
 FEATURES = (
@@ -35,6 +40,21 @@ FEATURES = (
     ("api", 0.65, 12.0),
 )
 WEEKLY_SIGMA = 0.12
+#: Spread of an account's own offset to its adoption, per feature.
+OFFSET_SD = 0.15
+#: The plan a feature needs at least (index into ``PLANS``): the API needs growth.
+MIN_PLAN = {"api": 1}
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The ``usage`` table's columns and the per-account feature offsets behind them.
+
+    ``offset`` has a row for every account up to the last one with a usage row.
+    """
+
+    columns: Columns
+    offset: FloatArray
 
 
 def _mondays(calendar: Calendar) -> IntArray:
@@ -43,7 +63,7 @@ def _mondays(calendar: Calendar) -> IntArray:
     return np.arange(first, calendar.as_of - 6, 7, dtype=np.int64)
 
 
-def _season(monday: IntArray) -> FloatArray:
+def season(monday: IntArray) -> FloatArray:
     """Holiday dip: 55% in the week of Dec 24-Jan 1, 90% in August."""
     stamp = monday.astype("datetime64[D]")
     month = stamp.astype("datetime64[M]").astype(np.int64) % 12 + 1
@@ -52,10 +72,28 @@ def _season(monday: IntArray) -> FloatArray:
     return np.where(holiday, 0.55, np.where(month == 8, 0.9, 1.0))
 
 
-def usage_columns(
+def adoption(util: FloatArray, age: IntArray) -> FloatArray:
+    """An account's feature adoption in a month: utilisation, ramped up with age (months)."""
+    ramped: FloatArray = util * (1 - np.exp(-(age + 0.5) / 4.0))
+    return ramped
+
+
+def feature_use(adopted: FloatArray, offset: FloatArray, plan: IntArray) -> BoolArray:
+    """Which `FEATURES` are in use: ``adopted + offset`` over each threshold, plan allowing.
+
+    ``adopted`` and ``plan`` (the plan at signing) hold one value per row, ``offset`` one
+    row of per-feature offsets per row; the result has a column per feature.
+    """
+    threshold = np.array([f[1] for f in FEATURES])
+    need = np.array([MIN_PLAN.get(f[0], 0) for f in FEATURES])
+    used: BoolArray = (adopted[:, None] + offset > threshold) & (plan[:, None] >= need)
+    return used
+
+
+def draw_usage(
     rng: np.random.Generator, calendar: Calendar, firms: Firms, history: History
-) -> Columns:
-    """Columns of the ``usage`` table, sorted by account and week."""
+) -> Usage:
+    """The ``usage`` table (sorted by account and week) and its feature offsets."""
     monday = _mondays(calendar)
     month = calendar.period_of(monday)
     low, high = history.low[:, month], history.high[:, month]
@@ -64,38 +102,30 @@ def usage_columns(
     end = history.end[account]
     cover = np.where((end != NO_DAY) & (end < day + 7), (end - day) / 7.0, 1.0)
     util = history.util[account, m]
-    share = util * np.exp(WEEKLY_SIGMA * rng.standard_normal(len(account))) * _season(day)
+    share = util * np.exp(WEEKLY_SIGMA * rng.standard_normal(len(account))) * season(day)
     seats = history.seats[account, m]
     users = rng.binomial(seats, np.clip(share * cover, 0.0, 1.0)).astype(np.int64)
     logins = rng.poisson(users * (1.5 + 3.0 * util)).astype(np.int64)
-    age = m - firms.cohort[account]
-    adoption = util * (1 - np.exp(-(age + 0.5) / 4.0))
-    return {
+    adopted = adoption(util, m - firms.cohort[account])
+    n_offsets = int(account.max()) + 1 if len(account) else 0
+    offset = OFFSET_SD * rng.standard_normal((n_offsets, len(FEATURES)))
+    used = feature_use(adopted, offset[account], firms.plan[account])
+    columns = {
         "account_id": firms.ids[account],
         "day": as_dates(day),
         "active_users": users,
         "logins": logins,
-        "feature_events": _events(rng, account, adoption, users, firms.plan[account]),
+        "feature_events": _events(rng, used, users),
     }
+    return Usage(columns, offset)
 
 
-def _events(
-    rng: np.random.Generator,
-    account: IntArray,
-    adoption: FloatArray,
-    users: IntArray,
-    plan: IntArray,
-) -> ObjectArray:
+def _events(rng: np.random.Generator, used: BoolArray, users: IntArray) -> ObjectArray:
     """Feature events per row as dicts (only features used that week)."""
-    n_accounts = int(account.max()) + 1 if len(account) else 0
-    offset = 0.15 * rng.standard_normal((n_accounts, len(FEATURES)))
-    counts = np.zeros((len(account), len(FEATURES)), dtype=np.int64)
-    for j, (_, threshold, rate) in enumerate(FEATURES):
-        used = adoption + offset[account, j] > threshold
-        if FEATURES[j][0] == "api":
-            used &= plan >= 1
-        counts[:, j] = np.where(used, rng.poisson(users * rate), 0)
+    counts = np.zeros((len(users), len(FEATURES)), dtype=np.int64)
+    for j, (_, _, rate) in enumerate(FEATURES):
+        counts[:, j] = np.where(used[:, j], rng.poisson(users * rate), 0)
     names = [f[0] for f in FEATURES]
-    out = np.empty(len(account), dtype=object)
+    out = np.empty(len(users), dtype=object)
     out[:] = [{k: v for k, v in zip(names, row) if v} for row in counts.tolist()]
     return out

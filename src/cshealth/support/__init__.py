@@ -1,10 +1,39 @@
 """Support metrics: response and resolution times, SLAs and ticket rates.
 
-Durations in calendar or business hours, SLA achievement, one-touch and reopen rates,
-backlog.
-
-Nothing is public here yet: this area is planned (see the roadmap in the docs), and it
-exports no names until it is built.
+* `Schedule`: business hours as configuration (weekly hours in a time zone, holidays),
+  with `Schedule.business_seconds` vectorised over millions of tickets and exact across
+  weekends, holidays and daylight-saving changes.
+* `ticket_durations`: first response and resolution time per ticket, in calendar or
+  business time.
+* `summary`: a period's support, overall and per channel, priority or segment: volume,
+  response and resolution medians and p90, SLA achievement, first-contact resolution,
+  one-touch and reopen rates, backlog, live-channel queues, wow moments and
+  service-qualified leads. Every rate is a `cshealth.Rate` with its n and interval.
+* `account_metrics`: one row per account as of a date, ready for a health score.
 """
 
-__all__: list[str] = []
+from cshealth.support._accounts import account_metrics
+from cshealth.support._schedule import Schedule, Weekday
+from cshealth.support._summary import (
+    NO_GROUP,
+    DurationStats,
+    SupportStats,
+    SupportSummary,
+    summary,
+)
+from cshealth.support._tickets import Clock, SLAPolicy, TicketDurations, ticket_durations
+
+__all__ = [
+    "NO_GROUP",
+    "Clock",
+    "DurationStats",
+    "SLAPolicy",
+    "Schedule",
+    "SupportStats",
+    "SupportSummary",
+    "TicketDurations",
+    "Weekday",
+    "account_metrics",
+    "summary",
+    "ticket_durations",
+]

@@ -1,0 +1,534 @@
+"""``summary`` against a hand-worked ticket set and a slow per-ticket reference.
+
+References: the 14 tickets of ``tests/support/worked.py`` worked by hand below (arithmetic
+in comments), and ``worked.reference_stats`` (a loop over records with Python datetimes,
+``statistics.median`` and a hand-written linear percentile) compared on random tickets with
+Hypothesis, overall and per group.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pickle
+from datetime import date, datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.support.worked import (
+    BASE,
+    CHANNELS,
+    assert_close,
+    comparable,
+    reference_stats,
+    ticket_lists,
+    worked_columns,
+    worked_records,
+)
+
+from cshealth import InvalidInputError
+from cshealth._stats import Rate
+from cshealth.support._schedule import Schedule
+from cshealth.support._summary import (
+    NO_GROUP,
+    DurationStats,
+    SupportStats,
+    SupportSummary,
+    summary,
+)
+from cshealth.support._tickets import SLAPolicy
+
+UTC = timezone.utc
+START, END = date(2025, 3, 1), date(2025, 4, 1)
+POLICY = SLAPolicy(by_priority={"urgent": 1, "high": 4})
+
+
+def worked(**kwargs):
+    options = {"start": START, "end": END, "sla": POLICY, **kwargs}
+    return summary(worked_columns(), **options)
+
+
+# --- the worked example ---------------------------------------------------------------------
+# Period [2025-03-01, 2025-04-01). T12 is created at the end (left out of everything); T13 is
+# all in February (counts nowhere).
+
+
+def test_volume_and_channels():
+    s = worked().overall
+    # created in the period: T02..T10 and T14 = 10 tickets
+    assert s.volume == 10
+    # chat T04 T05 T14, email T02 T09 T10, phone T06 T07, forum T08 (unknown: kept), web T03;
+    # largest first, ties by name
+    assert list(s.volume_by_channel.items()) == [
+        ("chat", 3),
+        ("email", 3),
+        ("phone", 2),
+        ("forum", 1),
+        ("web", 1),
+    ]
+
+
+def test_first_response_and_resolution_times():
+    s = worked(include_mean=True).overall
+    # first replies in the period (bucketed on the reply): T02 3 h = 10800, T03 2 h = 7200,
+    # T04 30, T07 600, T08 48 h = 172800, T11 (created in February) 4 d = 345600, T14 300;
+    # T10's reply (2025-04-01T00:30) is after the period.
+    # sorted 30 300 600 7200 10800 172800 345600: median 7200;
+    # p90 at position 0.9 * 6 = 5.4: 172800 + 0.4 * (345600 - 172800) = 241920
+    # mean 537330 / 7
+    assert s.first_response.n == 7
+    assert s.first_response.median == 7200.0
+    assert s.first_response.p90 == pytest.approx(241920.0)
+    assert s.first_response.mean == pytest.approx(537330 / 7)
+    # resolved in the period: T01 10 d = 864000, T02 86400, T03 86400, T04 1200, T05 420,
+    # T06 5, T07 1800, T14 3600; sorted 5 420 1200 1800 3600 86400 86400 864000:
+    # median (1800 + 3600) / 2 = 2700; p90 at 6.3: 86400 + 0.3 * 777600 = 319680
+    assert s.resolution.n == 8
+    assert s.resolution.median == 2700.0
+    assert s.resolution.p90 == pytest.approx(319680.0)
+    assert s.resolution.mean == pytest.approx(
+        (864000 + 2 * 86400 + 1200 + 420 + 5 + 1800 + 3600) / 8
+    )
+    assert worked().overall.first_response.mean is None  # only with include_mean
+
+
+def test_sla():
+    s = worked().overall
+    # created in the period, judged at the end (2025-04-01T00:00):
+    #   T02 high 3 h <= 4 h achieved     T03 urgent 2 h > 1 h breached
+    #   T04 30 s achieved                T05 unanswered, 20 d elapsed > 24 h: breached
+    #   T06 unanswered > 24 h breached   T07 600 s achieved
+    #   T08 48 h > 24 h breached         T09 unanswered, 12 h elapsed: active
+    #   T10 urgent, reply after the end, 1 h elapsed = target (not above): active
+    #   T14 300 s achieved
+    assert s.sla == Rate(4, 8)
+    assert s.sla_active == 2
+
+
+def test_resolution_rates_and_backlog():
+    s = worked().overall
+    # resolved in the period: T01 T02 T03 T04 T05 T06 T07 T14 (8)
+    # customer replies 2 0 1 0 0 0 0 0 -> fcr 6 of 8
+    assert s.fcr == Rate(6, 8)
+    # agent replies 3 1 2 1 0 0 1 1 -> fewer than 2: 6 of 8 (T05, T06 solved without a reply)
+    assert s.one_touch == Rate(6, 8)
+    # reopened: T01 and T03
+    assert s.reopen == Rate(2, 8)
+    # created before the end, not resolved before it: T08, T09, T10 (resolved 04-02), T11
+    assert s.backlog == 4
+
+
+def test_live_channels():
+    s = worked().overall
+    # chat/phone created in the period with a known wait: T04 30 answered, T05 400 abandoned,
+    # T06 5 abandoned (short: < 10 s), T07 600 answered; T14 has no wait and is left out
+    # answered waits 30, 600: median 315, p90 30 + 0.9 * 570 = 543
+    assert s.queue_wait == DurationStats(2, 315.0, 543.0)
+    assert s.long_waits == Rate(1, 2)  # T07 waited > 300 s
+    assert s.short_abandons == 1
+    # abandoned after >= 10 s: T05; queued 4 - 1 short abandon = 3
+    assert s.abandonment == Rate(1, 3)
+    # every contact a live one and every abandon kept
+    s = worked(live_channels=("chat", "phone", "email"), short_abandon_seconds=0).overall
+    assert s.abandonment == Rate(2, 4)
+    assert s.short_abandons == 0
+
+
+def test_wow_and_leads():
+    s = worked().overall
+    assert s.wow == 2
+    assert s.wow_ticket_ids == ("T02", "T14")  # creation order
+    # leads created in the period: T04 (5000), T07 (no revenue), T14 (0)
+    assert s.sql_count == 3
+    assert s.sql_revenue == 5000.0
+    assert s.sql_rate == Rate(3, 10)
+    assert s.sql_conversion == Rate(1, 3)  # only T04 brought revenue
+
+
+def test_groups_by_channel():
+    s = worked(by="channel")
+    assert s.by == "channel"
+    assert list(s.groups) == ["chat", "email", "phone", "forum", "web"]
+    email = s.groups["email"]
+    # email: T01 (resolved in the period), T02, T09, T10, T11 (replied in the period)
+    assert email.volume == 3
+    assert email.first_response == DurationStats(2, (10800 + 345600) / 2, 10800 + 0.9 * 334800)
+    assert email.resolution.n == 2  # T01, T02
+    assert email.sla == Rate(1, 1)  # T02; T09 and T10 active
+    assert email.sla_active == 2
+    assert email.backlog == 3  # T09, T10, T11
+    assert email.fcr == Rate(1, 2)  # T02 (T01 had customer replies)
+    assert sum(g.volume for g in s.groups.values()) == s.overall.volume
+
+
+def test_groups_by_priority_and_account_mapping():
+    s = worked(by="priority")
+    assert {name: g.volume for name, g in s.groups.items()} == {
+        "normal": 6,  # T04 T05 T07 T08 T09 T14
+        "urgent": 2,  # T03 T10
+        "high": 1,  # T02
+        "low": 1,  # T06
+    }
+    segments = {"A1": "smb", "A2": "smb", "A3": "enterprise"}
+    s = worked(by=segments)
+    assert s.by == "account"
+    # smb: A1 (T02 T07) and A2 (T03 T04 T09); enterprise: A3 (T05 T06 T14);
+    # A4 (T08 T10) and A5 (no ticket created in the period) are not in the mapping
+    assert {name: g.volume for name, g in s.groups.items()} == {
+        "smb": 5,
+        "enterprise": 3,
+        NO_GROUP: 2,
+    }
+    assert s.groups[NO_GROUP].backlog == 3  # T08, T10, T11
+
+
+def test_groups_by_labels():
+    labels = ["x", "y", None, 1, "1", "y", "x", "x", "x", "y", math.nan, "y", "x", None]
+    s = worked(by=labels)
+    assert s.by == "labels"
+    # labels are shown as text, so 1 and "1" are one group; None and NaN are "(none)".
+    # created in the period: T02 y, T03 None, T04 1, T05 "1", T06 y, T07 x, T08 x, T09 x,
+    # T10 y, T14 None
+    assert {name: g.volume for name, g in s.groups.items()} == {
+        "x": 3,
+        "y": 3,
+        "1": 2,
+        NO_GROUP: 2,
+    }
+    assert list(s.groups) == ["x", "y", NO_GROUP, "1"]  # ties by name: "(" sorts before "1"
+    assert worked(by=np.array(labels, dtype=object)).groups == s.groups
+
+
+def test_groups_without_activity_are_left_out():
+    # T13 is the only "feb" ticket: all its events are before the period
+    labels = ["p"] * 12 + ["feb", "p"]
+    s = worked(by=labels)
+    assert list(s.groups) == ["p"]
+
+
+def test_inputs_agree():
+    expected = worked(by="channel").to_dict()
+    records = worked_records()
+    assert summary(records, start=START, end=END, sla=POLICY, by="channel").to_dict() == expected
+    frame = pd.DataFrame(worked_columns())
+    assert summary(frame, start=START, end=END, sla=POLICY, by="channel").to_dict() == expected
+
+
+def test_aware_datetimes_as_bounds():
+    paris = timezone(timedelta(hours=1))
+    s = summary(
+        worked_columns(),
+        start=datetime(2025, 3, 1, 1, 0, tzinfo=paris),
+        end=datetime(2025, 4, 1, 1, 0, tzinfo=paris),
+        sla=POLICY,
+    )
+    assert s.start == datetime(2025, 3, 1, tzinfo=UTC)
+    assert s.overall == worked().overall
+
+
+def test_results_print_and_serialise():
+    s = worked(by="channel")
+    assert repr(s) == (
+        "SupportSummary(2025-03-01T00:00:00+00:00 to 2025-04-01T00:00:00+00:00, "
+        "clock='calendar', volume=10, 5 groups by 'channel')"
+    )
+    assert repr(s.overall) == (
+        "SupportStats(volume=10, first_response median=2 h, sla=Rate(0.5, 4 of 8), "
+        "one_touch=Rate(0.75, 6 of 8), backlog=4)"
+    )
+    assert repr(worked()).endswith("volume=10)")
+    out = s.to_dict()
+    text = json.dumps(out)
+    assert json.loads(text) == out
+    assert out["clock"] == out["sla_clock"] == "calendar"
+    assert out["sla_policy"] == {
+        "first_response_hours": 24.0,
+        "by_priority": {"urgent": 1.0, "high": 4.0},
+        "clock": "business",
+    }
+    overall = out["overall"]
+    assert overall["sla"]["statistic"] == 0.5
+    assert overall["sla"]["ci_low"] < 0.5 < overall["sla"]["ci_high"]
+    assert overall["wow_ticket_ids"] == ["T02", "T14"]
+    assert overall["first_response"] == {
+        "n": 7,
+        "median": 7200.0,
+        "p90": pytest.approx(241920.0),
+        "mean": None,
+    }
+    assert list(out["groups"]) == ["chat", "email", "phone", "forum", "web"]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(45.0, "45 s"), (600.0, "10 min"), (9000.0, "2.5 h"), (864000.0, "10 d")],
+)
+def test_duration_repr_units(seconds, text):
+    assert (
+        repr(DurationStats(1, seconds, seconds)) == f"DurationStats(n=1, median={text}, p90={text})"
+    )
+    assert repr(DurationStats(0, None, None)) == "DurationStats(n=0)"
+
+
+def test_results_are_frozen_and_pickle():
+    s = worked(by="channel")
+    with pytest.raises(AttributeError):
+        s.overall = None
+    with pytest.raises(AttributeError):
+        s.overall.first_response.n = 3
+    assert pickle.loads(pickle.dumps(s)) == s
+
+
+# --- empty input ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "tickets",
+    [
+        [],
+        {"id": [], "channel": [], "created_at": []},
+        # tickets after the end only
+        {"id": ["T"], "channel": ["email"], "created_at": ["2025-05-01T00:00Z"]},
+    ],
+)
+def test_empty_summary_is_zeros_and_undefined_rates(tickets):
+    s = summary(tickets, start=START, end=END, by="channel")
+    o = s.overall
+    assert (o.volume, o.backlog, o.wow, o.sql_count, o.short_abandons, o.sla_active) == (
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    )
+    assert dict(o.volume_by_channel) == {}
+    assert o.wow_ticket_ids == ()
+    assert o.sql_revenue == 0.0
+    for rate in (o.sla, o.fcr, o.one_touch, o.reopen, o.long_waits, o.abandonment, o.sql_rate):
+        assert rate == Rate(0, 0)
+        assert rate.statistic is None
+    for stats in (o.first_response, o.resolution, o.queue_wait):
+        assert stats == DurationStats(0, None, None, None)
+    assert dict(s.groups) == {}
+    json.dumps(s.to_dict())
+
+
+def test_minimal_columns_use_model_defaults():
+    # only the required columns: normal priority, no replies, nothing live, no leads
+    data = {
+        "id": ["T1", "T2"],
+        "channel": ["chat", "email"],
+        "created_at": ["2025-03-02T00:00Z", "2025-03-03T00:00Z"],
+    }
+    o = summary(data, start=START, end=END).overall
+    assert o.volume == 2
+    assert o.backlog == 2
+    assert o.sla == Rate(0, 2)  # never answered, 24 h passed long ago
+    assert o.queue_wait.n == 0
+    assert o.fcr == Rate(0, 0)
+
+
+# --- bad input --------------------------------------------------------------------------------
+
+
+def test_end_must_follow_start():
+    with pytest.raises(InvalidInputError, match=r"`end` .* must be after `start`"):
+        summary(worked_columns(), start=END, end=END)
+    with pytest.raises(InvalidInputError, match=r"`end` .* must be after `start`"):
+        summary(worked_columns(), start=END, end=START)
+
+
+def test_naive_bounds_are_refused():
+    with pytest.raises(InvalidInputError, match="`start` is a naive datetime"):
+        summary(worked_columns(), start=datetime(2025, 3, 1), end=END)
+    with pytest.raises(InvalidInputError, match="`end` must be a date or an aware datetime"):
+        summary(worked_columns(), start=START, end="2025-04-01")
+
+
+def test_unknown_by_column():
+    with pytest.raises(InvalidInputError, match=r"`by` names the column 'segment'"):
+        worked(by="segment")
+    with pytest.raises(InvalidInputError, match=r"`by` labels must be one per ticket \(14\)"):
+        worked(by=["a", "b"])
+    with pytest.raises(InvalidInputError, match="tickets need the columns"):
+        summary({k: v for k, v in worked_columns().items() if k != "account_id"},
+                start=START, end=END, by={"A1": "x"})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"live_channels": "chat"}, "`live_channels` must be a collection"),
+        ({"live_channels": 3}, "`live_channels` must be a collection"),
+        ({"long_wait_seconds": -1}, "`long_wait_seconds` must be a finite number"),
+        ({"long_wait_seconds": math.inf}, "`long_wait_seconds` must be a finite number"),
+        ({"short_abandon_seconds": True}, "`short_abandon_seconds` must be a finite number"),
+        ({"short_abandon_seconds": "10"}, "`short_abandon_seconds` must be a finite number"),
+        ({"include_mean": 1}, "`include_mean` must be True or False"),
+        ({"sla": {"first_response_hours": 1}}, "`sla` must be an SLAPolicy"),
+    ],
+)
+def test_bad_options(kwargs, message):
+    with pytest.raises(InvalidInputError, match=message):
+        summary(worked_columns(), start=START, end=END, **kwargs)
+
+
+def test_bad_tickets_are_reported():
+    columns = worked_columns()
+    columns["first_response_at"][2] = "2025-03-05T09:00Z"  # before T03's creation
+    columns["queue_wait_seconds"][3] = -1.0
+    columns["created_at"][4] = "2025-03-11T14:00"  # naive
+    with pytest.raises(InvalidInputError, match="3 of 14 Ticket rows are invalid") as info:
+        summary(columns, start=START, end=END)
+    assert sorted((e.row, e.field) for e in info.value.errors) == [
+        (3, "first_response_at"),
+        (4, "queue_wait_seconds"),
+        (5, "created_at"),
+    ]
+    columns = worked_columns()
+    columns["id"][5] = "T01"
+    with pytest.raises(InvalidInputError, match=r"1 id is used by more than one ticket \('T01'\)"):
+        summary(columns, start=START, end=END)
+
+
+# --- against the reference ----------------------------------------------------------------------
+
+
+def test_reference_on_the_worked_example():
+    got = comparable(worked(include_mean=True).overall.to_dict())
+    want = reference_stats(
+        worked_records(),
+        BASE,
+        datetime(2025, 4, 1, tzinfo=UTC),
+        targets={"urgent": 1, "high": 4},
+        include_mean=True,
+    )
+    assert_close(got, want)
+
+
+@given(ticket_lists(), st.integers(0, 20), st.integers(1, 30), st.booleans())
+def test_matches_the_reference(tickets, start_day, days, include_mean):
+    start = BASE + timedelta(days=start_day)
+    end = start + timedelta(days=days)
+    policy = SLAPolicy(first_response_hours=8, by_priority={"urgent": 1, "high": 4})
+    s = summary(tickets, start=start, end=end, sla=policy, by="channel", include_mean=include_mean)
+    want = reference_stats(
+        tickets, start, end, targets={"urgent": 1, "high": 4}, default_hours=8,
+        include_mean=include_mean,
+    )  # fmt: skip
+    assert_close(comparable(s.overall.to_dict()), want)
+    for channel, stats in s.groups.items():
+        part = [t for t in tickets if t.channel == channel]
+        want = reference_stats(
+            part, start, end, targets={"urgent": 1, "high": 4}, default_hours=8,
+            include_mean=include_mean,
+        )  # fmt: skip
+        assert_close(comparable(stats.to_dict()), want)
+    # groups with no activity are left out; the others hold every ticket created
+    listed = set(s.groups)
+    for channel in CHANNELS:
+        if channel not in listed:
+            part = [t for t in tickets if t.channel == channel]
+            empty = reference_stats(part, start, end, targets={})
+            assert empty["volume"] == empty["backlog"] == 0
+            assert empty["first_response"]["n"] == empty["resolution"]["n"] == 0
+
+
+@given(ticket_lists(), st.integers(0, 20), st.integers(1, 30))
+def test_invariants(tickets, start_day, days):
+    start = BASE + timedelta(days=start_day)
+    end = start + timedelta(days=days)
+    labels = [t.account_id if i % 3 else None for i, t in enumerate(tickets)]
+    s = summary(tickets, start=start, end=end, by=labels)
+    created_before_end = sum(t.created_at < end for t in tickets)
+    for stats in (s.overall, *s.groups.values()):
+        assert isinstance(stats, SupportStats)
+        assert 0 <= stats.backlog <= created_before_end
+        for value in vars(stats).values():
+            if isinstance(value, Rate):
+                assert 0 <= value.successes <= value.n
+                assert value.statistic is None or 0 <= value.statistic <= 1
+        for stats_ in (stats.first_response, stats.resolution, stats.queue_wait):
+            if stats_.n:
+                assert stats_.median <= stats_.p90 + 1e-9
+        assert sum(stats.volume_by_channel.values()) == stats.volume
+        assert stats.sla.n + stats.sla_active == stats.volume
+    assert sum(g.volume for g in s.groups.values()) == s.overall.volume
+    assert sum(g.backlog for g in s.groups.values()) == s.overall.backlog
+    assert isinstance(s, SupportSummary)
+
+
+# --- business time ------------------------------------------------------------------------------
+
+DESK = Schedule.weekdays("09:00", "17:00")  # UTC, Monday to Friday
+
+
+def test_worked_example_on_business_time():
+    s = worked(schedule=DESK)
+    assert (s.clock, s.sla_clock) == ("business", "business")
+    o = s.overall
+    # first replies in the period, business seconds (09:00-17:00 UTC on weekdays):
+    #   T02 Mon 09:00 -> 12:00 = 10800   T03 Wed 10:00 -> 12:00 = 7200
+    #   T04 Mon 08:00 -> 08:00:30 before opening = 0   T07 Sat = 0
+    #   T08 Thu 09:00 -> Sat 09:00 = Thu 8 h + Fri 8 h = 57600
+    #   T11 Tue 02-25 09:00 -> Sat 03-01 = 4 days of 8 h = 115200   T14 Tue 10:00 -> 10:05 = 300
+    # sorted 0 0 300 7200 10800 57600 115200: median 7200, p90 at 5.4:
+    # 57600 + 0.4 * (115200 - 57600) = 80640
+    assert o.first_response.n == 7
+    assert o.first_response.median == 7200.0
+    assert o.first_response.p90 == pytest.approx(80640.0)
+    # SLA on business time: T08 now waited 16 h <= 24 h (achieved); T09 (Mon 12:00, 5 h
+    # to the end) and T10 (Mon 23:00, none) are active; T03, T05, T06 breached
+    assert o.sla == Rate(5, 8)
+    assert o.sla_active == 2
+    # queue waits are seconds as recorded, whatever the clock
+    assert o.queue_wait == worked().overall.queue_wait
+    # the policy's calendar clock keeps SLA on calendar time
+    s = worked(schedule=DESK, sla=SLAPolicy(by_priority={"urgent": 1, "high": 4}, clock="calendar"))
+    assert (s.clock, s.sla_clock) == ("business", "calendar")
+    assert s.overall.sla == Rate(4, 8)
+    assert s.overall.first_response == o.first_response
+
+
+def test_always_open_equals_calendar():
+    calendar = worked(by="priority", include_mean=True).to_dict()
+    business = worked(by="priority", include_mean=True, schedule=Schedule.always()).to_dict()
+    assert business.pop("clock") == "business"
+    assert business.pop("sla_clock") == "business"
+    del calendar["clock"], calendar["sla_clock"]
+    assert_close(business, calendar)
+
+
+SCHEDULES = (
+    DESK,
+    Schedule.weekdays("08:30", "17:00", timezone="Europe/Paris", holidays=[date(2025, 3, 14)]),
+    Schedule(
+        timezone="America/New_York",
+        hours={"sat": [("10:00", "14:00")], "mon": [("00:00", "24:00")]},
+    ),
+)
+
+
+@given(ticket_lists(), st.integers(0, 20), st.integers(1, 30), st.sampled_from(SCHEDULES))
+def test_matches_the_reference_on_business_time(tickets, start_day, days, schedule):
+    start = BASE + timedelta(days=start_day)
+    end = start + timedelta(days=days)
+    policy = SLAPolicy(first_response_hours=8, by_priority={"urgent": 1, "high": 4})
+    s = summary(tickets, start=start, end=end, sla=policy, schedule=schedule, by="priority")
+    targets = {"urgent": 1, "high": 4}
+    want = reference_stats(
+        tickets, start, end, targets=targets, default_hours=8, schedule=schedule,
+        sla_schedule=schedule,
+    )  # fmt: skip
+    assert_close(comparable(s.overall.to_dict()), want)
+    for priority, stats in s.groups.items():
+        part = [t for t in tickets if t.priority == priority]
+        want = reference_stats(
+            part, start, end, targets=targets, default_hours=8, schedule=schedule,
+            sla_schedule=schedule,
+        )  # fmt: skip
+        assert_close(comparable(stats.to_dict()), want)
