@@ -359,5 +359,6 @@ def test_rate_interval_contains_the_rate(a: int, b: int) -> None:
     if n == 0:
         assert ci is None
     else:
-        assert ci is not None and rate.statistic is not None
+        assert ci is not None
+        assert rate.statistic is not None
         assert 0.0 <= ci.low <= rate.statistic <= ci.high <= 1.0

@@ -329,6 +329,46 @@ def _migration_lines(table: Table, quarters: NPSTrend, figures: dict[str, object
     return lines
 
 
+def _support(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    table = tables.get("tickets")
+    if table is None or not table.n_rows:
+        return None
+    from cshealth import support
+
+    start = as_of - timedelta(days=90)
+    schedule = support.Schedule.weekdays(start="08:00", end="18:00")
+    period = support.summary(table, start=start, end=as_of, by="channel", schedule=schedule)
+    overall = period.overall
+    figures: dict[str, object] = {"last_90_days": period.to_dict()}
+    lines = [
+        f"Last 90 days ({start} to {as_of}), business hours Mon-Fri 08:00-18:00 UTC, "
+        f"SLA: first reply within {period.sla_policy.first_response_hours:g} business hours:",
+    ]
+    lines.extend(f"  {line}" for line in period.table().splitlines())
+    queue = overall.abandonment
+    lines.append(
+        f"Live channels: queue wait median {_seconds(overall.queue_wait.median)}, "
+        f"p90 {_seconds(overall.queue_wait.p90)}; abandonment {_share(queue.statistic)} "
+        f"of {_n(queue.n)} queued ({overall.short_abandons} short abandons not counted)"
+    )
+    lines.append(
+        f"Wow moments: {_n(overall.wow)} (e.g. {', '.join(overall.wow_ticket_ids[:3]) or 'none'})"
+        f"; service-qualified leads: {_n(overall.sql_count)}, revenue {_n(overall.sql_revenue)}, "
+        f"{_share(overall.sql_conversion.statistic)} converted"
+    )
+    return Section("Support", tuple(lines), figures)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.0f} s" if value < 120 else f"{value / 60:.1f} min"
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
 #: The report's sections, in order. Each area appends its own when it is built.
 SECTIONS: tuple[SectionFn, ...] = (
     _tables,
@@ -340,4 +380,5 @@ SECTIONS: tuple[SectionFn, ...] = (
     _usage,
     _people,
     _nps,
+    _support,
 )

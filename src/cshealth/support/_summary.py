@@ -70,6 +70,21 @@ def _duration_text(seconds: float) -> str:
     return f"{seconds / 86400:.3g} d"
 
 
+def _short(seconds: float | None) -> str:
+    """A duration in two or three significant figures and a unit; ``-`` for none."""
+    if seconds is None:
+        return "-"
+    for limit, unit, size in ((120, "s", 1), (7200, "min", 60), (172800, "h", 3600)):
+        if seconds < limit:
+            value = seconds / size
+            return f"{value:.1f} {unit}" if value < 10 else f"{value:.0f} {unit}"
+    return f"{seconds / 86400:.1f} d"
+
+
+def _percent(rate: Rate) -> str:
+    return "-" if rate.statistic is None else f"{100 * rate.statistic:.0f}%"
+
+
 @dataclass(frozen=True, repr=False)
 class DurationStats:
     """The median, 90th percentile and (optionally) mean of a set of durations.
@@ -257,6 +272,43 @@ class SupportSummary:
             "overall": self.overall.to_dict(),
             "groups": {name: stats.to_dict() for name, stats in self.groups.items()},
         }
+
+    def table(self) -> str:
+        """The summary as a text table: a line for all tickets, then one per group.
+
+        Columns: tickets created, first response (reply) median and p90, resolution
+        median, SLA achievement, one-touch, first-contact resolution and reopen rates (as
+        percentages; ``-`` when undefined) and the backlog at ``end``.
+
+        Examples:
+            >>> from datetime import date
+            >>> tickets = {
+            ...     "id": ["T-1", "T-2"],
+            ...     "channel": ["email", "chat"],
+            ...     "created_at": ["2025-03-03T09:00Z", "2025-03-04T09:00Z"],
+            ...     "first_response_at": ["2025-03-03T11:00Z", "2025-03-04T09:01Z"],
+            ... }
+            >>> s = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by="channel")
+            >>> print(s.table())
+            group  tickets    reply      p90  resolved   SLA  1-touch   FCR  reopen  backlog
+            all          2   60 min  108 min         -  100%        -     -       -        2
+            chat         1     60 s     60 s         -  100%        -     -       -        1
+            email        1    2.0 h    2.0 h         -  100%        -     -       -        1
+        """
+        rows = [("all", self.overall), *self.groups.items()]
+        width = max([len(name) for name, _ in rows] + [5])
+        lines = [
+            f"{'group':<{width}}  tickets    reply      p90  resolved   SLA  1-touch   FCR"
+            "  reopen  backlog"
+        ]
+        for name, stats in rows:
+            lines.append(
+                f"{name:<{width}}  {stats.volume:>7}  {_short(stats.first_response.median):>7}"
+                f"  {_short(stats.first_response.p90):>7}  {_short(stats.resolution.median):>8}"
+                f"  {_percent(stats.sla):>4}  {_percent(stats.one_touch):>7}"
+                f"  {_percent(stats.fcr):>4}  {_percent(stats.reopen):>6}  {stats.backlog:>7}"
+            )
+        return "\n".join(lines)
 
     def __repr__(self) -> str:
         grouped = f", {len(self.groups)} groups by {self.by!r}" if self.by is not None else ""
