@@ -1,0 +1,315 @@
+"""Adoption in each account's first days: logins and active days after its start.
+
+The adoption window of an account is ``[start_date, start_date + days)``. Usage records
+dated inside it (and before ``as_of``) are added up per account. Two rules keep young
+and old accounts honest (**DECISION**):
+
+* **Censoring.** A window still running at ``as_of`` is *partial*: it has fewer
+  `FirstDays.observed_days` than ``days`` and `FirstDays.complete` is false. Its totals
+  are not comparable with a full window's; `FirstDays.summary` compares complete windows
+  only and counts the partial ones apart.
+* **Coverage.** The usage data is taken to cover every account from its earliest record
+  (of any account) on, so an account that started after that and has no record in its
+  window did not use the product (0 logins, a measured value). Days before the earliest
+  record are not observed: a window that starts before it is partial, and one that ends
+  before it is left out, like the window of an account that starts on or after ``as_of``.
+
+Records count on their day: with weekly records (``day`` the Monday), the week a record
+covers counts when its Monday falls in the window, and `FirstDays.active_days` counts
+*records* with active users (weeks, for weekly records), not days.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cshealth._measures import MeasureTable
+from cshealth._time import as_instant, to_datetime
+from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth.adoption._usage import (
+    as_of_day,
+    counted,
+    freeze,
+    positions_of,
+    read_usage,
+    whole_number,
+)
+from cshealth.io._read import read_columns
+from cshealth.models import Account
+
+__all__ = ["FirstDays", "FirstDaysSummary", "first_days"]
+
+
+@dataclass(frozen=True, repr=False)
+class FirstDaysSummary:
+    """Median first-days logins of the complete windows, with the partial ones counted.
+
+    Attributes:
+        complete: Accounts whose whole window was observed.
+        partial: Accounts whose window was observed in part (still running at ``as_of``,
+            or starting before the usage data does); not in the medians.
+        median_logins: Median logins of the complete windows; ``None`` without any.
+        median_active_days: Median active days (records with active users) of the
+            complete windows; ``None`` without any.
+
+    Examples:
+        >>> FirstDaysSummary(complete=40, partial=12, median_logins=310.0, median_active_days=11.0)
+        FirstDaysSummary(40 complete, 12 partial; median logins 310, active days 11)
+    """
+
+    complete: int
+    partial: int
+    median_logins: float | None
+    median_active_days: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready."""
+        return {
+            "complete": self.complete,
+            "partial": self.partial,
+            "median_logins": self.median_logins,
+            "median_active_days": self.median_active_days,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"FirstDaysSummary({self.complete} complete, {self.partial} partial; median "
+            f"logins {_text(self.median_logins)}, active days "
+            f"{_text(self.median_active_days)})"
+        )
+
+
+def _text(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"
+
+
+@dataclass(frozen=True, repr=False)
+class FirstDays:
+    """Logins and active days in each account's first ``days`` days.
+
+    Arrays are aligned with `account_ids` (ascending) and read-only.
+
+    Attributes:
+        account_ids: The accounts with at least one observed day of their window.
+        start_date: Each account's start (``datetime64[D]``).
+        logins: Logins in the observed part of the window.
+        active_days: Records with ``active_users > 0`` in it (with weekly records: weeks).
+        observed_days: Days of the window that are observed (before ``as_of`` and on or
+            after the first usage record), ``1..days``.
+        complete: Whether all ``days`` days are observed; otherwise the totals are partial.
+        seats: Licensed seats (NaN when unknown).
+        logins_per_seat: ``logins / seats``; NaN when seats are unknown or 0.
+        as_of: The instant the measures are taken at (UTC).
+        days: The length of the adoption window.
+        observed_from: The first day the usage data covers (its earliest record), or
+            ``None`` without usage.
+
+    Examples:
+        >>> from datetime import date
+        >>> first = first_days(
+        ...     {"account_id": ["A"], "day": ["2025-03-03"], "active_users": [2], "logins": [9]},
+        ...     {"id": ["A"], "start_date": ["2025-03-03"]},
+        ...     as_of=date(2025, 4, 1),
+        ...     days=30,
+        ... )
+        >>> first
+        FirstDays(first 30 days of 1 account as of 2025-04-01: 0 complete, 1 partial; median
+        logins of complete windows -)
+        >>> first.observed_days.tolist()
+        [29]
+    """
+
+    account_ids: ObjectArray
+    start_date: NDArray[np.datetime64]
+    logins: IntArray
+    active_days: IntArray
+    observed_days: IntArray
+    complete: BoolArray
+    seats: FloatArray
+    logins_per_seat: FloatArray
+    as_of: datetime
+    days: int
+    observed_from: np.datetime64 | None
+
+    def __len__(self) -> int:
+        return len(self.account_ids)
+
+    def summary(self) -> FirstDaysSummary:
+        """Medians over the complete windows only, with the partial windows counted.
+
+        Examples:
+            >>> from datetime import date
+            >>> accounts = {"id": ["A", "B"], "start_date": ["2025-01-06", "2025-05-05"]}
+            >>> usage = {
+            ...     "account_id": ["A", "B"],
+            ...     "day": ["2025-01-06", "2025-05-05"],
+            ...     "active_users": [3, 2],
+            ...     "logins": [12, 5],
+            ... }
+            >>> first_days(usage, accounts, as_of=date(2025, 6, 1)).summary()
+            FirstDaysSummary(1 complete, 1 partial; median logins 12, active days 1)
+        """
+        done = self.complete
+        if not done.any():
+            return FirstDaysSummary(0, len(self), None, None)
+        return FirstDaysSummary(
+            complete=int(done.sum()),
+            partial=int((~done).sum()),
+            median_logins=float(np.median(self.logins[done])),
+            median_active_days=float(np.median(self.active_days[done])),
+        )
+
+    def to_measures(self) -> MeasureTable:
+        """The per-account measures, as a `MeasureTable` (source ``'adoption'``).
+
+        Columns (for ``days=90``): ``first_90d_logins``, ``first_90d_active_days``,
+        ``first_90d_observed_days``, ``first_90d_logins_per_seat`` and
+        ``first_90d_complete``. Read a partial window's totals with its observed days.
+        """
+        prefix = f"first_{self.days}d_"
+        return MeasureTable(
+            self.account_ids,
+            {
+                prefix + "logins": self.logins,
+                prefix + "active_days": self.active_days,
+                prefix + "observed_days": self.observed_days,
+                prefix + "logins_per_seat": self.logins_per_seat,
+                prefix + "complete": self.complete,
+            },
+            as_of=as_instant(self.as_of),
+            source="adoption",
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: the parameters and one entry per account (NaN as ``None``)."""
+        columns: dict[str, list[object]] = {
+            "account_id": self.account_ids.tolist(),
+            "start_date": [str(day) for day in self.start_date.tolist()],
+            "logins": self.logins.tolist(),
+            "active_days": self.active_days.tolist(),
+            "observed_days": self.observed_days.tolist(),
+            "complete": self.complete.tolist(),
+            "seats": [None if math.isnan(v) else v for v in self.seats.tolist()],
+            "logins_per_seat": [
+                None if math.isnan(v) else v for v in self.logins_per_seat.tolist()
+            ],
+        }
+        return {
+            "as_of": self.as_of.isoformat(),
+            "days": self.days,
+            "observed_from": None if self.observed_from is None else str(self.observed_from),
+            "summary": self.summary().to_dict(),
+            "accounts": [dict(zip(columns, row)) for row in zip(*columns.values())],
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"FirstDays(first {self.days} days of {counted(len(self), 'account')} as of "
+            f"{self.as_of.date()}: {s.complete} complete, {s.partial} partial; median logins "
+            f"of complete windows {_text(s.median_logins)})"
+        )
+
+
+def first_days(
+    usage: object,
+    accounts: object,
+    *,
+    as_of: object,
+    days: int = 90,
+) -> FirstDays:
+    """Logins and active days in each account's first ``days`` days after its start.
+
+    Args:
+        usage: `UsageRecord` records, a `Table`, a mapping of columns or a data frame with
+            ``account_id``, ``day``, ``active_users`` and ``logins``; one record per
+            account and day.
+        accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
+            ``id`` and ``start_date`` (``seats`` used when present); one row per account.
+        as_of: A date (its start, UTC) or an aware datetime; only days that ended by then
+            count.
+        days: Length of the adoption window ``[start_date, start_date + days)`` (>= 1).
+
+    Returns:
+        The `FirstDays`, one row per account with an observed day of its window (accounts
+        starting on or after the day of ``as_of`` are left out).
+
+    Raises:
+        InvalidInputError: On bad rows, two usage records of one account on one day, an
+            account listed twice, ``days < 1`` or a naive ``as_of``.
+
+    Notes:
+        With ``d`` the day of ``as_of`` and ``c`` the earliest usage record, an account
+        starting on ``s`` has ``observed_days = min(s + days, d) - max(s, c)`` and is
+        complete when ``c <= s`` and ``s + days <= d``. Usage of accounts that are not
+        in ``accounts`` is ignored.
+
+    Examples:
+        A started on 6 January and its 90 days are over; B started on 5 May and is 27
+        days in, so its totals are partial:
+
+        >>> from datetime import date
+        >>> accounts = {
+        ...     "id": ["A", "B"],
+        ...     "start_date": ["2025-01-06", "2025-05-05"],
+        ...     "seats": [10, None],
+        ... }
+        >>> usage = {
+        ...     "account_id": ["A", "A", "A", "B"],
+        ...     "day": ["2025-01-06", "2025-01-13", "2025-05-05", "2025-05-05"],
+        ...     "active_users": [3, 0, 4, 2],
+        ...     "logins": [12, 0, 30, 5],
+        ... }
+        >>> first = first_days(usage, accounts, as_of=date(2025, 6, 1))
+        >>> first.logins.tolist(), first.active_days.tolist()  # A's May record is day 119
+        ([12, 5], [1, 1])
+        >>> first.observed_days.tolist(), first.complete.tolist()
+        ([90, 27], [True, False])
+        >>> first.logins_per_seat.tolist()
+        [1.2, nan]
+    """
+    length = whole_number("days", days, 1)
+    instant = as_instant(as_of, "as_of")
+    end = as_of_day(instant)
+    table = read_columns(accounts, Account, need=["id", "start_date"], optional=["seats"])
+    data = read_usage(usage, ["active_users", "logins"], end)
+    names = table.texts("id")
+    start = table.dates("start_date").astype(np.int64)
+    coverage = int(data.first.min()) if len(data.first) else end
+    observed = np.minimum(start + length, end) - np.maximum(start, coverage)
+    listed = np.flatnonzero(observed > 0)
+    order = listed[np.argsort(names[listed], kind="stable")]
+    ids = names[order]
+    start, observed = start[order], observed[order]
+    row_of = np.full(table.n_rows + 1, -1, dtype=np.int64)  # the last slot answers -1
+    row_of[order] = np.arange(len(order))
+    owner = row_of[positions_of(names, data.ids, "accounts")][data.rows]
+    day_of = data.days - np.append(start, end)[owner]  # owner -1 (not listed): past `end`
+    inside = (owner >= 0) & (day_of >= 0) & (day_of < length)
+    logins = np.bincount(
+        owner[inside], weights=data.table.floats("logins")[inside], minlength=len(ids)
+    )
+    active = data.table.floats("active_users")[inside] > 0
+    seats = table.floats("seats")[order] if "seats" in table else np.full(len(ids), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_seat = np.where(seats > 0, logins / seats, np.nan)
+    result = FirstDays(
+        account_ids=ids,
+        start_date=start.astype("datetime64[D]"),
+        logins=logins.astype(np.int64),
+        active_days=np.bincount(owner[inside][active], minlength=len(ids)).astype(np.int64),
+        observed_days=observed.astype(np.int64),
+        complete=(start >= coverage) & (start + length <= end),
+        seats=seats.astype(np.float64),
+        logins_per_seat=per_seat,
+        as_of=to_datetime(instant),
+        days=length,
+        observed_from=np.datetime64(coverage, "D") if len(data.first) else None,
+    )
+    freeze(result)
+    return result

@@ -1,0 +1,532 @@
+"""Usage trends: each account's usage against its own trailing baseline, and its slope.
+
+Two views of one account's usage records (spec §6, "usage trend vs trailing baseline"):
+
+* the **change** of the last window against the mean of the windows before it,
+  ``current / baseline - 1`` (Custify's "logins in the last 7 days vs the 7 days before"
+  [S39], with the baseline generalised to the mean of ``K`` windows, K = 4), banded red,
+  yellow or green by `DropThresholds`;
+* the **slope** of the weekly totals over the last ``weeks`` weeks (Theil–Sen, which one
+  odd week cannot drag) with its confidence interval, and Kendall's tau test of a
+  monotonic trend. Usage is called falling (or rising) only when that test says so.
+
+Observation rule (**DECISION**): an account is observed from its first usage record
+before ``as_of`` on. Inside that span a day without a record had no usage (0): usage
+feeds write a record for a day (or week) with activity, or with zeros. A window that
+ends on or before the account's first record is *not observed*: it is left out of the
+baseline and of the slope, never counted as 0. A window that holds the first record is
+observed; with daily records that start in the middle of it, it holds only part of a
+window's usage.
+
+Days are UTC calendar days. Only days that ended by ``as_of`` count: with ``as_of`` a
+date, the days before it; with an instant inside a day, the days before that day.
+
+Everything runs on whole columns: accounts are numbered once (`id_codes`, hashing only
+the first row of each run of one account, since exports come grouped by account), window
+and weekly totals come from one `numpy.bincount` each, and Theil–Sen and Kendall's tau are
+computed for all accounts at once from the ``(accounts, pairs)`` array of pairwise
+differences of weekly totals (NaN where a week is not observed), in blocks of accounts.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from cshealth._exceptions import InvalidInputError
+from cshealth._measures import MeasureTable
+from cshealth._time import as_instant, to_datetime
+from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth.adoption._slopes import theil_kendall
+from cshealth.adoption._usage import (
+    UsageRows,
+    as_of_day,
+    counted,
+    freeze,
+    read_usage,
+    whole_number,
+)
+
+__all__ = ["MEASURES", "DropThresholds", "UsageDrop", "UsageTrend", "usage_trend"]
+
+#: The plain measures of `usage_trend`; ``"feature:<name>"`` picks one feature's events.
+MEASURES: tuple[str, ...] = ("logins", "active_users", "events")
+
+_WEEK = 7
+
+
+class DropThresholds(BaseModel):
+    """Where a usage change turns yellow and red (``change = current / baseline - 1``).
+
+    A change at or below ``red`` is red, at or below ``yellow`` yellow, anything else
+    green. The defaults are Custify's example (≤ −50% red, −50..−20% yellow) [S39].
+
+    Attributes:
+        red: The change (a fraction, ``-0.5`` is −50%) at or below which usage is red.
+        yellow: The change at or below which usage is yellow.
+
+    Raises:
+        pydantic.ValidationError: Unless ``-1 <= red < yellow <= 0`` (a change is never
+            below −100%, and a rise is not a drop).
+
+    Examples:
+        >>> DropThresholds()
+        DropThresholds(red=-0.5, yellow=-0.2)
+        >>> DropThresholds.model_validate_json('{"red": -0.6, "yellow": -0.3}').red
+        -0.6
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    red: float = Field(default=-0.5, allow_inf_nan=False)
+    yellow: float = Field(default=-0.2, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DropThresholds:
+        if not -1.0 <= self.red < self.yellow <= 0.0:
+            raise PydanticCustomError(
+                "drop_thresholds_order",
+                "thresholds must satisfy -1 <= red < yellow <= 0 (changes are fractions: "
+                "-0.5 is -50%); got red={red}, yellow={yellow}",
+                {"red": self.red, "yellow": self.yellow},
+            )
+        return self
+
+    def __repr__(self) -> str:
+        return f"DropThresholds(red={self.red!r}, yellow={self.yellow!r})"
+
+    def band(self, change: FloatArray) -> ObjectArray:
+        """The band of each change: ``'red'``, ``'yellow'``, ``'green'``; ``None`` for NaN.
+
+        Examples:
+            >>> import numpy as np
+            >>> DropThresholds().band(np.array([-0.7, -0.5, -0.3, 0.1, np.nan])).tolist()
+            ['red', 'red', 'yellow', 'green', None]
+        """
+        bands = np.where(
+            change <= self.red, "red", np.where(change <= self.yellow, "yellow", "green")
+        ).astype(object)
+        bands[np.isnan(change)] = None
+        return cast("ObjectArray", bands)
+
+
+#: The default drop thresholds: -50% red, -20% yellow.
+DEFAULT_THRESHOLDS = DropThresholds()
+
+
+@dataclass(frozen=True, repr=False)
+class UsageDrop:
+    """One account whose usage fell below a drop threshold.
+
+    Attributes:
+        account_id: The account.
+        current: The measure in the current window.
+        baseline: The mean of the measure over the baseline windows.
+        change: ``current / baseline - 1`` (``-0.6`` is a 60% drop).
+        band: ``'red'`` or ``'yellow'``.
+
+    Examples:
+        >>> UsageDrop("A-7", current=12.0, baseline=40.0, change=-0.7, band="red")
+        UsageDrop('A-7', -70%: 12 vs 40, red)
+    """
+
+    account_id: str
+    current: float
+    baseline: float
+    change: float
+    band: str
+
+    def __repr__(self) -> str:
+        return (
+            f"UsageDrop({self.account_id!r}, {self.change:+.0%}: {self.current:g} vs "
+            f"{self.baseline:g}, {self.band})"
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready."""
+        return {
+            "account_id": self.account_id,
+            "current": self.current,
+            "baseline": self.baseline,
+            "change": self.change,
+            "band": self.band,
+        }
+
+
+@dataclass(frozen=True, repr=False)
+class UsageTrend:
+    """Each account's usage against its trailing baseline, and its weekly slope.
+
+    Arrays are aligned with `account_ids` (ascending, accounts with a usage record before
+    ``as_of``) and read-only; NaN marks an undefined value.
+
+    Attributes:
+        account_ids: The accounts (``object`` array, ascending).
+        observed_from: Each account's first usage record before ``as_of``
+            (``datetime64[D]``); earlier windows are not observed.
+        current: The measure summed over the current window ``[as_of - window_days, as_of)``.
+        baseline: The mean over the observed baseline windows (the ``baseline_windows``
+            windows of ``window_days`` days before the current one); NaN when none is
+            observed.
+        baseline_observed: How many baseline windows were observed (0..``baseline_windows``).
+        change: ``current / baseline - 1``; NaN when the baseline is 0 or NaN. Never below
+            -1.
+        band: ``'red'``, ``'yellow'``, ``'green'`` by `thresholds`; ``None`` where `change`
+            is NaN.
+        weeks_observed: Weeks of the slope window that were observed.
+        slope: Theil–Sen slope of the weekly totals, in measure units per week; NaN with
+            fewer than two observed weeks.
+        slope_low: Lower bound of the slope's ``1 - alpha`` confidence interval (Sen 1968).
+        slope_high: Upper bound of that interval.
+        tau: Kendall's tau-b between the weekly totals and the week index; NaN when all
+            observed totals are equal or fewer than two weeks are observed.
+        pvalue: Two-sided p-value of Kendall's test of no monotonic trend.
+        falling: ``slope < 0``, ``pvalue < alpha`` and at least `min_weeks` observed weeks.
+        rising: ``slope > 0``, ``pvalue < alpha`` and at least `min_weeks` observed weeks.
+        as_of: The instant the trend is taken at (UTC).
+        measure: ``'logins'``, ``'active_users'``, ``'events'`` or ``'feature:<name>'``.
+        window_days: Length of the current and of each baseline window, in days.
+        baseline_windows: Number of baseline windows (K).
+        weeks: Length of the slope window, in weeks.
+        alpha: Significance level of the trend test (and ``1 - alpha`` the interval's).
+        min_weeks: Observed weeks needed before a trend is called.
+        thresholds: The `DropThresholds` behind `band`.
+
+    Examples:
+        >>> from datetime import date
+        >>> usage = {
+        ...     "account_id": ["A"] * 3,
+        ...     "day": ["2025-05-19", "2025-05-26", "2025-06-02"],
+        ...     "active_users": [2, 2, 1],
+        ...     "logins": [30, 30, 12],
+        ... }
+        >>> usage_trend(usage, as_of=date(2025, 6, 9), baseline_windows=2)
+        UsageTrend(logins: 1 account as of 2025-06-09, 7-day window vs 2 before: 1 red,
+        0 yellow, 0 green; 0 falling, 0 rising;
+          UsageDrop('A', -60%: 12 vs 30, red))
+    """
+
+    account_ids: ObjectArray
+    observed_from: NDArray[np.datetime64]
+    current: FloatArray
+    baseline: FloatArray
+    baseline_observed: IntArray
+    change: FloatArray
+    band: ObjectArray
+    weeks_observed: IntArray
+    slope: FloatArray
+    slope_low: FloatArray
+    slope_high: FloatArray
+    tau: FloatArray
+    pvalue: FloatArray
+    falling: BoolArray
+    rising: BoolArray
+    as_of: datetime
+    measure: str
+    window_days: int
+    baseline_windows: int
+    weeks: int
+    alpha: float
+    min_weeks: int
+    thresholds: DropThresholds
+
+    def __len__(self) -> int:
+        return len(self.account_ids)
+
+    def drops(self) -> tuple[UsageDrop, ...]:
+        """The accounts banded red or yellow, the largest drop first (ties by id).
+
+        Examples:
+            >>> from datetime import date
+            >>> usage = {
+            ...     "account_id": ["A"] * 5,
+            ...     "day": ["2025-05-05", "2025-05-12", "2025-05-19", "2025-05-26", "2025-06-02"],
+            ...     "active_users": [5] * 5,
+            ...     "logins": [40, 40, 40, 40, 10],
+            ... }
+            >>> usage_trend(usage, as_of=date(2025, 6, 9)).drops()
+            (UsageDrop('A', -75%: 10 vs 40, red),)
+        """
+        rows = np.flatnonzero(np.isin(self.band, ["red", "yellow"]))
+        rows = rows[np.argsort(self.change[rows], kind="stable")]
+        return tuple(
+            UsageDrop(
+                account_id=str(self.account_ids[i]),
+                current=float(self.current[i]),
+                baseline=float(self.baseline[i]),
+                change=float(self.change[i]),
+                band=str(self.band[i]),
+            )
+            for i in rows.tolist()
+        )
+
+    def falling_accounts(self) -> tuple[str, ...]:
+        """The accounts whose usage is falling (see `falling`), the steepest slope first."""
+        rows = np.flatnonzero(self.falling)
+        rows = rows[np.argsort(self.slope[rows], kind="stable")]
+        return tuple(str(self.account_ids[i]) for i in rows.tolist())
+
+    def to_measures(self) -> MeasureTable:
+        """The per-account measures a health score reads, as a `MeasureTable`.
+
+        Columns: ``usage_current``, ``usage_baseline``, ``usage_change``, ``usage_band``,
+        ``usage_slope``, ``usage_pvalue``, ``usage_falling`` (source ``'adoption'``).
+        For trends of two measures, rename one with `MeasureTable.with_prefix`.
+        """
+        return MeasureTable(
+            self.account_ids,
+            {
+                "usage_current": self.current,
+                "usage_baseline": self.baseline,
+                "usage_change": self.change,
+                "usage_band": self.band,
+                "usage_slope": self.slope,
+                "usage_pvalue": self.pvalue,
+                "usage_falling": self.falling,
+            },
+            as_of=as_instant(self.as_of),
+            source="adoption",
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: the parameters and one entry per account (NaN as ``None``)."""
+        columns: dict[str, list[object]] = {
+            "account_id": self.account_ids.tolist(),
+            "observed_from": [str(day) for day in self.observed_from.tolist()],
+            "band": self.band.tolist(),
+            "baseline_observed": self.baseline_observed.tolist(),
+            "weeks_observed": self.weeks_observed.tolist(),
+            "falling": self.falling.tolist(),
+            "rising": self.rising.tolist(),
+        }
+        for name in ("current", "baseline", "change", "slope", "slope_low", "slope_high"):
+            columns[name] = _floats(getattr(self, name))
+        columns["tau"], columns["pvalue"] = _floats(self.tau), _floats(self.pvalue)
+        return {
+            "as_of": self.as_of.isoformat(),
+            "measure": self.measure,
+            "window_days": self.window_days,
+            "baseline_windows": self.baseline_windows,
+            "weeks": self.weeks,
+            "alpha": self.alpha,
+            "min_weeks": self.min_weeks,
+            "thresholds": self.thresholds.model_dump(),
+            "accounts": [dict(zip(columns, row)) for row in zip(*columns.values())],
+        }
+
+    def __repr__(self) -> str:
+        counts = {band: int(np.sum(self.band == band)) for band in ("red", "yellow", "green")}
+        head = (
+            f"UsageTrend({self.measure}: {counted(len(self), 'account')} as of "
+            f"{self.as_of.date()}, "
+            f"{self.window_days}-day window vs {self.baseline_windows} before: "
+            f"{counts['red']} red, {counts['yellow']} yellow, {counts['green']} green; "
+            f"{int(self.falling.sum())} falling, {int(self.rising.sum())} rising"
+        )
+        worst = self.drops()[:5]
+        if not worst:
+            return head + ")"
+        return head + ";\n" + "\n".join(f"  {drop!r}" for drop in worst) + ")"
+
+
+def _floats(values: FloatArray) -> list[object]:
+    return [None if math.isnan(v) else v for v in values.tolist()]
+
+
+def usage_trend(
+    usage: object,
+    *,
+    as_of: object,
+    measure: str = "logins",
+    window_days: int = 7,
+    baseline_windows: int = 4,
+    weeks: int = 30,
+    alpha: float = 0.05,
+    min_weeks: int = 8,
+    thresholds: DropThresholds = DEFAULT_THRESHOLDS,
+) -> UsageTrend:
+    """Each account's usage in the last window against its trailing baseline, and its slope.
+
+    Args:
+        usage: `UsageRecord` records, a `Table`, a mapping of columns or a data frame with
+            ``account_id``, ``day`` and the measure's column (``logins``,
+            ``active_users`` or ``feature_events``). One record per account and day.
+        as_of: A date (its start, UTC) or an aware datetime; only days that ended by then
+            count.
+        measure: What to add up: ``{'logins', 'active_users', 'events'}`` (``events``:
+            all feature events) or ``'feature:<name>'`` (one feature's events).
+        window_days: Length of the current window and of each baseline window (days >= 1).
+        baseline_windows: How many windows before the current one form the baseline (>= 1).
+        weeks: Length of the slope window in whole 7-day weeks before ``as_of`` (>= 2).
+        alpha: Significance level of the trend test, ``0 < alpha < 0.5``; the slope's
+            interval covers ``1 - alpha``.
+        min_weeks: Observed weeks needed before usage is called falling or rising
+            (``2 <= min_weeks <= weeks``).
+        thresholds: Where a change turns yellow and red (`DropThresholds`).
+
+    Returns:
+        The `UsageTrend`, one row per account with a record before ``as_of``.
+
+    Raises:
+        InvalidInputError: On bad records, two records of one account on one day, an
+            unknown measure, bad options or a naive ``as_of``.
+
+    Notes:
+        With ``d`` the day ``as_of`` falls in and ``L = window_days``, window ``j`` is
+        ``[d - (j + 1) L, d - j L)``; ``j = 0`` is the current one, ``j = 1..K`` the
+        baseline. ``baseline`` is the mean of the observed ones (see the module notes for
+        what is observed) and ``change = current / baseline - 1`` (spec §6:
+        ``trend% = 100 change``; a baseline of 0 gives NaN).
+
+        Week ``w = 0..weeks-1`` is ``[d - 7 (weeks - w), d - 7 (weeks - w - 1))``. Over
+        the observed weeks, the slope is the Theil–Sen estimator (the median of the
+        pairwise slopes) with Sen's (1968) interval, as `scipy.stats.theilslopes`; tau
+        and its p-value are those of `scipy.stats.kendalltau` (exact null distribution
+        without ties up to 33 weeks, else the normal approximation with the tie
+        correction). Weekly totals are counts, so a flat stretch of equal weeks makes ties.
+
+        The records' days place them: a weekly record (``day`` a Monday) counts entirely
+        in the window its Monday falls in. An account whose records stop (it churned, or
+        its feed broke) stays observed with usage 0, so it shows as a drop; pass only
+        the records of current customers to leave former ones out.
+
+    Examples:
+        Weekly logins of two accounts; B's logins collapse in the last week:
+
+        >>> from datetime import date
+        >>> usage = {
+        ...     "account_id": ["A"] * 5 + ["B"] * 5,
+        ...     "day": ["2025-05-05", "2025-05-12", "2025-05-19", "2025-05-26", "2025-06-02"] * 2,
+        ...     "active_users": [5] * 10,
+        ...     "logins": [40, 42, 38, 40, 44, 30, 34, 26, 30, 6],
+        ... }
+        >>> trend = usage_trend(usage, as_of=date(2025, 6, 9))
+        >>> trend.current.tolist(), trend.baseline.tolist()
+        ([44.0, 6.0], [40.0, 30.0])
+        >>> trend.change.round(2).tolist(), trend.band.tolist()
+        ([0.1, -0.8], ['green', 'red'])
+        >>> trend.falling.tolist()  # five weeks are too few to call a trend
+        [False, False]
+    """
+    rules = _check_thresholds(thresholds)
+    column, feature = _check_measure(measure)
+    window = whole_number("window_days", window_days, 1)
+    k_windows = whole_number("baseline_windows", baseline_windows, 1)
+    n_weeks = whole_number("weeks", weeks, 2)
+    floor = whole_number("min_weeks", min_weeks, 2)
+    if floor > n_weeks:
+        msg = f"`min_weeks` ({floor}) must be at most `weeks` ({n_weeks})"
+        raise InvalidInputError(msg)
+    level = _check_alpha(alpha)
+    instant = as_instant(as_of, "as_of")
+    end = as_of_day(instant)
+    data = read_usage(usage, [column], end)
+    horizon = end - max(window * (k_windows + 1), _WEEK * n_weeks)
+    data = data.since(horizon)
+    values = _measure_values(data.table[column], feature)
+    windows, window_seen = _window_totals(data, values, end, length=window, count=k_windows + 1)
+    current = windows[:, 0]
+    observed = window_seen[:, 1:]
+    baseline_observed = observed.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        baseline = np.where(observed, windows[:, 1:], 0.0).sum(axis=1) / baseline_observed
+        change = np.where(baseline > 0, current / baseline - 1.0, np.nan)
+    totals, weeks_seen = _window_totals(data, values, end, length=_WEEK, count=n_weeks)
+    weekly = np.where(weeks_seen, totals, np.nan)[:, ::-1]  # oldest week first
+    fit = theil_kendall(weekly, 1.0 - level)
+    weeks_observed = weeks_seen.sum(axis=1)
+    called = (fit.pvalue < level) & (weeks_observed >= floor)
+    result = UsageTrend(
+        account_ids=data.ids,
+        observed_from=data.first.astype("datetime64[D]"),
+        current=current,
+        baseline=baseline,
+        baseline_observed=baseline_observed.astype(np.int64),
+        change=change,
+        band=rules.band(change),
+        weeks_observed=weeks_observed.astype(np.int64),
+        slope=fit.slope,
+        slope_low=fit.low,
+        slope_high=fit.high,
+        tau=fit.tau,
+        pvalue=fit.pvalue,
+        falling=called & (fit.slope < 0),
+        rising=called & (fit.slope > 0),
+        as_of=to_datetime(instant),
+        measure=measure,
+        window_days=window,
+        baseline_windows=k_windows,
+        weeks=n_weeks,
+        alpha=level,
+        min_weeks=floor,
+        thresholds=rules,
+    )
+    freeze(result)
+    return result
+
+
+def _check_thresholds(thresholds: object) -> DropThresholds:
+    if not isinstance(thresholds, DropThresholds):
+        msg = (
+            "`thresholds` must be a DropThresholds, e.g. DropThresholds(red=-0.5, "
+            f"yellow=-0.2); got {type(thresholds).__name__}"
+        )
+        raise InvalidInputError(msg)
+    return thresholds
+
+
+def _check_alpha(alpha: object) -> float:
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
+        msg = f"`alpha` must be a number strictly between 0 and 0.5, got {alpha!r}"
+        raise InvalidInputError(msg)
+    return float(alpha)
+
+
+def _check_measure(measure: object) -> tuple[str, str | None]:
+    """The column a measure reads, and the feature it picks (``None``: all of them)."""
+    if isinstance(measure, str) and measure in {"logins", "active_users"}:
+        return measure, None
+    if measure == "events":
+        return "feature_events", None
+    if isinstance(measure, str) and measure.startswith("feature:") and measure[8:]:
+        return "feature_events", measure[8:]
+    msg = (
+        f"`measure` must be one of {{'logins', 'active_users', 'events'}} or "
+        f"'feature:<name>' (e.g. 'feature:reports'), got {measure!r}"
+    )
+    raise InvalidInputError(msg)
+
+
+def _measure_values(column: NDArray[np.generic], feature: str | None) -> FloatArray:
+    """The measure per record; feature events need one pass over the records' mappings."""
+    if column.dtype != object:
+        return column.astype(np.float64)
+    mappings = cast("list[dict[str, int]]", column.tolist())
+    if feature is None:
+        return np.fromiter((sum(m.values()) for m in mappings), np.float64, len(mappings))
+    return np.fromiter((m.get(feature, 0) for m in mappings), np.float64, len(mappings))
+
+
+def _window_totals(
+    data: UsageRows, values: FloatArray, end: int, *, length: int, count: int
+) -> tuple[FloatArray, BoolArray]:
+    """Per account, window sums and which windows are observed.
+
+    Window ``j = 0..count-1`` is ``[end - (j+1) length, end - j length)`` (``j = 0``, the
+    latest, first).
+    """
+    back = (end - 1 - data.days) // length
+    inside = back < count
+    key = data.rows[inside] * count + back[inside]
+    k = len(data.ids)
+    sums = np.bincount(key, weights=values[inside], minlength=k * count)
+    ends = end - length * np.arange(count)
+    totals = sums.reshape(k, count).astype(np.float64, copy=False)
+    return totals, ends[None, :] > data.first[:, None]

@@ -1,0 +1,169 @@
+"""Reading usage records, and the small helpers the adoption kernels share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cshealth._codes import id_codes
+from cshealth._exceptions import InvalidInputError
+from cshealth._types import IntArray, ObjectArray
+from cshealth.io._read import read_columns
+from cshealth.io._table import Table
+from cshealth.models import UsageRecord
+
+__all__ = [
+    "UsageRows",
+    "account_positions",
+    "as_of_day",
+    "check_unique_days",
+    "counted",
+    "freeze",
+    "grouped_codes",
+    "positions_of",
+    "read_usage",
+    "whole_number",
+]
+
+_US_PER_DAY = 86_400_000_000
+
+
+@dataclass(frozen=True)
+class UsageRows:
+    """Usage records before ``as_of``: each row's account position and day, and columns."""
+
+    table: Table
+    rows: IntArray  # position of each row's account in `ids`
+    days: IntArray  # days since 1970-01-01
+    ids: ObjectArray  # the accounts, ascending
+    first: IntArray  # each account's first day (before as_of)
+
+    def since(self, day: int) -> UsageRows:
+        """The rows on or after ``day`` (every account is kept, with its first day)."""
+        keep = self.days >= day
+        if keep.all():
+            return self
+        table = self.table.take(np.flatnonzero(keep))
+        return UsageRows(table, self.rows[keep], self.days[keep], self.ids, self.first)
+
+
+def read_usage(usage: object, columns: list[str], end: int) -> UsageRows:
+    """Usage records with days before ``end``, checked for duplicate account days."""
+    table = read_columns(usage, UsageRecord, need=["account_id", "day", *columns])
+    codes, k = grouped_codes(table["account_id"])
+    days = table["day"].astype(np.int64)
+    check_unique_days(codes, k, days, table["account_id"])
+    keep = days < end
+    if not keep.all():
+        table = table.take(np.flatnonzero(keep))
+        codes, days = codes[keep], days[keep]
+    rows, ids = account_positions(table["account_id"], codes, k)
+    first = np.full(len(ids), np.iinfo(np.int64).max)
+    np.minimum.at(first, rows, days)
+    return UsageRows(table, rows, days, ids, first)
+
+
+def grouped_codes(values: NDArray[np.generic]) -> tuple[IntArray, int]:
+    """`id_codes` of identifiers that come in runs (usage exported account by account).
+
+    Only the first value of each run of equal values is hashed, so a column grouped by
+    account costs one comparison per row; any order gives the same grouping.
+    """
+    n = len(values)
+    if n < 2:
+        return id_codes(values)
+    heads = np.flatnonzero(np.r_[True, np.asarray(values[1:] != values[:-1], dtype=bool)])
+    if 2 * len(heads) > n:  # mostly runs of one: hashing every row costs the same
+        return id_codes(values)
+    codes, k = id_codes(values[heads])
+    return np.repeat(codes, np.diff(np.r_[heads, n])), k
+
+
+def check_unique_days(
+    codes: IntArray, k: int, days: IntArray, account_ids: NDArray[np.generic]
+) -> None:
+    """Raise on two records of one account on one day, naming the first such pair."""
+    n = len(days)
+    if n < 2:
+        return
+    low = int(days.min())
+    span = int(days.max()) - low + 1
+    key = codes * span + (days - low)
+    if k * span <= 8 * n + 1_000_000:
+        repeated = np.bincount(key, minlength=k * span)[key] > 1
+    else:
+        order = np.argsort(key, kind="stable")
+        same = key[order][1:] == key[order][:-1]
+        repeated = np.zeros(n, dtype=bool)
+        repeated[order[1:][same]] = True
+        repeated[order[:-1][same]] = True
+    if repeated.any():
+        first = int(np.flatnonzero(repeated)[0])
+        twin = int(np.flatnonzero(key == key[first])[1])
+        day = np.datetime64(int(days[first]), "D")
+        msg = (
+            f"usage has two records of account {account_ids[first]!r} on {day} (rows "
+            f"{first + 1} and {twin + 1}; {int(repeated.sum())} rows share an account and "
+            "day); keep one record per account and day, e.g. sum the duplicates"
+        )
+        raise InvalidInputError(msg)
+
+
+def account_positions(
+    values: NDArray[np.generic], codes: IntArray, k: int
+) -> tuple[IntArray, ObjectArray]:
+    """Each row's position among the sorted distinct accounts of the rows, and those."""
+    by_code = np.empty(k, dtype=object)
+    by_code[codes] = values
+    used = np.flatnonzero(np.bincount(codes, minlength=k) > 0)
+    order = used[np.argsort(by_code[used], kind="stable")]
+    rank = np.full(k, -1, dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], cast("ObjectArray", by_code[order])
+
+
+def as_of_day(instant: np.datetime64) -> int:
+    """The UTC day (days since 1970-01-01) ``instant`` falls in; earlier days have ended."""
+    return int(instant.astype(np.int64)) // _US_PER_DAY
+
+
+def counted(n: int, noun: str) -> str:
+    """``'1 account'``, ``'2 accounts'``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def whole_number(name: str, value: object, low: int) -> int:
+    """``value`` checked to be a whole number ``>= low``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        msg = f"`{name}` must be a whole number >= {low}, got {value!r}"
+        raise InvalidInputError(msg)
+    return int(value)
+
+
+def freeze(result: object) -> None:
+    """Make every numpy array attribute of a result read-only."""
+    for value in vars(result).values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+
+
+def positions_of(keys: ObjectArray, values: ObjectArray, what: str) -> IntArray:
+    """The position of each of ``values`` among ``keys``; ``-1`` where it is not there.
+
+    Raises:
+        InvalidInputError: If ``keys`` repeats an identifier (``what`` names them).
+    """
+    codes, k = id_codes(np.concatenate([keys, values]).astype(object))
+    key_codes = codes[: len(keys)]
+    repeated = np.bincount(key_codes, minlength=k)[key_codes] > 1
+    if repeated.any():
+        i = int(np.flatnonzero(repeated)[0])
+        msg = f"{what}: account {keys[i]!r} is listed twice; one row per account"
+        raise InvalidInputError(msg)
+    position = np.full(k + 1, -1, dtype=np.int64)  # the last slot answers code -1
+    position[key_codes] = np.arange(len(keys))
+    found: IntArray = position[codes[len(keys) :]]
+    return found
