@@ -369,6 +369,77 @@ def _share(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
+def _adoption(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    usage, events = tables.get("usage"), tables.get("usage_events")
+    if usage is None or not usage.n_rows:
+        return None
+    from cshealth import adoption
+
+    lines: list[str] = []
+    figures: dict[str, object] = {}
+    if events is not None and events.n_rows:
+        active = adoption.active_users(events, as_of=as_of)
+        users = active.mau > 0
+        counts, shares = active.histogram()
+        mean_stickiness = float(np.nanmedian(active.dau_mau)) if users.any() else None
+        figures["stickiness_median"] = mean_stickiness
+        figures["l28_shares"] = [None if np.isnan(v) else float(v) for v in shares]
+        lines.append(
+            f"Last 28 days: {_n(active.mau.sum())} monthly active users over "
+            f"{_n(users.sum())} accounts; median stickiness (average DAU / MAU) "
+            f"{_share(mean_stickiness)}; WAU/MAU median {_share(_median(active.wau_mau))}"
+        )
+        days = [1, 7, 14, 21, 28]
+        lines.append(
+            "Days active in 28 (share of users): "
+            + ", ".join(f"{k}d {_share(float(shares[k - 1]))}" for k in days)
+            + f"; {int(counts[19:].sum()):,} users active 20+ days"
+        )
+    current = _current_customers(tables, as_of)
+    if current is not None:  # churned accounts' usage stops: that is churn, not a drop
+        usage = usage.take(np.flatnonzero(np.isin(usage.texts("account_id"), current)))
+    trend = adoption.usage_trend(usage, as_of=as_of, measure="logins", window_days=28)
+    live = ~np.isnan(trend.change)
+    median_change = float(np.median(trend.change[live])) if live.any() else None
+    falling = trend.falling_accounts()
+    drops = [d for d in trend.drops() if d.account_id in set(falling)]
+    figures["logins_median_change"] = median_change
+    figures["falling_accounts"] = list(falling)
+    bands = _counts(trend.band)
+    lines.append(
+        f"Logins of current customers, last 28 days against the 4 windows before: median change "
+        f"{_signed(median_change)} across accounts (bands: {_joined(bands)})"
+    )
+    lines.append(
+        f"Significant declines (Theil-Sen slope over 30 weeks, Kendall p < 0.05): "
+        f"{len(falling)} accounts; with a drop band too: {len(drops)}"
+    )
+    lines.extend(
+        f"  {d.account_id}  {d.band:<6} {_signed(d.change)} ({d.current:,.0f} vs {d.baseline:,.0f})"
+        for d in drops[:5]
+    )
+    return Section("Adoption", tuple(lines), figures)
+
+
+def _current_customers(tables: Mapping[str, Table], as_of: date) -> ObjectArray | None:
+    accounts = tables.get("accounts")
+    if accounts is None:
+        return None
+    day = np.datetime64(as_of, "D")
+    start, end = accounts.dates("start_date"), accounts.dates("end_date")
+    active = (start <= day) & (np.isnat(end) | (end > day))
+    return accounts.texts("id")[active]
+
+
+def _median(values: np.ndarray) -> float | None:
+    present = values[~np.isnan(values)]
+    return float(np.median(present)) if len(present) else None
+
+
+def _signed(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:+.0f}%"
+
+
 #: The report's sections, in order. Each area appends its own when it is built.
 SECTIONS: tuple[SectionFn, ...] = (
     _tables,
@@ -381,4 +452,5 @@ SECTIONS: tuple[SectionFn, ...] = (
     _people,
     _nps,
     _support,
+    _adoption,
 )

@@ -484,8 +484,9 @@ def test_bad_records():
     bad = weekly("A", date(2025, 5, 5), [1, -2])
     with pytest.raises(InvalidInputError, match="`logins` = -2"):
         usage_trend(bad, as_of=MONDAY)
-    with pytest.raises(InvalidInputError, match=r"need the columns \['feature_events'\]"):
-        usage_trend(weekly("A", date(2025, 5, 5), [1]), as_of=MONDAY, measure="events")
+    # without a feature_events column, records have the model's default: no feature events
+    plain = usage_trend(weekly("A", date(2025, 5, 5), [1]), as_of=MONDAY, measure="events")
+    assert plain.current.tolist() == [0.0]
 
 
 # --- invariants ------------------------------------------------------------------------------

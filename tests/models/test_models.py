@@ -35,6 +35,7 @@ def test_models_registry() -> None:
         "Ticket",
         "SurveyResponse",
         "UsageRecord",
+        "UsageEvent",
         "RevenueChange",
     ]
     for name, model in MODELS.items():
@@ -52,6 +53,7 @@ def test_tables_registry() -> None:
         "tickets": models.Ticket,
         "survey_responses": models.SurveyResponse,
         "usage": models.UsageRecord,
+        "usage_events": models.UsageEvent,
         "revenue_changes": models.RevenueChange,
     }
 

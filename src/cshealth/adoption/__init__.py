@@ -1,9 +1,46 @@
 """Product adoption: active users, stickiness, breadth, depth and usage trends.
 
-Seat utilisation and feature adoption among eligible users, per account.
-
-Nothing is public here yet: this area is planned (see the roadmap in the docs), and it
-exports no names until it is built.
+* `active_users`: DAU, WAU, MAU, stickiness (average DAU over MAU, and WAU/MAU), the L28
+  power-user histogram and seat utilisation per account, from user-level events, on
+  local calendar days.
+* `usage_trend`: each account's usage against the mean of its previous windows, banded
+  red / yellow / green, and the Theil–Sen slope of its weekly usage with Kendall's test,
+  so usage is called falling only when it is.
+* `feature_adoption`: adoption of each feature among eligible users, breadth (key
+  features used over those available), depth and the share of activity on sticky
+  features.
+* `first_days`: logins and active days in each account's first 90 days.
+* `account_metrics`: all of it, one row per account, ready for a health score.
 """
 
-__all__: list[str] = []
+from cshealth.adoption._accounts import account_metrics
+from cshealth.adoption._active import ActiveUsers, active_users
+from cshealth.adoption._features import Feature, FeatureAdoption, FeatureCatalog, feature_adoption
+from cshealth.adoption._onboarding import FirstDays, FirstDaysSummary, first_days
+from cshealth.adoption._trend import (
+    DEFAULT_THRESHOLDS,
+    MEASURES,
+    DropThresholds,
+    UsageDrop,
+    UsageTrend,
+    usage_trend,
+)
+
+__all__ = [
+    "DEFAULT_THRESHOLDS",
+    "MEASURES",
+    "ActiveUsers",
+    "DropThresholds",
+    "Feature",
+    "FeatureAdoption",
+    "FeatureCatalog",
+    "FirstDays",
+    "FirstDaysSummary",
+    "UsageDrop",
+    "UsageTrend",
+    "account_metrics",
+    "active_users",
+    "feature_adoption",
+    "first_days",
+    "usage_trend",
+]

@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 _US_PER_DAY = 86_400_000_000
+#: Usage fields with a default, read when present (the model's default otherwise).
+_DEFAULTS = ("logins", "feature_events")
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,15 @@ class UsageRows:
 
 def read_usage(usage: object, columns: list[str], end: int) -> UsageRows:
     """Usage records with days before ``end``, checked for duplicate account days."""
-    table = read_columns(usage, UsageRecord, need=["account_id", "day", *columns])
+    optional = [name for name in columns if name in _DEFAULTS]
+    need = ["account_id", "day", *(name for name in columns if name not in _DEFAULTS)]
+    table = read_columns(usage, UsageRecord, need=need, optional=optional)
+    absent = [name for name in optional if name not in table]
+    if absent:  # the model's defaults: no logins, no feature events
+        filled = dict(table.items())
+        for name in absent:
+            filled[name] = _default_column(name, table.n_rows)
+        table = Table(filled, model=UsageRecord)
     codes, k = grouped_codes(table["account_id"])
     days = table["day"].astype(np.int64)
     check_unique_days(codes, k, days, table["account_id"])
@@ -64,6 +74,14 @@ def read_usage(usage: object, columns: list[str], end: int) -> UsageRows:
     first = np.full(len(ids), np.iinfo(np.int64).max)
     np.minimum.at(first, rows, days)
     return UsageRows(table, rows, days, ids, first)
+
+
+def _default_column(name: str, n: int) -> NDArray[np.generic]:
+    if name == "logins":
+        return np.zeros(n, dtype=np.int64)
+    column = np.empty(n, dtype=object)
+    column.fill({})
+    return column
 
 
 def grouped_codes(values: NDArray[np.generic]) -> tuple[IntArray, int]:

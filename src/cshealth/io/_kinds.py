@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import TypeAdapter, ValidationError
 
-from cshealth._types import BoolArray, FloatArray
+from cshealth._types import BoolArray, FloatArray, ObjectArray
 from cshealth.io._schema import FieldSpec
 from cshealth.io._table import Column
 from cshealth.io._time import _date_column, _instant_column
@@ -22,6 +22,7 @@ from cshealth.io._values import (
     _FALSE,
     _MAX_EXACT_INT,
     _NAN_TEXT,
+    _NONE,
     _NOT_BOOL,
     _NOT_FINITE,
     _NOT_MAPPING,
@@ -52,7 +53,12 @@ def _text_column(
         out, missing = fast[0].astype(object), fast[1]
         out[missing] = None
     else:
-        out, missing = _normalise(array, spec, problems, _norm_text if strip else _norm_choice)
+        fn = _norm_text if strip else _norm_choice
+        known = _clean_text(array, fn)
+        if known is not None:
+            out, missing = known
+        else:
+            out, missing = _normalise(array, spec, problems, fn)
     if spec.choices is not None:
         allowed = frozenset(spec.choices)
         ok = np.frompyfunc(allowed.__contains__, 1, 1)(out).astype(bool) if len(out) else missing
@@ -60,6 +66,34 @@ def _text_column(
         problems.mask(spec.name, ~ok & ~missing, "literal_error", f"must be one of {shown}")
         out[~ok] = None
         missing = missing | ~ok
+    return out, missing
+
+
+def _clean_text(
+    array: NDArray[np.generic], fn: Callable[[object], object]
+) -> tuple[ObjectArray, BoolArray] | None:
+    """An object column of clean text (and ``None``) as it is, each distinct value checked once.
+
+    Identifier and label columns repeat a few values many times, and their values are
+    usually clean already: then the column is kept as it is, checked by looking at each
+    distinct value only (hashing is all that runs per row). ``None`` marks missing. Any
+    other value (text to strip, numbers, NaN, unhashable things) returns ``None``, and
+    the caller normalises value by value, reporting the bad ones.
+    """
+    if array.dtype != object or not len(array):
+        return None
+    try:
+        distinct = dict.fromkeys(array.tolist())
+    except TypeError:  # unhashable values: reported one by one by the slow path
+        return None
+    has_none = None in distinct
+    distinct.pop(None, None)
+    for value in distinct:
+        cleaned = fn(value)
+        if type(value) is not str or type(cleaned) is not str or cleaned != value:
+            return None
+    out = array.copy()
+    missing = np.asarray(np.equal(out, _NONE), dtype=bool) if has_none else np.zeros(len(out), bool)
     return out, missing
 
 

@@ -1,0 +1,173 @@
+"""One row per account with every adoption measure: the input a health score reads.
+
+`account_metrics` runs the adoption kernels on the same ``as_of`` and lines their
+per-account tables up with `cshealth.join_measures`:
+
+* from the usage records (`UsageRecord`): logins in the window and per seat, the usage
+  trend (change against the trailing baseline, drop band, Theil–Sen slope, Kendall's
+  test) and, when the accounts' start dates are known, the first-90-days adoption;
+* from the user events (`UsageEvent`), when given: DAU, WAU, MAU, stickiness and seat
+  utilisation (``mau / seats``), and feature adoption, breadth, depth and sticky share;
+  without events, feature breadth and depth come from the records' ``feature_events``
+  and seat utilisation from the records' ``active_users`` (see `account_metrics`).
+
+An account with no data in one source gets missing values there (NaN, ``None``), never
+zeros; listed accounts are never dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import cast
+
+import numpy as np
+
+from cshealth._measures import MeasureTable, join_measures
+from cshealth._time import as_instant
+from cshealth._types import FloatArray
+from cshealth.adoption._active import _listed, _seats, _spread, active_users
+from cshealth.adoption._features import FeatureCatalog, feature_adoption
+from cshealth.adoption._onboarding import first_days
+from cshealth.adoption._trend import DEFAULT_THRESHOLDS, DropThresholds, usage_trend
+from cshealth.adoption._usage import as_of_day, read_usage, whole_number
+from cshealth.models import Account
+
+__all__ = ["account_metrics"]
+
+#: Counts of users: 0 (not missing) for an account with usage but no event in the window.
+_EVENT_COUNTS = ("dau", "wau", "mau", "mean_dau")
+#: The measures of `ActiveUsers` kept (seats and utilisation are computed for every row).
+_EVENT_MEASURES = ("dau", "wau", "mau", "mean_dau", "dau_mau", "wau_mau")
+
+
+def account_metrics(
+    usage: object,
+    *,
+    as_of: date | datetime,
+    events: object = None,
+    accounts: object = None,
+    seats: Mapping[object, int | None] | None = None,
+    window_days: int = 28,
+    catalog: FeatureCatalog | None = None,
+    trend_measure: str = "logins",
+    thresholds: DropThresholds = DEFAULT_THRESHOLDS,
+    first_days_window: int = 90,
+) -> MeasureTable:
+    """Every adoption measure per account as of one instant, in one `MeasureTable`.
+
+    Args:
+        usage: `UsageRecord` rows (``account_id``, ``day``, ``active_users``,
+            ``logins``, ``feature_events``): records, a `Table`, columns or a data frame.
+        as_of: The instant the measures are taken at (a `date` is the start of that UTC
+            day); only days that ended before it count.
+        events: `UsageEvent` rows, when user-level events are available: they give
+            DAU, WAU, MAU, stickiness, seat utilisation and per-user feature adoption.
+            The log is taken as complete: an account with usage records but no event
+            in the window has 0 active users (and undefined stickiness).
+        accounts: `Account` records, a `Table`, columns or a data frame (``id``, and
+            ``seats``, ``plan`` and ``start_date`` when known): the rows of the result,
+            in id order. By default, every account found in the data.
+        seats: Licensed seats ``{account_id: seats}``, used instead of the accounts'.
+        window_days: The window of the activity measures (28: MAU).
+        catalog: The features, their tags (``sticky``) and plan entitlements.
+        trend_measure: What the usage trend follows (see `usage_trend`).
+        thresholds: The drop bands of the usage trend.
+        first_days_window: The adoption window after each account's start (90 days).
+
+    Returns:
+        A `MeasureTable` (``source="joined"``) with the columns ``logins``,
+        ``logins_per_seat``, ``seat_utilisation`` and the columns of
+        `UsageTrend.to_measures`, `FeatureAdoption.to_measures`, (with events)
+        `ActiveUsers.to_measures` and (with start dates)
+        `FirstDays.to_measures`.
+
+    Raises:
+        InvalidInputError: On bad rows in any input, duplicate (account, day) usage
+            records, bad seats, or options the kernels refuse.
+
+    Notes:
+        ``seat_utilisation`` is ``mau / seats`` with events. Without them it is the
+        peak ``active_users`` of the window's records over seats: a lower bound of the
+        distinct users (the records count users per day or week, not per window), so
+        compare it only with figures computed the same way.
+
+    Examples:
+        >>> from datetime import date
+        >>> usage = {
+        ...     "account_id": ["A", "A", "B"],
+        ...     "day": ["2025-12-08", "2025-12-15", "2025-12-15"],
+        ...     "active_users": [4, 5, 2],
+        ...     "logins": [30, 40, 6],
+        ... }
+        >>> table = account_metrics(usage, as_of=date(2026, 1, 1), seats={"A": 10, "B": 4})
+        >>> table["logins"].tolist(), table["logins_per_seat"].tolist()
+        ([70.0, 6.0], [7.0, 1.5])
+        >>> table["seat_utilisation"].tolist()
+        [0.5, 0.5]
+    """
+    days = whole_number("window_days", window_days, 1)
+    listed = None if accounts is None else _listed(accounts)
+    tables = [
+        _usage_measures(usage, as_of_day(as_instant(as_of)), days),
+        usage_trend(usage, as_of=as_of, measure=trend_measure, thresholds=thresholds).to_measures(),
+        feature_adoption(
+            usage if events is None else events,
+            as_of=as_of,
+            window_days=days,
+            catalog=catalog,
+            accounts=accounts,
+        ).to_measures(),
+    ]
+    if events is not None:
+        active = active_users(events, as_of=as_of, window_days=max(days, 7), accounts=accounts)
+        tables.append(
+            active.to_measures().select(["dau", "wau", "mau", "mean_dau", "dau_mau", "wau_mau"])
+        )
+    if accounts is not None and _has_start_dates(accounts):
+        tables.append(
+            first_days(usage, accounts, as_of=as_of, days=first_days_window).to_measures()
+        )
+    joined = join_measures(*tables, accounts=None if listed is None else listed[0])
+    if seats is not None:
+        seat_ids, seat_values = _seats(seats)
+    elif listed is not None:
+        seat_ids, seat_values = listed
+    else:
+        seat_ids, seat_values = np.empty(0, dtype=object), np.empty(0)
+    per_seat = _spread(seat_ids, seat_values, joined.account_ids)
+    logins = cast("FloatArray", joined["logins"])
+    measures = {name: joined[name] for name in joined.measures}
+    if events is not None:  # the event log is complete: no event in the window is 0 users
+        seen = ~np.isnan(logins)
+        for name in _EVENT_COUNTS:
+            counts = cast("FloatArray", measures[name]).copy()
+            counts[seen & np.isnan(counts)] = 0.0
+            measures[name] = counts
+    users = cast("FloatArray", measures["mau" if events is not None else "peak_active_users"])
+    measures["seats"] = per_seat
+    with np.errstate(divide="ignore", invalid="ignore"):
+        usable = per_seat > 0
+        measures["logins_per_seat"] = np.where(usable, logins / per_seat, np.nan)
+        measures["seat_utilisation"] = np.where(usable, users / per_seat, np.nan)
+    return MeasureTable(joined.account_ids, measures, as_of=as_instant(as_of), source="adoption")
+
+
+def _usage_measures(usage: object, end: int, days: int) -> MeasureTable:
+    """Logins and the peak of ``active_users`` over the records of the window's days."""
+    data = read_usage(usage, ["logins", "active_users"], end).since(end - days)
+    k = len(data.ids)
+    logins = np.bincount(data.rows, weights=data.table.floats("logins"), minlength=k)
+    peak = np.zeros(k)
+    np.maximum.at(peak, data.rows, data.table.floats("active_users"))
+    return MeasureTable(data.ids, {"logins": logins, "peak_active_users": peak}, source="usage")
+
+
+def _has_start_dates(accounts: object) -> bool:
+    """Whether ``accounts`` carries start dates (records, or columns with ``start_date``)."""
+    if isinstance(accounts, Mapping) or hasattr(accounts, "columns"):
+        columns = cast("Mapping[str, object]", accounts)
+        return "start_date" in columns
+    if isinstance(accounts, (list, tuple)):
+        return bool(accounts) and all(isinstance(item, Account) for item in accounts)
+    return False
