@@ -41,9 +41,18 @@ MEASURES = (
 )
 
 
-def measured(**kwargs):
+def measured(*, columns=None, **kwargs):
     options = {"as_of": AS_OF, "window_days": 14, "sla": POLICY, **kwargs}
-    return account_metrics(worked_columns(), **options)
+    return account_metrics(worked_columns() if columns is None else columns, **options)
+
+
+def unresolved(*ids):
+    """The worked tickets with the tickets ``ids`` never resolved."""
+    columns = worked_columns()
+    for row, ticket in enumerate(columns["id"]):
+        if ticket in ids:
+            columns["resolved_at"][row] = None
+    return columns
 
 
 # --- the worked example -----------------------------------------------------------------------
@@ -79,8 +88,12 @@ def test_worked_values():
     medians = m["median_first_response_hours"]
     assert medians[:2].tolist() == pytest.approx([(3 + 1 / 6) / 2, (2 + 30 / 3600) / 2])
     assert np.isnan(medians[2:]).all()
-    # A2: T03 urgent 2 h > 1 h; A3: T05, T06 unanswered for days (> 24 h); A1 on time
-    assert m["sla_breaches"].tolist() == [0, 1, 2, 0]
+    # A2: T03 urgent 2 h > 1 h; A1 on time. A3's T05 and T06 were never answered, but both
+    # abandoned contacts were closed minutes after they came in (03-11 14:07, 03-12
+    # 09:00:05): the SLA clock stopped at resolution, so they have no verdict.
+    assert m["sla_breaches"].tolist() == [0, 1, 0, 0]
+    # left open, they would have waited for days (> 24 h): both breached
+    assert measured(columns=unresolved("T05", "T06"))["sla_breaches"].tolist() == [0, 1, 2, 0]
     # reopened_count over window tickets: A2 T03 1 (T01's reopen is outside the window)
     assert m["reopens"].tolist() == [0, 1, 0, 0]
     # high or urgent: A1 T02 high, A2 T03 urgent
@@ -95,7 +108,8 @@ def test_worked_values():
 def test_default_policy_and_window():
     # 24 h for every priority: T03 (2 h) is on time; 90 days covers every ticket
     m = account_metrics(worked_columns(), as_of=AS_OF)
-    assert m["sla_breaches"].tolist() == [0, 0, 2, 1]  # A5: T11 answered after 4 days
+    # A5: T11 answered after 4 days; A3's calls were closed unanswered: no verdict
+    assert m["sla_breaches"].tolist() == [0, 0, 0, 1]
     assert m["tickets"].tolist() == [4, 2, 2, 1]
     assert m["reopens"].tolist() == [1, 1, 0, 0]  # T01 now in the window
     assert m["escalations"].tolist() == [2, 1, 0, 0]  # T02 high, T13 high
@@ -274,6 +288,10 @@ def reference(tickets, as_of, *, window_days, targets, default_hours, seats, sch
             replies[t.account_id].append(
                 seconds(t.created_at, t.first_response_at, schedule) / 3600
             )
+        done = t.resolved_at
+        if done is not None and done < as_of and not (answered and t.first_response_at <= done):
+            late = False  # closed without a reply: the SLA clock stopped, no verdict
+        elif answered:
             late = seconds(t.created_at, t.first_response_at, sla_schedule) > target
         else:
             late = seconds(t.created_at, as_of, sla_schedule) > target
@@ -353,9 +371,13 @@ def test_matches_the_reference_on_business_time(tickets, day, window_days, sched
 def test_worked_example_on_business_time():
     # 09:00-17:00 UTC on weekdays. A1: T02 Mon 09:00 -> 12:00 = 3 h; T07 on a Saturday = 0
     # -> median 1.5 h. A2: T03 Wed 10:00 -> 12:00 = 2 h; T04 Mon 08:00 -> 08:00:30 before
-    # opening = 0 -> median 1 h. A3: T05 (Tue 14:00) unanswered: by Sat 10:15 it waited
-    # Tue 3 h + Wed, Thu, Fri 24 h = 27 h > 24 h; T06 (Wed 09:00) waited 24 h: not above
-    # its 24 h target, still active.
-    m = measured(schedule=Schedule.weekdays("09:00", "17:00"))
+    # opening = 0 -> median 1 h. A3's T05 and T06 were closed unanswered: no verdict.
+    desk = Schedule.weekdays("09:00", "17:00")
+    m = measured(schedule=desk)
     assert m["median_first_response_hours"].tolist()[:2] == [1.5, 1.0]
+    assert m["sla_breaches"].tolist() == [0, 1, 0, 0]
+    # Left open, T05 (Tue 14:00) by Sat 10:15 would have waited Tue 3 h + Wed, Thu, Fri
+    # 24 h = 27 h > 24 h: breached; T06 (Wed 09:00) 24 h: not above its 24 h target, still
+    # active.
+    m = measured(columns=unresolved("T05", "T06"), schedule=desk)
     assert m["sla_breaches"].tolist() == [0, 1, 1, 0]

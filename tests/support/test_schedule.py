@@ -12,7 +12,7 @@ Island (whose clocks move by half an hour).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -420,11 +420,37 @@ def test_adding_years_of_business_time():
 # --- bad input ----------------------------------------------------------------------------
 
 
+def naive_message(name: str, value: datetime) -> str:
+    """The exact message for a naive ``value`` given as ``name`` (single backticks)."""
+    return (
+        f"`{name}` is a naive datetime ({value.isoformat()}); give it a time zone, "
+        "e.g. tzinfo=timezone.utc"
+    )
+
+
 def test_naive_datetimes_are_refused():
-    with pytest.raises(InvalidInputError, match="naive"):
-        BERLIN_9_TO_5.business_seconds(datetime(2025, 1, 1), utc(2025, 1, 2))
-    with pytest.raises(InvalidInputError, match="naive"):
-        BERLIN_9_TO_5.is_open(datetime(2025, 1, 1))
+    naive = datetime(2025, 1, 1, 9, 30)
+    calls = [
+        ("start", lambda: BERLIN_9_TO_5.business_seconds(naive, utc(2025, 1, 2))),
+        ("end", lambda: BERLIN_9_TO_5.business_seconds(utc(2024, 12, 31), naive)),
+        ("start", lambda: BERLIN_9_TO_5.business_seconds(naive, [utc(2025, 1, 2)])),
+        ("start", lambda: BERLIN_9_TO_5.add_business_seconds(naive, 60)),
+        ("instant", lambda: BERLIN_9_TO_5.is_open(naive)),
+    ]
+    for name, call in calls:
+        with pytest.raises(InvalidInputError) as caught:
+            call()
+        assert str(caught.value) == naive_message(name, naive)
+    # a time zone that gives no offset is as naive as none
+
+    class NoOffset(tzinfo):
+        def utcoffset(self, dt):
+            return None
+
+    vague = datetime(2025, 1, 1, tzinfo=NoOffset())
+    with pytest.raises(InvalidInputError) as caught:
+        BERLIN_9_TO_5.is_open(vague)
+    assert str(caught.value) == naive_message("instant", vague)
     with pytest.raises(InvalidInputError, match="`end` are invalid") as caught:
         BERLIN_9_TO_5.business_seconds([utc(2025, 1, 1)], [datetime(2025, 1, 2)])
     assert caught.value.errors[0].field == "end"

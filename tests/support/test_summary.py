@@ -83,15 +83,15 @@ def test_first_response_and_resolution_times():
     assert s.first_response.median == 7200.0
     assert s.first_response.p90 == pytest.approx(241920.0)
     assert s.first_response.mean == pytest.approx(537330 / 7)
-    # resolved in the period: T01 10 d = 864000, T02 86400, T03 86400, T04 1200, T05 420,
-    # T06 5, T07 1800, T14 3600; sorted 5 420 1200 1800 3600 86400 86400 864000:
-    # median (1800 + 3600) / 2 = 2700; p90 at 6.3: 86400 + 0.3 * 777600 = 319680
-    assert s.resolution.n == 8
-    assert s.resolution.median == 2700.0
-    assert s.resolution.p90 == pytest.approx(319680.0)
-    assert s.resolution.mean == pytest.approx(
-        (864000 + 2 * 86400 + 1200 + 420 + 5 + 1800 + 3600) / 8
-    )
+    # resolved in the period: T01 10 d = 864000, T02 86400, T03 86400, T04 1200, T07 1800,
+    # T14 3600; T05 (closed after 7 min) and T06 (after 5 s) are abandoned contacts, not
+    # resolutions. Sorted 1200 1800 3600 86400 86400 864000: median (3600 + 86400) / 2 =
+    # 45000; p90 at 0.9 * 5 = 4.5: 86400 + 0.5 * (864000 - 86400) = 475200;
+    # mean (864000 + 2 * 86400 + 1200 + 1800 + 3600) / 6 = 1043400 / 6 = 173900
+    assert s.resolution.n == 6
+    assert s.resolution.median == 45000.0
+    assert s.resolution.p90 == pytest.approx(475200.0)
+    assert s.resolution.mean == pytest.approx(173900.0)
     assert worked().overall.first_response.mean is None  # only with include_mean
 
 
@@ -99,26 +99,80 @@ def test_sla():
     s = worked().overall
     # created in the period, judged at the end (2025-04-01T00:00):
     #   T02 high 3 h <= 4 h achieved     T03 urgent 2 h > 1 h breached
-    #   T04 30 s achieved                T05 unanswered, 20 d elapsed > 24 h: breached
-    #   T06 unanswered > 24 h breached   T07 600 s achieved
+    #   T04 30 s achieved                T05 closed unanswered after 7 min: no verdict
+    #   T06 closed unanswered: no verdict  T07 600 s achieved
     #   T08 48 h > 24 h breached         T09 unanswered, 12 h elapsed: active
     #   T10 urgent, reply after the end, 1 h elapsed = target (not above): active
     #   T14 300 s achieved
-    assert s.sla == Rate(4, 8)
+    assert s.sla == Rate(4, 6)
     assert s.sla_active == 2
+    assert s.sla_not_applicable == 2
+    assert s.sla.n + s.sla_active + s.sla_not_applicable == s.volume
+
+
+def test_sla_clock_stops_at_resolution():
+    # T05 (chat, created 03-11 14:00, closed unanswered at 14:07, 24 h target): before the
+    # rule it became "breached" once 24 h had passed, so a weekly report said nothing and
+    # a monthly one said breached. Now the verdict is the same for every period holding it.
+    t05 = {name: values[4:5] for name, values in worked_columns().items()}
+    for end in (date(2025, 3, 12), date(2025, 3, 18), END, date(2026, 1, 1)):
+        s = summary(t05, start=date(2025, 3, 11), end=end, sla=POLICY).overall
+        assert (s.sla, s.sla_active, s.sla_not_applicable) == (Rate(0, 0), 0, 1)
+    # judged before it was closed, its target is still active
+    at_1405 = datetime(2025, 3, 11, 14, 5, tzinfo=UTC)
+    s = summary(t05, start=date(2025, 3, 11), end=at_1405, sla=POLICY).overall
+    assert (s.sla, s.sla_active, s.sla_not_applicable) == (Rate(0, 0), 1, 0)
+    # left open, it breaches once its 24 h target has passed by the end
+    t05["resolved_at"] = [None]
+    s = summary(t05, start=date(2025, 3, 11), end=date(2025, 3, 13), sla=POLICY).overall
+    assert (s.sla, s.sla_active, s.sla_not_applicable) == (Rate(0, 1), 0, 0)
 
 
 def test_resolution_rates_and_backlog():
     s = worked().overall
-    # resolved in the period: T01 T02 T03 T04 T05 T06 T07 T14 (8)
-    # customer replies 2 0 1 0 0 0 0 0 -> fcr 6 of 8
-    assert s.fcr == Rate(6, 8)
-    # agent replies 3 1 2 1 0 0 1 1 -> fewer than 2: 6 of 8 (T05, T06 solved without a reply)
-    assert s.one_touch == Rate(6, 8)
+    # resolved in the period: T01 T02 T03 T04 T07 T14 (6; abandoned T05 and T06 left out)
+    # customer replies 2 0 1 0 0 0 -> fcr 4 of 6
+    assert s.fcr == Rate(4, 6)
+    # agent replies 3 1 2 1 1 1 -> fewer than 2: 4 of 6
+    assert s.one_touch == Rate(4, 6)
     # reopened: T01 and T03
-    assert s.reopen == Rate(2, 8)
+    assert s.reopen == Rate(2, 6)
     # created before the end, not resolved before it: T08, T09, T10 (resolved 04-02), T11
     assert s.backlog == 4
+
+
+def test_abandoned_contacts_are_not_resolutions():
+    columns = worked_columns()
+    served = dict(columns, abandoned=[False] * len(columns["id"]))
+    s, as_served = worked().overall, summary(served, start=START, end=END, sla=POLICY).overall
+    # counted as served, T05 (420 s, no replies) and T06 (5 s) would be two more resolutions,
+    # both first-contact and one-touch: sorted 5 420 1200 1800 3600 86400 86400 864000,
+    # median (1800 + 3600) / 2 = 2700 s instead of 45000 s
+    assert as_served.resolution.n == 8
+    assert as_served.resolution.median == 2700.0
+    assert (as_served.fcr, as_served.one_touch, as_served.reopen) == (
+        Rate(6, 8),
+        Rate(6, 8),
+        Rate(2, 8),
+    )
+    # they still count in volume, backlog (when open), abandonment, wow and leads
+    assert (s.volume, s.backlog, s.abandonment, s.short_abandons) == (10, 4, Rate(1, 3), 1)
+    # an abandoned contact left open is backlog
+    columns["resolved_at"][4] = None  # T05
+    assert summary(columns, start=START, end=END, sla=POLICY).overall.backlog == 5
+    # a group whose only event in the period is an abandoned contact's closing is not
+    # listed: T06 closed in March, but as an abandoned contact it counts for no metric
+    labels = ["p"] * 14
+    labels[5] = "gone"
+    moved = worked_columns()
+    moved["created_at"][5] = "2025-02-28T23:59:50Z"  # T06 created in February
+    moved["resolved_at"][5] = "2025-03-01T00:00:01Z"
+    s = summary(moved, start=START, end=END, sla=POLICY, by=labels)
+    assert list(s.groups) == ["p"]
+    moved["abandoned"][5] = False  # served, its resolution counts in March
+    s = summary(moved, start=START, end=END, sla=POLICY, by=labels)
+    assert list(s.groups) == ["p", "gone"]
+    assert s.groups["gone"].resolution.n == 1
 
 
 def test_live_channels():
@@ -158,7 +212,12 @@ def test_groups_by_channel():
     assert email.first_response == DurationStats(2, (10800 + 345600) / 2, 10800 + 0.9 * 334800)
     assert email.resolution.n == 2  # T01, T02
     assert email.sla == Rate(1, 1)  # T02; T09 and T10 active
-    assert email.sla_active == 2
+    assert (email.sla_active, email.sla_not_applicable) == (2, 0)
+    chat = s.groups["chat"]
+    # chat: T04, T05 (abandoned, closed unanswered), T14
+    assert chat.sla == Rate(2, 2)  # T04 30 s, T14 300 s
+    assert (chat.sla_active, chat.sla_not_applicable) == (0, 1)
+    assert chat.resolution.n == 2  # T04, T14
     assert email.backlog == 3  # T09, T10, T11
     assert email.fcr == Rate(1, 2)  # T02 (T01 had customer replies)
     assert sum(g.volume for g in s.groups.values()) == s.overall.volume
@@ -236,8 +295,8 @@ def test_results_print_and_serialise():
         "clock='calendar', volume=10, 5 groups by 'channel')"
     )
     assert repr(s.overall) == (
-        "SupportStats(volume=10, first_response median=2 h, sla=Rate(0.5, 4 of 8), "
-        "one_touch=Rate(0.75, 6 of 8), backlog=4)"
+        "SupportStats(volume=10, first_response median=2 h, sla=Rate(0.6667, 4 of 6), "
+        "one_touch=Rate(0.6667, 4 of 6), backlog=4)"
     )
     assert repr(worked()).endswith("volume=10)")
     out = s.to_dict()
@@ -250,8 +309,9 @@ def test_results_print_and_serialise():
         "clock": "business",
     }
     overall = out["overall"]
-    assert overall["sla"]["statistic"] == 0.5
-    assert overall["sla"]["ci_low"] < 0.5 < overall["sla"]["ci_high"]
+    assert overall["sla"]["statistic"] == pytest.approx(4 / 6)
+    assert overall["sla"]["ci_low"] < 4 / 6 < overall["sla"]["ci_high"]
+    assert (overall["sla_active"], overall["sla_not_applicable"]) == (2, 2)
     assert overall["wow_ticket_ids"] == ["T02", "T14"]
     assert overall["first_response"] == {
         "n": 7,
@@ -260,6 +320,36 @@ def test_results_print_and_serialise():
         "mean": None,
     }
     assert list(out["groups"]) == ["chat", "email", "phone", "forum", "web"]
+
+
+def test_table():
+    # the worked numbers above, rounded to two or three figures:
+    # all: replies median 7200 s = 2.0 h, p90 241920 s = 2.8 d; resolution median 45000 s
+    #   = 12.5 h, shown "12 h" (Python rounds halves to even); SLA 4/6, one-touch 4/6,
+    #   FCR 4/6, reopen 2/6
+    # chat: replies T04 30 s, T14 300 s: median 165 s = 2.75 min, p90 273 s = 4.55 min;
+    #   resolutions T04 20 min, T14 60 min (T05 abandoned): median 40 min
+    # email: replies T02 3 h, T11 4 d: median 178200 s = 2.06 d, p90 312120 s = 3.61 d;
+    #   resolutions T01 10 d, T02 1 d: median 5.5 d; T01 is not one-touch, not FCR, reopened
+    # phone: T07 replied in 10 min, resolved in 30 min; T06 abandoned: no verdict, not a
+    #   resolution
+    # forum: T08 replied after 48 h = 2.0 d (breached), still open
+    # web: T03 urgent replied after 2 h (breached), resolved after 24 h, 2 agent replies,
+    #   a customer reply, reopened
+    assert worked(by="channel").table().splitlines() == [
+        "group  tickets    reply      p90  resolved   SLA  1-touch   FCR  reopen  backlog",
+        "all         10    2.0 h    2.8 d      12 h   67%      67%   67%     33%        4",
+        "chat         3  2.8 min  4.5 min    40 min  100%     100%  100%      0%        0",
+        "email        3    2.1 d    3.6 d     5.5 d  100%      50%   50%     50%        3",
+        "phone        2   10 min   10 min    30 min  100%     100%  100%      0%        0",
+        "forum        1    2.0 d    2.0 d         -    0%        -     -       -        1",
+        "web          1    2.0 h    2.0 h      24 h    0%       0%    0%    100%        0",
+    ]
+    # the first column is as wide as the longest group name; no groups: one line
+    lines = worked(by=["a-much-longer-label"] * 14).table().splitlines()
+    assert lines[0].startswith("group                tickets")
+    assert lines[2].startswith("a-much-longer-label       10    2.0 h")
+    assert len(worked().table().splitlines()) == 2
 
 
 @pytest.mark.parametrize(
@@ -297,14 +387,9 @@ def test_results_are_frozen_and_pickle():
 def test_empty_summary_is_zeros_and_undefined_rates(tickets):
     s = summary(tickets, start=START, end=END, by="channel")
     o = s.overall
-    assert (o.volume, o.backlog, o.wow, o.sql_count, o.short_abandons, o.sla_active) == (
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-    )
+    counts = (o.volume, o.backlog, o.wow, o.sql_count, o.short_abandons, o.sla_active)
+    assert counts == (0,) * 6
+    assert o.sla_not_applicable == 0
     assert dict(o.volume_by_channel) == {}
     assert o.wow_ticket_ids == ()
     assert o.sql_revenue == 0.0
@@ -350,8 +435,12 @@ def test_naive_bounds_are_refused():
 
 
 def test_unknown_by_column():
-    with pytest.raises(InvalidInputError, match=r"`by` names the column 'segment'"):
+    with pytest.raises(InvalidInputError) as caught:
         worked(by="segment")
+    assert str(caught.value) == (
+        "`by` names the column 'segment'; tickets can be grouped by the column 'channel' or "
+        "'priority', by a mapping {account_id: label} or by one label per ticket"
+    )
     with pytest.raises(InvalidInputError, match=r"`by` labels must be one per ticket \(14\)"):
         worked(by=["a", "b"])
     with pytest.raises(InvalidInputError, match="tickets need the columns"):
@@ -456,7 +545,7 @@ def test_invariants(tickets, start_day, days):
             if stats_.n:
                 assert stats_.median <= stats_.p90 + 1e-9
         assert sum(stats.volume_by_channel.values()) == stats.volume
-        assert stats.sla.n + stats.sla_active == stats.volume
+        assert stats.sla.n + stats.sla_active + stats.sla_not_applicable == stats.volume
     assert sum(g.volume for g in s.groups.values()) == s.overall.volume
     assert sum(g.backlog for g in s.groups.values()) == s.overall.backlog
     assert isinstance(s, SupportSummary)
@@ -482,15 +571,16 @@ def test_worked_example_on_business_time():
     assert o.first_response.median == 7200.0
     assert o.first_response.p90 == pytest.approx(80640.0)
     # SLA on business time: T08 now waited 16 h <= 24 h (achieved); T09 (Mon 12:00, 5 h
-    # to the end) and T10 (Mon 23:00, none) are active; T03, T05, T06 breached
-    assert o.sla == Rate(5, 8)
-    assert o.sla_active == 2
+    # to the end) and T10 (Mon 23:00, none) are active; T03 breached; T05 and T06 were
+    # closed unanswered (no verdict)
+    assert o.sla == Rate(5, 6)
+    assert (o.sla_active, o.sla_not_applicable) == (2, 2)
     # queue waits are seconds as recorded, whatever the clock
     assert o.queue_wait == worked().overall.queue_wait
     # the policy's calendar clock keeps SLA on calendar time
     s = worked(schedule=DESK, sla=SLAPolicy(by_priority={"urgent": 1, "high": 4}, clock="calendar"))
     assert (s.clock, s.sla_clock) == ("business", "calendar")
-    assert s.overall.sla == Rate(4, 8)
+    assert s.overall.sla == Rate(4, 6)
     assert s.overall.first_response == o.first_response
 
 

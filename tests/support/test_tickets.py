@@ -342,16 +342,117 @@ def test_sla_outcome_rules():
         ]
     )
     targets = np.array([3600.0, 3600.0, 3600.0, 3600.0, 10800.0])
-    achieved, breached = sla_outcome(
-        created, responded, targets, at=us("2025-01-01T02:00"), schedule=None
+    unresolved = np.full(5, nat)
+    achieved, breached, not_applicable = sla_outcome(
+        created, responded, targets, resolved=unresolved, at=us("2025-01-01T02:00"), schedule=None
     )
     assert achieved.tolist() == [True, False, False, False, False]
     assert breached.tolist() == [False, True, True, True, False]
+    assert not not_applicable.any()
     # exactly at the target when judged: still active (a reply then would be on time)
-    achieved, breached = sla_outcome(
-        created[4:], responded[4:], targets[4:], at=us("2025-01-01T03:00"), schedule=None
-    )
-    assert (achieved.tolist(), breached.tolist()) == ([False], [False])
+    outcome = sla_outcome(
+        created[4:], responded[4:], targets[4:], resolved=unresolved[4:],
+        at=us("2025-01-01T03:00"), schedule=None,
+    )  # fmt: skip
+    assert [a.tolist() for a in outcome] == [[False], [False], [False]]
+
+
+def test_sla_clock_stops_at_resolution():
+    created = np.array([us("2025-01-01T00:00")] * 7)
+    nat = np.datetime64("NaT", "us")
+    cases = [
+        # (first response, resolution, verdict at 06:00 with a 1 h target)
+        (nat, us("2025-01-01T00:00:05"), "n/a"),  # closed unanswered in 5 s
+        (nat, us("2025-01-01T05:00"), "n/a"),  # closed unanswered after the target passed
+        (us("2025-01-01T04:00"), us("2025-01-01T03:00"), "n/a"),  # replied after closing
+        (us("2025-01-01T00:30"), us("2025-01-01T00:30"), "achieved"),  # reply and solve at once
+        (us("2025-01-01T02:00"), us("2025-01-01T02:00"), "breached"),  # the same, but late
+        (nat, us("2025-01-01T06:00"), "breached"),  # resolved at `at`: not yet, so waiting
+        (us("2025-01-01T00:10"), us("2025-01-01T01:00"), "achieved"),  # replied, then solved
+    ]
+    responded = np.array([case[0] for case in cases])
+    resolved = np.array([case[1] for case in cases])
+    achieved, breached, not_applicable = sla_outcome(
+        created, responded, np.full(7, 3600.0), resolved=resolved,
+        at=us("2025-01-01T06:00"), schedule=None,
+    )  # fmt: skip
+    verdicts = [
+        "achieved" if a else "breached" if b else "n/a" if n else "active"
+        for a, b, n in zip(achieved, breached, not_applicable)
+    ]
+    assert verdicts == [case[2] for case in cases]
+    # judged at 04:00, before its resolution at 05:00, the second ticket is still unanswered
+    # 3 h past its target: breached; the first, closed at 00:00:05, has no verdict
+    achieved, breached, not_applicable = sla_outcome(
+        created[:2], responded[:2], np.full(2, 3600.0), resolved=resolved[:2],
+        at=us("2025-01-01T04:00"), schedule=None,
+    )  # fmt: skip
+    assert (breached.tolist(), not_applicable.tolist()) == ([False, True], [True, False])
+    # once resolved, the verdict no longer depends on when the tickets are judged
+    for at in ("2025-01-01T05:00:01", "2025-01-02", "2026-01-01"):
+        _, breached, not_applicable = sla_outcome(
+            created[:2], responded[:2], np.full(2, 3600.0), resolved=resolved[:2],
+            at=us(at), schedule=None,
+        )  # fmt: skip
+        assert (breached.tolist(), not_applicable.tolist()) == ([False, False], [True, True])
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 48),  # created, hours after 2025-03-01
+            st.none() | st.integers(0, 72),  # reply delay, hours
+            st.none() | st.integers(0, 72),  # resolution delay, hours
+            st.sampled_from([1, 8, 24]),  # target, hours
+        ),
+        max_size=20,
+    ),
+    st.integers(0, 120),
+)
+def test_sla_outcome_matches_the_rules_per_ticket(rows, judged):
+    """The verdict of each ticket, written out with Python datetimes, one ticket at a time."""
+    base = datetime(2025, 3, 1, tzinfo=UTC)
+    at = base + timedelta(hours=judged)
+    rows = [row for row in rows if base + timedelta(hours=row[0]) < at]
+    want = []
+    for created_h, reply, done, target in rows:
+        created = base + timedelta(hours=created_h)
+        reply_at = None if reply is None else created + timedelta(hours=reply)
+        done_at = None if done is None else created + timedelta(hours=done)
+        if reply_at is not None and reply_at >= at:
+            reply_at = None  # not happened yet
+        if done_at is not None and done_at < at and (reply_at is None or reply_at > done_at):
+            want.append("n/a")
+        elif reply_at is not None:
+            want.append("achieved" if reply_at - created <= timedelta(hours=target) else "breached")
+        else:
+            want.append("breached" if at - created > timedelta(hours=target) else "active")
+
+    def instants(offsets):
+        stamps = [
+            "NaT"
+            if hours is None
+            else np.datetime64(base.replace(tzinfo=None), "us")
+            + np.timedelta64(created_h + hours, "h")
+            for created_h, hours in offsets
+        ]
+        return np.array(stamps, dtype="datetime64[us]")
+
+    created = instants([(row[0], 0) for row in rows])
+    responded = instants([(row[0], row[1]) for row in rows])
+    resolved = instants([(row[0], row[2]) for row in rows])
+    targets = np.array([row[3] * 3600.0 for row in rows])
+    achieved, breached, not_applicable = sla_outcome(
+        created, responded, targets, resolved=resolved,
+        at=np.datetime64(at.replace(tzinfo=None), "us"), schedule=None,
+    )  # fmt: skip
+    got = [
+        "achieved" if a else "breached" if b else "n/a" if n else "active"
+        for a, b, n in zip(achieved, breached, not_applicable)
+    ]
+    assert got == want
+    assert not (achieved & breached).any()
+    assert not ((achieved | breached) & not_applicable).any()
 
 
 def test_durations_on_business_time():

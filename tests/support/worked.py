@@ -3,6 +3,9 @@
 `reference_stats` is a deliberately different implementation of the support metrics of
 spec §5: a plain loop over `Ticket` records with Python datetimes, ``statistics.median``
 and a hand-written linear percentile. The library's columnar kernels are compared with it.
+It writes out, ticket by ticket, the two rules the library applies to whole columns: the
+SLA clock stops at resolution (a ticket closed before the end without a reply has no
+verdict) and abandoned contacts are not resolutions.
 """
 
 from __future__ import annotations
@@ -181,7 +184,7 @@ class _Tally:
         self.volume = self.backlog = self.resolved = 0
         self.by_channel: dict[str, int] = {}
         self.first, self.resolution, self.waits = [], [], []
-        self.achieved = self.breached = self.active = 0
+        self.achieved = self.breached = self.active = self.not_applicable = 0
         self.fcr = self.one_touch = self.reopen = 0
         self.long_waits = self.queued = self.abandoned = self.short = 0
         self.wow = []
@@ -196,7 +199,7 @@ class _Tally:
             self.backlog += 1
         if responded is not None and self.start <= responded < self.end:
             self.first.append(seconds(created, responded, self.schedule))
-        if done is not None and self.start <= done < self.end:
+        if done is not None and self.start <= done < self.end and not t.abandoned:
             self.resolved += 1
             self.resolution.append(seconds(created, done, self.schedule))
             self.fcr += t.customer_replies == 0
@@ -220,8 +223,10 @@ class _Tally:
 
     def add_sla(self, t: Ticket) -> None:
         target = self.targets.get(t.priority, self.default_hours) * 3600
-        responded = t.first_response_at
-        if responded is not None and responded < self.end:
+        responded, done = t.first_response_at, t.resolved_at
+        if done is not None and done < self.end and (responded is None or responded > done):
+            self.not_applicable += 1  # closed without a reply: the clock stopped, no verdict
+        elif responded is not None and responded < self.end:
             if seconds(t.created_at, responded, self.sla_schedule) <= target:
                 self.achieved += 1
             else:
@@ -251,6 +256,7 @@ class _Tally:
             "resolution": durations(self.resolution, include_mean),
             "sla": (self.achieved, self.achieved + self.breached),
             "sla_active": self.active,
+            "sla_not_applicable": self.not_applicable,
             "fcr": (self.fcr, self.resolved),
             "one_touch": (self.one_touch, self.resolved),
             "reopen": (self.reopen, self.resolved),

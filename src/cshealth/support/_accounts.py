@@ -68,7 +68,9 @@ def account_metrics(
     * ``median_first_response_hours``: the median response time (hours; business hours
       with a ``schedule``) of window tickets answered before ``as_of``; ``NaN`` when none.
     * ``sla_breaches``: window tickets that breached their first-response target as of
-      ``as_of`` (answered late, or unanswered with the target already passed).
+      ``as_of`` (answered late, or unanswered with the target already passed). A ticket
+      resolved before ``as_of`` without a response is not a breach: the SLA clock stops
+      at resolution (see `sla_outcome`).
     * ``reopens``: the sum of ``reopened_count`` over window tickets (the count is a
       snapshot of the record, which may include reopenings after ``as_of``).
     * ``escalations``: window tickets of priority ``high`` or ``urgent``.
@@ -143,10 +145,11 @@ def account_metrics(
     recent = created >= cut - np.timedelta64(window, "us")
     answered = recent & (responded < cut)
     hours = elapsed_seconds(created, responded, answered, schedule) / 3600.0
-    _, breached = sla_outcome(
+    _, breached, _ = sla_outcome(
         created[recent],
         responded[recent],
         policy.target_seconds(priority[recent]),
+        resolved=resolved[recent],
         at=cut,
         schedule=policy.measures_business(schedule),
     )

@@ -496,7 +496,13 @@ def _check_order(day: Weekday, spans: list[tuple[int, int]]) -> None:
 def _instants(value: object, name: str) -> tuple[IntArray, bool]:
     """``value`` as int64 UTC microseconds (``NaT`` as int64's minimum); whether a datetime."""
     if isinstance(value, datetime):
-        return np.asarray(as_instant(value, f"`{name}`").astype(np.int64)), True
+        if value.utcoffset() is None:  # as_instant's advice to pass a date does not fit here
+            msg = (
+                f"`{name}` is a naive datetime ({value.isoformat()}); give it a time zone, "
+                "e.g. tzinfo=timezone.utc"
+            )
+            raise InvalidInputError(msg)
+        return np.asarray(as_instant(value, name).astype(np.int64)), True
     if isinstance(value, date):
         msg = f"`{name}` must be an aware datetime or instants, got the date {value!r}"
         raise InvalidInputError(msg)

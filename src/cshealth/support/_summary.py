@@ -4,9 +4,10 @@
 ``[start, end)``, the metrics of spec §5 overall and, optionally, per group (channel,
 priority, an account attribute or any labels). Each metric is bucketed on its own event
 date (spec §5, DECISION): volume on creation, first-response time on the reply, resolution
-time and the resolution rates on the resolution. Durations are summarised by their median
-and 90th percentile (means are skewed by a few long waits); every rate is a `Rate` with
-its count and Wilson interval.
+time and the resolution rates on the resolution (abandoned contacts, never served, are
+left out of the resolution metrics). Durations are summarised by their median and 90th
+percentile (means are skewed by a few long waits); every rate is a `Rate` with its count
+and Wilson interval.
 
 Everything is computed on whole columns: per-ticket flags and durations are found once,
 then each group's tickets are one slice of a single sort by group.
@@ -140,12 +141,17 @@ class SupportStats:
         volume_by_channel: Those tickets per channel, largest first (unknown channels
             are their own groups).
         first_response: Response times of the tickets first answered in the period.
-        resolution: Creation to latest resolution, of the tickets resolved in the period.
+        resolution: Creation to latest resolution, of the tickets resolved in the period
+            (abandoned contacts left out).
         sla: First-response SLA achievement of the tickets created in the period,
-            ``achieved / (achieved + breached)``; still-active targets are left out.
+            ``achieved / (achieved + breached)``; targets without a verdict are left out.
         sla_active: Tickets created in the period whose target was still active at the
-            period's end (no response, target not yet passed).
-        fcr: First-contact resolution: resolved tickets without customer replies.
+            period's end (no response, not resolved, target not yet passed).
+        sla_not_applicable: Tickets created in the period and resolved before its end
+            without a first response: the SLA clock stopped at resolution, so they have
+            no verdict. ``sla.n + sla_active + sla_not_applicable == volume``.
+        fcr: First-contact resolution: resolved tickets without customer replies
+            (abandoned contacts left out here and in the next two rates).
         one_touch: Resolved tickets with fewer than 2 agent replies.
         reopen: Resolved tickets that were reopened at least once.
         backlog: Tickets created before the end and not resolved before it.
@@ -183,6 +189,7 @@ class SupportStats:
     resolution: DurationStats
     sla: Rate
     sla_active: int
+    sla_not_applicable: int
     fcr: Rate
     one_touch: Rate
     reopen: Rate
@@ -335,12 +342,13 @@ class _Flags:
     channel: IntArray
     created_in: BoolArray
     responded_in: BoolArray
-    resolved_in: BoolArray
+    resolved_in: BoolArray  # resolved in the period and not abandoned
     open_at_end: BoolArray
     response_seconds: FloatArray
     resolution_seconds: FloatArray
     sla_achieved: BoolArray
     sla_breached: BoolArray
+    sla_not_applicable: BoolArray
     no_customer_reply: BoolArray
     one_touch: BoolArray
     reopened: BoolArray
@@ -380,18 +388,29 @@ def summary(
       cshealth does not know is kept as its own group).
     * ``first_response``: over tickets whose first response happened in the period,
       whenever they were created. ``resolution``: creation to the latest resolution,
-      over tickets resolved in the period. Median and 90th percentile (numpy's default
-      linear interpolation); the mean only with ``include_mean``. Calendar seconds, or
-      business seconds when a ``schedule`` is given (``clock``).
+      over tickets resolved in the period, abandoned contacts left out. Median and 90th
+      percentile (numpy's default linear interpolation); the mean only with
+      ``include_mean``. Calendar seconds, or business seconds when a ``schedule`` is
+      given (``clock``).
     * ``sla``: first-response SLA of the tickets created in the period, judged at
-      ``end`` (a reply at or after ``end`` has not happened yet): achieved when the
-      response time is at most the ticket's target (per priority), breached when the
-      reply came later or when, still unanswered, the time elapsed at ``end`` exceeds
-      the target. Targets still active at ``end`` are excluded and counted in
-      ``sla_active``. Rate = achieved / (achieved + breached).
+      ``end`` (a reply or resolution at or after ``end`` has not happened yet):
+      achieved when the response time is at most the ticket's target (per priority),
+      breached when the reply came later or when, neither answered nor resolved, the
+      time elapsed at ``end`` exceeds the target. The SLA clock stops at resolution: a
+      ticket resolved before ``end`` without a first response (at or before the
+      resolution) has no verdict, whenever its target passed, and is counted in
+      ``sla_not_applicable``. Targets still active at ``end`` are counted in
+      ``sla_active``. Rate = achieved / (achieved + breached), so
+      ``sla.n + sla_active + sla_not_applicable == volume``.
     * Over tickets resolved in the period: ``fcr`` (no customer replies), ``one_touch``
       (fewer than 2 agent replies, so tickets solved without a reply count) and
       ``reopen`` (reopened at least once; ``reopened_count`` is the record's snapshot).
+    * Abandoned contacts are not resolutions: a ticket with ``abandoned=True`` (a call
+      or chat the customer gave up on, often closed by the desk seconds later) was
+      never served, so it is left out of ``resolution``, ``fcr``, ``one_touch`` and
+      ``reopen`` (as Help Scout computes resolution metrics only for conversations with
+      a reply). It still counts in ``volume``, ``backlog``, the queue metrics, ``wow``
+      and the leads.
     * ``backlog``: tickets created before ``end`` and not resolved before it, however
       old.
     * Live contacts (``channel`` in ``live_channels``, created in the period, with a
@@ -533,8 +552,9 @@ def _by_column(by: object) -> str | None:
         return None
     if by not in _BY_COLUMNS:
         msg = (
-            f"`by` names the column {by!r}; tickets can be grouped by the columns "
-            f"{set(_BY_COLUMNS)}, by a mapping {{account_id: label}} or by one label per ticket"
+            f"`by` names the column {by!r}; tickets can be grouped by the column "
+            f"{' or '.join(map(repr, _BY_COLUMNS))}, by a mapping {{account_id: label}} or by "
+            "one label per ticket"
         )
         raise InvalidInputError(msg)
     return by
@@ -595,20 +615,23 @@ def _flags(
     created = cast("InstantArray", col("created_at"))
     responded = cast("InstantArray", col("first_response_at"))
     resolved = cast("InstantArray", col("resolved_at"))
+    abandoned = cast("BoolArray", col("abandoned"))
     created_in = created >= low
     responded_in = (responded >= low) & (responded < high)
-    resolved_in = (resolved >= low) & (resolved < high)
+    resolved_in = (resolved >= low) & (resolved < high) & ~abandoned
     channel, names = _channel_codes(cast("ObjectArray", col("channel")))
     wait = cast("FloatArray", col("queue_wait_seconds"))
     achieved = np.zeros(len(rows), dtype=bool)
     breached = np.zeros(len(rows), dtype=bool)
+    not_applicable = np.zeros(len(rows), dtype=bool)
     new = np.flatnonzero(created_in)
     if len(new):
         targets = policy.target_seconds(col("priority")[new])
-        achieved[new], breached[new] = sla_outcome(
+        achieved[new], breached[new], not_applicable[new] = sla_outcome(
             created[new],
             responded[new],
             targets,
+            resolved=resolved[new],
             at=high,
             schedule=policy.measures_business(schedule),
         )
@@ -624,12 +647,13 @@ def _flags(
         resolution_seconds=elapsed_seconds(created, resolved, resolved_in, schedule),
         sla_achieved=achieved,
         sla_breached=breached,
+        sla_not_applicable=not_applicable,
         no_customer_reply=cast("IntArray", col("customer_replies")) == 0,
         one_touch=cast("IntArray", col("agent_replies")) < 2,
         reopened=cast("IntArray", col("reopened_count")) > 0,
         live=created_in & ~np.isnan(wait),
         wait=wait,
-        abandoned=cast("BoolArray", col("abandoned")),
+        abandoned=abandoned,
         delighted=cast("BoolArray", col("delighted")),
         lead=cast("BoolArray", col("service_qualified_lead")),
         lead_revenue=cast("FloatArray", col("lead_revenue")),
@@ -648,6 +672,8 @@ def _stats(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportS
     created_in, resolved_in = flags.created_in, flags.resolved_in
     volume = int(np.count_nonzero(created_in))
     resolved = int(np.count_nonzero(resolved_in))
+    judged = _count(flags.sla_achieved | flags.sla_breached)
+    not_applicable = _count(flags.sla_not_applicable)
     live = flags.live & options.live_code[flags.channel]
     answered = live & ~flags.abandoned
     waits = flags.wait[answered]
@@ -666,8 +692,9 @@ def _stats(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportS
         resolution=DurationStats.of(
             flags.resolution_seconds[resolved_in], include_mean=options.include_mean
         ),
-        sla=Rate(_count(flags.sla_achieved), _count(flags.sla_achieved | flags.sla_breached)),
-        sla_active=volume - _count(flags.sla_achieved | flags.sla_breached),
+        sla=Rate(_count(flags.sla_achieved), judged),
+        sla_active=volume - judged - not_applicable,
+        sla_not_applicable=not_applicable,
         fcr=Rate(_count(resolved_in & flags.no_customer_reply), resolved),
         one_touch=Rate(_count(resolved_in & flags.one_touch), resolved),
         reopen=Rate(_count(resolved_in & flags.reopened), resolved),

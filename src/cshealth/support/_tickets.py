@@ -8,8 +8,9 @@ rule for single-event metrics (spec §5), the schedule is applied to the whole s
 creation to the event.
 
 `SLAPolicy` holds first-response targets per priority, and `sla_outcome` judges each
-ticket against its target as of an instant: achieved, breached, or still active (no
-reply yet and the target not yet passed), which SLA rates leave out.
+ticket against its target as of an instant: achieved, breached, still active (no reply
+yet and the target not yet passed), or without a verdict (resolved without a reply: the
+clock stops at resolution). SLA rates leave the last two out.
 
 The readers here check what every support function needs: tickets are read with
 `read_columns` (the model's rules: naive datetimes, negative waits and replies before
@@ -380,37 +381,66 @@ def sla_outcome(
     responded: InstantArray,
     targets: FloatArray,
     *,
+    resolved: InstantArray,
     at: np.datetime64,
     schedule: Schedule | None,
-) -> tuple[BoolArray, BoolArray]:
-    """Whether each ticket achieved or breached its first-response target, as of ``at``.
+) -> tuple[BoolArray, BoolArray, BoolArray]:
+    """Each ticket's first-response verdict as of ``at``: achieved, breached or neither.
 
-    Only what happened strictly before ``at`` is known. A ticket answered before ``at``
-    achieved its target if the response time is at most the target, and breached it
-    otherwise. A ticket not answered before ``at`` has breached once the time elapsed
-    from creation to ``at`` exceeds the target; until then it is still active (neither).
-    Every ticket must be created before ``at``.
+    Only what happened strictly before ``at`` is known. The rules, in order:
+
+    * A ticket resolved before ``at`` without a first response at or before its
+      resolution has no verdict (*not applicable*): the SLA clock stops at resolution,
+      as help desks deactivate or cancel a target when a ticket is solved (Zendesk,
+      Plain), so a contact closed unanswered counts neither for nor against the desk,
+      even if its target had passed before it was closed. A reply in the same instant
+      as the resolution (reply and solve in one update) is a response.
+    * A ticket answered before ``at`` achieved its target if the response time is at
+      most the target, and breached it otherwise.
+    * A ticket neither answered nor resolved before ``at`` has breached once the time
+      elapsed from creation to ``at`` exceeds the target; until then it is still
+      active (no verdict yet).
+
+    Every ticket must be created before ``at``. ``resolved_at`` is the latest
+    resolution (a snapshot), so a ticket solved without a reply, reopened and answered
+    before its final resolution is judged on that reply.
+
+    Args:
+        created: Creation instants (``datetime64[us]``, UTC).
+        responded: First public replies (``NaT`` when none).
+        targets: First-response targets in seconds, one per ticket.
+        resolved: Latest resolutions (``NaT`` while open).
+        at: The instant the tickets are judged at.
+        schedule: Business hours to measure response times in; ``None`` for calendar
+            time.
 
     Returns:
-        ``(achieved, breached)`` boolean arrays.
+        ``(achieved, breached, not_applicable)`` boolean arrays; a ticket with none of
+        the three is still active.
 
     Examples:
-        Two tickets with a one-hour target, judged at 11:00: one answered in 30 minutes,
-        one still waiting after two hours; a third, created at 10:30, is still active:
+        Four tickets with a one-hour target, judged at 11:00: one answered in 30 minutes,
+        one still waiting after two hours, one closed at 10:45 without a reply and one
+        created at 10:30 (still active):
 
-        >>> created = np.array(["2025-03-03T09:00"] * 2 + ["2025-03-03T10:30"], "datetime64[us]")
-        >>> responded = np.array(["2025-03-03T09:30", "NaT", "NaT"], "datetime64[us]")
-        >>> sla_outcome(
-        ...     created, responded, np.full(3, 3600.0),
+        >>> created = np.array(["2025-03-03T09:00"] * 3 + ["2025-03-03T10:30"], "datetime64[us]")
+        >>> responded = np.array(["2025-03-03T09:30"] + ["NaT"] * 3, "datetime64[us]")
+        >>> resolved = np.array(["NaT", "NaT", "2025-03-03T10:45", "NaT"], "datetime64[us]")
+        >>> achieved, breached, not_applicable = sla_outcome(
+        ...     created, responded, np.full(4, 3600.0), resolved=resolved,
         ...     at=np.datetime64("2025-03-03T11:00", "us"), schedule=None,
         ... )  # fmt: skip
-        (array([ True, False, False]), array([False,  True, False]))
+        >>> achieved, breached, not_applicable
+        (array([ True, False, False, False]), array([False,  True, False, False]),
+         array([False, False,  True, False]))
     """
-    answered = responded < at
+    # NaT compares False: an unanswered ticket resolved before `at` has no verdict
+    not_applicable = (resolved < at) & ~(responded <= resolved)
+    answered = (responded < at) & ~not_applicable
+    pending = ~(responded < at) & ~not_applicable
     waited = elapsed_seconds(created, responded, answered, schedule)
-    pending = ~answered
     until = np.full(len(created), at, dtype="datetime64[us]")
     elapsed = elapsed_seconds(created, until, pending, schedule)
     achieved = answered & (waited <= targets)
     breached = (answered & (waited > targets)) | (pending & (elapsed > targets))
-    return achieved, breached
+    return achieved, breached, not_applicable
