@@ -28,7 +28,7 @@ from numpy.typing import ArrayLike
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import IntArray
 
-__all__ = ["NAT_DAY", "day_start", "local_days", "time_zone"]
+__all__ = ["NAT_DAY", "day_start", "local_days", "offset_change", "time_zone", "utc_offset"]
 
 #: The local day given for a missing instant (``NaT``): the smallest ``int64``.
 NAT_DAY = int(np.iinfo(np.int64).min)
@@ -231,18 +231,18 @@ def _table(days: IntArray, zone: ZoneInfo) -> _Table:
     change = start + _DAY_US
     for i, day in enumerate(days.tolist()):
         first, last = day * _DAY_S, (day + 1) * _DAY_S
-        before[i] = _offset(first, zone)
-        after[i] = _offset(last, zone)
+        before[i] = utc_offset(first, zone)
+        after[i] = utc_offset(last, zone)
         if after[i] != before[i]:
-            change[i] = _change(first, last, int(before[i]), zone) * _SECOND_US
+            change[i] = offset_change(first, last, int(before[i]), zone) * _SECOND_US
     return _Table(start, before, after, change)
 
 
-def _change(low: int, high: int, before: int, zone: ZoneInfo) -> int:
+def offset_change(low: int, high: int, before: int, zone: ZoneInfo) -> int:
     """The first second in ``(low, high]`` whose offset is no longer ``before``."""
     while high - low > 1:
         middle = (low + high) // 2
-        if _offset(middle, zone) == before:
+        if utc_offset(middle, zone) == before:
             low = middle
         else:
             high = middle
@@ -250,7 +250,7 @@ def _change(low: int, high: int, before: int, zone: ZoneInfo) -> int:
 
 
 @lru_cache(maxsize=4096)
-def _offset(seconds: int, zone: ZoneInfo) -> int:
+def utc_offset(seconds: int, zone: ZoneInfo) -> int:
     """The zone's UTC offset (microseconds) at ``seconds`` since the epoch (UTC)."""
     clamped = min(max(seconds, _LOWEST_S), _HIGHEST_S)
     local = (_EPOCH + timedelta(seconds=clamped)).astimezone(zone)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from difflib import get_close_matches
 from functools import lru_cache
 from itertools import pairwise
@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray
+from cshealth._zones import offset_change, utc_offset
 
 __all__ = ["Schedule", "Weekday"]
 
@@ -716,28 +717,12 @@ def _offset_segments(zone: ZoneInfo, lo: int, hi: int) -> tuple[list[int], list[
     in the tz database are four days apart) and each change located to the second.
     """
     probes = [*range(lo, hi, _PROBE_S), hi]
-    offsets = [_offset(zone, second) for second in probes]
+    offsets = [utc_offset(second, zone) // _US for second in probes]
     bounds, pieces = [lo], [offsets[0]]
     for (p0, o0), (p1, o1) in zip(zip(probes, offsets), zip(probes[1:], offsets[1:])):
         if o1 != o0:
-            change = _change(zone, p0, p1, o0)
+            change = offset_change(p0, p1, o0 * _US, zone)
             bounds.append(change)
-            pieces.append(_offset(zone, change))
+            pieces.append(utc_offset(change, zone) // _US)
     bounds.append(hi)
     return bounds, pieces
-
-
-def _change(zone: ZoneInfo, lo: int, hi: int, before: int) -> int:
-    """The first second in ``(lo, hi]`` whose offset is not ``before``."""
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if _offset(zone, mid) == before:
-            lo = mid
-        else:
-            hi = mid
-    return hi
-
-
-def _offset(zone: ZoneInfo, second: int) -> int:
-    local = (_EPOCH + timedelta(seconds=second)).astimezone(zone)
-    return (local.utcoffset() or timedelta()) // timedelta(seconds=1)
