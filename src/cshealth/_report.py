@@ -401,7 +401,10 @@ def _adoption(tables: Mapping[str, Table], as_of: date) -> Section | None:
     current = _current_customers(tables, as_of)
     if current is not None:  # churned accounts' usage stops: that is churn, not a drop
         usage = usage.take(np.flatnonzero(np.isin(usage.texts("account_id"), current)))
-    trend = adoption.usage_trend(usage, as_of=as_of, measure="logins", window_days=28)
+    # the usage table holds whole weeks (Mondays): end the windows on the Monday after
+    # the last complete week, or the current window would hold a week not yet recorded
+    week_end = as_of - timedelta(days=as_of.weekday())
+    trend = adoption.usage_trend(usage, as_of=week_end, measure="logins", window_days=28)
     live = ~np.isnan(trend.change)
     median_change = float(np.median(trend.change[live])) if live.any() else None
     falling = trend.falling_accounts()
@@ -410,7 +413,8 @@ def _adoption(tables: Mapping[str, Table], as_of: date) -> Section | None:
     figures["falling_accounts"] = list(falling)
     bands = _counts(trend.band)
     lines.append(
-        f"Logins of current customers, last 28 days against the 4 windows before: median change "
+        f"Logins of current customers, 4 weeks to {week_end} against the 4 windows before: "
+        "median change "
         f"{_signed(median_change)} across accounts (bands: {_joined(bands)})"
     )
     lines.append(

@@ -551,3 +551,12 @@ def test_row_order_does_not_matter():
     assert grouped.account_ids.tolist() == mixed.account_ids.tolist()
     for name in ("current", "baseline", "change", "slope", "slope_low", "pvalue"):
         np.testing.assert_array_equal(getattr(grouped, name), getattr(mixed, name))
+
+
+def test_a_change_of_exactly_a_threshold_is_in_its_band():
+    # 80 logins against a baseline of 100 is a 20% drop: yellow, even though
+    # 80 / 100 - 1 is -0.19999999999999996 in floating point.
+    records = weekly("A", date(2025, 4, 28), [100, 100, 100, 100, 80])
+    trend = usage_trend(records, as_of=MONDAY)
+    assert trend.change[0] == pytest.approx(-0.2)
+    assert trend.band.tolist() == ["yellow"]

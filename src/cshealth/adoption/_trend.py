@@ -109,9 +109,16 @@ class DropThresholds(BaseModel):
             >>> import numpy as np
             >>> DropThresholds().band(np.array([-0.7, -0.5, -0.3, 0.1, np.nan])).tolist()
             ['red', 'red', 'yellow', 'green', None]
+            >>> DropThresholds().band(np.array([80 / 100 - 1])).tolist()  # exactly -20%
+            ['yellow']
         """
+        # A change is ``current / baseline - 1`` in floating point: 80 against 100 gives
+        # -0.19999999999999996, which is -20% and belongs to the -20% band.
+        tolerance = 1e-12
         bands = np.where(
-            change <= self.red, "red", np.where(change <= self.yellow, "yellow", "green")
+            change <= self.red + tolerance,
+            "red",
+            np.where(change <= self.yellow + tolerance, "yellow", "green"),
         ).astype(object)
         bands[np.isnan(change)] = None
         return cast("ObjectArray", bands)
