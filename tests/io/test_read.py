@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from cshealth import InvalidInputError, Ticket, UsageEvent, read_columns, to_columns
+from cshealth import Account, InvalidInputError, Ticket, UsageEvent, read_columns, to_columns
 from cshealth.models import UsageRecord
 
 UTC = timezone.utc
@@ -118,3 +118,27 @@ def test_negative_counts_are_refused() -> None:
 def test_bad_inputs_are_refused(data: object, need: list[str], match: str) -> None:
     with pytest.raises(InvalidInputError, match=match):
         read_columns(data, Ticket, need=need)
+
+
+def test_clean_text_columns_are_checked_once_per_value_and_bad_ones_still_reported() -> None:
+    clean = np.array(["smb", None, "smb", "enterprise"], dtype=object)
+    table = read_columns({"segment": clean}, Account, need=["segment"])
+    assert table["segment"].tolist() == ["smb", None, "smb", "enterprise"]
+    padded = np.array([" email", "chat"], dtype=object)  # to strip: value by value
+    assert read_columns({"channel": padded}, Ticket, need=["channel"])["channel"][0] == "email"
+    # a category column (priority) is not stripped, and a padded value is refused
+    with pytest.raises(InvalidInputError) as caught:
+        read_columns(
+            {"priority": np.array(["high", " low", None], dtype=object)}, Ticket, need=["priority"]
+        )
+    assert caught.value.errors[0].row == 2
+    with pytest.raises(InvalidInputError) as unhashable:
+        read_columns({"channel": np.array([["a"], "b"], dtype=object)}, Ticket, need=["channel"])
+    assert unhashable.value.errors[0].row == 1
+
+
+def test_usage_without_logins_has_none() -> None:
+    from cshealth.adoption import usage_trend
+
+    records = {"account_id": ["A"], "day": ["2025-05-26"], "active_users": [3]}
+    assert usage_trend(records, as_of=date(2025, 6, 2)).current.tolist() == [0.0]
