@@ -48,6 +48,7 @@ from cshealth._stats import Rate
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import FloatArray, IntArray, ObjectArray
 from cshealth._zones import day_start, local_days, time_zone
+from cshealth.adoption._usage import freeze
 from cshealth.io._read import read_columns
 from cshealth.models import Account, UsageEvent
 
@@ -687,9 +688,7 @@ def _result(
         timezone=timezone,
         features=features,
     )
-    for value in vars(result).values():
-        if isinstance(value, np.ndarray):
-            value.setflags(write=False)
+    freeze(result)
     return result
 
 
