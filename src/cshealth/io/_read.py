@@ -26,7 +26,7 @@ from cshealth.io._table import Column, Table
 from cshealth.io._values import _Problems
 from cshealth.models import Record
 
-__all__ = ["read_columns"]
+__all__ = ["raw_columns", "read_columns"]
 
 
 def read_columns(
@@ -70,7 +70,7 @@ def read_columns(
         >>> t["created_at"]
         array(['2025-03-03T09:00:00.000000'], dtype='datetime64[us]')
     """
-    raw = _raw(data, model)
+    raw = raw_columns(data, model)
     missing = [name for name in need if name not in raw]
     if missing:
         noun = model.table_name or model.__name__
@@ -112,7 +112,16 @@ def read_columns(
     return Table(columns, model=model)
 
 
-def _raw(data: object, model: type[Record]) -> dict[str, object]:
+def raw_columns(data: object, model: type[Record], *, noun: str = "") -> dict[str, object]:
+    """The columns of ``data`` by name, unconverted: the first step of every area reader.
+
+    ``data`` is records of ``model`` (converted with `to_columns`; no records give every
+    field, empty), a one-shot iterator of them, a mapping of columns or a data frame.
+    ``noun`` names the data in the error (default: the model's table name).
+
+    Raises:
+        InvalidInputError: On data of another form.
+    """
     if isinstance(data, Iterator):  # a one-shot iterator: read it once
         data = list(data)
     if isinstance(data, Mapping):
@@ -126,7 +135,7 @@ def _raw(data: object, model: type[Record]) -> dict[str, object]:
             if not items:  # no records: every field, empty
                 return {spec.name: np.empty(0, dtype=spec.dtype) for spec in field_specs(model)}
             return dict(to_columns(cast("list[Record]", items), model).items())
-    noun = model.table_name or model.__name__
+    noun = noun or model.table_name or model.__name__
     msg = (
         f"{noun} must be {model.__name__} records, a Table, a mapping of columns or a "
         f"data frame; got {type(data).__name__}"

@@ -12,7 +12,7 @@ Respondents, accounts and groups are numbered by `cshealth._codes.id_codes`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
@@ -20,9 +20,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import BoolArray, DataFrameLike, FloatArray, IntArray, ObjectArray
-from cshealth.io import Table, to_columns
+from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
 from cshealth.io._columns import convert_column
+from cshealth.io._read import raw_columns
 from cshealth.models import SurveyKind, SurveyResponse, SurveyType
 
 __all__ = [
@@ -118,7 +118,7 @@ def survey_columns(
             converted column, a survey type that is not ``relationship`` or
             ``transactional``, or a mix of survey types when one is required.
     """
-    raw = _raw_columns(data, kind, need)
+    raw = raw_columns(data, SurveyResponse, noun=f"{kind.upper()} responses")
     if extra:
         raw.update(extra)
         need = [*need, *extra]
@@ -146,36 +146,6 @@ def survey_columns(
         selected = np.flatnonzero(keep)
         columns = {name: column.take(selected) for name, column in columns.items()}
     return SurveyColumns(columns, chosen, int(keep.sum()))
-
-
-def _raw_columns(data: object, kind: str, need: Sequence[str]) -> dict[str, object]:
-    if isinstance(data, Iterator):  # a one-shot iterator: read it once
-        data = list(data)
-    if isinstance(data, Table):
-        return dict(data.items())
-    if isinstance(data, Mapping):
-        return {str(name): values for name, values in data.items()}
-    if hasattr(data, "columns") and hasattr(data, "__getitem__"):
-        frame = cast("DataFrameLike", data)
-        return {str(name): frame[str(name)] for name in cast("Iterable[object]", frame.columns)}
-    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, np.ndarray)):
-        items = list(data)
-        if all(isinstance(item, SurveyResponse) for item in items):
-            if not items:
-                return {name: np.empty(0, dtype=_EMPTY_DTYPES.get(name, object)) for name in need}
-            return dict(to_columns(cast("list[SurveyResponse]", items)).items())
-    msg = (
-        f"{kind.upper()} responses must be SurveyResponse records, a Table, a mapping of "
-        f"columns or a data frame; got {type(data).__name__}"
-    )
-    raise InvalidInputError(msg)
-
-
-_EMPTY_DTYPES: Mapping[str, str] = {
-    "score": "int64",
-    "submitted_at": "datetime64[us]",
-    "weight": "float64",
-}
 
 
 def _rows(raw: Mapping[str, object]) -> int:
