@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, IntArray, ObjectArray
 
-__all__ = ["id_codes", "is_missing", "latest_rows", "missing_ids"]
+__all__ = ["id_codes", "is_missing", "latest_rows", "missing_ids", "sorted_positions"]
 
 _NONE = np.array(None, dtype=object)
 
@@ -146,3 +146,13 @@ def latest_rows(codes: IntArray, times: IntArray, tiebreak: NDArray[np.generic])
     last[:-1] = grouped[1:] != grouped[:-1]
     kept: IntArray = order[last]
     return kept
+
+
+def sorted_positions(ids: NDArray[np.generic], values: NDArray[np.generic]) -> IntArray:
+    """The position of each of ``values`` in the sorted ``ids``; ``-1`` where absent."""
+    if not len(ids):
+        return np.full(len(values), -1, dtype=np.int64)
+    at = np.searchsorted(ids, values).clip(0, len(ids) - 1)
+    hit = np.asarray(ids[at] == values, dtype=bool)
+    found: IntArray = np.where(hit, at, -1).astype(np.int64)
+    return found

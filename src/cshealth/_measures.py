@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._codes import missing_ids
+from cshealth._codes import missing_ids, sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import to_datetime
 from cshealth._types import ColumnsLike, DataFrameLike, ObjectArray
@@ -302,10 +302,8 @@ def _positions(source_ids: ObjectArray, ids: ObjectArray) -> NDArray[np.int64]:
     if not len(source_ids):
         return np.full(len(ids), -1, dtype=np.int64)
     order = np.argsort(source_ids, kind="stable")
-    ranked = source_ids[order]
-    at = np.searchsorted(ranked, ids).clip(0, len(ranked) - 1)
-    hit = np.asarray(ranked[at] == ids, dtype=bool)
-    return np.where(hit, order[at], -1).astype(np.int64)
+    at = sorted_positions(source_ids[order], ids)
+    return np.where(at >= 0, order[at], -1).astype(np.int64)
 
 
 def _spread(

@@ -41,7 +41,7 @@ from typing import TypeVar, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._codes import id_codes
+from cshealth._codes import id_codes, sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._stats import Rate
@@ -560,17 +560,8 @@ def _account_positions(slots: _Slots, listed: ObjectArray | None) -> tuple[IntAr
         order = np.argsort(slots.ids, kind="stable")
         position[slots.used[order]] = np.arange(len(order))
         return position, slots.ids[order]
-    position[slots.used] = _positions(listed, slots.ids)
+    position[slots.used] = sorted_positions(listed, slots.ids)
     return position, listed
-
-
-def _positions(ids: ObjectArray, values: ObjectArray) -> IntArray:
-    """Position of each of ``values`` in the sorted ``ids``, ``-1`` where absent."""
-    if not len(ids):
-        return np.full(len(values), -1, dtype=np.int64)
-    at = np.searchsorted(ids, values).clip(0, len(ids) - 1)
-    hit = np.asarray(ids[at] == values, dtype=bool)
-    return np.where(hit, at, -1).astype(np.int64)
 
 
 def _qualifies(features: ObjectArray, wanted: tuple[str, ...]) -> NDArray[np.bool_]:
@@ -736,7 +727,7 @@ def _sorted_unique(
 
 def _spread(ids: ObjectArray, values: FloatArray, to: ObjectArray) -> FloatArray:
     """The values of ``ids`` lined up with ``to`` (NaN where absent)."""
-    where = _positions(ids, to)
+    where = sorted_positions(ids, to)
     out = np.full(len(to), np.nan)
     out[where >= 0] = values[where[where >= 0]]
     return out

@@ -20,7 +20,7 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._codes import id_codes, missing_ids
+from cshealth._codes import id_codes, missing_ids, sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant
@@ -225,10 +225,7 @@ def _rows(ticket_accounts: ObjectArray, listed: ObjectArray | None) -> tuple[Obj
         repeated = sorted(set(ids[1:][ids[1:] == ids[:-1]].tolist()))
         msg = f"`accounts` lists the ids {repeated[:5]} more than once; list each account once"
         raise InvalidInputError(msg)
-    at = np.searchsorted(ids, distinct).clip(0, max(len(ids) - 1, 0))
-    hit = np.asarray(ids[at] == distinct, dtype=bool) if len(ids) else np.zeros(k, dtype=bool)
-    position = np.where(hit, at, -1)
-    return ids, position[codes]
+    return ids, sorted_positions(ids, distinct)[codes]
 
 
 def _counts(row: IntArray, mask: BoolArray, k: int) -> IntArray:
