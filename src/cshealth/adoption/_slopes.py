@@ -1,7 +1,8 @@
 """Theil–Sen slopes and Kendall's tau tests of many short series at once.
 
 Each row of ``y`` is one account's weekly totals against the week index ``0..W-1``
-(NaN where a week is not observed). The slope, its confidence interval, Kendall's tau-b
+(NaN where a week is not observed), or any series against column positions ``x`` (days
+of unevenly spaced score snapshots). The slope, its confidence interval, Kendall's tau-b
 and its p-value come from one array of pairwise differences, in blocks of rows, and
 agree with `scipy.stats.theilslopes` and `scipy.stats.kendalltau` (exact test for short
 untied series, normal approximation with tie correction otherwise).
@@ -15,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special, stats
 
+from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray, IntArray
 
 __all__ = ["SlopeFit", "theil_kendall"]
@@ -35,21 +37,44 @@ class SlopeFit(NamedTuple):
     pvalue: FloatArray
 
 
-def theil_kendall(y: FloatArray, confidence_level: float) -> SlopeFit:
-    """Theil–Sen slopes and Kendall tests of each row of ``y`` against ``0..W-1``.
+def theil_kendall(
+    y: FloatArray, confidence_level: float, *, x: FloatArray | None = None
+) -> SlopeFit:
+    """Theil–Sen slopes and Kendall tests of each row of ``y`` against ``0..W-1`` (or ``x``).
 
     NaN entries are left out (the row's other points are used, at their positions).
+
+    Args:
+        y: ``(rows, W)`` values, NaN where a column is not observed.
+        confidence_level: Coverage of the slope's interval, strictly between 0 and 1.
+        x: The positions of the ``W`` columns (days, say), strictly increasing; slopes
+            are then per unit of ``x``. ``None`` means ``0..W-1``. Kendall's tau and its
+            p-value depend only on the order of the columns, so only the slopes change.
+
+    Returns:
+        The `SlopeFit` of every row.
+
+    Raises:
+        InvalidInputError: If ``x`` is not ``W`` finite, strictly increasing positions.
 
     Examples:
         >>> fit = theil_kendall(np.array([[1.0, 2.0, 4.0, 3.0, 5.0]]), 0.95)
         >>> float(fit.slope[0]), float(fit.tau[0]), round(float(fit.pvalue[0]), 4)
         (1.0, 0.8, 0.0833)
+
+        Unevenly spaced columns, at days 0, 1, 3, 7 and 8:
+
+        >>> days = np.array([0.0, 1.0, 3.0, 7.0, 8.0])
+        >>> fit = theil_kendall(np.array([[0.0, 2.0, 6.0, 14.0, 16.0]]), 0.95, x=days)
+        >>> float(fit.slope[0]), float(fit.tau[0])
+        (2.0, 1.0)
     """
     n_rows, width = y.shape
+    positions = _positions(x, width)
     parts = [np.full(n_rows, np.nan) for _ in range(5)]
     z = float(stats.norm.ppf((1.0 - confidence_level) / 2.0))
     left, right = np.triu_indices(width, k=1)
-    step = (right - left).astype(np.float64)
+    step = positions[right] - positions[left]
     block = max(1, _BLOCK_CELLS // max(width * width, 1))
     for start in range(0, n_rows, block):
         stop = min(start + block, n_rows)
@@ -57,6 +82,20 @@ def theil_kendall(y: FloatArray, confidence_level: float) -> SlopeFit:
         for part, values in zip(parts, fitted):
             part[start:stop] = values
     return SlopeFit(*parts)
+
+
+def _positions(x: FloatArray | None, width: int) -> FloatArray:
+    """The column positions: ``0..W-1``, or ``x`` checked to be ``W`` increasing numbers."""
+    if x is None:
+        return np.arange(width, dtype=np.float64)
+    positions = np.asarray(x, dtype=np.float64)
+    if positions.shape != (width,):
+        msg = f"`x` must hold one position per column ({width}), got shape {positions.shape}"
+        raise InvalidInputError(msg)
+    if not np.isfinite(positions).all() or (np.diff(positions) <= 0).any():
+        msg = f"`x` must be finite and strictly increasing, got {positions.tolist()!r}"
+        raise InvalidInputError(msg)
+    return positions
 
 
 def _fit_block(

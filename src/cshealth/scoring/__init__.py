@@ -1,10 +1,65 @@
 """Health scoring: configurable scorecards that explain themselves.
 
-Scorecards of weighted measures and nested groups, missing-data policies, bands, segments,
-overrides, explanations, change attribution, trends and rollups.
-
-Nothing is public here yet: this area is planned (see the roadmap in the docs), and it
-exports no names until it is built.
+A `Scorecard` is a tree of weighted groups and measures: each measure turns one input
+column into a 0..100 score with a transform, each group combines its children with an
+aggregate and a missing-data policy, and bands label the result. `score` computes every
+account's score, band, coverage, node scores and per-measure contributions that add up
+to the score; `HealthScores.explain` shows one account's breakdown. `ScorecardSet` picks
+a scorecard per segment, `Override` sets a score by hand until it expires. `trend`
+calls a rising or falling score only when the change is real, and `rollup` summarises
+child accounts for their parent.
 """
 
-__all__: list[str] = []
+from cshealth.scoring._bands import Band, Closure
+from cshealth.scoring._config import (
+    Aggregate,
+    BooleanTransform,
+    CategoriesTransform,
+    Condition,
+    Group,
+    LinearBoundedTransform,
+    LinearTransform,
+    Measure,
+    MissingPolicy,
+    Override,
+    PercentileTransform,
+    Scorecard,
+    ScorecardSet,
+    Segment,
+    ThresholdsTransform,
+    Transform,
+)
+from cshealth.scoring._result import Explanation, ExplanationLine, HealthScores
+from cshealth.scoring._rollup import Rollup, RollupMethod, rollup
+from cshealth.scoring._score import score
+from cshealth.scoring._trend import ScoreTrend, trend
+
+__all__ = [
+    "Aggregate",
+    "Band",
+    "BooleanTransform",
+    "CategoriesTransform",
+    "Closure",
+    "Condition",
+    "Explanation",
+    "ExplanationLine",
+    "Group",
+    "HealthScores",
+    "LinearBoundedTransform",
+    "LinearTransform",
+    "Measure",
+    "MissingPolicy",
+    "Override",
+    "PercentileTransform",
+    "Rollup",
+    "RollupMethod",
+    "ScoreTrend",
+    "Scorecard",
+    "ScorecardSet",
+    "Segment",
+    "ThresholdsTransform",
+    "Transform",
+    "rollup",
+    "score",
+    "trend",
+]

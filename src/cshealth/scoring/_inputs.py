@@ -1,0 +1,243 @@
+"""The columns a scorecard reads, checked once: ids, numbers, flags, categories, instants.
+
+``data`` is a mapping of columns (a dict, a `MeasureTable`), a data frame (pandas,
+polars) or an iterable of per-account mappings. Missing is ``None`` or NaN. Every error
+names the column, the account and the bad value.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Literal, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cshealth._codes import is_missing, missing_ids
+from cshealth._exceptions import InvalidInputError
+from cshealth._time import as_instant
+from cshealth._types import BoolArray, DataFrameLike, FloatArray, InstantArray, ObjectArray
+
+__all__ = ["Inputs", "Kind", "gather", "read_inputs"]
+
+#: How a column is read: numbers (``float64``), flags (``bool`` in a float array of
+#: 0/1/NaN), text (``object``), instants (``datetime64[us]``) or as given (``raw``).
+Kind = Literal["number", "flag", "text", "instant", "raw"]
+
+
+class Inputs:
+    """The account ids and the converted columns a scorecard needs."""
+
+    __slots__ = ("account_ids", "columns", "n")
+
+    def __init__(self, account_ids: ObjectArray, columns: dict[str, NDArray[np.generic]]) -> None:
+        self.account_ids = account_ids
+        self.columns = columns
+        self.n = len(account_ids)
+
+    def number(self, name: str) -> FloatArray:
+        """A number (or flag) column."""
+        return cast("FloatArray", self.columns[name])
+
+    def text(self, name: str) -> ObjectArray:
+        """A text column."""
+        return cast("ObjectArray", self.columns[name])
+
+    def instant(self, name: str) -> InstantArray:
+        """An instant column."""
+        return cast("InstantArray", self.columns[name])
+
+
+def gather(data: object) -> dict[str, object]:
+    """The raw columns of ``data`` by name (rows become columns; absent keys are None)."""
+    if isinstance(data, Iterator):
+        data = list(data)
+    if isinstance(data, Mapping):
+        return {str(name): values for name, values in data.items()}
+    if hasattr(data, "columns") and hasattr(data, "__getitem__"):
+        frame = cast("DataFrameLike", data)
+        return {str(name): frame[str(name)] for name in cast("Iterable[object]", frame.columns)}
+    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, np.ndarray)):
+        rows = list(data)
+        bad = next((i for i, row in enumerate(rows) if not isinstance(row, Mapping)), None)
+        if bad is not None:
+            msg = (
+                f"scoring data row {bad + 1} is a {type(rows[bad]).__name__}, not a mapping of "
+                "column to value"
+            )
+            raise InvalidInputError(msg)
+        mappings = cast("list[Mapping[str, object]]", rows)
+        names = dict.fromkeys(str(name) for row in mappings for name in row)
+        return {name: [row.get(name) for row in mappings] for name in names}
+    msg = (
+        "scoring data must be a mapping of columns, a data frame or an iterable of "
+        f"per-account mappings; got {type(data).__name__}"
+    )
+    raise InvalidInputError(msg)
+
+
+def read_inputs(
+    data: object,
+    kinds: Mapping[str, Kind],
+    *,
+    absent: Literal["error", "missing"] = "error",
+) -> Inputs:
+    """Read ``account_id`` and the ``kinds`` columns of ``data``, checked and converted.
+
+    Raises:
+        InvalidInputError: On a missing or repeated account id, an absent column (with
+            ``absent="error"``) or a bad value, naming the column, account and value.
+    """
+    raw = gather(data)
+    if "account_id" not in raw:
+        msg = f"scoring data needs an `account_id` column; it has {sorted(raw)}"
+        raise InvalidInputError(msg)
+    ids = _account_ids(raw["account_id"])
+    columns: dict[str, NDArray[np.generic]] = {}
+    for name, kind in kinds.items():
+        if name not in raw:
+            if absent == "error":
+                msg = f"scoring data has no column {name!r}; it has {sorted(raw)}"
+                raise InvalidInputError(msg)
+            columns[name] = _absent(kind, len(ids))
+            continue
+        columns[name] = _convert(raw[name], name, kind, ids)
+    return Inputs(ids, columns)
+
+
+def _account_ids(values: object) -> ObjectArray:
+    ids = _array(values, "account_id", None)
+    if ids.dtype.kind not in "OUT":
+        msg = f"`account_id` must be text, got {ids.dtype} values such as {ids[:1].tolist()}"
+        raise InvalidInputError(msg)
+    ids = cast("ObjectArray", ids.astype(object))
+    listed = ids.tolist()
+    if set(map(type, listed)) - {str}:
+        row = next(i for i, v in enumerate(listed) if not isinstance(v, str))
+        what = "missing" if is_missing(listed[row]) else f"{listed[row]!r}, not text"
+        msg = f"`account_id` is {what} in row {row + 1}"
+        raise InvalidInputError(msg)
+    distinct = set(listed)
+    if len(distinct) < len(listed):
+        counts = Counter(listed)
+        repeated = sorted(v for v, count in counts.items() if count > 1)
+        msg = f"`account_id` repeats {repeated[:5]}: one row per account"
+        raise InvalidInputError(msg)
+    return ids
+
+
+def _array(values: object, name: str, ids: ObjectArray | None) -> NDArray[np.generic]:
+    array = values if isinstance(values, np.ndarray) else np.asarray(_listed(values))
+    if array.ndim != 1 or (ids is not None and len(array) != len(ids)):
+        want = f"{len(ids)} values (one per account)" if ids is not None else "1-D"
+        msg = f"column {name!r} must be {want}, got shape {array.shape}"
+        raise InvalidInputError(msg)
+    return array
+
+
+def _listed(values: object) -> object:
+    """Pandas and polars columns to numpy (keeping NaN / None), others as they are."""
+    to_numpy = getattr(values, "to_numpy", None)
+    if callable(to_numpy):
+        return to_numpy()
+    if isinstance(values, (list, tuple)):
+        return np.array(values, dtype=object) if _mixed(values) else values
+    return values
+
+
+def _mixed(values: list[object] | tuple[object, ...]) -> bool:
+    return any(v is None for v in values) or len({type(v) for v in values}) > 1
+
+
+def _absent(kind: Kind, n: int) -> NDArray[np.generic]:
+    if kind in ("number", "flag"):
+        return np.full(n, np.nan)
+    if kind == "instant":
+        return np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+    return np.full(n, None, dtype=object)
+
+
+def _convert(values: object, name: str, kind: Kind, ids: ObjectArray) -> NDArray[np.generic]:
+    array = _array(values, name, ids)
+    if kind == "number":
+        return _numbers(array, name, ids)
+    if kind == "flag":
+        return _flags(array, name, ids)
+    if kind == "instant":
+        return _instants(array, name, ids)
+    if kind == "text":
+        return _texts(array, name, ids)
+    return array
+
+
+def _bad(name: str, ids: ObjectArray, row: int, value: object, allowed: str) -> InvalidInputError:
+    msg = f"column {name!r}, account {ids[row]!r} (row {row + 1}): {value!r} is not {allowed}"
+    return InvalidInputError(msg)
+
+
+def _numbers(array: NDArray[np.generic], name: str, ids: ObjectArray) -> FloatArray:
+    if array.dtype.kind in "fiu":
+        numbers = array.astype(np.float64, copy=False)
+    elif array.dtype.kind == "O":
+        numbers = np.full(len(array), np.nan)
+        missing = missing_ids(cast("ObjectArray", array))
+        for row in np.flatnonzero(~missing).tolist():
+            value = array[row]
+            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+                raise _bad(name, ids, row, value, "a number (None or NaN for missing)")
+            numbers[row] = float(value)
+    else:
+        raise _bad(name, ids, 0, array[0] if len(array) else None, "a number")
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        row = int(np.flatnonzero(infinite)[0])
+        raise _bad(name, ids, row, float(numbers[row]), "a finite number (NaN for missing)")
+    return numbers
+
+
+def _flags(array: NDArray[np.generic], name: str, ids: ObjectArray) -> FloatArray:
+    if array.dtype.kind == "b":
+        return array.astype(np.float64)
+    if array.dtype.kind in "fiu" or array.dtype.kind == "O":
+        flags = np.full(len(array), np.nan)
+        if array.dtype.kind == "O":
+            missing = missing_ids(cast("ObjectArray", array))
+        else:
+            missing = np.isnan(array.astype(np.float64))
+        present = np.flatnonzero(~missing)
+        values = array[present]
+        ok = np.array([v is True or v is False or v in (0, 1) for v in values.tolist()], bool)
+        if not ok.all():
+            row = int(present[np.flatnonzero(~ok)[0]])
+            raise _bad(name, ids, row, array[row], "true or false (or 1 / 0; None for missing)")
+        flags[present] = values.astype(np.float64)
+        return flags
+    raise _bad(name, ids, 0, array[0] if len(array) else None, "true or false")
+
+
+def _texts(array: NDArray[np.generic], name: str, ids: ObjectArray) -> ObjectArray:
+    texts = array.astype(object)
+    missing = missing_ids(texts)
+    kinds = np.array([isinstance(v, str) for v in texts[~missing].tolist()], dtype=bool)
+    if not kinds.all():
+        row = int(np.flatnonzero(~missing)[np.flatnonzero(~kinds)[0]])
+        raise _bad(name, ids, row, texts[row], "text (None for missing)")
+    out = texts.copy() if missing.any() else texts
+    out[missing] = None
+    return out
+
+
+def _instants(array: NDArray[np.generic], name: str, ids: ObjectArray) -> InstantArray:
+    if array.dtype.kind == "M":
+        return array.astype("datetime64[us]")
+    out = np.full(len(array), np.datetime64("NaT"), dtype="datetime64[us]")
+    missing: BoolArray = missing_ids(cast("ObjectArray", array.astype(object)))
+    rows = np.flatnonzero(~missing).tolist()
+    row = -1
+    try:
+        for row in rows:
+            out[row] = as_instant(array[row], name)
+    except (InvalidInputError, TypeError, ValueError):
+        raise _bad(name, ids, row, array[row], "a date or a timezone-aware instant") from None
+    return out

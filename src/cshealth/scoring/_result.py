@@ -1,0 +1,505 @@
+"""Results of scoring: `HealthScores` over many accounts, `Explanation` of one."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cshealth._time import to_datetime
+from cshealth._types import FloatArray, IntArray, ObjectArray
+from cshealth.scoring._bands import Band, Closure, assign_bands, band_labels
+from cshealth.scoring._config import Override, Scorecard, ScorecardSet
+from cshealth.scoring._engine import Evaluation, Overrides, Plan, PlanNode, evaluate
+from cshealth.scoring._inputs import Inputs
+from cshealth.scoring._transforms import STATUS_TEXT, Int8Array
+
+__all__ = ["Explanation", "ExplanationLine", "HealthScores", "Scored"]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One scorecard's part of a scoring run (internal)."""
+
+    plan: Plan
+    rows: IntArray | None  # rows of the whole input, None for all of them
+    inputs: Inputs
+    values: list[FloatArray]
+    status: list[Int8Array | None]  # None: MISSING where the value is NaN, else OK
+    evaluation: Evaluation
+    overrides: Overrides
+    applied: tuple[Override, ...]
+    skipped: tuple[tuple[Override, str], ...]
+
+
+@dataclass(frozen=True)
+class ExplanationLine:
+    """One node of an account's explanation.
+
+    Attributes:
+        path: Names from the root down to the node.
+        kind: ``"group"`` or ``"measure"``.
+        column: The measure's input column (``None`` for a group).
+        raw: The measure's raw input value (``None`` when missing or for a group).
+        score: The node's 0..100 score (``None`` when missing).
+        nominal_share: The node's share of the overall score when nothing is missing.
+        weight: Its effective weight: how many points the overall score moves per
+            point of this node's score, after renormalisation and clamping.
+        contribution: Points of the overall score it accounts for (its subtree's for a
+            group); the measures' contributions add up to the score.
+        lost: Points it leaves on the table: ``100 * weight - contribution`` for a
+            scored node, what a perfect score would add.
+        status: ``ok``, ``missing``, ``stale``, ``out of range``, ``unknown category``,
+            ``observed after as_of``, ``overridden``; for a missing child, how its
+            group's policy treated it (``dropped, weights renormalised``,
+            ``counted as 0``, ``neutral 50``).
+        coverage: Share of the node's nominal weight that had data.
+    """
+
+    path: tuple[str, ...]
+    kind: str
+    column: str | None
+    raw: object
+    score: float | None
+    nominal_share: float
+    weight: float
+    contribution: float
+    lost: float
+    status: str
+    coverage: float
+
+    @property
+    def name(self) -> str:
+        """The node's name."""
+        return self.path[-1]
+
+    def to_dict(self) -> dict[str, object]:
+        """The line as JSON-ready values."""
+        return {
+            "path": list(self.path),
+            "kind": self.kind,
+            "column": self.column,
+            "raw": _json(self.raw),
+            "score": self.score,
+            "nominal_share": self.nominal_share,
+            "weight": self.weight,
+            "contribution": self.contribution,
+            "lost": self.lost,
+            "status": self.status,
+            "coverage": self.coverage,
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why one account has its score: every node, with values, weights and contributions.
+
+    ``str(explanation)`` is a readable table. `drags` lists the measures that cost the
+    account the most points.
+
+    Attributes:
+        account_id: The account.
+        scorecard: The name of the scorecard that scored it.
+        score: The score (``None`` when coverage is below the scorecard's minimum).
+        band: Its band label (``None`` likewise).
+        coverage: Share of nominal weight that had data.
+        min_coverage: The scorecard's floor for a score.
+        lines: One per node, depth first from the root.
+        overrides: The overrides applied to the account.
+        config_hash: The scorecard's hash.
+    """
+
+    account_id: str
+    scorecard: str
+    score: float | None
+    band: str | None
+    coverage: float
+    min_coverage: float
+    lines: tuple[ExplanationLine, ...]
+    overrides: tuple[Override, ...]
+    config_hash: str
+
+    def measures(self) -> tuple[ExplanationLine, ...]:
+        """The measure lines."""
+        return tuple(line for line in self.lines if line.kind == "measure")
+
+    def drags(self, n: int = 3) -> tuple[ExplanationLine, ...]:
+        """The ``n`` measures that cost the most points (largest ``lost`` first)."""
+        ranked = sorted(self.measures(), key=lambda line: (-line.lost, line.path))
+        return tuple(line for line in ranked[:n] if line.lost > 0)
+
+    def to_dict(self) -> dict[str, object]:
+        """The explanation as JSON-ready values."""
+        return {
+            "account_id": self.account_id,
+            "scorecard": self.scorecard,
+            "score": self.score,
+            "band": self.band,
+            "coverage": self.coverage,
+            "min_coverage": self.min_coverage,
+            "config_hash": self.config_hash,
+            "overrides": [o.model_dump(mode="json") for o in self.overrides],
+            "lines": [line.to_dict() for line in self.lines],
+        }
+
+    def __str__(self) -> str:
+        score = "insufficient data" if self.score is None else f"{self.score:.1f} ({self.band})"
+        head = (
+            f"{self.account_id}: {score}, coverage {self.coverage:.0%} "
+            f"[{self.scorecard} {self.config_hash}]"
+        )
+        rows = [("node", "raw", "score", "weight", "contrib", "status")]
+        for line in self.lines:
+            indent = "  " * (len(line.path) - 1)
+            rows.append(
+                (
+                    indent + line.name,
+                    "" if line.raw is None else _short(line.raw),
+                    "-" if line.score is None else f"{line.score:.1f}",
+                    f"{line.weight:.3f}",
+                    f"{line.contribution:.1f}",
+                    line.status,
+                )
+            )
+        widths = [max(len(row[i]) for row in rows) for i in range(6)]
+        body = [
+            "  ".join(
+                cell.ljust(w) if i in (0, 1, 5) else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(row, widths))
+            ).rstrip()
+            for row in rows
+        ]
+        notes = [
+            f"override: {o.scope} {o.node or ''} = {o.value:g} by {o.author} ({o.reason})"
+            for o in self.overrides
+        ]
+        return "\n".join([head, *body, *notes])
+
+    def __repr__(self) -> str:
+        return f"Explanation({self.account_id!r}, score={self.score}, band={self.band!r})"
+
+
+def _cells(row: tuple[str, ...], widths: list[int]) -> list[str]:
+    """Text columns (name, raw value, status) left-aligned, numbers right-aligned."""
+    return [
+        cell.ljust(width) if i in (0, 1, 5) else cell.rjust(width)
+        for i, (cell, width) in enumerate(zip(row, widths))
+    ]
+
+
+def _short(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _json(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    return str(value)
+
+
+@dataclass(frozen=True, repr=False)
+class HealthScores:
+    """Health scores of many accounts, in the input's account order.
+
+    Attributes:
+        name: The scorecard's (or scorecard set's) name.
+        account_ids: The accounts.
+        score: 0..100; NaN where coverage is below the scorecard's ``min_coverage``
+            ("insufficient data").
+        band: Band labels; ``None`` where the score is NaN.
+        coverage: Share (0..1) of nominal weight that had data.
+        scorecard: Each account's scorecard name (one name unless a set was scored).
+        node_scores: Per group and measure name, each account's 0..100 score (NaN where
+            missing, or where the node is not in the account's scorecard).
+        contributions: Per measure name, the points of each account's score it
+            accounts for; for every scored account they add up to the score (0 for a
+            measure not in the account's scorecard, NaN where the score is NaN).
+        overrides_applied: The overrides in force, in the order given.
+        overrides_skipped: Overrides not applied, each with the reason (expired, account
+            not in the data, node not in that account's scorecard).
+        config_hash: The hash of the scorecard (or set) that produced the scores.
+        as_of: When the scores were taken (``None`` if not given).
+        bands: The bands, from the lowest up (of the default scorecard, for a set).
+        closure: The bands' closure.
+    """
+
+    name: str
+    account_ids: ObjectArray
+    score: FloatArray
+    band: ObjectArray
+    coverage: FloatArray
+    scorecard: ObjectArray
+    node_scores: Mapping[str, FloatArray]
+    contributions: Mapping[str, FloatArray]
+    overrides_applied: tuple[Override, ...]
+    overrides_skipped: tuple[tuple[Override, str], ...]
+    config_hash: str
+    as_of: np.datetime64 | None
+    bands: tuple[Band, ...]
+    closure: Closure
+    _parts: tuple[Scored, ...] = field(default=(), repr=False)
+
+    @classmethod
+    def _build(
+        cls,
+        card: Scorecard | ScorecardSet,
+        inputs: Inputs,
+        parts: list[Scored],
+        *,
+        as_of: np.datetime64 | None,
+        overrides_applied: tuple[Override, ...],
+        overrides_skipped: tuple[tuple[Override, str], ...],
+    ) -> HealthScores:
+        n = inputs.n
+        if len(parts) == 1 and parts[0].rows is None:
+            part = parts[0]
+            e = part.evaluation
+            score, coverage = e.score, e.coverage
+            names = np.full(n, part.plan.card.name, dtype=object)
+            nodes = {node.name: e.node_scores[i] for i, node in enumerate(part.plan.nodes)}
+            contributions = {m.name: e.contributions[k] for k, m in enumerate(part.plan.measures)}
+        else:
+            score, coverage = np.full(n, np.nan), np.full(n, np.nan)
+            names = np.full(n, None, dtype=object)
+            nodes, contributions = {}, {}
+            for part in parts:
+                e, rows = part.evaluation, part.rows
+                score[rows] = e.score
+                coverage[rows] = e.coverage
+                names[rows] = part.plan.card.name
+                for i, node in enumerate(part.plan.nodes):
+                    nodes.setdefault(node.name, np.full(n, np.nan))[rows] = e.node_scores[i]
+                for k, measure in enumerate(part.plan.measures):
+                    contributions.setdefault(measure.name, np.zeros(n))[rows] = e.contributions[k]
+            for values in contributions.values():
+                values[np.isnan(score)] = np.nan
+        own = card.default if isinstance(card, ScorecardSet) else card
+        band = np.full(n, None, dtype=object)
+        for part in parts:  # each scorecard's own bands
+            c = part.plan.card
+            where = slice(None) if part.rows is None else part.rows
+            band[where] = band_labels(c.bands, assign_bands(c.bands, c.closure, score[where]))
+        return cls(
+            name=card.name,
+            account_ids=inputs.account_ids,
+            score=score,
+            band=band,
+            coverage=coverage,
+            scorecard=names,
+            node_scores=nodes,
+            contributions=contributions,
+            overrides_applied=overrides_applied,
+            overrides_skipped=overrides_skipped,
+            config_hash=card.config_hash,
+            as_of=as_of,
+            bands=own.bands,
+            closure=own.closure,
+            _parts=tuple(parts),
+        )
+
+    def __len__(self) -> int:
+        return len(self.account_ids)
+
+    def band_counts(self) -> dict[str | None, int]:
+        """Accounts per band, lowest band first; ``None`` counts insufficient data.
+
+        Examples:
+            >>> from cshealth.scoring._config import default_card
+            >>> from cshealth.scoring import score
+            >>> data = {
+            ...     "account_id": ["a", "b"],
+            ...     "logins_per_seat": [9.0, 1.0],
+            ...     "seat_utilisation": [0.9, 0.3],
+            ...     "nps": [40.0, -10.0],
+            ...     "open_tickets": [0, 7],
+            ... }
+            >>> score(default_card(), data).band_counts()
+            {'red': 1, 'yellow': 0, 'green': 1, None: 0}
+        """
+        labels = self.band.tolist()
+        counts: dict[str | None, int] = {band.label: 0 for band in self.bands}
+        for label in labels:
+            counts[label] = counts.get(label, 0) + 1
+        counts[None] = counts.pop(None, 0)
+        return counts
+
+    def explain(self, account_id: str) -> Explanation:
+        """A readable breakdown of one account's score.
+
+        Args:
+            account_id: The account.
+
+        Returns:
+            Every node's raw value, score, effective weight and contribution, and what
+            was missing, stale, filled in or overridden.
+
+        Raises:
+            KeyError: If the account was not scored.
+        """
+        for part in self._parts:
+            found = np.flatnonzero(part.inputs.account_ids == account_id)
+            if len(found):
+                return _explain(self, part, int(found[0]))
+        msg = f"account {account_id!r} was not scored"
+        raise KeyError(msg)
+
+    def to_records(self) -> list[dict[str, object]]:
+        """One JSON-ready dict per account: score, band, coverage, node scores, contributions."""
+        scores = [_number(v) for v in self.score.tolist()]
+        coverage = self.coverage.tolist()
+        nodes = {k: [_number(v) for v in values.tolist()] for k, values in self.node_scores.items()}
+        parts = {
+            k: [_number(v) for v in values.tolist()] for k, values in self.contributions.items()
+        }
+        return [
+            {
+                "account_id": account,
+                "scorecard": self.scorecard[i],
+                "score": scores[i],
+                "band": self.band[i],
+                "coverage": coverage[i],
+                "node_scores": {k: values[i] for k, values in nodes.items()},
+                "contributions": {k: values[i] for k, values in parts.items()},
+            }
+            for i, account in enumerate(self.account_ids.tolist())
+        ]
+
+    def to_dict(self) -> dict[str, object]:
+        """The whole result as JSON-ready values (`to_records` under ``accounts``)."""
+        return {
+            "name": self.name,
+            "config_hash": self.config_hash,
+            "as_of": None if self.as_of is None else to_datetime(self.as_of).isoformat(),
+            "bands": [band.model_dump() for band in self.bands],
+            "closure": self.closure,
+            "band_counts": {str(k): v for k, v in self.band_counts().items()},
+            "overrides_applied": [o.model_dump(mode="json") for o in self.overrides_applied],
+            "overrides_skipped": [
+                {"override": o.model_dump(mode="json"), "reason": why}
+                for o, why in self.overrides_skipped
+            ],
+            "accounts": self.to_records(),
+        }
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in self.band_counts().items() if k is not None)
+        insufficient = int(np.isnan(self.score).sum())
+        mean_coverage = float(self.coverage.mean()) if len(self) else float("nan")
+        return (
+            f"HealthScores({self.name!r}, {len(self)} accounts: {counts}; "
+            f"insufficient data {insufficient}; mean coverage {mean_coverage:.2f})"
+        )
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _numbers(values: FloatArray) -> list[float | None]:
+    return [_number(v) for v in values.tolist()]
+
+
+# --- explanations ------------------------------------------------------------------------
+
+
+def _explain(scores: HealthScores, part: Scored, row: int) -> Explanation:
+    plan = part.plan
+    one = slice(row, row + 1)
+    values = [v[one] for v in part.values]
+    overrides = {i: (m[one], x[one]) for i, (m, x) in part.overrides.items()}
+    e = evaluate(plan, values, overrides, detail=True)
+    shares = plan.card.nominal_shares()
+    total = float(e.score[0])
+    lines: list[ExplanationLine] = []
+    contributions = [float(c[0]) for c in e.contributions]
+    parents = {child: i for i, node in enumerate(plan.nodes) for child in node.children}
+    for i in _depth_first(plan, plan.root):
+        node = plan.nodes[i]
+        weight = float(e.multipliers[i][0])
+        node_score = float(e.node_scores[i][0])
+        if node.measure >= 0:
+            contribution = contributions[node.measure]
+            measure = plan.measures[node.measure]
+            raw = part.inputs.columns[measure.column][row]
+            codes = part.status[node.measure]
+            code = int(codes[row]) if codes is not None else int(np.isnan(values[node.measure][0]))
+            status = STATUS_TEXT[code]
+        else:
+            measures = _measures_under(plan, i)
+            contribution = float(sum(contributions[m] for m in measures))
+            raw, status = None, "missing" if math.isnan(node_score) else "ok"
+        overridden = i in overrides and bool(overrides[i][0][0])
+        if overridden:
+            status = "overridden"
+        elif math.isnan(node_score) and i in parents:
+            status += _policy_note(plan.nodes[parents[i]])
+        lines.append(
+            ExplanationLine(
+                path=node.path,
+                kind="measure" if node.measure >= 0 else "group",
+                column=plan.measures[node.measure].column if node.measure >= 0 else None,
+                raw=None if _missing(raw) else raw,
+                score=None if math.isnan(node_score) else node_score,
+                nominal_share=shares[node.name],
+                weight=weight,
+                contribution=contribution if not math.isnan(total) else float("nan"),
+                lost=100.0 * weight - contribution if not math.isnan(node_score) else 0.0,
+                status=status,
+                coverage=float(e.node_coverage[i][0]),
+            )
+        )
+    card = plan.card
+    score = None if math.isnan(total) else total
+    band = None
+    if score is not None:
+        band = card.bands[int(assign_bands(card.bands, card.closure, e.score)[0])].label
+    account = str(part.inputs.account_ids[row])
+    return Explanation(
+        account_id=account,
+        scorecard=card.name,
+        score=score,
+        band=band,
+        coverage=float(e.coverage[0]),
+        min_coverage=card.min_coverage,
+        lines=tuple(lines),
+        overrides=tuple(o for o in scores.overrides_applied if o.account_id == account),
+        config_hash=card.config_hash,
+    )
+
+
+def _depth_first(plan: Plan, index: int) -> list[int]:
+    """Node indices from ``index`` down, each group before its children."""
+    return [index, *(k for child in plan.nodes[index].children for k in _depth_first(plan, child))]
+
+
+def _measures_under(plan: Plan, index: int) -> list[int]:
+    node = plan.nodes[index]
+    if node.measure >= 0:
+        return [node.measure]
+    return [m for child in node.children for m in _measures_under(plan, child)]
+
+
+def _policy_note(group: PlanNode) -> str:
+    if group.policy == "renormalize":
+        return ": dropped, weights renormalised"
+    if group.policy == "fixed":
+        return ": counted as 0"
+    return f": scored neutral {group.neutral:g}"
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    return False
