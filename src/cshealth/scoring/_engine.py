@@ -169,10 +169,13 @@ class _Group:
 
     present: list[BoolArray]  # per child: it had a score
     filled: list[FloatArray]  # per child: its score, missing replaced as the policy says
-    alpha: list[FloatArray | float]  # per child: d(group score) / d(child score)
-    beta: FloatArray | None  # the constant term (points anchor), after the clamp
     has: BoolArray  # the group had data
     wp: FloatArray  # sum of nominal weights of children with a score
+    # per child: d(group score) / d(child score); None for a renormalised weighted mean,
+    # where it is weight * present * inverse
+    alpha: list[FloatArray | float] | None = None
+    inverse: FloatArray | None = None  # 1 / wp (0 where wp is 0)
+    beta: FloatArray | None = None  # the constant term (points anchor), after the clamp
 
 
 class _Block:
@@ -192,37 +195,46 @@ class _Block:
         self.n = len(values[0]) if values else 0
         nodes = plan.nodes
         self.scores: list[FloatArray] = [np.empty(0)] * len(nodes)
-        self.coverage: list[FloatArray] = [np.empty(0)] * len(nodes)
+        self.present: list[BoolArray] = [np.empty(0, dtype=bool)] * len(nodes)
+        # a measure's coverage is its `present` array itself (1 or 0 of its weight)
+        self.coverage: list[FloatArray | BoolArray] = [np.empty(0)] * len(nodes)
         self.groups: dict[int, _Group] = {}
         for i, node in enumerate(nodes):
             if node.measure >= 0:
                 score = values[node.measure]
-                coverage = (~np.isnan(score)).astype(np.float64)
+                present = ~np.isnan(score)
+                coverage: FloatArray | BoolArray = present
             else:
                 score, coverage = self._aggregate(i, node)
+                present = self.groups[i].has
             if i in overrides:
                 mask, value = overrides[i]
                 score = np.where(mask, value, score)
+                present = present | mask
                 coverage = np.where(mask, 1.0, coverage)
             self.scores[i] = score
+            self.present[i] = present
             self.coverage[i] = coverage
 
     # --- bottom-up ---------------------------------------------------------------------
 
     def _aggregate(self, i: int, node: PlanNode) -> tuple[FloatArray, FloatArray]:
-        child_scores = [self.scores[j] for j in node.children]
-        present = [~np.isnan(s) for s in child_scores]
+        present = [self.present[j] for j in node.children]
         wp = np.zeros(self.n)
-        coverage = np.zeros(self.n)
-        for w, p, j in zip(node.weights, present, node.children):
+        for w, p in zip(node.weights, present):
             wp += w * p
-            coverage += w * self.coverage[j]
+        if all(self.coverage[j] is self.present[j] for j in node.children):
+            coverage = wp  # measures only: coverage is the weight that had data
+        else:
+            coverage = np.zeros(self.n)
+            for w, j in zip(node.weights, node.children):
+                coverage += w * self.coverage[j]
         has = wp > 0.0
         if node.min_coverage > 0.0:
             has &= coverage >= node.min_coverage
         stand_in = 0.0 if node.policy != "neutral" else node.neutral
-        filled = [np.where(p, s, stand_in) for p, s in zip(present, child_scores)]
-        info = _Group(present, filled, [], None, has, wp)
+        filled = [np.where(p, self.scores[j], stand_in) for p, j in zip(present, node.children)]
+        info = _Group(present, filled, has, wp)
         if node.aggregate == "points":
             score = self._points(node, info)
         elif node.aggregate == "min":
@@ -232,22 +244,37 @@ class _Block:
             if node.aggregate == "weakest_link":
                 score = self._cap(node, info, score)
         self.groups[i] = info
-        return np.where(has, score, np.nan), coverage
+        if not has.all():
+            score[~has] = np.nan
+        return score, coverage
+
+    def _inverse(self, info: _Group) -> FloatArray:
+        if info.inverse is None:
+            info.inverse = np.zeros(self.n)
+            np.divide(1.0, info.wp, out=info.inverse, where=info.wp > 0.0)
+        return info.inverse
 
     def _omega(self, node: PlanNode, info: _Group) -> list[FloatArray | float]:
         """Each child's weight in the group's mean (renormalised where the policy says)."""
         if node.policy != "renormalize":
             return list(node.weights)
-        inverse = np.zeros(self.n)
-        np.divide(1.0, info.wp, out=inverse, where=info.wp > 0.0)
+        inverse = self._inverse(info)
         return [w * p * inverse for w, p in zip(node.weights, info.present)]
 
     def _mean(self, node: PlanNode, info: _Group) -> FloatArray:
-        info.alpha = self._omega(node, info)
         total = np.zeros(self.n)
-        for a, s in zip(info.alpha, info.filled):
-            total += a * s
+        for w, f in zip(node.weights, info.filled):
+            total += w * f
+        if node.policy == "renormalize":
+            total *= self._inverse(info)  # alpha stays None: weight * present * inverse
+        else:
+            info.alpha = list(node.weights)
         return total
+
+    def _alpha(self, node: PlanNode, info: _Group) -> list[FloatArray | float]:
+        if info.alpha is None:
+            info.alpha = self._omega(node, info)
+        return info.alpha
 
     def _used(self, node: PlanNode, info: _Group) -> list[BoolArray]:
         """Children that count in ``min`` and ``points``: weighted, and scored or filled in."""
@@ -283,7 +310,7 @@ class _Block:
         capped = np.minimum(mean, band_top(card.bands, card.closure, band))
         scale = np.ones(self.n)
         np.divide(capped, mean, out=scale, where=mean > 0.0)
-        info.alpha = [a * scale for a in info.alpha]
+        info.alpha = [a * scale for a in self._alpha(node, info)]
         return capped
 
     def _points(self, node: PlanNode, info: _Group) -> FloatArray:
@@ -311,6 +338,7 @@ class _Block:
         final = self.scores[root].copy()
         final[self.coverage[root] < plan.card.min_coverage] = np.nan
         undefined = np.isnan(final)
+        blank = bool(undefined.any())
         mult: list[FloatArray] = [np.empty(0)] * len(nodes)
         fixed: list[FloatArray | None] = [None] * len(nodes)
         weight: list[FloatArray] = [np.empty(0)] * len(nodes)
@@ -326,34 +354,51 @@ class _Block:
             if self.detail:
                 out.multipliers[i][rows] = weight[i]
                 out.fixed[i][rows] = 0.0 if a is None else a
+                out.node_coverage[i][rows] = self.coverage[i]
             if node.measure >= 0:
                 part = m * filled[i]
                 if a is not None:
                     part += a
-                part[undefined] = np.nan
+                if blank:
+                    part[undefined] = np.nan
                 out.contributions[node.measure][rows] = part
                 continue
-            info = self.groups[i]
-            gamma = self._gamma(node, info) if a is not None or info.beta is not None else []
-            for c, j in enumerate(node.children):
-                filled[j] = info.filled[c]
-                lin = m * info.alpha[c]
-                weight[j] = lin
-                share = None if a is None else a * gamma[c]
-                if info.beta is not None:
-                    share = _plus(share, m * info.beta * gamma[c])
-                if node.policy != "renormalize":
-                    missing = ~info.present[c]
-                    if node.policy == "neutral":
-                        share = _plus(share, np.where(missing, lin * node.neutral, 0.0))
-                    lin = np.where(missing, 0.0, lin)
-                mult[j], fixed[j] = lin, share
+            self._push(node, self.groups[i], (m, a), filled, (mult, fixed, weight))
         out.score[rows] = final
         out.coverage[rows] = self.coverage[root]
         for i, node in enumerate(nodes):
-            out.node_coverage[i][rows] = self.coverage[i]
             if node.measure < 0 or i in self.overrides:
                 out.node_scores[i][rows] = self.scores[i]
+
+    def _push(
+        self,
+        node: PlanNode,
+        info: _Group,
+        carried: tuple[FloatArray, FloatArray | None],
+        filled: dict[int, FloatArray],
+        into: tuple[list[FloatArray], list[FloatArray | None], list[FloatArray]],
+    ) -> None:
+        """Hand a group's multiplier and fixed amount down to its children."""
+        m, a = carried
+        mult, fixed, weight = into
+        gamma = self._gamma(node, info) if a is not None or info.beta is not None else []
+        scaled = m * self._inverse(info) if info.alpha is None else m
+        for c, j in enumerate(node.children):
+            filled[j] = info.filled[c]
+            if info.alpha is None:  # renormalised weighted mean
+                lin = (node.weights[c] * scaled) * info.present[c]
+            else:
+                lin = m * info.alpha[c]
+            weight[j] = lin
+            share = None if a is None else a * gamma[c]
+            if info.beta is not None:
+                share = _plus(share, m * info.beta * gamma[c])
+            if node.policy != "renormalize":
+                missing = ~info.present[c]
+                if node.policy == "neutral":
+                    share = _plus(share, np.where(missing, lin * node.neutral, 0.0))
+                lin = np.where(missing, 0.0, lin)
+            mult[j], fixed[j] = lin, share
 
     def _gamma(self, node: PlanNode, info: _Group) -> list[FloatArray]:
         """How a fixed amount on the group is shared among its children."""

@@ -119,8 +119,9 @@ def score(
         parts.append(part)
         applied.extend(part.applied)
         skipped.extend(part.skipped)
-    known = set(inputs.account_ids.tolist())
-    skipped.extend((o, "account not in the data") for o in listed if o.account_id not in known)
+    if listed:
+        known = set(inputs.account_ids.tolist())
+        skipped.extend((o, "account not in the data") for o in listed if o.account_id not in known)
     return HealthScores._build(
         card,
         inputs,
