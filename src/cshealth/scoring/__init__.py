@@ -11,6 +11,7 @@ child accounts for their parent.
 """
 
 from cshealth.scoring._bands import Band, Closure
+from cshealth.scoring._change import ScoreChange, attribute_change
 from cshealth.scoring._config import (
     Aggregate,
     BooleanTransform,
@@ -53,12 +54,14 @@ __all__ = [
     "PercentileTransform",
     "Rollup",
     "RollupMethod",
+    "ScoreChange",
     "ScoreTrend",
     "Scorecard",
     "ScorecardSet",
     "Segment",
     "ThresholdsTransform",
     "Transform",
+    "attribute_change",
     "rollup",
     "score",
     "trend",

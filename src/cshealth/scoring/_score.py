@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +24,7 @@ from cshealth.scoring._transforms import (
     measure_scores,
 )
 
-__all__ = ["score"]
+__all__ = ["score", "score_one"]
 
 
 def score(
@@ -106,6 +107,8 @@ def score(
     chosen = _assign(card, inputs) if isinstance(card, ScorecardSet) else None
     listed = tuple(overrides)
     day = _override_day(listed, instant)
+    if chosen is not None:
+        _known_nodes(plans, listed)
     parts: list[Scored] = []
     applied: list[Override] = []
     skipped: list[tuple[Override, str]] = []
@@ -130,6 +133,42 @@ def score(
         overrides_applied=tuple(o for o in listed if o in applied),
         overrides_skipped=tuple(sorted(skipped, key=lambda pair: listed.index(pair[0]))),
     )
+
+
+def score_one(
+    card: Scorecard,
+    data: object,
+    *,
+    as_of: object,
+    overrides: tuple[Override, ...],
+    absent: Literal["error", "missing"],
+) -> Scored:
+    """One scorecard over every account (absent columns may count as missing)."""
+    plan = compile_plan(card)
+    inputs = read_inputs(data, column_kinds(plan.measures), absent=absent)
+    instant = _as_of(as_of, data)
+    day = _override_day(overrides, instant)
+    return _score_plan(
+        plan,
+        inputs,
+        None,
+        instant=instant,
+        overrides=overrides,
+        day=day,
+        strict=absent == "error",
+    )
+
+
+def _known_nodes(plans: list[Plan], overrides: tuple[Override, ...]) -> None:
+    """An override must name a node of at least one scorecard of the set."""
+    names = {name for plan in plans for name in plan.index}
+    for override in overrides:
+        if override.scope != "overall" and override.node not in names:
+            msg = (
+                f"override of account {override.account_id!r} names node {override.node!r}, "
+                f"which no scorecard of the set has; the nodes are {sorted(names)}"
+            )
+            raise ConfigError(msg)
 
 
 def _kinds(card: Scorecard | ScorecardSet, plans: list[Plan]) -> dict[str, Kind]:
