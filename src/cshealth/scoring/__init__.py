@@ -30,6 +30,7 @@ from cshealth.scoring._config import (
     ThresholdsTransform,
     Transform,
 )
+from cshealth.scoring._default import default_inputs, default_scorecard
 from cshealth.scoring._result import Explanation, ExplanationLine, HealthScores
 from cshealth.scoring._rollup import Rollup, RollupMethod, rollup
 from cshealth.scoring._score import score
@@ -62,6 +63,8 @@ __all__ = [
     "ThresholdsTransform",
     "Transform",
     "attribute_change",
+    "default_inputs",
+    "default_scorecard",
     "rollup",
     "score",
     "trend",

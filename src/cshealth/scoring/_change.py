@@ -279,9 +279,7 @@ def _take(overrides: Overrides, rows: IntArray) -> Overrides:
 
 
 def _or(state: FloatArray, fallback: FloatArray) -> FloatArray:
-    """``state``, or the next state on the path where it has no score (NaN stays NaN
-    where the next state is NaN because the change is undefined).
-    """
+    """``state``, or the next state on the path where it has no score (or the change none)."""
     return np.where(np.isnan(state) | np.isnan(fallback), fallback, state)
 
 
