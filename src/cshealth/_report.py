@@ -428,6 +428,62 @@ def _adoption(tables: Mapping[str, Table], as_of: date) -> Section | None:
     return Section("Adoption", tuple(lines), figures)
 
 
+def _health(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    accounts, usage = tables.get("accounts"), tables.get("usage")
+    if accounts is None or usage is None or not usage.n_rows:
+        return None
+    from cshealth import scoring
+
+    card = scoring.default_scorecard()
+    week_end = as_of - timedelta(days=as_of.weekday())  # weekly usage: whole weeks only
+    before = week_end - timedelta(days=28)
+
+    def inputs(day: date) -> object:
+        return scoring.default_inputs(
+            accounts=accounts,
+            usage=usage,
+            as_of=day,
+            events=tables.get("usage_events"),
+            tickets=tables.get("tickets"),
+            survey_responses=tables.get("survey_responses"),
+            milestones=tables.get("milestones"),
+        )
+
+    now, then = inputs(week_end), inputs(before)
+    scores = scoring.score(card, now)
+    counts = scores.band_counts()
+    scored = len(scores) - counts[None]
+    lines = [
+        f"Default scorecard ({card.config_hash}) as of {week_end}, {len(scores):,} current "
+        f"customers: "
+        + ", ".join(f"{k} {_n(v)} ({v / max(scored, 1):.0%})" for k, v in counts.items() if k)
+        + f"; insufficient data {_n(counts[None])}; mean coverage {scores.coverage.mean():.0%}",
+        "Riskiest accounts (score, band; the measures costing the most points):",
+    ]
+    ranked = np.argsort(np.where(np.isnan(scores.score), np.inf, scores.score), kind="stable")
+    riskiest = [str(scores.account_ids[i]) for i in ranked[:10]]
+    for account in riskiest:
+        why = scores.explain(account)
+        drags = ", ".join(f"{d.name} -{d.lost:.1f}" for d in why.drags(3))
+        lines.append(f"  {account}  {why.score:5.1f} {why.band:<6} {drags}")
+    change = scoring.attribute_change(card, then, card, now)
+    movers = change.movers(5)
+    lines.append(f"Biggest moves since {before} (points, and what moved them):")
+    for account in movers:
+        row = int(np.flatnonzero(change.account_ids == account)[0])
+        causes = ", ".join(f"{k} {v:+.1f}" for k, v in change.drivers(account)[:3])
+        lines.append(
+            f"  {account}  {change.score_t0[row]:5.1f} -> {change.score_t1[row]:5.1f}  {causes}"
+        )
+    figures: dict[str, object] = {
+        "config_hash": card.config_hash,
+        "band_counts": {str(k): v for k, v in counts.items()},
+        "riskiest": riskiest,
+        "movers": movers,
+    }
+    return Section("Health", tuple(lines), figures)
+
+
 def _current_customers(tables: Mapping[str, Table], as_of: date) -> ObjectArray | None:
     accounts = tables.get("accounts")
     if accounts is None:
@@ -460,4 +516,5 @@ SECTIONS: tuple[SectionFn, ...] = (
     _nps,
     _support,
     _adoption,
+    _health,
 )
