@@ -496,8 +496,9 @@ class Scorecard(_Config):
         """The measures of the tree, depth first.
 
         Examples:
-            >>> [m.name for m in default_card().measures()][:2]
-            ['logins', 'seats']
+            >>> from cshealth.scoring import default_scorecard
+            >>> [m.name for m in default_scorecard().measures()][:2]
+            ['logins_per_seat', 'seat_utilisation']
         """
         return tuple(node for _, node in self.root.walk() if isinstance(node, Measure))
 
@@ -508,8 +509,9 @@ class Scorecard(_Config):
             KeyError: If no node has that name (the message lists the names).
 
         Examples:
-            >>> default_card().node("nps").weight
-            30.0
+            >>> from cshealth.scoring import default_scorecard
+            >>> default_scorecard().node("sentiment").weight
+            20.0
         """
         for _, node in self.root.walk():
             if node.name == name:
@@ -526,9 +528,13 @@ class Scorecard(_Config):
         mean. The root has share 1.
 
         Examples:
-            >>> shares = default_card().nominal_shares()
-            >>> round(shares["logins"], 4), shares["nps"]
-            (0.3333, 0.3)
+            >>> from cshealth.scoring import default_scorecard
+            >>> shares = default_scorecard().nominal_shares()
+
+            Usage has 40 of 100 points, logins per seat 2 of its 6:
+
+            >>> round(shares["logins_per_seat"], 4), shares["sentiment"]
+            (0.1333, 0.2)
         """
         shares = {self.root.name: 1.0}
         for _, node in self.root.walk():
@@ -537,54 +543,6 @@ class Scorecard(_Config):
                 for child in node.children:
                     shares[child.name] = shares[node.name] * child.weight / total
         return shares
-
-
-def default_card() -> Scorecard:
-    """The issue's example scorecard (used in docstring examples)."""
-    return Scorecard.model_validate(
-        {
-            "name": "default",
-            "root": {
-                "name": "overall",
-                "children": [
-                    {
-                        "name": "usage",
-                        "weight": 50,
-                        "children": [
-                            {
-                                "name": "logins",
-                                "weight": 2,
-                                "column": "logins_per_seat",
-                                "transform": {"kind": "linear", "worst": 0, "best": 10},
-                            },
-                            {
-                                "name": "seats",
-                                "weight": 1,
-                                "column": "seat_utilisation",
-                                "transform": {"kind": "linear", "worst": 0.2, "best": 0.9},
-                            },
-                        ],
-                    },
-                    {
-                        "name": "nps",
-                        "weight": 30,
-                        "column": "nps",
-                        "transform": {
-                            "kind": "thresholds",
-                            "cuts": [0, 30],
-                            "scores": [0, 50, 100],
-                        },
-                    },
-                    {
-                        "name": "tickets",
-                        "weight": 20,
-                        "column": "open_tickets",
-                        "transform": {"kind": "linear", "worst": 10, "best": 0},
-                    },
-                ],
-            },
-        }
-    )
 
 
 def _band_problem(bands: tuple[Band, ...]) -> str:
@@ -657,10 +615,11 @@ class Segment(_Config):
     """A scorecard for the accounts that meet every condition in ``when``.
 
     Examples:
+        >>> from cshealth.scoring import default_scorecard
         >>> seg = Segment(
         ...     name="enterprise",
         ...     when=[{"column": "segment", "value": "enterprise"}],
-        ...     scorecard=default_card(),
+        ...     scorecard=default_scorecard(),
         ... )
         >>> seg.when[0].op
         'eq'
@@ -679,10 +638,11 @@ class ScorecardSet(_Config):
     (product health, relationship health).
 
     Examples:
-        >>> enterprise = default_card().model_copy(update={"name": "enterprise"})
+        >>> from cshealth.scoring import default_scorecard
+        >>> enterprise = default_scorecard().model_copy(update={"name": "enterprise"})
         >>> cards = ScorecardSet(
         ...     name="health",
-        ...     default=default_card(),
+        ...     default=default_scorecard(),
         ...     segments=[
         ...         {
         ...             "name": "enterprise",

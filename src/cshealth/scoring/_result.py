@@ -312,17 +312,25 @@ class HealthScores:
         """Accounts per band, lowest band first; ``None`` counts insufficient data.
 
         Examples:
-            >>> from cshealth.scoring._config import default_card
-            >>> from cshealth.scoring import score
-            >>> data = {
-            ...     "account_id": ["a", "b"],
-            ...     "logins_per_seat": [9.0, 1.0],
-            ...     "seat_utilisation": [0.9, 0.3],
-            ...     "nps": [40.0, -10.0],
-            ...     "open_tickets": [0, 7],
-            ... }
-            >>> score(default_card(), data).band_counts()
-            {'red': 1, 'yellow': 0, 'green': 1, None: 0}
+            >>> from cshealth.scoring import Scorecard, score
+            >>> card = Scorecard.model_validate(
+            ...     {
+            ...         "name": "logins",
+            ...         "root": {
+            ...             "name": "all",
+            ...             "children": [
+            ...                 {
+            ...                     "name": "logins",
+            ...                     "column": "logins",
+            ...                     "transform": {"kind": "linear", "worst": 0, "best": 10},
+            ...                 }
+            ...             ],
+            ...         },
+            ...     }
+            ... )
+            >>> scores = score(card, {"account_id": ["a", "b", "c"], "logins": [9, 1, None]})
+            >>> scores.band_counts()
+            {'red': 1, 'yellow': 0, 'green': 1, None: 1}
         """
         labels = self.band.tolist()
         counts: dict[str | None, int] = {band.label: 0 for band in self.bands}
@@ -343,6 +351,39 @@ class HealthScores:
 
         Raises:
             KeyError: If the account was not scored.
+
+        Examples:
+            >>> from cshealth.scoring import Scorecard, score
+            >>> card = Scorecard.model_validate(
+            ...     {
+            ...         "name": "mini",
+            ...         "root": {
+            ...             "name": "all",
+            ...             "children": [
+            ...                 {
+            ...                     "name": "logins",
+            ...                     "weight": 3,
+            ...                     "column": "logins",
+            ...                     "transform": {"kind": "linear", "worst": 0, "best": 20},
+            ...                 },
+            ...                 {
+            ...                     "name": "nps",
+            ...                     "column": "nps",
+            ...                     "transform": {"kind": "linear", "worst": -100, "best": 100},
+            ...                 },
+            ...             ],
+            ...         },
+            ...     }
+            ... )
+            >>> scores = score(card, {"account_id": ["a"], "logins": [5.0], "nps": [None]})
+            >>> print(scores.explain("a"))
+            a: 25.0 (red), coverage 75% [mini ...]
+            node      raw  score  weight  contrib  status
+            all            25.0   1.000     25.0  ok
+              logins  5    25.0   1.000     25.0  ok
+              nps         -       0.000      0.0  missing: dropped, weights renormalised
+            >>> scores.explain("a").drags(1)[0].lost
+            75.0
         """
         for part in self._parts:
             found = np.flatnonzero(part.inputs.account_ids == account_id)
@@ -352,7 +393,30 @@ class HealthScores:
         raise KeyError(msg)
 
     def to_records(self) -> list[dict[str, object]]:
-        """One JSON-ready dict per account: score, band, coverage, node scores, contributions."""
+        """One JSON-ready dict per account: score, band, coverage, node scores, contributions.
+
+        Missing numbers are ``None``.
+
+        Examples:
+            >>> from cshealth.scoring import Scorecard, score
+            >>> card = Scorecard.model_validate(
+            ...     {
+            ...         "name": "logins",
+            ...         "root": {
+            ...             "name": "all",
+            ...             "children": [
+            ...                 {
+            ...                     "name": "logins",
+            ...                     "column": "logins",
+            ...                     "transform": {"kind": "linear", "worst": 0, "best": 10},
+            ...                 }
+            ...             ],
+            ...         },
+            ...     }
+            ... )
+            >>> score(card, {"account_id": ["a"], "logins": [9]}).to_records()[0]["score"]
+            90.0
+        """
         scores = [_number(v) for v in self.score.tolist()]
         coverage = self.coverage.tolist()
         nodes = {k: [_number(v) for v in values.tolist()] for k, values in self.node_scores.items()}
@@ -373,7 +437,28 @@ class HealthScores:
         ]
 
     def to_dict(self) -> dict[str, object]:
-        """The whole result as JSON-ready values (`to_records` under ``accounts``)."""
+        """The whole result as JSON-ready values (`to_records` under ``accounts``).
+
+        Examples:
+            >>> from cshealth.scoring import Scorecard, score
+            >>> card = Scorecard.model_validate(
+            ...     {
+            ...         "name": "logins",
+            ...         "root": {
+            ...             "name": "all",
+            ...             "children": [
+            ...                 {
+            ...                     "name": "logins",
+            ...                     "column": "logins",
+            ...                     "transform": {"kind": "linear", "worst": 0, "best": 10},
+            ...                 }
+            ...             ],
+            ...         },
+            ...     }
+            ... )
+            >>> score(card, {"account_id": ["a"], "logins": [9]}).to_dict()["band_counts"]
+            {'red': 0, 'yellow': 0, 'green': 1, 'None': 0}
+        """
         return {
             "name": self.name,
             "config_hash": self.config_hash,
