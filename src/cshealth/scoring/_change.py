@@ -31,6 +31,7 @@ from cshealth._codes import sorted_positions
 from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
 from cshealth.scoring._config import Override, Scorecard
 from cshealth.scoring._engine import Overrides, Plan, evaluate
+from cshealth.scoring._result import read_only
 from cshealth.scoring._score import score_one
 
 __all__ = ["ScoreChange", "attribute_change"]
@@ -76,6 +77,9 @@ class ScoreChange:
     not_compared: tuple[str, ...]
     config_hash_t0: str
     config_hash_t1: str
+
+    def __post_init__(self) -> None:
+        read_only(self)
 
     def __len__(self) -> int:
         return len(self.account_ids)

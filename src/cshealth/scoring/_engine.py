@@ -34,6 +34,8 @@ from cshealth.scoring._config import Aggregate, Group, Measure, MissingPolicy, S
 
 __all__ = ["Evaluation", "Plan", "PlanNode", "compile_plan", "evaluate"]
 
+#: Coverage is a sum of weight shares: a floor of 0.9 must hold for 0.1 * 9 (0.8999...).
+COVERAGE_TOLERANCE = 1e-9
 #: Accounts per block of the kernel.
 BLOCK = 1 << 14
 
@@ -147,8 +149,9 @@ def evaluate(
     out = Evaluation(
         score=np.empty(n),
         coverage=np.empty(n),
-        node_scores=[
-            values[node.measure] if node.measure >= 0 else np.empty(n) for node in plan.nodes
+        node_scores=[  # a measure's scores as given, unless overrides change them
+            values[node.measure] if node.measure >= 0 and i not in overrides else np.empty(n)
+            for i, node in enumerate(plan.nodes)
         ],
         node_coverage=[np.empty(n) for _ in range(k)],
         contributions=[np.empty(n) for _ in plan.measures],
@@ -231,7 +234,7 @@ class _Block:
                 coverage += w * self.coverage[j]
         has = wp > 0.0
         if node.min_coverage > 0.0:
-            has &= coverage >= node.min_coverage
+            has &= coverage >= node.min_coverage - COVERAGE_TOLERANCE
         stand_in = 0.0 if node.policy != "neutral" else node.neutral
         filled = [np.where(p, self.scores[j], stand_in) for p, j in zip(present, node.children)]
         info = _Group(present, filled, has, wp)
@@ -336,7 +339,7 @@ class _Block:
         nodes = plan.nodes
         root = plan.root
         final = self.scores[root].copy()
-        final[self.coverage[root] < plan.card.min_coverage] = np.nan
+        final[self.coverage[root] < plan.card.min_coverage - COVERAGE_TOLERANCE] = np.nan
         undefined = np.isnan(final)
         blank = bool(undefined.any())
         mult: list[FloatArray] = [np.empty(0)] * len(nodes)

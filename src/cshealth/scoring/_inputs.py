@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
 from typing import Literal, cast
 
 import numpy as np
@@ -17,7 +18,8 @@ from numpy.typing import NDArray
 from cshealth._codes import is_missing, missing_ids
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_instant
-from cshealth._types import BoolArray, DataFrameLike, FloatArray, InstantArray, ObjectArray
+from cshealth._types import DataFrameLike, FloatArray, InstantArray, ObjectArray
+from cshealth.io._time import _norm_instant
 
 __all__ = ["Inputs", "Kind", "gather", "read_inputs"]
 
@@ -90,6 +92,9 @@ def read_inputs(
             ``absent="error"``) or a bad value, naming the column, account and value.
     """
     raw = gather(data)
+    if not raw:  # no rows at all (an empty list or iterator): no accounts, no columns
+        raw = {"account_id": np.empty(0, dtype=object)}
+        absent = "missing"
     if "account_id" not in raw:
         msg = f"scoring data needs an `account_id` column; it has {sorted(raw)}"
         raise InvalidInputError(msg)
@@ -108,7 +113,7 @@ def read_inputs(
 
 def _account_ids(values: object) -> ObjectArray:
     ids = _array(values, "account_id", None)
-    if ids.dtype.kind not in "OUT":
+    if len(ids) and ids.dtype.kind not in "OUT":
         msg = f"`account_id` must be text, got {ids.dtype} values such as {ids[:1].tolist()}"
         raise InvalidInputError(msg)
     ids = cast("ObjectArray", ids.astype(object))
@@ -172,6 +177,8 @@ def _convert(values: object, name: str, kind: Kind, ids: ObjectArray) -> NDArray
 
 
 def _bad(name: str, ids: ObjectArray, row: int, value: object, allowed: str) -> InvalidInputError:
+    if not len(ids):  # a column of the wrong type, with no rows
+        return InvalidInputError(f"column {name!r} must hold {allowed}")
     msg = f"column {name!r}, account {ids[row]!r} (row {row + 1}): {value!r} is not {allowed}"
     return InvalidInputError(msg)
 
@@ -229,15 +236,19 @@ def _texts(array: NDArray[np.generic], name: str, ids: ObjectArray) -> ObjectArr
 
 
 def _instants(array: NDArray[np.generic], name: str, ids: ObjectArray) -> InstantArray:
+    """Instants from datetime64, aware datetimes, dates (their UTC start) or ISO text."""
     if array.dtype.kind == "M":
         return array.astype("datetime64[us]")
     out = np.full(len(array), np.datetime64("NaT"), dtype="datetime64[us]")
-    missing: BoolArray = missing_ids(cast("ObjectArray", array.astype(object)))
-    rows = np.flatnonzero(~missing).tolist()
-    row = -1
-    try:
-        for row in rows:
-            out[row] = as_instant(array[row], name)
-    except (InvalidInputError, TypeError, ValueError):
-        raise _bad(name, ids, row, array[row], "a date or a timezone-aware instant") from None
+    cells = array.astype(object)
+    for row in np.flatnonzero(~missing_ids(cast("ObjectArray", cells))).tolist():
+        value = cells[row]
+        if isinstance(value, date) and not isinstance(value, datetime):
+            out[row] = as_instant(value, name)
+            continue
+        micros = _norm_instant(value)
+        if not isinstance(micros, int):
+            allowed = "a date, a timezone-aware instant or ISO 8601 text with an offset"
+            raise _bad(name, ids, row, value, allowed)
+        out[row] = np.datetime64(micros, "us")
     return out

@@ -16,7 +16,7 @@ from cshealth.scoring._engine import Evaluation, Overrides, Plan, PlanNode, eval
 from cshealth.scoring._inputs import Inputs
 from cshealth.scoring._transforms import STATUS_TEXT, Int8Array
 
-__all__ = ["Explanation", "ExplanationLine", "HealthScores", "Scored"]
+__all__ = ["Explanation", "ExplanationLine", "HealthScores", "Scored", "read_only"]
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,9 @@ class HealthScores:
     bands: tuple[Band, ...]
     closure: Closure
     _parts: tuple[Scored, ...] = field(default=(), repr=False)
+
+    def __post_init__(self) -> None:
+        read_only(self)
 
     @classmethod
     def _build(
@@ -488,6 +491,15 @@ def _repeat(value: object, n: int) -> ObjectArray:
     """``n`` copies of ``value`` in an object array (much faster than ``np.full``)."""
     out: ObjectArray = np.array([value], dtype=object)[np.zeros(n, dtype=np.intp)]
     return out
+
+
+def read_only(result: object) -> None:
+    """Make the arrays of a result (and of its mappings of arrays) read-only."""
+    for value in vars(result).values():
+        arrays = value.values() if isinstance(value, Mapping) else (value,)
+        for array in arrays:
+            if isinstance(array, np.ndarray):
+                array.setflags(write=False)
 
 
 def _number(value: float) -> float | None:

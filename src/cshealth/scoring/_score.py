@@ -323,15 +323,16 @@ def _overrides(
     skipped: list[tuple[Override, str]] = []
     for override in overrides:
         row = position.get(override.account_id)
-        if row is None:
-            continue  # another scorecard's account, or not in the data (reported once)
         try:
             node = _override_node(plan, override)
         except ConfigError as error:
             if strict:
                 raise
-            skipped.append((override, f"{error} (scorecard {plan.card.name!r})"))
+            if row is not None:
+                skipped.append((override, f"{error} (scorecard {plan.card.name!r})"))
             continue
+        if row is None:
+            continue  # another scorecard's account, or not in the data (reported once)
         if day is not None and not override.active(day):
             skipped.append((override, f"expired on {override.expires_on}"))
             continue

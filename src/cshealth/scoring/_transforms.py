@@ -125,11 +125,14 @@ def status_codes(scores: FloatArray) -> Int8Array:
 def _linear(
     transform: LinearTransform | LinearBoundedTransform, values: FloatArray
 ) -> tuple[FloatArray, Int8Array | None]:
-    scale = 100.0 / (transform.best - transform.worst)
-    scores = np.multiply(values, scale)
-    scores -= transform.worst * scale
+    # (x - worst) / (best - worst) * 100: exact 0 and 100 at the ends
+    scores = np.subtract(values, transform.worst)
+    scores /= transform.best - transform.worst
+    scores *= 100.0
     if isinstance(transform, LinearBoundedTransform):
-        outside = (scores < 0.0) | (scores > 100.0)
+        low, high = sorted((transform.worst, transform.best))
+        with np.errstate(invalid="ignore"):
+            outside = (values < low) | (values > high)
         status = status_codes(scores)
         status[outside] = OUT_OF_RANGE
         scores[outside] = np.nan
@@ -156,7 +159,10 @@ def _categories(
     present = codes >= 0
     first = np.full(k, -1, dtype=np.int64)
     first[codes[present][::-1]] = np.flatnonzero(present)[::-1]
-    table = np.array([transform.scores.get(str(values[row]), np.nan) for row in first.tolist()])
+    table = np.array(
+        [transform.scores.get(str(values[row]), np.nan) for row in first.tolist()],
+        dtype=np.float64,
+    )
     unknown = np.isnan(table)
     if unknown.any() and transform.unknown == "error":
         row = int(first[np.flatnonzero(unknown)[0]])
@@ -166,9 +172,12 @@ def _categories(
             f"{sorted(transform.scores)} (set unknown='missing' to score it as missing)"
         )
         raise InvalidInputError(msg)
-    scores = np.where(present, table[codes], np.nan)
+    scores = (
+        np.where(present, table[np.maximum(codes, 0)], np.nan) if k else np.full(len(codes), np.nan)
+    )
     status = status_codes(scores)
-    status[present & unknown[codes]] = UNKNOWN_CATEGORY
+    if k:
+        status[present & unknown[np.maximum(codes, 0)]] = UNKNOWN_CATEGORY
     return scores, status
 
 
