@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from cshealth._types import FloatArray, IntArray, ObjectArray
+from cshealth.scoring._base import Config
 
 __all__ = ["Band", "Closure", "assign_bands", "band_labels", "band_top"]
 
@@ -22,7 +23,7 @@ __all__ = ["Band", "Closure", "assign_bands", "band_labels", "band_top"]
 Closure = Literal["lower_inclusive", "upper_inclusive"]
 
 
-class Band(BaseModel):
+class Band(Config):
     """One labelled score interval, such as ``red`` for scores from 0 to 40.
 
     Attributes:
@@ -34,8 +35,6 @@ class Band(BaseModel):
         >>> Band(label="red", min=0, max=40)
         Band(label='red', min=0.0, max=40.0)
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     label: str = Field(min_length=1)
     min: float = Field(ge=0, le=100, allow_inf_nan=False)

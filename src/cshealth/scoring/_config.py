@@ -10,28 +10,22 @@ a silent guess.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 from collections.abc import Iterator, Mapping
-from contextvars import ContextVar
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar, cast
+from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Discriminator,
     Field,
     Tag,
-    ValidationError,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from cshealth._exceptions import ConfigError
 from cshealth.scoring._bands import Band, Closure
+from cshealth.scoring._base import Config
 
 __all__ = [
     "Aggregate",
@@ -61,84 +55,14 @@ MissingPolicy = Literal["renormalize", "fixed", "neutral"]
 #: The most bands a scorecard may have.
 MAX_BANDS = 12
 
-#: Whether a configuration model is being built inside another one.
-_NESTING: ContextVar[bool] = ContextVar("cshealth_config_nesting", default=False)
-
-_C = TypeVar("_C", bound="_Config")
-
 _Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
 _Finite = Annotated[float, Field(allow_inf_nan=False)]
-
-
-class _Config(BaseModel):
-    """Frozen, strict models whose validation errors are `ConfigError` naming the tree path."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def __init__(self, /, **data: object) -> None:
-        # pydantic calls a custom __init__ for nested models too; only the outermost
-        # call turns the collected errors into one ConfigError.
-        outermost = not _NESTING.get()
-        token = _NESTING.set(True)
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            if outermost:
-                raise _config_error(type(self).__name__, exc, data) from None
-            raise
-        finally:
-            _NESTING.reset(token)
-
-    @classmethod
-    def model_validate(cls: type[_C], obj: object, **options: object) -> _C:
-        """Validate a Python object (a dict read from JSON, say) into this configuration.
-
-        Raises:
-            ConfigError: Naming every problem and where it is in the tree.
-        """
-        token = _NESTING.set(True)
-        try:
-            return super().model_validate(obj, **cast("dict[str, Any]", options))
-        except ValidationError as exc:
-            raise _config_error(cls.__name__, exc, obj) from None
-        finally:
-            _NESTING.reset(token)
-
-    @classmethod
-    def model_validate_json(
-        cls: type[_C], json_data: str | bytes | bytearray, **options: object
-    ) -> _C:
-        """Validate JSON text into this configuration.
-
-        Raises:
-            ConfigError: Naming every problem and where it is in the tree.
-        """
-        token = _NESTING.set(True)
-        try:
-            return super().model_validate_json(json_data, **cast("dict[str, Any]", options))
-        except ValidationError as exc:
-            try:
-                raw: object = json.loads(json_data)
-            except ValueError:
-                raw = None
-            raise _config_error(cls.__name__, exc, raw) from None
-        finally:
-            _NESTING.reset(token)
-
-    @property
-    def config_hash(self) -> str:
-        """A stable hash of the configuration: 16 hex digits of the SHA-256 of its JSON."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self.config_hash))
 
 
 # --- transforms --------------------------------------------------------------------------
 
 
-class _Linear(_Config):
+class _Linear(Config):
     worst: _Finite
     best: _Finite
 
@@ -178,7 +102,7 @@ class LinearBoundedTransform(_Linear):
     kind: Literal["linear_bounded"] = "linear_bounded"
 
 
-class ThresholdsTransform(_Config):
+class ThresholdsTransform(Config):
     """Cut points to fixed scores: ``len(cuts) + 1`` intervals, one score each.
 
     With ``lower_inclusive`` closure, ``cuts=[2, 5]`` and ``scores=[0, 50, 100]`` mean
@@ -210,7 +134,7 @@ class ThresholdsTransform(_Config):
         return self
 
 
-class CategoriesTransform(_Config):
+class CategoriesTransform(Config):
     """A score for each category, such as ``{"good": 100, "average": 60, "poor": 0}``.
 
     Totango scores good/average/poor as 100/60/0, Vitally as 10/5/0. A category not in
@@ -227,7 +151,7 @@ class CategoriesTransform(_Config):
     unknown: Literal["error", "missing"] = "error"
 
 
-class BooleanTransform(_Config):
+class BooleanTransform(Config):
     """True and false to two scores (100 and 0 unless set).
 
     Examples:
@@ -240,7 +164,7 @@ class BooleanTransform(_Config):
     false: _Score = 0.0
 
 
-class PercentileTransform(_Config):
+class PercentileTransform(Config):
     """The value's percentile rank among the scored accounts, 0..100.
 
     The percentile rank of a value is the share of values below it plus half the share
@@ -274,7 +198,7 @@ Transform = Annotated[
 # --- the tree ----------------------------------------------------------------------------
 
 
-class Measure(_Config):
+class Measure(Config):
     """A leaf of the scorecard: one input column and the transform to a 0..100 score.
 
     Attributes:
@@ -327,7 +251,7 @@ Node = Annotated[
 ]
 
 
-class Group(_Config):
+class Group(Config):
     """An inner node: children (groups or measures) combined by an aggregate.
 
     Attributes:
@@ -410,7 +334,7 @@ _DEFAULT_BANDS = (
 )
 
 
-class Scorecard(_Config):
+class Scorecard(Config):
     """A health scorecard: a tree of groups and measures, bands and policies.
 
     Attributes:
@@ -576,7 +500,7 @@ def _band_problem(bands: tuple[Band, ...]) -> str:
 _Value = str | float | bool
 
 
-class Condition(_Config):
+class Condition(Config):
     """One test of an account's column, for choosing its scorecard.
 
     ``op`` is ``eq``, ``ne``, ``in``, ``not_in`` (``value`` a list), ``lt``, ``le``,
@@ -611,7 +535,7 @@ class Condition(_Config):
         return self
 
 
-class Segment(_Config):
+class Segment(Config):
     """A scorecard for the accounts that meet every condition in ``when``.
 
     Examples:
@@ -630,7 +554,7 @@ class Segment(_Config):
     scorecard: Scorecard
 
 
-class ScorecardSet(_Config):
+class ScorecardSet(Config):
     """Scorecards by segment: the first segment whose conditions hold wins, else the default.
 
     Every account gets exactly one scorecard, deterministically (Gainsight assigns by
@@ -673,7 +597,7 @@ class ScorecardSet(_Config):
         return (*(segment.scorecard for segment in self.segments), self.default)
 
 
-class Override(_Config):
+class Override(Config):
     """A person's score for one account's measure, group or overall score, until it expires.
 
     Attributes:
@@ -732,62 +656,6 @@ class Override(_Config):
         """
         return self.expires_on is None or day < self.expires_on
 
-
-# --- errors ------------------------------------------------------------------------------
-
-
-def _config_error(model: str, exc: ValidationError, raw: object) -> ConfigError:
-    lines = []
-    for error in exc.errors(include_url=False):
-        where = _tree_path(raw, tuple(error["loc"]))
-        text = str(error["msg"])
-        lines.append(f"  {where}: {text}" if where else f"  {text}")
-    return ConfigError(f"invalid {model}:\n" + "\n".join(lines))
-
-
-def _tree_path(raw: object, loc: tuple[int | str, ...]) -> str:
-    """``root.children.0.transform.worst`` as ``overall > usage: transform.worst``."""
-    nodes: list[str] = []
-    fields: list[str] = []
-    current = raw
-    for part in loc:
-        if isinstance(current, Mapping) and part in current:
-            current = current[part]
-            fields.append(str(part))
-            if part == "root":
-                nodes.append(_node_name(current, "root"))
-                fields = []
-        elif isinstance(current, (list, tuple)) and isinstance(part, int) and part < len(current):
-            current = current[part]
-            if fields == ["children"]:
-                nodes.append(_node_name(current, f"children[{part}]"))
-                fields = []
-            else:
-                fields[-1:] = [f"{fields[-1]}[{part}]"] if fields else [f"[{part}]"]
-        elif not isinstance(part, str) or part not in _UNION_TAGS:
-            fields.append(str(part))
-    head = " > ".join(nodes)
-    tail = ".".join(fields)
-    return f"{head}: {tail}" if head and tail else head or tail
-
-
-def _node_name(node: object, fallback: str) -> str:
-    name = node.get("name") if isinstance(node, Mapping) else None
-    return name if isinstance(name, str) and name else fallback
-
-
-_UNION_TAGS = frozenset(
-    {
-        "group",
-        "measure",
-        "linear",
-        "linear_bounded",
-        "thresholds",
-        "categories",
-        "boolean",
-        "percentile",
-    }
-)
 
 Group.model_rebuild()
 Measure.model_rebuild()

@@ -67,7 +67,10 @@ def column_kinds(measures: tuple[Measure, ...]) -> dict[str, Kind]:
     kinds: dict[str, Kind] = {}
 
     def need(name: str, kind: Kind, measure: str) -> None:
-        if kinds.setdefault(name, kind) != kind:
+        existing = kinds.get(name, "raw")
+        if existing == "raw":  # a raw reading (for grouping) gives way to any other
+            kinds[name] = kind
+        elif kind not in ("raw", existing):
             msg = (
                 f"measure {measure!r} reads column {name!r} as {kind}, another measure reads "
                 f"it as {kinds[name]}"
