@@ -20,6 +20,7 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_instant
 from cshealth._types import DataFrameLike, FloatArray, InstantArray, ObjectArray
 from cshealth.io._time import _norm_instant
+from cshealth.io._values import _DATE_TEXT
 
 __all__ = ["Inputs", "Kind", "gather", "read_inputs"]
 
@@ -236,13 +237,18 @@ def _texts(array: NDArray[np.generic], name: str, ids: ObjectArray) -> ObjectArr
 
 
 def _instants(array: NDArray[np.generic], name: str, ids: ObjectArray) -> InstantArray:
-    """Instants from datetime64, aware datetimes, dates (their UTC start) or ISO text."""
+    """Instants from datetime64, aware datetimes, ISO text with an offset, or dates.
+
+    A date (or ``YYYY-MM-DD`` text) is the start of that day in UTC.
+    """
     if array.dtype.kind == "M":
         return array.astype("datetime64[us]")
     out = np.full(len(array), np.datetime64("NaT"), dtype="datetime64[us]")
     cells = array.astype(object)
     for row in np.flatnonzero(~missing_ids(cast("ObjectArray", cells))).tolist():
         value = cells[row]
+        if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):
+            value = date.fromisoformat(value.strip())  # a calendar date: its UTC start
         if isinstance(value, date) and not isinstance(value, datetime):
             out[row] = as_instant(value, name)
             continue

@@ -164,15 +164,10 @@ class Explanation:
                 )
             )
         widths = [max(len(row[i]) for row in rows) for i in range(6)]
-        body = [
-            "  ".join(
-                cell.ljust(w) if i in (0, 1, 5) else cell.rjust(w)
-                for i, (cell, w) in enumerate(zip(row, widths))
-            ).rstrip()
-            for row in rows
-        ]
+        body = ["  ".join(_cells(row, widths)).rstrip() for row in rows]
         notes = [
-            f"override: {o.scope} {o.node or ''} = {o.value:g} by {o.author} ({o.reason})"
+            f"override: {' '.join(filter(None, (o.scope, o.node)))} = {o.value:g} "
+            f"by {o.author} ({o.reason})"
             for o in self.overrides
         ]
         return "\n".join([head, *body, *notes])
@@ -218,7 +213,8 @@ class HealthScores:
         coverage: Share (0..1) of nominal weight that had data.
         scorecard: Each account's scorecard name (one name unless a set was scored).
         node_scores: Per group and measure name, each account's 0..100 score (NaN where
-            missing, or where the node is not in the account's scorecard).
+            missing, or where the node is not in the account's scorecard); the root's is
+            the score itself (after the coverage floor).
         contributions: Per measure name, the points of each account's score it
             accounts for; for every scored account they add up to the score (0 for a
             measure not in the account's scorecard, NaN where the score is NaN).
@@ -268,6 +264,7 @@ class HealthScores:
             score, coverage = e.score, e.coverage
             names = _repeat(part.plan.card.name, n)
             nodes = {node.name: e.node_scores[i] for i, node in enumerate(part.plan.nodes)}
+            nodes[part.plan.nodes[part.plan.root].name] = score  # after the coverage floor
             contributions = {m.name: e.contributions[k] for k, m in enumerate(part.plan.measures)}
         else:
             score, coverage = np.full(n, np.nan), np.full(n, np.nan)
@@ -279,7 +276,8 @@ class HealthScores:
                 coverage[rows] = e.coverage
                 names[rows] = part.plan.card.name
                 for i, node in enumerate(part.plan.nodes):
-                    nodes.setdefault(node.name, np.full(n, np.nan))[rows] = e.node_scores[i]
+                    values = e.score if i == part.plan.root else e.node_scores[i]
+                    nodes.setdefault(node.name, np.full(n, np.nan))[rows] = values
                 for k, measure in enumerate(part.plan.measures):
                     contributions.setdefault(measure.name, np.zeros(n))[rows] = e.contributions[k]
             for values in contributions.values():
@@ -532,6 +530,8 @@ def _explain(scores: HealthScores, part: Scored, row: int) -> Explanation:
             contribution = contributions[node.measure]
             measure = plan.measures[node.measure]
             raw = part.inputs.columns[measure.column][row]
+            if measure.transform.kind == "boolean" and not _missing(raw):
+                raw = bool(raw)
             codes = part.status[node.measure]
             code = int(codes[row]) if codes is not None else int(np.isnan(values[node.measure][0]))
             status = STATUS_TEXT[code]
@@ -542,6 +542,8 @@ def _explain(scores: HealthScores, part: Scored, row: int) -> Explanation:
         overridden = i in overrides and bool(overrides[i][0][0])
         if overridden:
             status = "overridden"
+        elif i == plan.root and math.isnan(total):
+            node_score, status = math.nan, "insufficient data"
         elif math.isnan(node_score) and i in parents:
             status += _policy_note(plan.nodes[parents[i]])
         lines.append(
