@@ -112,6 +112,16 @@ def read_columns(
     return Table(columns, model=model)
 
 
+def named_columns(data: object) -> dict[str, object] | None:
+    """The columns of a mapping of columns or a data frame by name; ``None`` for other data."""
+    if isinstance(data, Mapping):
+        return {str(name): values for name, values in data.items()}
+    if hasattr(data, "columns") and hasattr(data, "__getitem__"):
+        frame = cast("DataFrameLike", data)
+        return {str(name): frame[str(name)] for name in cast("Iterable[object]", frame.columns)}
+    return None
+
+
 def raw_columns(data: object, model: type[Record], *, noun: str = "") -> dict[str, object]:
     """The columns of ``data`` by name, unconverted: the first step of every area reader.
 
@@ -124,11 +134,9 @@ def raw_columns(data: object, model: type[Record], *, noun: str = "") -> dict[st
     """
     if isinstance(data, Iterator):  # a one-shot iterator: read it once
         data = list(data)
-    if isinstance(data, Mapping):
-        return {str(name): values for name, values in data.items()}
-    if hasattr(data, "columns") and hasattr(data, "__getitem__"):
-        frame = cast("DataFrameLike", data)
-        return {str(name): frame[str(name)] for name in cast("Iterable[object]", frame.columns)}
+    named = named_columns(data)
+    if named is not None:
+        return named
     if isinstance(data, Iterable) and not isinstance(data, (str, bytes, np.ndarray)):
         items = list(data)
         if all(isinstance(item, model) for item in items):

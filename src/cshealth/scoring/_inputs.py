@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from cshealth._codes import is_missing, missing_ids
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_instant
-from cshealth._types import DataFrameLike, FloatArray, InstantArray, ObjectArray
+from cshealth._types import FloatArray, InstantArray, ObjectArray
+from cshealth.io._read import named_columns
 from cshealth.io._time import _norm_instant
 from cshealth.io._values import _DATE_TEXT
 
@@ -56,11 +57,9 @@ def gather(data: object) -> dict[str, object]:
     """The raw columns of ``data`` by name (rows become columns; absent keys are None)."""
     if isinstance(data, Iterator):
         data = list(data)
-    if isinstance(data, Mapping):
-        return {str(name): values for name, values in data.items()}
-    if hasattr(data, "columns") and hasattr(data, "__getitem__"):
-        frame = cast("DataFrameLike", data)
-        return {str(name): frame[str(name)] for name in cast("Iterable[object]", frame.columns)}
+    named = named_columns(data)
+    if named is not None:
+        return named
     if isinstance(data, Iterable) and not isinstance(data, (str, bytes, np.ndarray)):
         rows = list(data)
         bad = next((i for i, row in enumerate(rows) if not isinstance(row, Mapping)), None)
