@@ -205,7 +205,7 @@ class _Block:
         for i, node in enumerate(nodes):
             if node.measure >= 0:
                 score = values[node.measure]
-                present = ~np.isnan(score)
+                present = np.equal(score, score)  # not NaN, in one pass
                 coverage: FloatArray | BoolArray = present
             else:
                 score, coverage = self._aggregate(i, node)
@@ -266,12 +266,20 @@ class _Block:
 
     def _mean(self, node: PlanNode, info: _Group) -> FloatArray:
         total = np.zeros(self.n)
-        for w, f in zip(node.weights, info.filled):
-            total += w * f
-        if node.policy == "renormalize":
-            total *= self._inverse(info)  # alpha stays None: weight * present * inverse
-        else:
+        if node.policy != "renormalize":
             info.alpha = list(node.weights)
+            for w, f in zip(node.weights, info.filled):
+                total += w * f
+            return total
+        # each child's weight over the weight present, divided per child so that a lone
+        # child's weight is exactly 1 and the group's score exactly the child's
+        info.alpha = []
+        for w, p, f in zip(node.weights, info.present, info.filled):
+            share = np.zeros(self.n)
+            if w > 0.0:  # present with a weight: wp >= w > 0
+                np.divide(w, info.wp, out=share, where=p)
+            total += share * f
+            info.alpha.append(share)
         return total
 
     def _alpha(self, node: PlanNode, info: _Group) -> list[FloatArray | float]:

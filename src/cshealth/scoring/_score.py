@@ -233,6 +233,8 @@ def _holds(condition: Condition, column: NDArray[np.generic]) -> BoolArray:
     if condition.op in ("missing", "present"):
         return (codes < 0) if condition.op == "missing" else (codes >= 0)
     table = np.array([bool(_test(condition, value)) for value in distinct.tolist()], dtype=bool)
+    if not k:  # no values at all: every test but `missing` fails
+        return np.zeros(len(codes), dtype=bool)
     held: BoolArray = np.where(codes >= 0, table[np.maximum(codes, 0)], False)
     return held
 
