@@ -7,9 +7,10 @@ pydantic `Scorecard` tree recursively with Python floats (``math.fsum`` for sums
 raw values into scores with ``if`` chains, finds bands by testing each interval, ranks
 percentiles by counting, and reads conditions value by value. It is used only from tests.
 
-Where a result hangs on a comparison that float rounding can tip (a coverage next to a
-``min_coverage``, a weakest child next to a band edge), the account is marked ``fragile``
-so a comparison with the engine can allow either side of that boundary.
+Coverage is exact (fractions), and a ``min_coverage`` is the decimal written (0.9 is
+9/10). Where a result hangs on a comparison that float rounding can tip (a ``weakest_link``
+whose lowest child is a rounded mean or linear score within 1e-9 of a band edge), the
+account is marked ``fragile`` so a comparison with the engine can allow either side.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 from cshealth.scoring._bands import Band
 from cshealth.scoring._config import (
@@ -270,7 +272,12 @@ def _float(value: object) -> float:
 
 
 class _Account:
-    """One account's walk over the tree."""
+    """One account's walk over the tree.
+
+    Coverage is kept as an exact fraction (the weights are exact binary numbers) and a
+    ``min_coverage`` is read as the decimal the person wrote (``0.9`` is 9/10), so a floor
+    is met exactly when the share of weight with data reaches it, with no float rounding.
+    """
 
     def __init__(
         self, card: Scorecard, measures: dict[str, float], overrides: dict[str, float]
@@ -281,65 +288,74 @@ class _Account:
         self.nodes: dict[str, float] = {}
         self.fragile = False
 
-    def node(self, node: Group | Measure) -> tuple[float, float]:
-        """The node's (score, coverage), after any override."""
+    def node(self, node: Group | Measure) -> tuple[float, Fraction, bool]:
+        """The node's score, coverage and whether the score is free of rounding.
+
+        Thresholds, categories, flags, percentile ranks and overrides are exact values
+        (the engine computes them with the same single operations); linear transforms
+        and means are not.
+        """
         if isinstance(node, Measure):
             score = self.measures[node.name]
-            coverage = 0.0 if math.isnan(score) else 1.0
+            coverage = Fraction(0 if math.isnan(score) else 1)
+            exact = node.transform.kind not in ("linear", "linear_bounded")
         else:
-            score, coverage = self.group(node)
+            score, coverage, exact = self.group(node)
         if node.name in self.overrides:
-            score, coverage = self.overrides[node.name], 1.0
+            score, coverage, exact = self.overrides[node.name], Fraction(1), True
         self.nodes[node.name] = score
-        return score, coverage
+        return score, coverage, exact
 
-    def group(self, group: Group) -> tuple[float, float]:
+    def group(self, group: Group) -> tuple[float, Fraction, bool]:
         card = self.card
         kids = [self.node(child) for child in group.children]
-        total = math.fsum(child.weight for child in group.children)
-        shares = [child.weight / total for child in group.children]
-        present = [not math.isnan(score) for score, _ in kids]
-        wp = math.fsum(share for share, p in zip(shares, present) if p)
-        coverage = math.fsum(share * cov for share, (_, cov) in zip(shares, kids))
+        total = sum(Fraction(child.weight) for child in group.children)
+        shares = [Fraction(child.weight) / total for child in group.children]
+        present = [not math.isnan(score) for score, _, _ in kids]
+        wp = sum((share for share, p in zip(shares, present) if p), Fraction(0))
+        coverage = sum((share * cov for share, (_, cov, _) in zip(shares, kids)), Fraction(0))
         if wp <= 0:
-            return NAN, coverage
-        if group.min_coverage is not None:
-            if abs(coverage - group.min_coverage) <= EDGE:
-                self.fragile = True
-            if coverage < group.min_coverage:
-                return NAN, coverage
+            return NAN, coverage, True
+        if group.min_coverage is not None and coverage < decimal(group.min_coverage):
+            return NAN, coverage, True
         policy = group.missing or card.missing
         neutral = card.neutral if group.neutral is None else group.neutral
         stand_in = 0.0 if policy == "fixed" else neutral
-        filled = [score if p else stand_in for (score, _), p in zip(kids, present)]
+        filled = [
+            (score, exact) if p else (stand_in, True) for (score, _, exact), p in zip(kids, present)
+        ]
+        weights = [child.weight for child in group.children]
         used = [
-            f
-            for child, f, p in zip(group.children, filled, present)
-            if child.weight > 0 and (p or policy != "renormalize")
+            (w, f, exact)
+            for w, (f, exact), p in zip(weights, filled, present)
+            if w > 0 and (p or policy != "renormalize")
         ]
         if group.aggregate == "points":
-            raw = group.anchor + math.fsum(
-                child.weight * (f - 50.0) / 50.0
-                for child, f, p in zip(group.children, filled, present)
-                if child.weight > 0 and (p or policy != "renormalize")
-            )
-            return min(100.0, max(0.0, raw)), coverage
+            raw = group.anchor + math.fsum(w * (f - 50.0) / 50.0 for w, f, _ in used)
+            return min(100.0, max(0.0, raw)), coverage, False
+        lowest = min(f for _, f, _ in used)
+        # exact only if every child that could be the lowest after rounding is exact
+        lowest_exact = all(exact for _, f, exact in used if abs(f - lowest) <= EDGE)
         if group.aggregate == "min":
-            return min(used), coverage
+            return lowest, coverage, lowest_exact
         # the means with the weights as given, divided once (the fewest roundings)
         if policy == "renormalize":
-            mean = math.fsum(
-                child.weight * f for child, f, p in zip(group.children, filled, present) if p
-            ) / math.fsum(child.weight for child, p in zip(group.children, present) if p)
+            mean = math.fsum(w * f for w, (f, _), p in zip(weights, filled, present) if p)
+            mean /= math.fsum(w for w, p in zip(weights, present) if p)
         else:
-            mean = math.fsum(child.weight * f for child, f in zip(group.children, filled)) / total
+            mean = math.fsum(w * f for w, (f, _) in zip(weights, filled)) / float(total)
         if group.aggregate == "weighted_mean":
-            return mean, coverage
-        worst = min(used)  # weakest_link
-        if near_band_edge(card.bands, worst):
+            return mean, coverage, False
+        # weakest_link: a lowest child near a band edge may fall in either band by rounding
+        if not lowest_exact and near_band_edge(card.bands, lowest):
             self.fragile = True
-        cap = band_top(card.bands, card.closure, str(band_of(card.bands, card.closure, worst)))
-        return min(mean, cap), coverage
+        top = band_top(card.bands, card.closure, str(band_of(card.bands, card.closure, lowest)))
+        return min(mean, top), coverage, False
+
+
+def decimal(value: float) -> Fraction:
+    """The decimal a person wrote for ``value`` (0.9 -> 9/10), exactly."""
+    return Fraction(repr(value))
 
 
 def _plain(group: Group, card: Scorecard) -> bool:
@@ -381,14 +397,9 @@ def _score_card(
         }
         mine = overrides.get(account_id, {})
         account = _Account(card, scores, mine)
-        root_score, coverage = account.node(card.root)
-        final = root_score
-        if abs(coverage - card.min_coverage) <= EDGE:
-            account.fragile = True
-        if coverage < card.min_coverage and card.root.name not in mine:
+        final, coverage, _ = account.node(card.root)
+        if coverage < decimal(card.min_coverage) and card.root.name not in mine:
             final = NAN
-        if near_band_edge(card.bands, final):
-            account.fragile = True
         account.nodes[card.root.name] = final  # the root's node score is the overall score
         contributions = None
         if _plain(card.root, card) and not mine:
@@ -398,7 +409,7 @@ def _score_card(
         out[account_id] = RefAccount(
             scorecard=card.name,
             score=final,
-            coverage=coverage,
+            coverage=float(coverage),
             band=band_of(card.bands, card.closure, final),
             nodes=account.nodes,
             fragile=account.fragile,
