@@ -537,37 +537,6 @@ def test_renormalising_keeps_a_lone_childs_score(
     assert result.band.tolist() == [band]
 
 
-@pytest.mark.parametrize("policy", ["renormalize", "fixed"])
-@pytest.mark.parametrize(
-    ("weights", "values", "expected", "band"),
-    [
-        # children that agree give their common score: (40 + 5*40) / 6 = 40, not 39.999...
-        ((1, 5, 1), (40.0, 40.0, None), 40.0, "yellow"),
-        ((1, 7, 5), (40.0, 40.0, None), 40.0, "yellow"),
-        # a perfect account scores 100, never 100.00000000000001
-        ((1, 5, 5), (100.0, 100.0, None), 100.0, "green"),
-        ((1, 7, 1), (100.0, 100.0, 100.0), 100.0, "green"),
-        ((1, 2, 10), (100.0, 100.0, 100.0), 100.0, "green"),
-    ],
-)
-def test_children_that_agree_give_their_score(
-    weights: tuple[float, ...],
-    values: tuple[float | None, ...],
-    expected: float,
-    band: str,
-    policy: str,
-) -> None:
-    if policy == "fixed" and None in values:
-        values = tuple(expected if v is None else v for v in values)  # no stand-in zeros
-    names = [f"k{i}" for i in range(len(weights))]
-    scorecard = card(*(m(k, w) for k, w in zip(names, weights)), missing=policy)
-    data: dict[str, list[object]] = {"account_id": ["x"]}
-    data.update({k: [v] for k, v in zip(names, values)})
-    result = score(scorecard, data)
-    assert result.score[0] == expected
-    assert result.band.tolist() == [band]
-
-
 # --- coverage ----------------------------------------------------------------------------
 
 COVERAGE_ROWS = [

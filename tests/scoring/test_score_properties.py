@@ -28,7 +28,7 @@ from tests.scoring.reference import (
 )
 
 from cshealth.scoring._bands import Band
-from cshealth.scoring._config import Group, Override, Scorecard, ScorecardSet
+from cshealth.scoring._config import Override, Scorecard, ScorecardSet
 from cshealth.scoring._result import HealthScores
 from cshealth.scoring._score import score
 
@@ -406,33 +406,6 @@ def test_raising_an_input_never_lowers_the_score(case, data: st.DataObject) -> N
     assert math.isnan(a) == math.isnan(b)  # presence, and so coverage, is unchanged
     if not math.isnan(b):
         assert a >= b - TOL, (rows[i]["account_id"], measure.name, old, b, a)
-
-
-@given(cases(overrides=False))
-def test_a_mean_lies_between_its_children(case) -> None:
-    # a weighted mean is never below its lowest child nor above its highest, exactly: so
-    # children that agree give their common score and a score never leaves [0, 100]
-    scorecard, rows, _ = case
-    result = score(scorecard, data_of(rows, [scorecard]), as_of=AS_OF)
-    for _, group in scorecard.root.walk():
-        if not isinstance(group, Group) or group.aggregate != "weighted_mean":
-            continue
-        policy = group.missing or scorecard.missing
-        stand_in = (
-            0.0
-            if policy == "fixed"
-            else (scorecard.neutral if group.neutral is None else group.neutral)
-        )
-        own = result.node_scores[group.name]
-        for i in range(len(result)):
-            if math.isnan(own[i]):
-                continue
-            filled = []
-            for child in group.children:
-                value = float(result.node_scores[child.name][i])
-                if child.weight > 0 and not (math.isnan(value) and policy == "renormalize"):
-                    filled.append(stand_in if math.isnan(value) else value)
-            assert min(filled) <= own[i] <= max(filled), (group.name, i, filled, own[i])
 
 
 @st.composite
