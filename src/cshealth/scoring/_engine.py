@@ -71,10 +71,6 @@ class Plan:
         """The root's node index."""
         return len(self.nodes) - 1
 
-    def measure_node(self, measure: int) -> int:
-        """The node index of measure number ``measure``."""
-        return self.index[self.measures[measure].name]
-
 
 @lru_cache(maxsize=64)
 def compile_plan(card: Scorecard) -> Plan:
@@ -174,9 +170,8 @@ class _Group:
     filled: list[FloatArray]  # per child: its score, missing replaced as the policy says
     has: BoolArray  # the group had data
     wp: FloatArray  # sum of nominal weights of children with a score
-    # per child: d(group score) / d(child score); None for a renormalised weighted mean,
-    # where it is weight * present * inverse
-    alpha: list[FloatArray | float] | None = None
+    # per child: d(group score) / d(child score), set by the aggregate
+    alpha: list[FloatArray | float] = field(default_factory=list)
     inverse: FloatArray | None = None  # 1 / wp (0 where wp is 0)
     beta: FloatArray | None = None  # the constant term (points anchor), after the clamp
 
@@ -282,11 +277,6 @@ class _Block:
             info.alpha.append(share)
         return total
 
-    def _alpha(self, node: PlanNode, info: _Group) -> list[FloatArray | float]:
-        if info.alpha is None:
-            info.alpha = self._omega(node, info)
-        return info.alpha
-
     def _used(self, node: PlanNode, info: _Group) -> list[BoolArray]:
         """Children that count in ``min`` and ``points``: weighted, and scored or filled in."""
         used: list[BoolArray] = []
@@ -321,7 +311,7 @@ class _Block:
         capped = np.minimum(mean, band_top(card.bands, card.closure, band))
         scale = np.ones(self.n)
         np.divide(capped, mean, out=scale, where=mean > 0.0)
-        info.alpha = [a * scale for a in self._alpha(node, info)]
+        info.alpha = [a * scale for a in info.alpha]
         return capped
 
     def _points(self, node: PlanNode, info: _Group) -> FloatArray:
@@ -393,13 +383,9 @@ class _Block:
         m, a = carried
         mult, fixed, weight = into
         gamma = self._gamma(node, info) if a is not None or info.beta is not None else []
-        scaled = m * self._inverse(info) if info.alpha is None else m
         for c, j in enumerate(node.children):
             filled[j] = info.filled[c]
-            if info.alpha is None:  # renormalised weighted mean
-                lin = (node.weights[c] * scaled) * info.present[c]
-            else:
-                lin = m * info.alpha[c]
+            lin = m * info.alpha[c]
             weight[j] = lin
             share = None if a is None else a * gamma[c]
             if info.beta is not None:

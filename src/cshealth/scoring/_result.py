@@ -504,10 +504,6 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
-def _numbers(values: FloatArray) -> list[float | None]:
-    return [_number(v) for v in values.tolist()]
-
-
 # --- explanations ------------------------------------------------------------------------
 
 

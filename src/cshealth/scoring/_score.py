@@ -380,10 +380,10 @@ def _override_node(plan: Plan, override: Override) -> int:
     index = plan.index[name]
     is_measure = plan.nodes[index].measure >= 0
     if (override.scope == "measure") != is_measure or index == plan.root:
-        kind = "measure" if is_measure else ("the root" if index == plan.root else "group")
+        kind = "a measure" if is_measure else ("the root" if index == plan.root else "a group")
         msg = (
             f"override of account {override.account_id!r} has scope {override.scope!r} "
-            f"but {name!r} is a {kind}"
+            f"but {name!r} is {kind}"
         )
         raise ConfigError(msg)
     return index
