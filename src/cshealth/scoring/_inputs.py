@@ -188,12 +188,12 @@ def _numbers(array: NDArray[np.generic], name: str, ids: ObjectArray) -> FloatAr
         numbers = array.astype(np.float64, copy=False)
     elif array.dtype.kind == "O":
         numbers = np.full(len(array), np.nan)
-        missing = missing_ids(cast("ObjectArray", array))
-        for row in np.flatnonzero(~missing).tolist():
-            value = array[row]
-            if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-                raise _bad(name, ids, row, value, "a number (None or NaN for missing)")
-            numbers[row] = float(value)
+        present = np.flatnonzero(~missing_ids(cast("ObjectArray", array)))
+        values = array[present]
+        if not all(map(_is_number_type, set(map(type, values.tolist())))):
+            row = next(r for r in present.tolist() if not _is_number_type(type(array[r])))
+            raise _bad(name, ids, row, array[row], "a number (None or NaN for missing)")
+        numbers[present] = values.astype(np.float64)
     else:
         raise _bad(name, ids, 0, array[0] if len(array) else None, "a number")
     infinite = np.isinf(numbers)
@@ -201,6 +201,11 @@ def _numbers(array: NDArray[np.generic], name: str, ids: ObjectArray) -> FloatAr
         row = int(np.flatnonzero(infinite)[0])
         raise _bad(name, ids, row, float(numbers[row]), "a finite number (NaN for missing)")
     return numbers
+
+
+def _is_number_type(kind: type) -> bool:
+    """A number type, not a flag: ``bool`` (and ``numpy.bool_``) are not numbers here."""
+    return issubclass(kind, (int, float, np.number)) and not issubclass(kind, (bool, np.bool_))
 
 
 def _flags(array: NDArray[np.generic], name: str, ids: ObjectArray) -> FloatArray:
@@ -226,9 +231,9 @@ def _flags(array: NDArray[np.generic], name: str, ids: ObjectArray) -> FloatArra
 def _texts(array: NDArray[np.generic], name: str, ids: ObjectArray) -> ObjectArray:
     texts = array.astype(object)
     missing = missing_ids(texts)
-    kinds = np.array([isinstance(v, str) for v in texts[~missing].tolist()], dtype=bool)
-    if not kinds.all():
-        row = int(np.flatnonzero(~missing)[np.flatnonzero(~kinds)[0]])
+    present = np.flatnonzero(~missing)
+    if not all(issubclass(kind, str) for kind in set(map(type, texts[present].tolist()))):
+        row = next(r for r in present.tolist() if not isinstance(texts[r], str))
         raise _bad(name, ids, row, texts[row], "text (None for missing)")
     out = texts.copy() if missing.any() else texts
     out[missing] = None
