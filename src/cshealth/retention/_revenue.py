@@ -1,0 +1,679 @@
+"""Revenue retention (cohort NRR and GRR) and the MRR movement waterfall.
+
+Both read `RevenueChange` records through one `Timeline`. `revenue_retention` looks at
+the customers paying at the window start and again at its end (spec 3.3, the canonical
+NRR/GRR); `mrr_movements` classifies every change inside the window (spec 3.1, the
+ChartMogul taxonomy) and adds them up per calendar period.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal, TypeVar
+
+import numpy as np
+
+from cshealth._exceptions import InvalidInputError
+from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth.io import Table
+from cshealth.retention._periods import (
+    Period,
+    as_day,
+    check_period,
+    days_to_periods,
+    period_labels,
+    period_starts,
+    periods_per_year,
+)
+from cshealth.retention._timeline import Timeline, read_timeline
+
+__all__ = [
+    "KINDS",
+    "AnnualizedRetention",
+    "MRRMovements",
+    "MovementKind",
+    "RevenueRetention",
+    "mrr_movements",
+    "revenue_retention",
+]
+
+_EPOCH = date(1970, 1, 1)
+
+#: The kinds of MRR movement (spec 3.1), in waterfall order.
+MovementKind = Literal["new", "expansion", "reactivation", "contraction", "churn"]
+KINDS: tuple[MovementKind, ...] = ("new", "expansion", "reactivation", "contraction", "churn")
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _to_date(day: int) -> date:
+    return _EPOCH + timedelta(days=day)
+
+
+def _window(start: object, end: object) -> tuple[int, int]:
+    first, last = as_day(start, "start"), as_day(end, "end")
+    if first >= last:
+        msg = f"`start` ({_to_date(first)}) must be before `end` ({_to_date(last)})"
+        raise InvalidInputError(msg)
+    return first, last
+
+
+def _check_periods(periods_per_year: float) -> float:
+    try:
+        k = float(periods_per_year)
+    except (TypeError, ValueError):
+        k = math.nan
+    if not (math.isfinite(k) and k > 0):
+        msg = f"`periods_per_year` must be a finite number above 0, got {periods_per_year!r}"
+        raise InvalidInputError(msg)
+    return k
+
+
+@dataclass(frozen=True, repr=False)
+class AnnualizedRetention:
+    """Window rates compounded to a year: ``1 - (1 - churn)^k`` and ``ratio^k``.
+
+    Attributes:
+        periods_per_year: ``k``, how many windows make a year.
+        logo_churn_rate: ``1 - (1 - m)^k`` for the window's logo churn ``m``.
+        logo_retention_rate: ``(1 - m)^k``.
+        nrr: ``NRR^k``.
+        grr: ``GRR^k``.
+    """
+
+    periods_per_year: float
+    logo_churn_rate: float | None
+    logo_retention_rate: float | None
+    nrr: float | None
+    grr: float | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready fields."""
+        return {
+            "periods_per_year": self.periods_per_year,
+            "logo_churn_rate": self.logo_churn_rate,
+            "logo_retention_rate": self.logo_retention_rate,
+            "nrr": self.nrr,
+            "grr": self.grr,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"AnnualizedRetention(periods_per_year={self.periods_per_year:.4g}, "
+            f"logo_churn_rate={_shown(self.logo_churn_rate)}, nrr={_shown(self.nrr)}, "
+            f"grr={_shown(self.grr)})"
+        )
+
+
+def _shown(value: float | None) -> str:
+    return "None" if value is None else f"{value:.4g}"
+
+
+def _power(value: float | None, k: float) -> float | None:
+    return None if value is None else value**k
+
+
+@dataclass(frozen=True, repr=False)
+class RevenueRetention:
+    """Who of the customers paying at ``start`` still pays at ``end``, and how much.
+
+    The base is every account whose MRR in force on ``start`` is above 0 (and at least
+    ``min_base_mrr``); customers who join inside the window are not in it. Each base
+    customer is looked at again on ``end``: at 0 it churned (a churn effective exactly
+    on ``end`` counts), below its starting MRR it contracted, above it expanded. A
+    customer who churned and came back inside the window counts at its ``end`` MRR.
+
+    Attributes:
+        start: The window start (the base date).
+        end: The window end (the date the base is looked at again).
+        starting_customers: Customers in the base.
+        churned_customers: Base customers paying nothing on ``end``.
+        starting_mrr: The base's MRR on ``start``.
+        ending_mrr: The base's MRR on ``end`` (new customers are not included).
+        churned_mrr: Starting MRR of the churned customers.
+        contraction_mrr: Lost MRR of base customers still paying less.
+        expansion_mrr: Gained MRR of base customers paying more.
+        periods_per_year: How many such windows make a year (for `annualized`).
+    """
+
+    start: date
+    end: date
+    starting_customers: int
+    churned_customers: int
+    starting_mrr: float
+    ending_mrr: float
+    churned_mrr: float
+    contraction_mrr: float
+    expansion_mrr: float
+    periods_per_year: float
+
+    @property
+    def logo_churn_rate(self) -> float | None:
+        """Churned / starting customers; ``None`` without a base, 0.0 without churn."""
+        return _ratio(self.churned_customers, self.starting_customers)
+
+    @property
+    def logo_retention_rate(self) -> float | None:
+        """``1 - logo_churn_rate``."""
+        churn = self.logo_churn_rate
+        return None if churn is None else 1.0 - churn
+
+    @property
+    def nrr(self) -> float | None:
+        """Net revenue retention: the base's MRR on ``end`` over its MRR on ``start``."""
+        return _ratio(self.ending_mrr, self.starting_mrr)
+
+    @property
+    def grr(self) -> float | None:
+        """Gross revenue retention: each customer capped at its starting MRR, so <= 1."""
+        kept = self.starting_mrr - self.churned_mrr - self.contraction_mrr
+        grr = _ratio(kept, self.starting_mrr)
+        return None if grr is None else min(max(grr, 0.0), 1.0)
+
+    def annualized(self, periods_per_year: float | None = None) -> AnnualizedRetention:
+        """The rates compounded to a year (never multiplied).
+
+        Args:
+            periods_per_year: How many windows make a year; by default 12 / months for a
+                window of whole calendar months, else 365.2425 / days.
+
+        Raises:
+            InvalidInputError: If ``periods_per_year`` is not a finite number above 0.
+
+        Examples:
+            >>> r = revenue_retention(
+            ...     {
+            ...         "account_id": ["A", "B"],
+            ...         "effective_on": ["2025-01-01", "2025-01-01"],
+            ...         "mrr": [100.0, 100.0],
+            ...     },
+            ...     start=date(2025, 1, 1),
+            ...     end=date(2025, 2, 1),
+            ... )
+            >>> r.annualized()
+            AnnualizedRetention(periods_per_year=12, logo_churn_rate=0, nrr=1, grr=1)
+        """
+        k = self.periods_per_year if periods_per_year is None else periods_per_year
+        k = _check_periods(k)
+        retention = _power(self.logo_retention_rate, k)
+        return AnnualizedRetention(
+            periods_per_year=k,
+            logo_churn_rate=None if retention is None else 1.0 - retention,
+            logo_retention_rate=retention,
+            nrr=_power(self.nrr, k),
+            grr=_power(self.grr, k),
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: the counts, the MRR amounts and the rates."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "starting_customers": self.starting_customers,
+            "churned_customers": self.churned_customers,
+            "logo_churn_rate": self.logo_churn_rate,
+            "logo_retention_rate": self.logo_retention_rate,
+            "starting_mrr": self.starting_mrr,
+            "ending_mrr": self.ending_mrr,
+            "churned_mrr": self.churned_mrr,
+            "contraction_mrr": self.contraction_mrr,
+            "expansion_mrr": self.expansion_mrr,
+            "nrr": self.nrr,
+            "grr": self.grr,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"RevenueRetention({self.start} to {self.end}: "
+            f"customers={self.starting_customers}, churned={self.churned_customers}, "
+            f"nrr={_shown(self.nrr)}, grr={_shown(self.grr)})"
+        )
+
+
+def revenue_retention(
+    changes: object,
+    *,
+    start: date | datetime,
+    end: date | datetime,
+    min_base_mrr: float = 0.0,
+) -> RevenueRetention:
+    """Cohort NRR and GRR, logo churn and the base's MRR movements over ``[start, end]``.
+
+    The base is the accounts paying on ``start`` (MRR in force that day above 0, and at
+    least ``min_base_mrr``). NRR is the base's summed MRR on ``end`` over its summed MRR
+    on ``start``; GRR caps each customer at its starting MRR first, so GRR <= 1 <= ...
+    and NRR >= GRR. Customers acquired inside the window are left out (spec 3.3).
+
+    Args:
+        changes: `RevenueChange` records, or columns ``account_id``, ``effective_on``,
+            ``mrr`` (a mapping, a data frame or a `Table`).
+        start: The base date.
+        end: The date the base is looked at again (after ``start``).
+        min_base_mrr: Leave base customers under this MRR out (PostHog leaves out small
+            accounts); 0 keeps every paying customer.
+
+    Returns:
+        The `RevenueRetention`; its rates are ``None`` when the base is empty.
+
+    Raises:
+        InvalidInputError: On bad records (every one listed), two changes of one
+            account on one day, ``start >= end``, naive datetimes or a negative
+            ``min_base_mrr``.
+
+    Examples:
+        >>> changes = {
+        ...     "account_id": ["A", "B", "C", "B", "C", "D"],
+        ...     "effective_on": [
+        ...         "2025-01-01",
+        ...         "2025-01-01",
+        ...         "2025-01-01",
+        ...         "2025-06-01",
+        ...         "2025-09-01",
+        ...         "2025-03-01",
+        ...     ],
+        ...     "mrr": [100.0, 200.0, 300.0, 260.0, 0.0, 999.0],
+        ... }
+        >>> r = revenue_retention(changes, start=date(2025, 1, 1), end=date(2026, 1, 1))
+        >>> r  # A kept 100, B grew 200 -> 260, C churned; D joined later (not in the base)
+        RevenueRetention(2025-01-01 to 2026-01-01: customers=3, churned=1, nrr=0.6, grr=0.5)
+        >>> r.starting_mrr, r.ending_mrr, r.churned_mrr, r.expansion_mrr
+        (600.0, 360.0, 300.0, 60.0)
+        >>> round(r.logo_churn_rate, 4)
+        0.3333
+    """
+    first, last = _window(start, end)
+    if not (math.isfinite(min_base_mrr) and min_base_mrr >= 0):
+        msg = f"`min_base_mrr` must be a finite number >= 0, got {min_base_mrr!r}"
+        raise InvalidInputError(msg)
+    timeline = read_timeline(changes)
+    m0, m1 = timeline.levels_at(first), timeline.levels_at(last)
+    base = (m0 > 0) & (m0 >= min_base_mrr)
+    m0, m1 = m0[base], m1[base]
+    churned = m1 == 0
+    lower = ~churned & (m1 < m0)
+    higher = m1 > m0
+    return RevenueRetention(
+        start=_to_date(first),
+        end=_to_date(last),
+        starting_customers=int(base.sum()),
+        churned_customers=int(churned.sum()),
+        starting_mrr=math.fsum(m0),
+        ending_mrr=math.fsum(m1),
+        churned_mrr=math.fsum(m0[churned]),
+        contraction_mrr=math.fsum(m0[lower] - m1[lower]),
+        expansion_mrr=math.fsum(m1[higher] - m0[higher]),
+        periods_per_year=periods_per_year(first, last),
+    )
+
+
+# --- the MRR waterfall ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class MRRMovements:
+    """Per period MRR movements: the waterfall ``start + movements = end``.
+
+    Periods are half-open: a change effective on a period's first day is one of its
+    movements, and ``starting_mrr`` is the MRR in force on the day before. The first and
+    last periods are cut at the window's ``start`` and ``end``.
+
+    For every period, ``ending_mrr`` is computed as ``starting_mrr + new_mrr +
+    expansion_mrr + reactivation_mrr - contraction_mrr - churned_mrr`` in that order, and
+    the next period starts from it, so the identity holds exactly in floating point; the
+    tests check it against the MRR summed account by account.
+
+    Attributes:
+        period: The calendar period.
+        labels: Each period's label (``2025-01``).
+        starts: Each period's first day (the window start for the first).
+        starting_mrr: MRR in force just before each period.
+        new_mrr, expansion_mrr, reactivation_mrr, contraction_mrr, churned_mrr: The
+            movements of each kind, as positive amounts.
+        ending_mrr: MRR in force at the end of each period.
+        counts: Per kind, how many movements (one per account and change, or per
+            grouped run of changes) fell in each period.
+        classified: One row per movement: ``account_id``, ``effective_on``, ``period``
+            (its label), ``kind``, ``mrr_before``, ``mrr_after``, ``amount``.
+    """
+
+    period: Period
+    labels: tuple[str, ...]
+    starts: tuple[date, ...]
+    end: date
+    starting_mrr: FloatArray
+    new_mrr: FloatArray
+    expansion_mrr: FloatArray
+    reactivation_mrr: FloatArray
+    contraction_mrr: FloatArray
+    churned_mrr: FloatArray
+    ending_mrr: FloatArray
+    counts: Mapping[MovementKind, IntArray]
+    classified: Table = field(compare=False)
+
+    @property
+    def net_new_mrr(self) -> FloatArray:
+        """New + expansion + reactivation - contraction - churn, per period."""
+        return self.ending_mrr - self.starting_mrr
+
+    def amounts(self, kind: MovementKind) -> FloatArray:
+        """The movements of one kind per period (positive amounts).
+
+        Raises:
+            InvalidInputError: On an unknown kind.
+        """
+        columns = {
+            "new": self.new_mrr,
+            "expansion": self.expansion_mrr,
+            "reactivation": self.reactivation_mrr,
+            "contraction": self.contraction_mrr,
+            "churn": self.churned_mrr,
+        }
+        if kind not in columns:
+            msg = f"`kind` must be one of {list(KINDS)}, got {kind!r}"
+            raise InvalidInputError(msg)
+        return columns[kind]
+
+    def quick_ratio(
+        self, *, include_reactivation: bool = False, allow_inf: bool = False
+    ) -> float | None:
+        """SaaS quick ratio over the whole window: (new + expansion) / (churn + contraction).
+
+        Args:
+            include_reactivation: Add reactivation MRR to the gains (some Baremetrics
+                views do; label it when you do).
+            allow_inf: Return ``math.inf`` (not ``None``) when there were gains and no
+                losses.
+
+        Returns:
+            The ratio; ``None`` without losses (unless ``allow_inf``) and without any
+            movement at all.
+
+        Examples:
+            >>> m = mrr_movements(
+            ...     {
+            ...         "account_id": ["A", "B", "A"],
+            ...         "effective_on": ["2025-01-05", "2025-01-09", "2025-01-20"],
+            ...         "mrr": [300.0, 100.0, 200.0],
+            ...     },
+            ...     start=date(2025, 1, 1),
+            ...     end=date(2025, 2, 1),
+            ... )
+            >>> m.quick_ratio()  # (300 + 100) new / 100 contraction
+            4.0
+        """
+        gains = math.fsum(self.new_mrr) + math.fsum(self.expansion_mrr)
+        if include_reactivation:
+            gains += math.fsum(self.reactivation_mrr)
+        losses = math.fsum(self.churned_mrr) + math.fsum(self.contraction_mrr)
+        if losses:
+            return gains / losses
+        return math.inf if allow_inf and gains else None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: one entry per period with its amounts and counts."""
+        rows = []
+        for i, label in enumerate(self.labels):
+            row: dict[str, object] = {"period": label, "start": self.starts[i].isoformat()}
+            row["starting_mrr"] = float(self.starting_mrr[i])
+            for kind in KINDS:
+                row[f"{kind}_mrr"] = float(self.amounts(kind)[i])
+                row[f"{kind}_count"] = int(self.counts[kind][i])
+            row["ending_mrr"] = float(self.ending_mrr[i])
+            rows.append(row)
+        return {"period": self.period, "end": self.end.isoformat(), "periods": rows}
+
+    def format(self, *, decimals: int = 0) -> str:
+        """A text waterfall: one line per period (the demo prints it).
+
+        Examples:
+            >>> m = mrr_movements(
+            ...     {"account_id": ["A"], "effective_on": ["2025-01-05"], "mrr": [300.0]},
+            ...     start=date(2025, 1, 1),
+            ...     end=date(2025, 3, 1),
+            ... )
+            >>> print(m.format())
+            period    start  new  expansion  reactivation  contraction  churn  end
+            2025-01       0  300          0             0            0      0  300
+            2025-02     300    0          0             0            0      0  300
+        """
+        header = ["period", "start", *KINDS, "end"]
+        rows = [header]
+        for i, label in enumerate(self.labels):
+            values = [self.starting_mrr[i], *(self.amounts(k)[i] for k in KINDS)]
+            values.append(self.ending_mrr[i])
+            rows.append([label, *(f"{v:,.{decimals}f}" for v in values)])
+        widths = [max(len(row[j]) for row in rows) for j in range(len(header))]
+        lines = []
+        for row in rows:
+            cells = [row[0].ljust(widths[0])]
+            cells += [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
+            lines.append("  ".join(cells))
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        shown = f"{self.labels[0]}..{self.labels[-1]}" if self.labels else "none"
+        return (
+            f"MRRMovements(period={self.period!r}, periods={len(self.labels)} ({shown}), "
+            f"starting_mrr={float(self.starting_mrr[0]) if self.labels else 0.0:.6g}, "
+            f"ending_mrr={float(self.ending_mrr[-1]) if self.labels else 0.0:.6g})"
+        )
+
+
+@dataclass(frozen=True)
+class _Moves:
+    """The window's movements: one per change (or grouped run of changes)."""
+
+    rows: IntArray  # position in the timeline of the movement's first change
+    last: IntArray  # position of its last change
+    before: FloatArray
+    after: FloatArray
+    slot: IntArray  # the period it falls in
+    kind: IntArray  # index into KINDS; -1 for no movement (same level)
+
+
+def mrr_movements(
+    changes: object,
+    *,
+    start: date | datetime,
+    end: date | datetime,
+    period: Period = "month",
+    group_within_days: int = 0,
+    same_period_new_and_churn: Literal["count", "ignore"] = "count",
+) -> MRRMovements:
+    """Classify every MRR change in ``[start, end)`` and add them up per period.
+
+    Each change compares the account's MRR before and after it (spec 3.1, ChartMogul):
+    from 0 to above 0 is *new* for an account that never paid before and
+    *reactivation* for one that did; up is *expansion*; down but above 0 is
+    *contraction*; down to 0 is *churn*. A change to the same level is no movement.
+
+    Args:
+        changes: `RevenueChange` records, or columns ``account_id``, ``effective_on``,
+            ``mrr``.
+        start: The first day of the window.
+        end: The first day after it.
+        period: ``"month"``, ``"week"`` (ISO, Monday first) or ``"quarter"``.
+        group_within_days: Merge an account's changes less than or equal to this many
+            days apart (within one period) into one movement, classified by the MRR
+            before the first and after the last; two new subscriptions a day apart are
+            one new business (ChartMogul's activity grouping). 0 keeps every change.
+        same_period_new_and_churn: ``"count"`` (ChartMogul) keeps a customer who starts
+            and churns in one period; ``"ignore"`` (ProfitWell) drops all its movements
+            of that period. The waterfall holds either way (they add up to 0).
+
+    Returns:
+        The `MRRMovements`.
+
+    Raises:
+        InvalidInputError: On bad records, two changes of one account on one day,
+            ``start >= end``, an unknown option or a negative ``group_within_days``.
+
+    Examples:
+        >>> changes = {
+        ...     "account_id": ["A", "B", "A", "B", "C", "A"],
+        ...     "effective_on": [
+        ...         "2024-12-01",
+        ...         "2024-12-10",
+        ...         "2025-01-10",
+        ...         "2025-01-15",
+        ...         "2025-02-03",
+        ...         "2025-02-20",
+        ...     ],
+        ...     "mrr": [100.0, 50.0, 150.0, 0.0, 80.0, 120.0],
+        ... }
+        >>> m = mrr_movements(changes, start=date(2025, 1, 1), end=date(2025, 3, 1))
+        >>> print(m.format())
+        period   start  new  expansion  reactivation  contraction  churn  end
+        2025-01    150    0         50             0            0     50  150
+        2025-02    150   80          0             0           30      0  200
+        >>> m.counts["churn"].tolist(), m.quick_ratio()
+        ([1, 0], 1.625)
+        >>> m.classified["kind"].tolist()
+        ['expansion', 'churn', 'new', 'contraction']
+    """
+    first, last = _window(start, end)
+    period = check_period(period)
+    if isinstance(group_within_days, bool) or not isinstance(group_within_days, int):
+        msg = f"`group_within_days` must be a whole number of days >= 0, got {group_within_days!r}"
+        raise InvalidInputError(msg)
+    if group_within_days < 0:
+        msg = f"`group_within_days` must be >= 0, got {group_within_days}"
+        raise InvalidInputError(msg)
+    if same_period_new_and_churn not in ("count", "ignore"):
+        msg = (
+            "`same_period_new_and_churn` must be 'count' or 'ignore', got "
+            f"{same_period_new_and_churn!r}"
+        )
+        raise InvalidInputError(msg)
+    timeline = read_timeline(changes)
+    edges = _edges(first, last, period)
+    moves = _movements(timeline, edges, group_within_days)
+    if same_period_new_and_churn == "ignore":
+        moves = _drop_new_and_churn(moves, timeline)
+    return _waterfall(timeline, moves, edges, period)
+
+
+def _edges(first: int, last: int, period: Period) -> IntArray:
+    """The window cut at period starts: ``[first, p1, p2, ..., last]``."""
+    numbers = np.arange(
+        days_to_periods(np.array([first]), period)[0] + 1,
+        days_to_periods(np.array([last - 1]), period)[0] + 1,
+    )
+    return np.concatenate([[first], period_starts(numbers, period), [last]]).astype(np.int64)
+
+
+def _movements(timeline: Timeline, edges: IntArray, group_within_days: int) -> _Moves:
+    inside = np.flatnonzero((timeline.day >= edges[0]) & (timeline.day < edges[-1]))
+    slot = np.searchsorted(edges, timeline.day[inside], side="right") - 1
+    starts = np.ones(len(inside), dtype=bool)
+    if group_within_days and len(inside):
+        codes, day = timeline.codes[inside], timeline.day[inside]
+        same_run = (codes[1:] == codes[:-1]) & (slot[1:] == slot[:-1])
+        starts[1:] = ~(same_run & (day[1:] - day[:-1] <= group_within_days))
+    heads = np.flatnonzero(starts)
+    tails = np.append(heads[1:], len(inside)) - 1
+    rows, last = inside[heads], inside[tails]
+    before, after = timeline.before[rows], timeline.mrr[last]
+    kind = np.full(len(rows), -1, dtype=np.int64)
+    up_from_zero = (before == 0) & (after > 0)
+    kind[up_from_zero & ~timeline.paid_before[rows]] = 0
+    kind[(before > 0) & (after > before)] = 1
+    kind[up_from_zero & timeline.paid_before[rows]] = 2
+    kind[(after > 0) & (after < before)] = 3
+    kind[(before > 0) & (after == 0)] = 4
+    return _Moves(rows, last, before, after, slot[heads], kind)
+
+
+def _drop_new_and_churn(moves: _Moves, timeline: Timeline) -> _Moves:
+    """Drop every movement of an account and period that starts new and ends at 0."""
+    codes = timeline.codes[moves.rows]
+    key = codes * (int(moves.slot.max(initial=0)) + 1) + moves.slot
+    # movements are sorted by account and day, so each (account, period) is one run
+    head = np.ones(len(key), dtype=bool)
+    head[1:] = key[1:] != key[:-1]
+    run = np.cumsum(head) - 1
+    heads = np.flatnonzero(head)
+    tails = np.append(heads[1:], len(key)) - 1
+    has_new = np.zeros(len(heads), dtype=bool)
+    has_new[run[moves.kind == 0]] = True
+    dropped = has_new & (moves.after[tails] == 0)
+    keep = ~dropped[run]
+    return _Moves(
+        moves.rows[keep],
+        moves.last[keep],
+        moves.before[keep],
+        moves.after[keep],
+        moves.slot[keep],
+        moves.kind[keep],
+    )
+
+
+def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Period) -> MRRMovements:
+    n = len(edges) - 1
+    amount = np.abs(moves.after - moves.before)
+    sums: list[FloatArray] = []
+    counts: dict[MovementKind, IntArray] = {}
+    for i, kind in enumerate(KINDS):
+        mine = moves.kind == i
+        sums.append(np.bincount(moves.slot[mine], weights=amount[mine], minlength=n).astype(float))
+        counts[kind] = _read_only(np.bincount(moves.slot[mine], minlength=n).astype(np.int64))
+    new, expansion, reactivation, contraction, churned = sums
+    starting = np.empty(n)
+    ending = np.empty(n)
+    level = math.fsum(timeline.levels_at(int(edges[0]) - 1))
+    for p in range(n):  # a handful of periods: the ledger, in the documented order
+        starting[p] = level
+        level = level + new[p] + expansion[p] + reactivation[p] - contraction[p] - churned[p]
+        ending[p] = level
+    numbers = days_to_periods(edges[:-1], period)
+    moved = moves.kind >= 0
+    return MRRMovements(
+        period=period,
+        labels=period_labels(numbers, period),
+        starts=tuple(_to_date(int(day)) for day in edges[:-1]),
+        end=_to_date(int(edges[-1])),
+        starting_mrr=_read_only(starting),
+        new_mrr=_read_only(new),
+        expansion_mrr=_read_only(expansion),
+        reactivation_mrr=_read_only(reactivation),
+        contraction_mrr=_read_only(contraction),
+        churned_mrr=_read_only(churned),
+        ending_mrr=_read_only(ending),
+        counts=counts,
+        classified=_classified(timeline, moves, moved, numbers, period),
+    )
+
+
+def _classified(
+    timeline: Timeline, moves: _Moves, moved: BoolArray, numbers: IntArray, period: Period
+) -> Table:
+    # in date order, then input order
+    order = np.lexsort((timeline.rows[moves.rows], timeline.day[moves.rows]))
+    order = order[moved[order]]
+    rows = moves.rows[order]
+    labels = np.array(period_labels(numbers, period), dtype=object)
+    kinds: ObjectArray = np.array(KINDS, dtype=object)[moves.kind[order]]
+    return Table(
+        {
+            "account_id": timeline.account_ids[timeline.codes[rows]],
+            "effective_on": timeline.day[rows].astype("datetime64[D]"),
+            "period": labels[moves.slot[order]],
+            "kind": kinds,
+            "mrr_before": moves.before[order],
+            "mrr_after": moves.after[order],
+            "amount": np.abs(moves.after[order] - moves.before[order]),
+        }
+    )
+
+
+_A = TypeVar("_A", FloatArray, IntArray)
+
+
+def _read_only(array: _A) -> _A:
+    array.flags.writeable = False
+    return array
