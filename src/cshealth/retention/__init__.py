@@ -10,6 +10,22 @@ Conventions (see the retention guide):
 * Cohort cells not yet observed as of ``as_of`` are NaN (censored), never 0.
 """
 
+from cshealth.retention._churn import (
+    ActivityChurn,
+    Denominator,
+    LogoChurn,
+    activity_churn,
+    logo_churn,
+)
+from cshealth.retention._economics import (
+    annualize,
+    annualize_retention,
+    cac_payback,
+    deannualize,
+    deannualize_retention,
+    ltv,
+    quick_ratio,
+)
 from cshealth.retention._logrank import SurvivalComparison, compare_survival
 from cshealth.retention._revenue import (
     AnnualizedRetention,
@@ -31,8 +47,11 @@ from cshealth.retention._survival import (
 )
 
 __all__ = [
+    "ActivityChurn",
     "AnnualizedRetention",
     "BandMethod",
+    "Denominator",
+    "LogoChurn",
     "MRRMovements",
     "Median",
     "MovementKind",
@@ -42,9 +61,18 @@ __all__ = [
     "SurvivalCounts",
     "SurvivalCurve",
     "SurvivalUnit",
+    "activity_churn",
+    "annualize",
+    "annualize_retention",
+    "cac_payback",
     "compare_survival",
+    "deannualize",
+    "deannualize_retention",
     "kaplan_meier",
+    "logo_churn",
+    "ltv",
     "mrr_movements",
+    "quick_ratio",
     "revenue_retention",
     "survival",
 ]

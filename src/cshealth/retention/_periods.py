@@ -157,7 +157,8 @@ def event_days(values: object, name: str) -> IntArray:
     if missing.any():
         rows = np.flatnonzero(missing)
         msg = (
-            f"`{name}` has {len(rows)} missing values (rows {rows[:10].tolist()}); "
+            f"`{name}` has {len(rows)} missing values (rows {(rows[:10] + 1).tolist()}, "
+            "counted from 1); "
             "every value must be a date or an aware datetime"
         )
         raise InvalidInputError(msg)

@@ -1,0 +1,609 @@
+"""Logo churn from account dates, and activity churn from event logs (spec §3.4).
+
+`logo_churn` counts customers: an account is a customer on day ``d`` when
+``start_date <= d < end_date``. The window ``[start, end]`` takes its base at ``start``
+and looks at the base again at ``end``:
+
+* ``starting_customers`` are active at ``start``, ``ending_customers`` at ``end``;
+* ``churned_customers`` are base customers no longer active at ``end``; a churn exactly on
+  ``end`` (``end_date == end``) counts, as the day is the first one without them;
+* ``new_customers`` joined inside the window and are still there at ``end``;
+* ``churn_events`` counts every churn in ``(start, end]``, including customers who joined
+  and left inside the window, and ``customer_days`` the days customers were active in
+  ``[start, end)``: the two parts of the hazard-rate form.
+
+Each row is one customer's one stint; a customer who left and came back is best measured
+from revenue changes (``revenue_retention``), where a reactivation is visible.
+
+`activity_churn` is the same question for products without subscriptions: an entity (a
+user, an account) is active at an instant ``t`` when it had an event in
+``(t - inactive_after, t]``. Both work on whole columns with a few comparisons and one
+`numpy.bincount`, without a Python loop per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from typing import Literal, Protocol, TypeAlias, cast
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from cshealth._codes import id_codes, missing_ids
+from cshealth._exceptions import InvalidInputError
+from cshealth._stats import ConfidenceInterval, Rate, check_confidence_level
+from cshealth._time import as_instant, to_datetime
+from cshealth._types import InstantLike, IntArray
+from cshealth.io._read import read_columns
+from cshealth.models import Account, UsageEvent
+from cshealth.retention._economics import _number, annualize
+from cshealth.retention._periods import as_day, periods_per_year
+
+__all__ = [
+    "DENOMINATORS",
+    "ActivityChurn",
+    "Denominator",
+    "LogoChurn",
+    "activity_churn",
+    "logo_churn",
+]
+
+#: The denominator of a logo churn rate.
+Denominator: TypeAlias = Literal["start", "average", "customer_days"]
+DENOMINATORS: tuple[Denominator, ...] = ("start", "average", "customer_days")
+
+_DAY_US = 86_400_000_000
+_ONE_MICROSECOND = timedelta(microseconds=1)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+_NEVER = np.iinfo(np.int64).max  # the end day of a customer still active
+
+
+def _annualized(rate: float | None, given: float | None, default: float) -> float | None:
+    """``rate`` compounded over a year of ``given`` (or ``default``) windows."""
+    if given is not None:
+        default = _number(given, "periods_per_year")
+        if default <= 0.0:
+            msg = f"`periods_per_year` must be a finite number > 0, got {given!r}"
+            raise InvalidInputError(msg)
+    if rate is None or rate > 1.0:
+        return None
+    return annualize(rate, default)
+
+
+def _interval(rate: Rate, confidence_level: float) -> ConfidenceInterval | None:
+    check_confidence_level(confidence_level)
+    return rate.confidence_interval(confidence_level)
+
+
+def _shown(value: float | None) -> str:
+    return "None" if value is None else f"{value:.4g}"
+
+
+@dataclass(frozen=True, repr=False)
+class LogoChurn:
+    """Customer (logo) churn over a window ``[start, end]``, from account dates.
+
+    Attributes:
+        start: The window's first day (where the base is taken).
+        end: The window's last day (where the base is looked at again).
+        denominator: ``{'start', 'average', 'customer_days'}``, the form of `rate`.
+        starting_customers: Customers active at ``start`` (the base).
+        ending_customers: Customers active at ``end``.
+        new_customers: Active at ``end`` but not at ``start`` (joined inside the window).
+        churned_customers: Base customers not active at ``end``.
+        customer_days: Days customers were active in ``[start, end)``, summed.
+        churn_events: Churns in ``(start, end]``, including customers who joined inside.
+        rate: The churn rate of the window by ``denominator``; ``None`` on a zero
+            denominator, 0.0 when nobody churned.
+        retention_rate: ``1 - rate``; ``None`` with it.
+        periods_per_year: How many such windows make a year (12 for a calendar month).
+
+    Examples:
+        >>> from datetime import date
+        >>> res = logo_churn(
+        ...     {"start_date": ["2024-01-01", "2024-06-01"], "end_date": ["2025-01-20", None]},
+        ...     start=date(2025, 1, 1),
+        ...     end=date(2025, 2, 1),
+        ... )
+        >>> res
+        LogoChurn(2025-01-01 to 2025-02-01, rate=0.5 (start), 1 churned of 2 starting,
+                  0 new, 1 ending)
+    """
+
+    start: date
+    end: date
+    denominator: Denominator
+    starting_customers: int
+    ending_customers: int
+    new_customers: int
+    churned_customers: int
+    customer_days: int
+    churn_events: int
+    rate: float | None
+    retention_rate: float | None
+    periods_per_year: float
+
+    @property
+    def days(self) -> int:
+        """Days in the window, ``end - start``."""
+        return (self.end - self.start).days
+
+    def annualized(self, periods_per_year: float | None = None) -> float | None:
+        """The rate compounded over a year: ``1 - (1 - rate) ** periods_per_year``.
+
+        Args:
+            periods_per_year: Windows per year; by default the window's own
+                `periods_per_year`.
+
+        Returns:
+            The yearly churn rate, or ``None`` when `rate` is ``None`` or above 1 (the
+            ``average`` and ``customer_days`` forms can pass 1 under heavy turnover,
+            where compounding has no meaning).
+
+        Raises:
+            InvalidInputError: On ``periods_per_year`` that is not a finite number > 0.
+        """
+        return _annualized(self.rate, periods_per_year, self.periods_per_year)
+
+    def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval | None:
+        """An interval for `rate`; ``None`` when the rate is ``None``.
+
+        Wilson's interval for ``start`` (a binomial share of the base), the exact
+        (Garwood) Poisson interval of the churn events scaled like the rate for
+        ``customer_days``, and ``None`` for ``average`` (no sampling model).
+
+        Raises:
+            InvalidInputError: On a ``confidence_level`` outside ``(0, 1)``.
+        """
+        if self.denominator == "start":
+            return _interval(
+                Rate(self.churned_customers, self.starting_customers), confidence_level
+            )
+        level = check_confidence_level(confidence_level)
+        if self.denominator == "average" or not self.customer_days:
+            return None
+        from scipy import stats
+
+        alpha, events = 1.0 - level, self.churn_events
+        low = stats.chi2.ppf(alpha / 2, 2 * events) / 2 if events else 0.0
+        high = stats.chi2.ppf(1 - alpha / 2, 2 * events + 2) / 2
+        scale = self.days / self.customer_days
+        return ConfidenceInterval(float(low) * scale, float(high) * scale)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: the window as ISO dates, every count, the rates and the annualised rate."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "denominator": self.denominator,
+            "starting_customers": self.starting_customers,
+            "ending_customers": self.ending_customers,
+            "new_customers": self.new_customers,
+            "churned_customers": self.churned_customers,
+            "customer_days": self.customer_days,
+            "churn_events": self.churn_events,
+            "rate": self.rate,
+            "retention_rate": self.retention_rate,
+            "periods_per_year": self.periods_per_year,
+            "annualized": self.annualized(),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"LogoChurn({self.start} to {self.end}, rate={_shown(self.rate)} "
+            f"({self.denominator}), {self.churned_customers} churned of "
+            f"{self.starting_customers} starting, {self.new_customers} new, "
+            f"{self.ending_customers} ending)"
+        )
+
+
+def _denominator(value: object) -> Denominator:
+    for known in DENOMINATORS:
+        if value == known:
+            return known
+    msg = f"`denominator` must be one of {list(DENOMINATORS)}, got {value!r}"
+    raise InvalidInputError(msg)
+
+
+def _window(start: object, end: object) -> tuple[int, int]:
+    """The window bounds as UTC day numbers, checked ``start < end``."""
+    first, last = as_day(start, "start"), as_day(end, "end")
+    if first >= last:
+        msg = f"`start` must be before `end`, got start={start!r} and end={end!r}"
+        raise InvalidInputError(msg)
+    return first, last
+
+
+def _churn_rate(
+    denominator: Denominator,
+    *,
+    churned: int,
+    starting: int,
+    ending: int,
+    events: int,
+    exposure: int,
+    days: int,
+) -> float | None:
+    if denominator == "start":
+        return churned / starting if starting else None
+    if denominator == "average":
+        return churned / ((starting + ending) / 2) if starting else None
+    return events / exposure * days if exposure else None
+
+
+def logo_churn(
+    accounts: object,
+    *,
+    start: date | datetime,
+    end: date | datetime,
+    denominator: Denominator = "start",
+) -> LogoChurn:
+    """Logo churn over ``[start, end]`` from accounts' start and end dates (spec §3.4).
+
+    Args:
+        accounts: ``Account`` records, a `Table`, a mapping of columns or a data frame
+            with ``start_date`` (and ``end_date``; absent or missing means still a
+            customer). Each row is one customer.
+        start: The window's first day, where the base is taken (a date, or an aware
+            datetime taken at its UTC day).
+        end: The window's last day, where the base is looked at again; after ``start``.
+        denominator: ``{'start', 'average', 'customer_days'}``:
+
+            * ``'start'`` (default; ChartMogul's standard): churned / starting. Customers
+              who join and churn inside the window are in neither part.
+            * ``'average'``: churned / ((starting + ending) / 2). Damps growth in the
+              denominator but still moves with acquisition volume. Can exceed 1.
+            * ``'customer_days'``: churn_events / customer_days x days in the window, a
+              hazard rate per window that counts every churn (new customers too) against
+              the days customers were exposed; it handles mid-window arrivals and can
+              exceed 1 under heavy turnover.
+
+    Returns:
+        The `LogoChurn`. Its ``rate`` is ``None`` when there is no base (``start`` and
+        ``average``: the numerator only counts base customers, so with none it says
+        nothing) or no customer-days (``customer_days``), and 0.0 when nobody churned.
+
+    Raises:
+        InvalidInputError: On an unknown ``denominator``, ``start`` not before ``end``, a
+            naive datetime, a missing ``start_date`` column, or bad dates (an
+            ``end_date`` before its ``start_date``; every bad row is listed).
+
+    Notes:
+        With ``s_i``, ``e_i`` the start and end days of customer ``i`` (``e_i = ∞`` while
+        active) and the window ``[S, E]``: active at ``d`` is ``s_i <= d < e_i``;
+        ``churned = |{i : s_i <= S < e_i <= E}|``, ``churn_events = |{i : s_i < e_i,
+        S < e_i <= E}|`` and ``customer_days = Σ max(0, min(e_i, E) - max(s_i, S))``.
+
+    Examples:
+        Four customers in January 2025: A stays, B churns on 20 January, C joins on
+        10 January and churns on 25 January, D joins on 15 January and stays.
+
+        >>> from datetime import date
+        >>> accounts = {
+        ...     "start_date": ["2024-03-01", "2024-05-01", "2025-01-10", "2025-01-15"],
+        ...     "end_date": [None, "2025-01-20", "2025-01-25", None],
+        ... }
+        >>> jan = dict(start=date(2025, 1, 1), end=date(2025, 2, 1))
+        >>> logo_churn(accounts, **jan).rate  # B of A, B
+        0.5
+        >>> logo_churn(accounts, **jan, denominator="average").rate  # 1 / ((2 + 2) / 2)
+        0.5
+        >>> res = logo_churn(accounts, **jan, denominator="customer_days")
+        >>> res.churn_events, res.customer_days  # B and C; 31 + 19 + 15 + 17 days
+        (2, 82)
+        >>> round(res.rate, 4)  # 2 / 82 * 31
+        0.7561
+    """
+    form = _denominator(denominator)
+    first, last = _window(start, end)
+    table = read_columns(accounts, Account, need=["start_date"], optional=["end_date"])
+    begins = table["start_date"].astype(np.int64)
+    ends = np.full(table.n_rows, _NEVER, dtype=np.int64)
+    if "end_date" in table:
+        dates = table["end_date"]
+        known = ~np.isnat(dates)
+        ends[known] = dates[known].astype(np.int64)
+    at_start = (begins <= first) & (first < ends)
+    at_end = (begins <= last) & (last < ends)
+    starting, ending = int(at_start.sum()), int(at_end.sum())
+    churned = int((at_start & ~at_end).sum())
+    events = int(((begins < ends) & (first < ends) & (ends <= last)).sum())
+    exposure = int(np.clip(np.minimum(ends, last) - np.maximum(begins, first), 0, None).sum())
+    rate = _churn_rate(
+        form,
+        churned=churned,
+        starting=starting,
+        ending=ending,
+        events=events,
+        exposure=exposure,
+        days=last - first,
+    )
+    return LogoChurn(
+        start=date.fromordinal(first + _EPOCH_ORDINAL),
+        end=date.fromordinal(last + _EPOCH_ORDINAL),
+        denominator=form,
+        starting_customers=starting,
+        ending_customers=ending,
+        new_customers=int((at_end & ~at_start).sum()),
+        churned_customers=churned,
+        customer_days=exposure,
+        churn_events=events,
+        rate=rate,
+        retention_rate=None if rate is None else 1.0 - rate,
+        periods_per_year=periods_per_year(first, last),
+    )
+
+
+@dataclass(frozen=True, repr=False)
+class ActivityChurn:
+    """Activity churn over a window ``[start, end]``, from event times.
+
+    An entity is active at an instant ``t`` when it had an event in
+    ``(t - inactive_after, t]``.
+
+    Attributes:
+        start: The instant the base is taken (UTC).
+        end: The instant the base is looked at again (UTC).
+        inactive_after: How long without an event makes an entity inactive.
+        starting_entities: Entities active at ``start`` (the base).
+        ending_entities: Entities active at ``end``.
+        new_entities: Active at ``end`` but not at ``start`` (first seen or returned).
+        churned_entities: Base entities not active at ``end``. An entity that went
+            quiet and came back inside the window is active at ``end``: not churned.
+        rate: ``churned_entities / starting_entities``; ``None`` with no base, 0.0 when
+            nobody churned.
+        retention_rate: ``1 - rate``; ``None`` with it.
+        periods_per_year: How many such windows make a year.
+
+    Examples:
+        >>> from datetime import date
+        >>> res = activity_churn(
+        ...     ["u1", "u2", "u2"],
+        ...     ["2025-01-20T10:00Z", "2025-01-25T08:00Z", "2025-02-20T08:00Z"],
+        ...     start=date(2025, 2, 1),
+        ...     end=date(2025, 3, 1),
+        ... )
+        >>> res
+        ActivityChurn(2025-02-01 00:00 UTC to 2025-03-01 00:00 UTC, inactive after 30 days,
+                      rate=0.5, 1 churned of 2 starting, 0 new, 1 ending)
+    """
+
+    start: datetime
+    end: datetime
+    inactive_after: timedelta
+    starting_entities: int
+    ending_entities: int
+    new_entities: int
+    churned_entities: int
+    rate: float | None
+    retention_rate: float | None
+    periods_per_year: float
+
+    def annualized(self, periods_per_year: float | None = None) -> float | None:
+        """The rate compounded over a year: ``1 - (1 - rate) ** periods_per_year``.
+
+        Args:
+            periods_per_year: Windows per year; by default the window's own
+                `periods_per_year`.
+
+        Returns:
+            The yearly churn rate, or ``None`` when `rate` is ``None``.
+
+        Raises:
+            InvalidInputError: On ``periods_per_year`` that is not a finite number > 0.
+        """
+        return _annualized(self.rate, periods_per_year, self.periods_per_year)
+
+    def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval | None:
+        """Wilson's interval for `rate`; ``None`` with no base.
+
+        Raises:
+            InvalidInputError: On a ``confidence_level`` outside ``(0, 1)``.
+        """
+        return _interval(Rate(self.churned_entities, self.starting_entities), confidence_level)
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: instants as ISO text, ``inactive_after`` in seconds, counts and rates."""
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "inactive_after_seconds": self.inactive_after.total_seconds(),
+            "starting_entities": self.starting_entities,
+            "ending_entities": self.ending_entities,
+            "new_entities": self.new_entities,
+            "churned_entities": self.churned_entities,
+            "rate": self.rate,
+            "retention_rate": self.retention_rate,
+            "periods_per_year": self.periods_per_year,
+            "annualized": self.annualized(),
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"ActivityChurn({self.start:%Y-%m-%d %H:%M} UTC to {self.end:%Y-%m-%d %H:%M} UTC, "
+            f"inactive after {_duration(self.inactive_after)}, "
+            f"rate={_shown(self.rate)}, {self.churned_entities} churned of "
+            f"{self.starting_entities} starting, {self.new_entities} new, "
+            f"{self.ending_entities} ending)"
+        )
+
+
+def _duration(value: timedelta) -> str:
+    """``30 days`` for whole days, else the `timedelta`'s own text (``1 day, 2:00:00``)."""
+    if value % timedelta(days=1):
+        return str(value)
+    return f"{value.days} days"
+
+
+def _lag(inactive_after: object) -> int:
+    """``inactive_after`` in microseconds, checked to be a positive duration."""
+    if not isinstance(inactive_after, timedelta) or inactive_after <= timedelta(0):
+        msg = (
+            "`inactive_after` must be a positive timedelta such as timedelta(days=30), "
+            f"got {inactive_after!r}"
+        )
+        raise InvalidInputError(msg)
+    return inactive_after // _ONE_MICROSECOND
+
+
+class _Column(Protocol):
+    """A pandas column: what `_event_times` calls on a timezone-aware one."""
+
+    def to_numpy(self, dtype: str) -> NDArray[np.datetime64]:
+        """The values as a numpy array of ``dtype``."""
+
+
+def _refuse_missing(missing: NDArray[np.bool_], name: str, need: str) -> None:
+    if missing.any():
+        rows = np.flatnonzero(missing)
+        msg = (
+            f"`{name}` has {len(rows)} missing values (at positions {rows[:10].tolist()}, "
+            f"counted from 0); every event needs {need}"
+        )
+        raise InvalidInputError(msg)
+
+
+def _event_times(values: object) -> IntArray:
+    """Event instants as microseconds since the epoch (UTC)."""
+    from cshealth.io._columns import convert_column
+
+    if getattr(getattr(values, "dt", None), "tz", None) is not None:
+        # a timezone-aware pandas column: its UTC instants, without reading each value
+        unit = getattr(getattr(values, "dtype", None), "unit", "ns")  # pandas 2 keeps "us"
+        values = cast("_Column", values).to_numpy(dtype=f"datetime64[{unit}]")
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M":
+        instants: NDArray[np.datetime64] = values.astype("datetime64[us]", copy=False)
+    else:
+        try:
+            instants = np.asarray(convert_column(values, UsageEvent, "occurred_at"))
+        except InvalidInputError as exc:
+            errors = tuple(replace(error, field="event_times") for error in exc.errors)
+            msg = str(exc.args[0]).replace("`occurred_at`", "`event_times`")
+            raise InvalidInputError(msg, errors) from None
+    if instants.ndim != 1:
+        msg = f"`event_times` must be one-dimensional, got shape {instants.shape}"
+        raise InvalidInputError(msg)
+    _refuse_missing(np.isnat(instants), "event_times", "an aware datetime")
+    return instants.view(np.int64)
+
+
+def _entity_ids(values: ArrayLike, n: int) -> NDArray[np.generic]:
+    """Entity identifiers (text or numbers), checked: one per event, none missing."""
+    array = np.asarray(values)
+    if array.ndim != 1 or len(array) != n:
+        msg = (
+            "`entity_ids` must be one-dimensional with one id per event time, got shape "
+            f"{array.shape} for {n} event times"
+        )
+        raise InvalidInputError(msg)
+    kind = array.dtype.kind
+    if kind in "US":
+        array, kind = array.astype(object), "O"
+    if kind == "O":
+        missing = missing_ids(array)
+    elif kind == "f":
+        missing = np.isnan(array)
+    elif kind in "iub":
+        return array
+    else:
+        msg = f"`entity_ids` must be text or whole numbers, got an array of {array.dtype}"
+        raise InvalidInputError(msg)
+    _refuse_missing(missing, "entity_ids", "an entity")
+    return array
+
+
+def _instant_periods(first: int, last: int) -> float:
+    """Windows per year of ``[first, last]`` in microseconds: calendar rules on whole days."""
+    if first % _DAY_US == 0 and last % _DAY_US == 0:
+        return periods_per_year(first // _DAY_US, last // _DAY_US)
+    return 365.2425 * _DAY_US / (last - first)
+
+
+def activity_churn(
+    entity_ids: ArrayLike,
+    event_times: ArrayLike | Sequence[InstantLike],
+    *,
+    start: date | datetime,
+    end: date | datetime,
+    inactive_after: timedelta = timedelta(days=30),
+) -> ActivityChurn:
+    """Churn of entities (users, accounts) from their event times, without subscriptions.
+
+    Args:
+        entity_ids: The entity of each event, text or whole numbers, none missing.
+        event_times: When each event happened: a ``datetime64`` array (read as UTC; the
+            fast path), or a sequence of aware datetimes or ISO text with an offset
+            (a timezone-aware pandas column works too).
+        start: The instant the base is taken: a date (the start of that UTC day) or an
+            aware datetime.
+        end: The instant the base is looked at again; after ``start``.
+        inactive_after: How long without an event makes an entity inactive, a positive
+            `timedelta` (30 days by default).
+
+    Returns:
+        The `ActivityChurn`: ``churned / starting``, ``None`` with no base.
+
+    Raises:
+        InvalidInputError: On a naive datetime, ``start`` not before ``end``, a
+            non-positive ``inactive_after``, unreadable or missing event times (every bad
+            one listed, named ``event_times``), missing entity ids, or columns of
+            different lengths.
+
+    Notes:
+        Active at ``t``: an event in ``(t - inactive_after, t]``, so an event exactly at
+        ``t`` counts and one exactly ``inactive_after`` before does not. With ``A_t`` the
+        entities active at ``t``: ``churned = |A_start - A_end|`` and
+        ``new = |A_end - A_start|``. An entity that lapsed inside the window and came back
+        before ``end`` is in ``A_end``, so it is not churn. Events after ``end`` are not
+        read.
+
+    Examples:
+        Ana is seen on 10 January and 5 February (still active on 1 March, 24 days
+        later); Bo on 20 January only (gone by 1 March); Cy first on 20 February.
+
+        >>> from datetime import date
+        >>> res = activity_churn(
+        ...     ["ana", "ana", "bo", "cy"],
+        ...     [
+        ...         "2025-01-10T09:00Z",
+        ...         "2025-02-05T09:00Z",
+        ...         "2025-01-20T09:00Z",
+        ...         "2025-02-20T09:00Z",
+        ...     ],
+        ...     start=date(2025, 2, 1),
+        ...     end=date(2025, 3, 1),
+        ... )
+        >>> res.starting_entities, res.churned_entities, res.new_entities, res.rate
+        (2, 1, 1, 0.5)
+    """
+    lag = _lag(inactive_after)
+    first = int(as_instant(start, "start").astype(np.int64))
+    last = int(as_instant(end, "end").astype(np.int64))
+    if first >= last:
+        msg = f"`start` must be before `end`, got start={start!r} and end={end!r}"
+        raise InvalidInputError(msg)
+    times = _event_times(event_times)
+    ids = _entity_ids(entity_ids, len(times))
+    in_start = (times > first - lag) & (times <= first)
+    in_end = (times > last - lag) & (times <= last)
+    rows = np.flatnonzero(in_start | in_end)
+    codes, k = id_codes(ids[rows], dense=False)
+    at_start = np.bincount(codes[in_start[rows]], minlength=k) > 0
+    at_end = np.bincount(codes[in_end[rows]], minlength=k) > 0
+    starting = int(at_start.sum())
+    churned = int((at_start & ~at_end).sum())
+    rate = churned / starting if starting else None
+    return ActivityChurn(
+        start=to_datetime(np.datetime64(first, "us")),
+        end=to_datetime(np.datetime64(last, "us")),
+        inactive_after=inactive_after,
+        starting_entities=starting,
+        ending_entities=int(at_end.sum()),
+        new_entities=int((at_end & ~at_start).sum()),
+        churned_entities=churned,
+        rate=rate,
+        retention_rate=None if rate is None else 1.0 - rate,
+        periods_per_year=_instant_periods(first, last),
+    )
