@@ -64,10 +64,8 @@ def _window(start: object, end: object) -> tuple[int, int]:
 
 
 def _check_periods(periods_per_year: float) -> float:
-    try:
-        k = float(periods_per_year)
-    except (TypeError, ValueError):
-        k = math.nan
+    number = isinstance(periods_per_year, (int, float)) and not isinstance(periods_per_year, bool)
+    k = float(periods_per_year) if number else math.nan
     if not (math.isfinite(k) and k > 0):
         msg = f"`periods_per_year` must be a finite number above 0, got {periods_per_year!r}"
         raise InvalidInputError(msg)
@@ -246,7 +244,7 @@ def revenue_retention(
 
     The base is the accounts paying on ``start`` (MRR in force that day above 0, and at
     least ``min_base_mrr``). NRR is the base's summed MRR on ``end`` over its summed MRR
-    on ``start``; GRR caps each customer at its starting MRR first, so GRR <= 1 <= ...
+    on ``start``; GRR caps each customer at its starting MRR first, so GRR <= 1
     and NRR >= GRR. Customers acquired inside the window are left out (spec 3.3).
 
     Args:
@@ -287,7 +285,8 @@ def revenue_retention(
         0.3333
     """
     first, last = _window(start, end)
-    if not (math.isfinite(min_base_mrr) and min_base_mrr >= 0):
+    number = isinstance(min_base_mrr, (int, float)) and not isinstance(min_base_mrr, bool)
+    if not (number and math.isfinite(min_base_mrr) and min_base_mrr >= 0):
         msg = f"`min_base_mrr` must be a finite number >= 0, got {min_base_mrr!r}"
         raise InvalidInputError(msg)
     timeline = read_timeline(changes)
@@ -314,7 +313,7 @@ def revenue_retention(
 # --- the MRR waterfall ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MRRMovements:
     """Per period MRR movements: the waterfall ``start + movements = end``.
 
@@ -576,7 +575,7 @@ def _movements(timeline: Timeline, edges: IntArray, group_within_days: int) -> _
         same_run = (codes[1:] == codes[:-1]) & (slot[1:] == slot[:-1])
         starts[1:] = ~(same_run & (day[1:] - day[:-1] <= group_within_days))
     heads = np.flatnonzero(starts)
-    tails = np.append(heads[1:], len(inside)) - 1
+    tails = np.append(heads[1:], len(inside))[: len(heads)] - 1
     rows, last = inside[heads], inside[tails]
     before, after = timeline.before[rows], timeline.mrr[last]
     kind = np.full(len(rows), -1, dtype=np.int64)
@@ -598,7 +597,7 @@ def _drop_new_and_churn(moves: _Moves, timeline: Timeline) -> _Moves:
     head[1:] = key[1:] != key[:-1]
     run = np.cumsum(head) - 1
     heads = np.flatnonzero(head)
-    tails = np.append(heads[1:], len(key)) - 1
+    tails = np.append(heads[1:], len(key))[: len(heads)] - 1
     has_new = np.zeros(len(heads), dtype=bool)
     has_new[run[moves.kind == 0]] = True
     dropped = has_new & (moves.after[tails] == 0)

@@ -106,7 +106,10 @@ def read_timeline(changes: object) -> Timeline:
     account_ids[codes] = ids
     day = table["effective_on"].astype(np.int64)
     mrr = np.asarray(table["mrr"], dtype=np.float64)
-    order = np.lexsort((day, codes))
+    low = int(day.min()) if len(day) else 0
+    span = int(day.max()) - low + 1 if len(day) else 1
+    # one int64 key: (account, day) pairs are unique once duplicates are ruled out
+    order = np.argsort(codes * span + (day - low))
     codes, day, mrr = codes[order], day[order], mrr[order]
     same = (codes[1:] == codes[:-1]) & (day[1:] == day[:-1])
     if same.any():
