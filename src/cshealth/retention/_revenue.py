@@ -12,13 +12,15 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from typing import Literal, TypeVar
 
 import numpy as np
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth._types import FloatArray, IntArray, ObjectArray
 from cshealth.io import Table
+from cshealth.retention._economics import _non_negative, _number
 from cshealth.retention._periods import (
     Period,
     as_day,
@@ -55,6 +57,10 @@ def _to_date(day: int) -> date:
     return _EPOCH + timedelta(days=day)
 
 
+def _day(value: date) -> int:
+    return (value - _EPOCH).days
+
+
 def _window(start: object, end: object) -> tuple[int, int]:
     first, last = as_day(start, "start"), as_day(end, "end")
     if first >= last:
@@ -64,9 +70,8 @@ def _window(start: object, end: object) -> tuple[int, int]:
 
 
 def _check_periods(periods_per_year: float) -> float:
-    number = isinstance(periods_per_year, (int, float)) and not isinstance(periods_per_year, bool)
-    k = float(periods_per_year) if number else math.nan
-    if not (math.isfinite(k) and k > 0):
+    k = _number(periods_per_year, "periods_per_year")
+    if k <= 0:
         msg = f"`periods_per_year` must be a finite number above 0, got {periods_per_year!r}"
         raise InvalidInputError(msg)
     return k
@@ -285,10 +290,7 @@ def revenue_retention(
         0.3333
     """
     first, last = _window(start, end)
-    number = isinstance(min_base_mrr, (int, float)) and not isinstance(min_base_mrr, bool)
-    if not (number and math.isfinite(min_base_mrr) and min_base_mrr >= 0):
-        msg = f"`min_base_mrr` must be a finite number >= 0, got {min_base_mrr!r}"
-        raise InvalidInputError(msg)
+    _non_negative(min_base_mrr, "min_base_mrr")
     timeline = read_timeline(changes)
     m0, m1 = timeline.levels_at(first), timeline.levels_at(last)
     base = (m0 > 0) & (m0 >= min_base_mrr)
@@ -336,8 +338,6 @@ class MRRMovements:
         ending_mrr: MRR in force at the end of each period.
         counts: Per kind, how many movements (one per account and change, or per
             grouped run of changes) fell in each period.
-        classified: One row per movement: ``account_id``, ``effective_on``, ``period``
-            (its label), ``kind``, ``mrr_before``, ``mrr_after``, ``amount``.
     """
 
     period: Period
@@ -352,7 +352,20 @@ class MRRMovements:
     churned_mrr: FloatArray
     ending_mrr: FloatArray
     counts: Mapping[MovementKind, IntArray]
-    classified: Table = field(compare=False)
+    _timeline: Timeline = field(repr=False)
+    _moves: _Moves = field(repr=False)
+
+    @cached_property
+    def classified(self) -> Table:
+        """One row per movement, in date order (built on first use).
+
+        Columns: ``account_id``, ``effective_on``, ``period`` (its label), ``kind``,
+        ``mrr_before``, ``mrr_after`` and ``amount``.
+        """
+        numbers = days_to_periods(
+            np.array([_day(start) for start in self.starts], dtype=np.int64), self.period
+        )
+        return _classified(self._timeline, self._moves, numbers, self.period)
 
     @property
     def net_new_mrr(self) -> FloatArray:
@@ -630,7 +643,6 @@ def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Perio
         level = level + new[p] + expansion[p] + reactivation[p] - contraction[p] - churned[p]
         ending[p] = level
     numbers = days_to_periods(edges[:-1], period)
-    moved = moves.kind >= 0
     return MRRMovements(
         period=period,
         labels=period_labels(numbers, period),
@@ -644,16 +656,15 @@ def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Perio
         churned_mrr=_read_only(churned),
         ending_mrr=_read_only(ending),
         counts=counts,
-        classified=_classified(timeline, moves, moved, numbers, period),
+        _timeline=timeline,
+        _moves=moves,
     )
 
 
-def _classified(
-    timeline: Timeline, moves: _Moves, moved: BoolArray, numbers: IntArray, period: Period
-) -> Table:
+def _classified(timeline: Timeline, moves: _Moves, numbers: IntArray, period: Period) -> Table:
     # in date order, then input order
     order = np.lexsort((timeline.rows[moves.rows], timeline.day[moves.rows]))
-    order = order[moved[order]]
+    order = order[moves.kind[order] >= 0]
     rows = moves.rows[order]
     labels = np.array(period_labels(numbers, period), dtype=object)
     kinds: ObjectArray = np.array(KINDS, dtype=object)[moves.kind[order]]

@@ -101,21 +101,23 @@ def read_timeline(changes: object) -> Timeline:
     """
     table = read_columns(changes, RevenueChange, need=["account_id", "effective_on", "mrr"])
     ids = cast("ObjectArray", table["account_id"])
-    codes, k = id_codes(ids)
-    account_ids = np.empty(k, dtype=object)
-    account_ids[codes] = ids
+    # sparse codes (no sort of the ids); the one sort below groups them, then they are
+    # renumbered densely in that order
+    sparse, _ = id_codes(ids, dense=False)
     day = table["effective_on"].astype(np.int64)
     mrr = np.asarray(table["mrr"], dtype=np.float64)
     low = int(day.min()) if len(day) else 0
     span = int(day.max()) - low + 1 if len(day) else 1
     # one int64 key: (account, day) pairs are unique once duplicates are ruled out
-    order = np.argsort(codes * span + (day - low))
-    codes, day, mrr = codes[order], day[order], mrr[order]
-    same = (codes[1:] == codes[:-1]) & (day[1:] == day[:-1])
+    order = np.argsort(sparse * span + (day - low))
+    sparse, day, mrr = sparse[order], day[order], mrr[order]
+    same = (sparse[1:] == sparse[:-1]) & (day[1:] == day[:-1])
     if same.any():
         _raise_duplicates(order, np.flatnonzero(same), ids, day)
-    first = np.ones(len(codes), dtype=bool)
-    first[1:] = codes[1:] != codes[:-1]
+    first = np.ones(len(sparse), dtype=bool)
+    first[1:] = sparse[1:] != sparse[:-1]
+    codes = np.cumsum(first) - 1
+    account_ids = ids[order[first]]
     before = np.empty_like(mrr)
     before[1:] = mrr[:-1]
     before[first] = 0.0
@@ -126,7 +128,7 @@ def read_timeline(changes: object) -> Timeline:
     paid_before = np.zeros(len(codes), dtype=bool)
     paid_before[1:] = paid[:-1] > base[1:]
     paid_before[first] = False
-    bounds = np.searchsorted(codes, np.arange(k + 1))
+    bounds = np.append(np.flatnonzero(first), len(codes))
     return Timeline(codes, account_ids, day, mrr, before, paid_before, order, bounds)
 
 
