@@ -186,3 +186,33 @@ def test_no_nps_section_without_nps_responses() -> None:
     csat = Table(dict(csat.items()) | {"kind": np.array(["csat"], dtype=object)})
     titles = [s.title for s in describe({"survey_responses": csat}, as_of=AS_OF).sections]
     assert "NPS" not in titles
+
+
+def test_retention_section_against_hand_counts() -> None:
+    report = describe(hand_made(), as_of=AS_OF, title="t")
+    sections = report.to_dict()["sections"]
+    assert isinstance(sections, dict)
+    retention = sections["Retention"]
+    # the year 2024-06-01 .. 2025-06-01: A (100) and C (80) pay on its first day; C churns
+    year = retention["revenue_retention"]
+    assert year["starting_customers"] == 2
+    assert year["churned_customers"] == 1
+    assert year["nrr"] == 100 / 180
+    assert year["grr"] == 100 / 180
+    # May 2025 from account dates: A, B and E are customers on May 1; E ends on June 1
+    month = retention["logo_churn_last_month"]
+    assert (month["starting_customers"], month["churned_customers"]) == (3, 1)
+    waterfall = retention["waterfall"]
+    assert [p["churn_mrr"] for p in waterfall["periods"]][7] == 80.0  # January 2025
+    text = report.to_text()
+    assert "NRR 55.6%, GRR 55.6%, logo churn 50.0%" in text
+    assert "Logo retention by start quarter" in text
+    assert "Enterprise against SMB" in text
+
+
+def test_no_retention_section_without_revenue_changes() -> None:
+    tables = hand_made()
+    del tables["revenue_changes"]
+    sections = describe(tables, as_of=AS_OF).to_dict()["sections"]
+    assert isinstance(sections, dict)
+    assert "Retention" not in sections

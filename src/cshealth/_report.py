@@ -484,6 +484,77 @@ def _health(tables: Mapping[str, Table], as_of: date) -> Section | None:
     return Section("Health", tuple(lines), figures)
 
 
+def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
+    changes, accounts = tables.get("revenue_changes"), tables.get("accounts")
+    if changes is None or accounts is None or not changes.n_rows or not accounts.n_rows:
+        return None
+    from cshealth import retention
+
+    end = as_of.replace(day=1)  # whole months only
+    start = end.replace(year=end.year - 1)
+    last_month = (end - timedelta(days=1)).replace(day=1)
+    waterfall = retention.mrr_movements(changes, start=start, end=end)
+    year = retention.revenue_retention(changes, start=start, end=end)
+    month = retention.logo_churn(accounts, start=last_month, end=end)
+    lines = [f"MRR waterfall, {start} to {end} (monthly):"]
+    lines += [f"  {line}" for line in waterfall.format().splitlines()]
+    quick = waterfall.quick_ratio()
+    lines.append(
+        f"Of the {_n(year.starting_customers)} customers paying on {start}: "
+        f"NRR {_share(year.nrr)}, GRR {_share(year.grr)}, logo churn "
+        f"{_share(year.logo_churn_rate)}; quick ratio {_ratio(quick)}"
+    )
+    lines.append(
+        f"Logo churn in {last_month:%B %Y}: {_share(month.rate)} of "
+        f"{_n(month.starting_customers)} ({_n(month.churned_customers)} churned); "
+        f"annualised {_share(month.annualized())} (compounded, not x12)"
+    )
+    cohorts = retention.logo_cohorts(accounts, as_of=as_of, period="quarter")
+    lines.append("Logo retention by start quarter (share still customers; blank = not yet seen):")
+    lines += [f"  {line}" for line in cohorts.format().splitlines()]
+    lines += _survival_lines(accounts, as_of)
+    figures: dict[str, object] = {
+        "waterfall": waterfall.to_dict(),
+        "revenue_retention": year.to_dict(),
+        "logo_churn_last_month": month.to_dict(),
+        "logo_cohorts": cohorts.to_dict(),
+    }
+    return Section("Retention", tuple(lines), figures)
+
+
+def _survival_lines(accounts: Table, as_of: date) -> list[str]:
+    from cshealth import retention
+
+    curve = retention.survival(accounts, as_of=as_of, unit="month")
+    median = curve.median()
+    at = [12.0, 24.0, 36.0]
+    kept = ", ".join(f"{int(t)} months {_share(float(curve(t)))}" for t in at)
+    if median.statistic is None:
+        shown = "not reached (more than half of all customers are still with us)"
+    else:
+        shown = f"{median.statistic:.1f} months"
+    lines = [
+        f"Customer lifetime (Kaplan-Meier, {_n(curve.n)} accounts, {_n(curve.n_events)} "
+        f"churned, the rest censored at {as_of}): median {shown}; still customers after "
+        f"{kept}"
+    ]
+    groups = retention.survival(accounts, as_of=as_of, unit="month", by="segment")
+    pair = [name for name in ("enterprise", "smb") if name in groups]
+    if len(pair) == 2:
+        test = retention.compare_survival({name: groups[name] for name in pair})
+        after = ", ".join(f"{name} {_share(float(groups[name](12.0)))}" for name in pair)
+        pvalue = "n/a" if test.pvalue is None else f"{test.pvalue:.2g}"
+        lines.append(
+            f"Enterprise against SMB: still customers after 12 months {after}; log-rank "
+            f"chi2 = {test.statistic or 0:.1f}, p = {pvalue}"
+        )
+    return lines
+
+
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}"
+
+
 def _current_customers(tables: Mapping[str, Table], as_of: date) -> ObjectArray | None:
     accounts = tables.get("accounts")
     if accounts is None:
@@ -517,4 +588,5 @@ SECTIONS: tuple[SectionFn, ...] = (
     _support,
     _adoption,
     _health,
+    _retention,
 )

@@ -835,7 +835,7 @@ def test_window_must_be_ordered_and_aware(function: Callable[..., object]) -> No
 
 @pytest.mark.parametrize("value", [-1.0, math.nan, math.inf, "5"])
 def test_bad_min_base_mrr(value: float) -> None:
-    with pytest.raises(InvalidInputError, match="`min_base_mrr` must be (a finite number|>= 0)"):
+    with pytest.raises(InvalidInputError, match=r"`min_base_mrr` must be (a finite number|>= 0)"):
         revenue_retention(columns(WORKED), start=JAN, end=FEB, min_base_mrr=value)
 
 
