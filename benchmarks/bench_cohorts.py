@@ -27,19 +27,16 @@ faster than pandas.
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from datetime import date
 from operator import attrgetter
 
 import numpy as np
 import pandas as pd
 
-from _timing import best_of
+from _timing import best_of, one_core
 from cshealth.retention._cohorts import CohortTable, cohort_table
 
 #: BLAS thread pools, pinned to one thread.
-PINS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 AS_OF = date(2026, 2, 1)
 START = np.datetime64("2023-01-01")
 LAST = np.datetime64("2026-01-10")
@@ -87,14 +84,6 @@ def check(ours: CohortTable, theirs: pd.DataFrame) -> None:
     got = np.where(ours.observed, ours.rates, 0.0)
     if not np.allclose(got, np.where(ours.observed, expected, 0.0), rtol=1e-12):
         raise SystemExit("cohort_table and pandas disagree on the rates")
-
-
-def one_core() -> None:
-    """Run again with the BLAS pools pinned, unless they already are (before any work)."""
-    if any(os.environ.get(name) != "1" for name in PINS):
-        os.execve(
-            sys.executable, [sys.executable, *sys.argv], {**os.environ, **dict.fromkeys(PINS, "1")}
-        )
 
 
 def main() -> None:

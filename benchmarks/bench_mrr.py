@@ -24,14 +24,12 @@ Printed beside each other:
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from _timing import best_of
+from _timing import best_of, one_core
 from cshealth._codes import id_codes
 from cshealth.io._read import read_columns
 from cshealth.models import RevenueChange
@@ -46,7 +44,6 @@ from cshealth.retention._revenue import (
 from cshealth.retention._timeline import read_timeline
 
 #: BLAS thread pools, pinned to one thread.
-PINS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 FIRST_DAY = np.datetime64("2023-01-01", "D")
 DAYS = 3 * 365 + 1  # 2023-01-01 .. 2025-12-31
@@ -146,14 +143,6 @@ def stages(columns: dict[str, np.ndarray], repeat: int) -> dict[str, float]:
             repeat, lambda: _waterfall(timeline, moves, edges, "month")
         ),
     }
-
-
-def one_core() -> None:
-    """Run again with the BLAS pools pinned, unless they already are (before any work)."""
-    if any(os.environ.get(name) != "1" for name in PINS):
-        os.execve(
-            sys.executable, [sys.executable, *sys.argv], {**os.environ, **dict.fromkeys(PINS, "1")}
-        )
 
 
 def main() -> None:

@@ -22,17 +22,14 @@ Printed beside each other:
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 
 import numpy as np
 import pandas as pd
 
-from _timing import best_of
+from _timing import best_of, one_core
 from cshealth import scoring
 
 #: BLAS thread pools, pinned to one thread (the floor's matrix product would use both cores).
-PINS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 GROUPS = 3
 PER_GROUP = 4
@@ -92,14 +89,6 @@ def with_pandas(frame: pd.DataFrame, card: scoring.Scorecard) -> pd.DataFrame:
         for m in group.children:
             out[m.name] = (share * measure_shares[m.name] * scores[m.name]).fillna(0.0)
     return out
-
-
-def one_core() -> None:
-    """Run again with the BLAS pools pinned, unless they already are (before any work)."""
-    if any(os.environ.get(name) != "1" for name in PINS):
-        os.execve(
-            sys.executable, [sys.executable, *sys.argv], {**os.environ, **dict.fromkeys(PINS, "1")}
-        )
 
 
 def main() -> None:

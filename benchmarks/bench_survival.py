@@ -26,18 +26,15 @@ with them set).
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 import warnings
 
 import numpy as np
 from scipy import stats
 
-from _timing import best_of
+from _timing import best_of, one_core
 from cshealth.retention._survival import kaplan_meier
 
 #: BLAS thread pools, pinned to one thread.
-PINS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def data(rows: int, kind: str) -> tuple[np.ndarray, np.ndarray]:
@@ -69,14 +66,6 @@ def check(durations: np.ndarray, observed: np.ndarray) -> None:
     kmf = KaplanMeierFitter().fit(durations, observed)
     theirs = kmf.survival_function_.iloc[:, 0].loc[ours.times].to_numpy()
     np.testing.assert_allclose(ours.survival, theirs, atol=1e-10)
-
-
-def one_core() -> None:
-    """Run again with the BLAS pools pinned, unless they already are (before any work)."""
-    if any(os.environ.get(name) != "1" for name in PINS):
-        os.execve(
-            sys.executable, [sys.executable, *sys.argv], {**os.environ, **dict.fromkeys(PINS, "1")}
-        )
 
 
 def run(kind: str, rows: int, repeat: int) -> None:
