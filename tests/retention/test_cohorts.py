@@ -20,7 +20,6 @@ from cshealth.models import Account, RevenueChange
 from cshealth.retention._cohorts import (
     CohortTable,
     RevenueCohortTable,
-    _CohortGrid,
     cohort_table,
     logo_cohorts,
     revenue_cohorts,
@@ -325,11 +324,6 @@ def test_to_dict_repr_and_read_only() -> None:
             getattr(t, name)[0] = 0
     with pytest.raises(AttributeError):
         t.period = "week"
-
-
-def test_the_grid_base_needs_size_columns() -> None:
-    with pytest.raises(NotImplementedError):
-        _CohortGrid._size_columns(small_table())
 
 
 # --- invariants --------------------------------------------------------------------------

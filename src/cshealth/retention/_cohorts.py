@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import operator
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Literal, TypedDict, cast
@@ -78,7 +79,7 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True, repr=False)
-class _CohortGrid:
+class _CohortGrid(ABC):
     """What every cohort table has: cohorts by offsets, censored cells and the average."""
 
     period: Period
@@ -156,9 +157,9 @@ class _CohortGrid:
             lines.append("  ".join([first, *rest]).rstrip())
         return "\n".join(lines)
 
+    @abstractmethod
     def _size_columns(self) -> list[tuple[str, list[str]]]:
         """Per size column: its header and its text per cohort, then for the average row."""
-        raise NotImplementedError
 
     def _grid_dict(self) -> dict[str, object]:
         return {
