@@ -38,8 +38,8 @@ from cshealth._time import as_instant, to_datetime
 from cshealth._types import InstantLike, IntArray
 from cshealth.io._read import read_columns
 from cshealth.models import Account, UsageEvent
-from cshealth.retention._economics import _number, annualize
-from cshealth.retention._periods import as_day, periods_per_year
+from cshealth.retention._economics import _periods_per_year, _shown, annualize
+from cshealth.retention._periods import as_day, day_to_date, one_of, periods_per_year
 
 __all__ = [
     "DENOMINATORS",
@@ -56,17 +56,13 @@ DENOMINATORS: tuple[Denominator, ...] = ("start", "average", "customer_days")
 
 _DAY_US = 86_400_000_000
 _ONE_MICROSECOND = timedelta(microseconds=1)
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _NEVER = np.iinfo(np.int64).max  # the end day of a customer still active
 
 
 def _annualized(rate: float | None, given: float | None, default: float) -> float | None:
     """``rate`` compounded over a year of ``given`` (or ``default``) windows."""
     if given is not None:
-        default = _number(given, "periods_per_year")
-        if default <= 0.0:
-            msg = f"`periods_per_year` must be a finite number > 0, got {given!r}"
-            raise InvalidInputError(msg)
+        default = _periods_per_year(given)
     if rate is None or rate > 1.0:
         return None
     return annualize(rate, default)
@@ -75,10 +71,6 @@ def _annualized(rate: float | None, given: float | None, default: float) -> floa
 def _interval(rate: Rate, confidence_level: float) -> ConfidenceInterval | None:
     check_confidence_level(confidence_level)
     return rate.confidence_interval(confidence_level)
-
-
-def _shown(value: float | None) -> str:
-    return "None" if value is None else f"{value:.4g}"
 
 
 @dataclass(frozen=True, repr=False)
@@ -199,14 +191,6 @@ class LogoChurn:
         )
 
 
-def _denominator(value: object) -> Denominator:
-    for known in DENOMINATORS:
-        if value == known:
-            return known
-    msg = f"`denominator` must be one of {list(DENOMINATORS)}, got {value!r}"
-    raise InvalidInputError(msg)
-
-
 def _window(start: object, end: object) -> tuple[int, int]:
     """The window bounds as UTC day numbers, checked ``start < end``."""
     first, last = as_day(start, "start"), as_day(end, "end")
@@ -296,7 +280,7 @@ def logo_churn(
         >>> round(res.rate, 4)  # 2 / 82 * 31
         0.7561
     """
-    form = _denominator(denominator)
+    form = one_of(denominator, DENOMINATORS, "denominator")
     first, last = _window(start, end)
     table = read_columns(accounts, Account, need=["start_date"], optional=["end_date"])
     begins = table["start_date"].astype(np.int64)
@@ -321,8 +305,8 @@ def logo_churn(
         days=last - first,
     )
     return LogoChurn(
-        start=date.fromordinal(first + _EPOCH_ORDINAL),
-        end=date.fromordinal(last + _EPOCH_ORDINAL),
+        start=day_to_date(first),
+        end=day_to_date(last),
         denominator=form,
         starting_customers=starting,
         ending_customers=ending,

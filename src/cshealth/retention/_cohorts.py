@@ -46,8 +46,10 @@ from cshealth.retention._periods import (
     Period,
     as_day,
     check_period,
+    day_to_date,
     days_to_periods,
     event_days,
+    one_of,
     period_labels,
     period_starts,
 )
@@ -72,7 +74,6 @@ _CHUNK = 1 << 19
 _BITMAP_BYTES_PER_EVENT = 16
 _BITMAP_MIN_BYTES = 1 << 26
 _NAT = np.iinfo(np.int64).min
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 # --- result objects ----------------------------------------------------------------------
@@ -392,7 +393,7 @@ def cohort_table(
         >>> t.observed.tolist()
         [[True, True, False], [True, False, False]]
     """
-    mode = _check_mode(mode)
+    mode = one_of(mode, _MODES, "mode")
     period = check_period(period)
     as_of_day = as_day(as_of, "as_of")
     ids = np.asarray(entity_ids)
@@ -616,7 +617,7 @@ class _Span:
         periods = rows + self.first
         return {
             "period": self.period,
-            "as_of": _as_date(self.as_of_day),
+            "as_of": day_to_date(self.as_of_day),
             "cohorts": period_labels(periods, self.period),
             "starts": period_starts(periods, self.period).astype("datetime64[D]"),
         }
@@ -670,7 +671,7 @@ def _ratio(top: FloatArray, bottom: FloatArray, defined: BoolArray) -> FloatArra
 def _empty_grid(period: Period, as_of_day: int) -> _EmptyGrid:
     return {
         "period": period,
-        "as_of": _as_date(as_of_day),
+        "as_of": day_to_date(as_of_day),
         "cohorts": (),
         "starts": np.empty(0, dtype="datetime64[D]"),
         "observed": np.zeros((0, 0), dtype=bool),
@@ -697,19 +698,7 @@ def _empty_revenue(period: Period, as_of_day: int) -> RevenueCohortTable:
     )
 
 
-def _as_date(day: int) -> date:
-    return date.fromordinal(day + _EPOCH_ORDINAL)
-
-
 # --- reading -----------------------------------------------------------------------------
-
-
-def _check_mode(mode: object) -> CohortMode:
-    for known in _MODES:
-        if mode == known:
-            return known
-    msg = f"`mode` must be one of {list(_MODES)}, got {mode!r}"
-    raise InvalidInputError(msg)
 
 
 def _days(values: object) -> IntArray:

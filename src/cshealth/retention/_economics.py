@@ -69,6 +69,20 @@ def _periods(value: object) -> float:
     return number
 
 
+def _periods_per_year(value: object) -> float:
+    """How many windows make a year: a finite number ``> 0``."""
+    number = _number(value, "periods_per_year")
+    if number <= 0.0:
+        msg = f"`periods_per_year` must be a finite number above 0, got {value!r}"
+        raise InvalidInputError(msg)
+    return number
+
+
+def _shown(value: float | None) -> str:
+    """A rate in a ``repr``: four significant digits, or ``None``."""
+    return "None" if value is None else f"{value:.4g}"
+
+
 def _margin(value: object) -> float:
     """A gross margin in ``(0, 1]``."""
     number = _number(value, "gross_margin")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,8 +24,10 @@ __all__ = [
     "Period",
     "as_day",
     "check_period",
+    "day_to_date",
     "days_to_periods",
     "event_days",
+    "one_of",
     "period_labels",
     "period_starts",
     "periods_per_year",
@@ -36,8 +38,29 @@ Period: TypeAlias = Literal["month", "week", "quarter"]
 PERIODS: tuple[Period, ...] = ("month", "week", "quarter")
 
 _DAY_US = 86_400_000_000
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # 1970-01-01 was a Thursday: the Monday of its ISO week is day -3
 _MONDAY_SHIFT = 3
+
+
+_Choice = TypeVar("_Choice", bound=str)
+
+
+def one_of(value: object, options: tuple[_Choice, ...], name: str) -> _Choice:
+    """``value`` after checking it is one of ``options`` (an argument named ``name``).
+
+    Raises:
+        InvalidInputError: On anything else, listing the options.
+
+    Examples:
+        >>> one_of("week", PERIODS, "period")
+        'week'
+    """
+    for known in options:
+        if value == known:
+            return known
+    msg = f"`{name}` must be one of {list(options)}, got {value!r}"
+    raise InvalidInputError(msg)
 
 
 def check_period(period: object) -> Period:
@@ -46,11 +69,17 @@ def check_period(period: object) -> Period:
     Raises:
         InvalidInputError: On anything else.
     """
-    for known in PERIODS:
-        if period == known:
-            return known
-    msg = f"`period` must be one of {list(PERIODS)}, got {period!r}"
-    raise InvalidInputError(msg)
+    return one_of(period, PERIODS, "period")
+
+
+def day_to_date(day: int) -> date:
+    """A day number (days since 1970-01-01) as a ``date``.
+
+    Examples:
+        >>> day_to_date(1)
+        datetime.date(1970, 1, 2)
+    """
+    return date.fromordinal(day + _EPOCH_ORDINAL)
 
 
 def days_to_periods(days: IntArray, period: Period) -> IntArray:
@@ -96,12 +125,9 @@ def period_labels(periods: IntArray, period: Period) -> tuple[str, ...]:
         return tuple(f"{y}-Q{q + 1}" for y, q in zip(years.tolist(), (periods % 4).tolist()))
     labels = []
     for start in period_starts(periods, "week").tolist():
-        year, week, _ = date.fromordinal(start + _EPOCH_ORDINAL).isocalendar()
+        year, week, _ = day_to_date(start).isocalendar()
         labels.append(f"{year}-W{week:02d}")
     return tuple(labels)
-
-
-_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 def as_day(value: object, name: str) -> int:
@@ -177,7 +203,7 @@ def periods_per_year(start: int, end: int) -> float:
         >>> periods_per_year(0, 7)
         52.1775
     """
-    first, last = date.fromordinal(start + _EPOCH_ORDINAL), date.fromordinal(end + _EPOCH_ORDINAL)
+    first, last = day_to_date(start), day_to_date(end)
     if first.day == last.day:
         months = (last.year - first.year) * 12 + last.month - first.month
         return 12 / months

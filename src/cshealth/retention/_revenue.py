@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import cached_property
 from typing import Literal, TypeVar
 
@@ -20,11 +20,12 @@ import numpy as np
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray, IntArray, ObjectArray
 from cshealth.io import Table
-from cshealth.retention._economics import _non_negative, _number
+from cshealth.retention._economics import _non_negative, _periods_per_year, _shown
 from cshealth.retention._periods import (
     Period,
     as_day,
     check_period,
+    day_to_date,
     days_to_periods,
     period_labels,
     period_starts,
@@ -42,7 +43,6 @@ __all__ = [
     "revenue_retention",
 ]
 
-_EPOCH = date(1970, 1, 1)
 
 #: The kinds of MRR movement (spec 3.1), in waterfall order.
 MovementKind = Literal["new", "expansion", "reactivation", "contraction", "churn"]
@@ -53,28 +53,12 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _to_date(day: int) -> date:
-    return _EPOCH + timedelta(days=day)
-
-
-def _day(value: date) -> int:
-    return (value - _EPOCH).days
-
-
 def _window(start: object, end: object) -> tuple[int, int]:
     first, last = as_day(start, "start"), as_day(end, "end")
     if first >= last:
-        msg = f"`start` ({_to_date(first)}) must be before `end` ({_to_date(last)})"
+        msg = f"`start` ({day_to_date(first)}) must be before `end` ({day_to_date(last)})"
         raise InvalidInputError(msg)
     return first, last
-
-
-def _check_periods(periods_per_year: float) -> float:
-    k = _number(periods_per_year, "periods_per_year")
-    if k <= 0:
-        msg = f"`periods_per_year` must be a finite number above 0, got {periods_per_year!r}"
-        raise InvalidInputError(msg)
-    return k
 
 
 @dataclass(frozen=True, repr=False)
@@ -111,10 +95,6 @@ class AnnualizedRetention:
             f"logo_churn_rate={_shown(self.logo_churn_rate)}, nrr={_shown(self.nrr)}, "
             f"grr={_shown(self.grr)})"
         )
-
-
-def _shown(value: float | None) -> str:
-    return "None" if value is None else f"{value:.4g}"
 
 
 def _power(value: float | None, k: float) -> float | None:
@@ -202,7 +182,7 @@ class RevenueRetention:
             AnnualizedRetention(periods_per_year=12, logo_churn_rate=0, nrr=1, grr=1)
         """
         k = self.periods_per_year if periods_per_year is None else periods_per_year
-        k = _check_periods(k)
+        k = _periods_per_year(k)
         retention = _power(self.logo_retention_rate, k)
         return AnnualizedRetention(
             periods_per_year=k,
@@ -299,8 +279,8 @@ def revenue_retention(
     lower = ~churned & (m1 < m0)
     higher = m1 > m0
     return RevenueRetention(
-        start=_to_date(first),
-        end=_to_date(last),
+        start=day_to_date(first),
+        end=day_to_date(last),
         starting_customers=int(base.sum()),
         churned_customers=int(churned.sum()),
         starting_mrr=math.fsum(m0),
@@ -363,7 +343,7 @@ class MRRMovements:
         ``mrr_before``, ``mrr_after`` and ``amount``.
         """
         numbers = days_to_periods(
-            np.array([_day(start) for start in self.starts], dtype=np.int64), self.period
+            np.array([as_day(start, "start") for start in self.starts], dtype=np.int64), self.period
         )
         return _classified(self._timeline, self._moves, numbers, self.period)
 
@@ -646,8 +626,8 @@ def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Perio
     return MRRMovements(
         period=period,
         labels=period_labels(numbers, period),
-        starts=tuple(_to_date(int(day)) for day in edges[:-1]),
-        end=_to_date(int(edges[-1])),
+        starts=tuple(day_to_date(int(day)) for day in edges[:-1]),
+        end=day_to_date(int(edges[-1])),
         starting_mrr=_read_only(starting),
         new_mrr=_read_only(new),
         expansion_mrr=_read_only(expansion),
