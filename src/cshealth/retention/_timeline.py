@@ -8,6 +8,7 @@ day is one binary search per account, and each change knows the level it replace
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import cast
 
 import numpy as np
@@ -78,14 +79,22 @@ class Timeline:
         last = self.last_change_at(day)
         return np.where(last >= 0, self.mrr[np.maximum(last, 0)], 0.0)
 
+    @cached_property
+    def _keys(self) -> tuple[IntArray, int, int]:
+        """One sorted int64 key per change, ``code * span + day offset``, built once.
+
+        The changes are sorted by (code, day), so one search per account finds its last
+        change on or before a day.
+        """
+        low = int(self.day.min())
+        span = int(self.day.max()) - low + 2
+        return self.codes * span + (self.day - low + 1), low, span
+
     def last_change_at(self, day: int) -> IntArray:
         """Per account code, the position of its last change on or before ``day``; -1 if none."""
         if not len(self.day):
             return np.empty(0, dtype=np.int64)
-        # the changes are sorted by (code, day): one search per account finds its last one
-        low = int(self.day.min())
-        span = int(self.day.max()) - low + 2
-        keys = self.codes * span + (self.day - low + 1)
+        keys, low, span = self._keys
         query = min(max(day - low + 1, 0), span - 1)
         position = np.searchsorted(keys, np.arange(self.n_accounts) * span + query, side="right")
         position -= 1
