@@ -525,7 +525,10 @@ def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
 def _survival_lines(accounts: Table, as_of: date) -> list[str]:
     from cshealth import retention
 
-    curve = retention.survival(accounts, as_of=as_of, unit="month")
+    # one read of the accounts: the segments' counts merge exactly into the whole curve
+    groups = retention.survival(accounts, as_of=as_of, unit="month", by="segment")
+    parts = (group.counts for group in groups.values())
+    curve = retention.SurvivalCurve.from_counts(retention.SurvivalCounts.combine(parts))
     median = curve.median()
     at = [12.0, 24.0, 36.0]
     kept = ", ".join(f"{int(t)} months {_share(float(curve(t)))}" for t in at)
@@ -538,7 +541,6 @@ def _survival_lines(accounts: Table, as_of: date) -> list[str]:
         f"churned, the rest censored at {as_of}): median {shown}; still customers after "
         f"{kept}"
     ]
-    groups = retention.survival(accounts, as_of=as_of, unit="month", by="segment")
     pair = [name for name in ("enterprise", "smb") if name in groups]
     if len(pair) == 2:
         test = retention.compare_survival({name: groups[name] for name in pair})
