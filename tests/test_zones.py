@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._zones import NAT_DAY, day_start, local_days, time_zone
+from cshealth._zones import NAT_DAY, day_start, local_days, time_zone, wall_to_utc
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
@@ -206,3 +206,43 @@ def test_day_start_worked_examples(zone: str, day: str, start: str) -> None:
     number = int(np.datetime64(day, "D").astype(np.int64))
     assert day_start(number, zone) == np.datetime64(start, "us")
     assert int(day_start(number, zone).astype(np.int64)) == reference_start(number, zone)
+
+
+# --- wall-clock times to UTC ---------------------------------------------------------------
+
+
+@st.composite
+def walls_near_changes(draw: st.DrawFn) -> tuple[str, list[int], list[bool]]:
+    """Local wall-clock times near the zone's changes (gaps and repeats), with a fold each."""
+    zone = draw(st.sampled_from(ZONES))
+    anchors = CHANGES[zone] or [(datetime(2025, 3, 30, tzinfo=timezone.utc) - EPOCH) // US]
+    near = st.builds(
+        lambda anchor, shift: anchor + shift,
+        st.sampled_from(anchors),
+        st.integers(-3 * 3_600_000_000, 3 * 3_600_000_000) | st.integers(-2 * DAY_US, 2 * DAY_US),
+    )
+    anywhere = st.integers(
+        (datetime(1900, 1, 1, tzinfo=timezone.utc) - EPOCH) // US,
+        (datetime(2100, 1, 1, tzinfo=timezone.utc) - EPOCH) // US,
+    )
+    walls = draw(st.lists(near | anywhere, min_size=1, max_size=40))
+    folds = draw(st.lists(st.booleans(), min_size=len(walls), max_size=len(walls)))
+    return zone, walls, folds
+
+
+@given(walls_near_changes())
+def test_wall_to_utc_matches_zoneinfo(case: tuple[str, list[int], list[bool]]) -> None:
+    zone, walls, folds = case
+    got = wall_to_utc(np.array(walls, dtype=np.int64), np.array(folds), zone)
+    naive_epoch = datetime(1970, 1, 1)
+    expected = [
+        ((naive_epoch + w * US).replace(tzinfo=ZoneInfo(zone), fold=int(f)) - EPOCH) // US
+        for w, f in zip(walls, folds)
+    ]
+    assert got.tolist() == expected
+
+
+def test_wall_to_utc_of_nothing_and_of_an_unknown_zone() -> None:
+    assert wall_to_utc(np.empty(0, np.int64), np.empty(0, bool), "Europe/Berlin").tolist() == []
+    with pytest.raises(InvalidInputError, match="`timezone` 'Nowhere' is not an IANA"):
+        wall_to_utc(np.zeros(1, np.int64), np.zeros(1, bool), "Nowhere")

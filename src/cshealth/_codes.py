@@ -75,8 +75,10 @@ def id_codes(values: NDArray[np.generic], *, dense: bool = True) -> tuple[IntArr
     return codes, k
 
 
-def missing_ids(objects: ObjectArray) -> BoolArray:
+def missing_ids(objects: NDArray[np.generic]) -> BoolArray:
     """Where identifiers are missing: None, NaN (not equal to itself) or pandas' NA."""
+    if objects.dtype.kind in "iub":  # whole numbers (and flags) are never missing
+        return np.zeros(len(objects), dtype=bool)
     try:
         missing: BoolArray = np.asarray(np.equal(objects, _NONE), dtype=bool)
         missing |= np.asarray(np.not_equal(objects, objects), dtype=bool)

@@ -36,6 +36,8 @@ __all__ = [
 
 #: How many record errors an exception message spells out; all of them stay in ``errors``.
 MESSAGE_ERROR_LIMIT = 50
+#: The longest ``repr`` of a bad value a message shows; the whole value stays in ``value``.
+SHOWN_VALUE_LIMIT = 120
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,14 @@ class RecordError:
         ... )
         >>> print(err)
         row 3 (line 4, id 'R-3'): `score` = 11: must be 0..10
+
+        A long value is shortened in the message (``value`` keeps all of it):
+
+        >>> long = RecordError(1, "name", "x" * 140_000, "too long", "string_too_long")
+        >>> print(long)  # doctest: +ELLIPSIS
+        row 1: `name` = 'xxxxxxxxxx...xxx... (140,000 characters): too long
+        >>> len(str(long)), len(long.value)
+        (170, 140000)
     """
 
     row: int
@@ -86,7 +96,7 @@ class RecordError:
         elif self.code == "missing":
             target = f"`{self.field}`"
         else:
-            target = f"`{self.field}` = {self.value!r}"
+            target = f"`{self.field}` = {_shown(self.value)}"
         return f"{place}: {target}: {self.message}"
 
     def to_dict(self) -> dict[str, object]:
@@ -100,6 +110,15 @@ class RecordError:
             "code": self.code,
             "message": self.message,
         }
+
+
+def _shown(value: object) -> str:
+    """``repr(value)``, or its start and its length when too long to read in a message."""
+    text = repr(value)
+    if len(text) <= SHOWN_VALUE_LIMIT:
+        return text
+    size = f"{len(value):,} characters" if isinstance(value, str) else f"repr of {len(text):,}"
+    return f"{text[:SHOWN_VALUE_LIMIT]}... ({size})"
 
 
 class CSHealthError(Exception):

@@ -1,9 +1,19 @@
-"""Points in time shared by every area: what ``as_of`` means.
+"""Points in time shared by every area: the one reader of scalar dates and instants.
 
-A ``date`` given as ``as_of`` means the start of that day in UTC, so "as of 2026-01-01"
-sees everything dated up to the end of 2025-12-31; an aware ``datetime`` is that instant.
-Functions see only what happened strictly before it. Naive datetimes are refused: a
-point in time without a zone is ambiguous.
+``as_of``, ``start``, ``end`` and every other scalar point in time are read here, in one
+way, so each area accepts what the columns accept:
+
+* a ``date`` (or ``YYYY-MM-DD`` text, or a ``numpy.datetime64`` of unit day) is a
+  calendar day; as an instant it means the start of that day in the call's
+  ``timezone`` (UTC by default), so "as of 2026-01-01" sees everything up to the end of
+  2025-12-31 on that clock;
+* an aware ``datetime`` (a timezone-aware ``pandas.Timestamp`` is one), ISO 8601 text
+  with an offset (``2025-01-31T23:30:00Z``, ``...+01:00``) or a ``numpy.datetime64``
+  with a time of day (read as UTC, as numpy columns are) is that instant; as a day it
+  is the calendar day the instant falls on in ``timezone``.
+
+A naive instant (a ``datetime`` or text without a time zone) is refused with one message
+everywhere: a point in time without a zone is ambiguous.
 """
 
 from __future__ import annotations
@@ -13,37 +23,139 @@ from datetime import date, datetime, timedelta, timezone
 import numpy as np
 
 from cshealth._exceptions import InvalidInputError
+from cshealth._zones import day_start, local_days, time_zone
 
-__all__ = ["as_instant", "to_datetime"]
+__all__ = ["as_day", "as_instant", "naive_message", "to_datetime"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ONE_MICROSECOND = timedelta(microseconds=1)
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 _DAY_US = 86_400_000_000
+_ALSO = (
+    "also accepted: an aware pandas Timestamp, a numpy datetime64 (read as UTC) or ISO 8601 "
+    "text ('2025-01-31', or '2025-01-31T09:30:00Z' with an offset)"
+)
 
 
-def as_instant(value: object, name: str = "as_of") -> np.datetime64:
-    """``value`` (a date or an aware datetime) as a UTC ``datetime64[us]``.
+def naive_message(name: str, value: object) -> str:
+    """The one message for a point in time without a time zone, for the argument ``name``.
+
+    Examples:
+        >>> naive_message("as_of", datetime(2025, 1, 31, 9, 30)).split(";")[0]
+        '`as_of` is a naive datetime (2025-01-31T09:30:00)'
+    """
+    shown = value.isoformat() if isinstance(value, datetime) else value
+    return (
+        f"`{name}` is a naive datetime ({shown}); give it a time zone, e.g. tzinfo=timezone.utc "
+        "(in text an offset: '2025-01-31T09:30:00Z' or '...+01:00'), or pass a date"
+    )
+
+
+def as_instant(value: object, name: str = "as_of", *, timezone: str = "UTC") -> np.datetime64:
+    """A scalar point in time as a UTC ``datetime64[us]``: the start of a day, or an instant.
+
+    Args:
+        value: A date (``date``, ``YYYY-MM-DD`` text, a ``datetime64`` of unit day), an
+            aware ``datetime`` or ``pandas.Timestamp``, ISO 8601 text with an offset, or
+            a ``datetime64`` with a time of day (UTC).
+        name: The argument's name, for the error message.
+        timezone: The IANA zone whose midnight starts a day given as a date.
+
+    Returns:
+        The instant; a day is the first instant of that day in ``timezone``.
 
     Raises:
-        InvalidInputError: On a naive datetime or a value that is not a date or datetime.
+        InvalidInputError: On a naive instant, a missing value (``None``, ``NaT``),
+            unreadable text, another type, or an unknown ``timezone``.
 
     Examples:
         >>> as_instant(date(2026, 1, 1))
         np.datetime64('2026-01-01T00:00:00.000000')
+        >>> as_instant("2026-01-01", timezone="Europe/Berlin")  # local midnight, UTC+1
+        np.datetime64('2025-12-31T23:00:00.000000')
+        >>> as_instant("2026-01-01T09:30:00+01:00")
+        np.datetime64('2026-01-01T08:30:00.000000')
     """
-    if isinstance(value, datetime):
-        if value.tzinfo is None or value.utcoffset() is None:
-            msg = (
-                f"`{name}` is a naive datetime ({value.isoformat()}); give it a time zone, "
-                "e.g. tzinfo=timezone.utc, or pass a date"
-            )
-            raise InvalidInputError(msg)
-        micros = (value - _EPOCH) // _ONE_MICROSECOND
+    zone = time_zone(timezone).key
+    day, micros = _read(value, name)
+    if micros is not None:
         return np.datetime64(micros, "us")
-    if isinstance(value, date):
-        return np.datetime64((value.toordinal() - _EPOCH_ORDINAL) * _DAY_US, "us")
-    msg = f"`{name}` must be a date or an aware datetime, got {type(value).__name__} {value!r}"
+    if zone == "UTC":
+        return np.datetime64(day * _DAY_US, "us")
+    return day_start(day, zone)
+
+
+def as_day(value: object, name: str, *, timezone: str = "UTC") -> int:
+    """A scalar point in time as a calendar day (days since 1970-01-01) in ``timezone``.
+
+    A date is that day; an instant is the day it falls on in ``timezone``. Takes the
+    values `as_instant` takes.
+
+    Raises:
+        InvalidInputError: As `as_instant`.
+
+    Examples:
+        >>> as_day(date(1970, 1, 2), "start")
+        1
+        >>> as_day("2025-01-31T23:30:00Z", "start", timezone="Europe/Berlin") == as_day(
+        ...     date(2025, 2, 1), "start"
+        ... )
+        True
+    """
+    zone = time_zone(timezone).key
+    day, micros = _read(value, name)
+    if micros is None:
+        return day
+    if zone == "UTC":
+        return micros // _DAY_US
+    return int(local_days(np.array([micros], dtype="datetime64[us]"), zone)[0])
+
+
+def _read(value: object, name: str) -> tuple[int, int | None]:
+    """``(day, None)`` for a calendar day, ``(0, micros)`` for an instant (UTC)."""
+    if isinstance(value, datetime) and not _not_a_time(value):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidInputError(naive_message(name, value))
+        return 0, (value - _EPOCH) // _ONE_MICROSECOND
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.toordinal() - _EPOCH_ORDINAL, None
+    if isinstance(value, np.datetime64) and not np.isnat(value):
+        unit = np.datetime_data(value.dtype)[0]
+        if unit in ("Y", "M", "W", "D"):
+            return int(value.astype("datetime64[D]").astype(np.int64)), None
+        return 0, _micros(value, name)
+    if isinstance(value, str):
+        return _text(value, name)
+    got = f"{type(value).__name__} {value!r}"
+    msg = f"`{name}` must be a date or an aware datetime, got {got}; {_ALSO}"
+    raise InvalidInputError(msg)
+
+
+def _not_a_time(value: datetime) -> bool:
+    """Pandas' ``NaT`` (a ``datetime`` to ``isinstance``)."""
+    return type(value).__name__ == "NaTType"
+
+
+def _micros(value: np.datetime64, name: str) -> int:
+    micros = value.astype("datetime64[us]")
+    if np.isnat(micros):  # beyond the range of microseconds
+        msg = f"`{name}` {value!r} is outside the representable range of instants"
+        raise InvalidInputError(msg)
+    return int(micros.astype(np.int64))
+
+
+def _text(value: str, name: str) -> tuple[int, int | None]:
+    from cshealth.io._time import _norm_date, _parse_instant  # io sits above this module
+
+    day = _norm_date(value) if len(value) == 10 else None
+    if isinstance(day, int):
+        return day, None
+    parsed = _parse_instant(value)
+    if isinstance(parsed, datetime):
+        return 0, (parsed - _EPOCH) // _ONE_MICROSECOND
+    if getattr(parsed, "code", "") == "naive_datetime":
+        raise InvalidInputError(naive_message(name, value))
+    msg = f"`{name}` must be a date or an aware datetime, got the text {value!r}; {_ALSO}"
     raise InvalidInputError(msg)
 
 

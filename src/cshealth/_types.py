@@ -27,6 +27,7 @@ __all__ = [
     "DateArray",
     "DateLike",
     "FloatArray",
+    "IdArray",
     "InstantArray",
     "InstantLike",
     "IntArray",
@@ -37,6 +38,9 @@ FloatArray: TypeAlias = NDArray[np.float64]
 IntArray: TypeAlias = NDArray[np.int64]
 BoolArray: TypeAlias = NDArray[np.bool_]
 ObjectArray: TypeAlias = NDArray[np.object_]
+#: Identifiers as the user gave them: ``int64`` whole numbers, or ``object`` text (an
+#: optional identifier column with missing values holds ``int``/``str`` and ``None``).
+IdArray: TypeAlias = NDArray[np.generic]
 #: ``datetime64[D]``: calendar dates.
 DateArray: TypeAlias = NDArray[np.datetime64]
 #: ``datetime64[us]``: instants in UTC.

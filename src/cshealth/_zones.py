@@ -26,9 +26,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import IntArray
+from cshealth._types import BoolArray, IntArray
 
-__all__ = ["NAT_DAY", "day_start", "local_days", "offset_change", "time_zone", "utc_offset"]
+__all__ = [
+    "NAT_DAY",
+    "day_start",
+    "local_days",
+    "offset_change",
+    "time_zone",
+    "utc_offset",
+    "wall_to_utc",
+]
 
 #: The local day given for a missing instant (``NaT``): the smallest ``int64``.
 NAT_DAY = int(np.iinfo(np.int64).min)
@@ -158,6 +166,65 @@ def day_start(day: int, timezone: str) -> np.datetime64:
         if candidate < high:
             first = min(first, candidate)
     return np.datetime64(first, "us")
+
+
+def wall_to_utc(wall: IntArray, fold: BoolArray, timezone: str) -> IntArray:
+    """UTC instants of local wall-clock times in ``timezone``, as ``datetime`` reads them.
+
+    Args:
+        wall: Local times as microseconds since 1970-01-01 on the zone's clock (no
+            ``NaT``).
+        fold: Per time, ``datetime.fold``: which of two readings of a repeated local time
+            (the hour after clocks go back) is meant, 0 for the first.
+        timezone: An IANA zone name.
+
+    Returns:
+        Microseconds since the epoch (UTC), one per time.
+
+    Raises:
+        InvalidInputError: On an unknown zone.
+
+    Notes:
+        As PEP 495 and `zoneinfo`: a repeated time takes the offset before the change
+        with ``fold=0`` and the one after with ``fold=1``; a skipped time (clocks go
+        forward) takes the offset before the change with ``fold=0`` (so it lands after
+        the change in UTC) and the one after with ``fold=1``. A change at UTC instant
+        ``T`` from offset ``b`` to ``a`` is reached on the wall clock at ``T + max(a, b)``
+        with ``fold=0`` and at ``T + min(a, b)`` with ``fold=1``.
+
+    Examples:
+        Half past two on 30 March 2025 does not exist in Berlin (clocks go from 02:00 to
+        03:00); with ``fold=0`` it is read at the winter offset, as ``datetime`` does:
+
+        >>> wall = np.array(["2025-03-30T02:30", "2025-10-26T02:30"], "datetime64[us]")
+        >>> utc = wall_to_utc(wall.view(np.int64), np.array([False, True]), "Europe/Berlin")
+        >>> utc.view("datetime64[us]")
+        array(['2025-03-30T01:30:00.000000', '2025-10-26T01:30:00.000000'],
+              dtype='datetime64[us]')
+    """
+    zone = time_zone(timezone)
+    if not len(wall):
+        return wall.astype(np.int64)
+    if zone.key == "UTC":
+        return wall.astype(np.int64)
+    local = wall // _DAY_US
+    low, high = int(local.min()) - 2, int(local.max()) + 2
+    span = high - low + 1
+    if span <= max(4 * len(wall), 1 << 16):
+        present = np.zeros(span + 4, dtype=bool)
+        for shift in range(5):  # every UTC day a time of a local day can fall on, and one more
+            present[local - low + shift] = True
+        days = np.flatnonzero(present[2:-2]) + low
+    else:
+        days = np.unique((local[:, None] + np.arange(-2, 3)).ravel())
+    starts, offsets = _pieces(_table(days, zone))
+    after, before = offsets[1:], offsets[:-1]
+    first = starts[1:] + np.maximum(after, before)
+    second = starts[1:] + np.minimum(after, before)
+    by_fold = np.searchsorted(second, wall, side="right")
+    piece = np.where(fold, by_fold, np.searchsorted(first, wall, side="right"))
+    utc: IntArray = wall - offsets[piece]
+    return utc
 
 
 @dataclass(frozen=True)

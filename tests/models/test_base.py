@@ -114,15 +114,18 @@ def test_field_types_accept(annotation: Any, value: object, expected: object) ->
 @pytest.mark.parametrize(
     ("annotation", "value", "error_type"),
     [
-        (Identifier, "", "string_too_short"),
-        (Identifier, float("nan"), "finite_number"),
+        (Identifier, "", "missing"),
+        (Identifier, float("nan"), "missing"),
+        (Identifier, True, "id_type"),
         (Money, -1, "greater_than_equal"),
         (Count, -1, "greater_than_equal"),
         (Count, 1.5, "int_from_float"),
         (Share, 1.01, "less_than_equal"),
         (Share, -0.01, "greater_than_equal"),
         (Instant, datetime(2025, 1, 1), "naive_datetime"),
-        (Instant, "2025-01-01", "naive_datetime"),
+        (Instant, "2025-01-01T00:00", "naive_datetime"),
+        (Instant, "2025-01-01", "datetime_parsing"),
+        (Instant, 1_740_992_400, "datetime_parsing"),
     ],
 )
 def test_field_types_refuse(annotation: Any, value: object, error_type: str) -> None:

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from typing import Annotated, ClassVar
 
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from cshealth.models._base import Count, Identifier, Label, Money, Record, Text
+from cshealth.models._base import Count, Day, Identifier, Label, Money, Record, Text
 
 __all__ = ["Account", "Contact", "TraitValue", "parse_json_object"]
 
-#: A custom account attribute: text, number, flag or missing.
-TraitValue = str | int | float | bool | None
+
+def _trait_value(value: object) -> object:
+    """NaN is a missing trait (``None``), as everywhere; infinity is refused."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            raise PydanticCustomError(
+                "finite_number", "a trait value must be finite, got {value}", {"value": value}
+            )
+    return value
+
+
+#: A custom account attribute: text, number, flag or missing (NaN is missing).
+TraitValue = Annotated[str | int | float | bool | None, BeforeValidator(_trait_value)]
 
 
 #: JSON's own names for what ``json.loads`` returns, for messages.
@@ -87,11 +101,11 @@ class Account(Record):
     """Identifier of the parent account in a hierarchy; never the account's own id."""
     owner: Text | None = None
     """The customer success manager (or team) who owns the account."""
-    start_date: date
+    start_date: Day
     """First day as a customer (contract start)."""
-    renewal_date: date | None = None
+    renewal_date: Day | None = None
     """Next contract renewal date."""
-    end_date: date | None = None
+    end_date: Day | None = None
     """First day no longer a customer (churned on); ``None`` while active."""
     mrr: Money | None = None
     """Current monthly recurring revenue; ``None`` when unknown."""
@@ -135,7 +149,7 @@ class Contact(Record):
     """Role at the customer, e.g. ``"executive_sponsor"``, ``"admin"``, ``"user"``."""
     is_champion: bool = False
     """Whether the contact is the account's internal champion."""
-    started_on: date | None = None
+    started_on: Day | None = None
     """When the contact started working with us."""
-    left_on: date | None = None
+    left_on: Day | None = None
     """When the contact left the account (a champion leaving is a classic risk)."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, ClassVar
 
 from pydantic import BeforeValidator, Field
 
 from cshealth.models._account import parse_json_object
-from cshealth.models._base import Count, Identifier, Instant, Label, Money, Record
+from cshealth.models._base import Count, Day, Identifier, Instant, Label, Money, Record
 
 #: A feature name as a mapping key. Keys are text in JSON and CSV already, so unlike
 #: ``Label`` this needs no check for numbers (which would cost a Python call per key).
@@ -39,7 +38,7 @@ class UsageRecord(Record):
 
     account_id: Identifier
     """The account."""
-    day: date
+    day: Day
     """The day (or the first day of the period) the counts cover."""
     active_users: Count
     """Distinct users with at least one qualifying event."""
@@ -101,7 +100,7 @@ class RevenueChange(Record):
 
     account_id: Identifier
     """The account."""
-    effective_on: date
+    effective_on: Day
     """The first day the new MRR applies."""
     mrr: Money
     """The account's MRR from ``effective_on`` on; 0 when it churned."""

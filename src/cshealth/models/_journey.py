@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 
-from cshealth.models._base import Identifier, Label, Record
+from cshealth.models._base import Day, Identifier, Label, Record
 
 __all__ = ["Goal", "Milestone"]
 
@@ -40,11 +39,11 @@ class Milestone(Record):
     """What is to be achieved, e.g. ``"kickoff"``, ``"integration live"``."""
     required: bool = True
     """Whether onboarding is complete only once this milestone is."""
-    due_date: date | None = None
+    due_date: Day | None = None
     """When the milestone is due."""
-    started_on: date | None = None
+    started_on: Day | None = None
     """When work on it started."""
-    completed_on: date | None = None
+    completed_on: Day | None = None
     """When it was completed; ``None`` while open."""
     marks_first_value: bool = False
     """Whether completing it is the customer's first-value moment."""
@@ -85,9 +84,9 @@ class Goal(Record):
     """The account that holds the goal."""
     name: Label
     """The outcome, in the customer's words."""
-    set_on: date | None = None
+    set_on: Day | None = None
     """When the goal was agreed."""
-    target_date: date | None = None
+    target_date: Day | None = None
     """When the customer expects to reach it."""
-    achieved_on: date | None = None
+    achieved_on: Day | None = None
     """When it was reached; ``None`` while open."""

@@ -11,7 +11,15 @@ from numpy.typing import NDArray
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
-from cshealth.models._base import ColumnViolation, Identifier, Instant, NonNegative, Record, Text
+from cshealth.models._base import (
+    ColumnViolation,
+    Identifier,
+    Instant,
+    NonNegative,
+    Record,
+    Text,
+    Whole,
+)
 
 __all__ = ["DEFAULT_SCALES", "SurveyKind", "SurveyResponse", "SurveyType"]
 
@@ -73,7 +81,7 @@ class SurveyResponse(Record):
     touchpoint: Text | None = None
     """Where it was asked: ``onboarding``, ``support``, ``post_purchase``, ``website``,
     ``sales``, ``renewal``, ``in_app`` or any other text."""
-    score: int
+    score: Whole
     """The answer, a whole number on the response's scale."""
     submitted_at: Instant
     """When the answer was given."""
@@ -81,9 +89,9 @@ class SurveyResponse(Record):
     """Free-text comment."""
     weight: NonNegative = 1.0
     """Survey or business weight (``>= 0``); 1 unless the sample is weighted."""
-    scale_min: int | None = None
+    scale_min: Whole | None = None
     """Lowest point of a non-default scale (CSAT and CES only); give with ``scale_max``."""
-    scale_max: int | None = None
+    scale_max: Whole | None = None
     """Highest point of a non-default scale (CSAT and CES only); give with ``scale_min``."""
 
     def scale(self) -> tuple[int, int]:

@@ -1,0 +1,98 @@
+"""The one rule for identifiers, shared by the record models and the column readers.
+
+An identifier (an account, contact, user, ticket or response id) is either a whole number
+or text, and it stays what the user gave:
+
+* whole numbers (Python ``int``, any numpy or pandas integer) stay integers, in the signed
+  64-bit range; a float is read as a whole number only when it is one exactly (``7.0``,
+  as pandas stores an integer column with a missing value) and at most ``2**53``;
+* text is stripped of surrounding white space and holds at most 512 characters, none of
+  them a NUL character or a lone surrogate (neither survives a round trip through a file
+  or numpy's fixed-width text, so two ids could silently become one);
+* ``None``, NaN, blank text and pandas' ``NA``/``NaT`` are missing;
+* anything else (a flag, a date, a list) is not an identifier.
+
+`normalise_id` applies the rule to one value and never raises; the models turn its
+`IdProblem` into a validation error, the column readers into a reported bad cell, so
+records and columns accept and refuse exactly the same values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["BAD_CHARACTERS", "MAX_ID_LENGTH", "IdProblem", "normalise_id"]
+
+#: The longest text identifier, in characters.
+MAX_ID_LENGTH = 512
+_INT64_MIN = -(2**63)
+_INT64_MAX = 2**63 - 1
+_EXACT_FLOAT = 2.0**53
+#: What no text identifier may hold: NUL and lone surrogates.
+BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+
+
+class IdProblem(NamedTuple):
+    """Why a value is not an identifier: a stable code and a readable message."""
+
+    code: str
+    message: str
+
+
+NOT_AN_ID = IdProblem(
+    "id_type", "expected an identifier: text or a whole number (not a flag, date or list)"
+)
+TOO_LONG = IdProblem("id_too_long", f"expected an identifier of at most {MAX_ID_LENGTH} characters")
+BAD_CHARACTER = IdProblem(
+    "id_character", "an identifier must not hold a NUL character or a lone surrogate"
+)
+OUT_OF_RANGE = IdProblem(
+    "id_out_of_range", "a whole-number identifier must fit in 64 bits (-2**63 .. 2**63-1)"
+)
+NOT_WHOLE = IdProblem(
+    "id_not_whole",
+    "a number used as an identifier must be a whole number, and a float one at most 2**53; "
+    "give such ids as text or integers",
+)
+
+
+def normalise_id(value: object) -> int | str | IdProblem | None:
+    """``value`` as an identifier: ``int``, stripped ``str``, ``None`` (missing) or why not.
+
+    Examples:
+        >>> normalise_id(" A-1 "), normalise_id(np.int32(7)), normalise_id(7.0)
+        ('A-1', 7, 7)
+        >>> normalise_id(""), normalise_id(float("nan"))
+        (None, None)
+        >>> normalise_id(True).code, normalise_id(1e20).code
+        ('id_type', 'id_not_whole')
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        if len(text) > MAX_ID_LENGTH:
+            return TOO_LONG
+        return BAD_CHARACTER if BAD_CHARACTERS.search(text) else text
+    if isinstance(value, (bool, np.bool_)):
+        return NOT_AN_ID
+    if isinstance(value, (int, np.integer)):
+        whole = int(value)
+        return whole if _INT64_MIN <= whole <= _INT64_MAX else OUT_OF_RANGE
+    if isinstance(value, (float, np.floating)):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        if not math.isfinite(number) or number != math.floor(number):
+            return NOT_WHOLE
+        return int(number) if abs(number) <= _EXACT_FLOAT else NOT_WHOLE
+    kind = type(value)
+    if kind.__name__ in ("NAType", "NaTType") and kind.__module__.startswith("pandas"):
+        return None
+    return NOT_AN_ID
