@@ -6,11 +6,13 @@
   some of them broken on purpose: bad values of every field kind, cross-field rules broken,
   required fields dropped. :func:`raw_row_lists` adds duplicate keys across rows.
 
-The raw values stay inside the domain where the record path (pydantic) and the columnar path
-(:func:`cshealth.io.to_columns`) are meant to agree. Left out on purpose: blank text, ``None``
-and ``NaN`` (the columnar path's missing markers; a row leaves a field out instead), floats
-and ``bool`` for text or numbers (numpy would mix them into one dtype), and the lax forms only
-pydantic accepts (Unix timestamps as dates or instants, ``"1e1"`` as a count).
+The record path (pydantic) and the columnar path (:func:`cshealth.io.to_columns`) accept and
+refuse exactly the same values, so the raw values include near-valid corruptions of every
+kind the two once read differently (``_BAD``): numbers and numeric text as dates and instants
+(Unix time), ``"1e3"``, ``"1_000"`` and full-width digits, whole numbers beyond ``2**53``,
+NUL characters and lone surrogates in text, text too long for a label, instants in year
+10000, infinite trait values; and, as valid spellings, numpy scalars and missing-like cells
+(``None``, NaN, ``pd.NA``, ``pd.NaT``, blank text), which both read as "not given".
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from dateutil import tz
 from hypothesis import strategies as st
 
@@ -50,6 +54,7 @@ __all__ = [
     "raw_rows",
     "record_lists",
     "records",
+    "subscription_rows",
     "texts",
 ]
 
@@ -317,20 +322,41 @@ def record_lists(model: type[Record], *, max_size: int = 6) -> st.SearchStrategy
 # --- raw rows that may be invalid ------------------------------------------------------------
 
 _BAD: dict[str, list[object]] = {
-    "text": [],  # any text is text
-    "int": [-1, "-3", 2.5, "2.5", "abc", float("inf"), "inf", "-inf"],
-    "float": [-1.5, "-2", "abc", "1,5", float("inf"), float("-inf"), "inf"],
-    "bool": ["maybe", 2, "2", "yess"],
-    "date": ["2025-13-01", "2025-02-30", "soon", "2025/01/31", "31.01.2025"],
+    "id": [True, 2.5, 1e20, float("inf"), [1, 2], "A-1\x00", "A-\ud800"],
+    "text": [
+        # near-valid corruptions: NUL (trailing and inner), lone surrogates, numbers
+        "A-1\x00",
+        "A\x00B",
+        "a\ud800b",
+        "\udfff",
+        1.5,
+        True,
+        "x" * 513,  # too long for a label (any length of other text is fine)
+    ],
+    "int": [
+        *(-1, "-3", 2.5, "2.5", "abc", float("inf"), "inf", "-inf"),
+        *("1e3", "１２", "5.", ".5", "1_000", "0x10"),  # forms of number only some read
+        *(2**53 + 1, -(2**53) - 1, "9007199254740993", 2**70),  # beyond exact floats
+    ],
+    "float": [-1.5, "-2", "abc", "1,5", float("inf"), float("-inf"), "inf", "１２", "1_0", "nan"],
+    "bool": ["maybe", 2, "2", "yess", "true\x00"],
+    "date": [
+        *("2025-13-01", "2025-02-30", "soon", "2025/01/31", "31.01.2025"),
+        *("0", 0, "1740992400", 1.5e9, "2025-01-01\x00"),  # Unix time is not a date
+    ],
     "instant": [
         "2025-03-01T10:00:00",  # naive text
         datetime(2025, 3, 1, 10, 0),  # naive datetime
         "2025-02-30T10:00:00Z",
         "yesterday",
         "2025-03-01T25:00:00Z",
+        *("0", 1_740_992_400, "1740992400.5"),  # Unix time is not an instant
+        "9999-12-31T23:00:00-05:00",  # year 10000 in UTC
     ],
-    "mapping": ["{bad", "[1, 2]", "3"],
+    "mapping": ["{bad", "[1, 2]", "3", {"x": float("inf")}, '{"x": Infinity}'],
 }
+#: Values both paths read as "not given": the field's default (a required one: missing).
+_MISSING_LIKE: list[object] = [None, float("nan"), pd.NA, pd.NaT, "", "  ", np.float64("nan")]
 
 
 def _text_form(value: object) -> object:
@@ -350,8 +376,30 @@ def _python_form(value: object) -> object:
     return value
 
 
+def _numpy_form(spec: FieldSpec, value: object) -> object:
+    """A valid value as the numpy scalar a column or a frame row holds."""
+    if isinstance(value, bool):
+        return np.bool_(value)
+    if isinstance(value, int):
+        return np.int64(value) if abs(value) < 2**63 else value
+    if isinstance(value, float):
+        return np.float64(value)
+    if isinstance(value, str):
+        return np.str_(value)
+    if isinstance(value, datetime):
+        utc = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return np.datetime64(utc, "us")
+    if isinstance(value, date):
+        return np.datetime64(value, "D")
+    return value
+
+
 def _good_variant(spec: FieldSpec, value: object, draw: st.DrawFn) -> object:
     """Another spelling of a valid value: text, a number for an id, other flag words."""
+    if draw(st.integers(0, 5)) == 0:  # numpy scalars, as in a row of a data frame
+        return _numpy_form(spec, value)
+    if spec.kind == "float" and isinstance(value, float) and draw(st.booleans()):
+        return draw(st.sampled_from([value, f"{value:e}", f"{value!r}"]))  # 1.5e+03 too
     if spec.kind == "bool" and isinstance(value, bool):
         words = ["true", "True", "yes", "Y", "on", "1", 1] if value else ["false", "no", "N", "0"]
         return draw(st.sampled_from([value, *words]))
@@ -360,8 +408,8 @@ def _good_variant(spec: FieldSpec, value: object, draw: st.DrawFn) -> object:
     if spec.kind == "instant" and isinstance(value, datetime):
         utc = value.astimezone(timezone.utc).replace(tzinfo=None)
         return draw(st.sampled_from([value, value.isoformat(), utc.isoformat() + "Z"]))
-    if spec.kind == "text" and isinstance(value, str) and value.isdigit() and draw(st.booleans()):
-        return int(value)  # numeric ids arrive as numbers from JSON
+    if spec.kind == "id" and isinstance(value, str) and value.isdigit() and draw(st.booleans()):
+        return int(value)  # numeric ids arrive as numbers from JSON (and stay numbers)
     convert: Callable[[object], object] = draw(st.sampled_from([_text_form, _python_form]))
     return convert(value)
 
@@ -374,6 +422,8 @@ def _other_valid(spec: FieldSpec, draw: st.DrawFn) -> object:
         return draw(aware_datetimes())
     if spec.kind == "int":
         return draw(st.integers(min_value=-2, max_value=12))
+    if spec.kind == "id":
+        return draw(st.one_of(identifiers(), st.integers(min_value=-5, max_value=2**63 - 1)))
     if spec.kind == "text" and spec.choices is None:
         return draw(identifiers())
     if spec.kind == "text":
@@ -398,13 +448,18 @@ def raw_rows(draw: st.DrawFn, model: type[Record], *, broken: bool | None = None
         for name, value in record.model_dump().items()
         if value is not None and value != {}
     }
+    for name, spec in specs.items():  # a field not given may still be a missing-like cell
+        if name not in row and draw(st.integers(0, 3)) == 0:
+            row[name] = draw(st.sampled_from(_MISSING_LIKE))
+        elif not spec.required and spec.default == row.get(name) and draw(st.booleans()):
+            row[name] = draw(st.sampled_from(_MISSING_LIKE))  # e.g. a flag left empty
     if broken is None:
         broken = draw(st.booleans())
     if not broken:
         return row
     for name in draw(st.lists(st.sampled_from(sorted(specs)), min_size=1, max_size=2)):
         spec = specs[name]
-        action = draw(st.sampled_from(["bad", "other", "copy", "drop", "unknown"]))
+        action = draw(st.sampled_from(["bad", "other", "copy", "drop", "unknown", "missing"]))
         same_kind = sorted(n for n, s in specs.items() if s.kind == spec.kind and n in row)
         if action == "bad" and _BAD[spec.kind]:
             row[name] = draw(st.sampled_from(_BAD[spec.kind]))
@@ -412,6 +467,8 @@ def raw_rows(draw: st.DrawFn, model: type[Record], *, broken: bool | None = None
             row[name] = row[draw(st.sampled_from(same_kind))]
         elif action == "drop":
             row.pop(name, None)
+        elif action == "missing":  # NaN, NA, NaT or blank: not given, in both paths
+            row[name] = draw(st.sampled_from(_MISSING_LIKE))
         elif action == "unknown":
             row["colour"] = "blue"
         else:
@@ -431,3 +488,32 @@ def raw_row_lists(
             if name in rows[source]:
                 rows[target][name] = rows[source][name]
     return rows
+
+
+@st.composite
+def subscription_rows(
+    draw: st.DrawFn, *, max_size: int = 12
+) -> list[tuple[int, date, date | None, float]]:
+    """Subscriptions ``(account, start, end or None, mrr)`` of a few accounts over 60 days.
+
+    Dense on purpose: few accounts and days, so subscriptions overlap, end on the day
+    another starts, end on their start day (empty), leave gaps; MRR is a whole number
+    (0 included) or half of one, so every sum is exact and two levels compare exactly.
+    """
+    first = date(2025, 1, 1)
+    one = st.tuples(
+        st.integers(1, 3),
+        st.integers(0, 40),
+        st.one_of(st.none(), st.integers(0, 20)),
+        st.integers(0, 8).map(lambda halves: halves * 50 / 2),
+    )
+    rows = draw(st.lists(one, max_size=max_size))
+    return [
+        (
+            account,
+            first + timedelta(days=start),
+            None if length is None else first + timedelta(days=start + length),
+            mrr,
+        )
+        for account, start, length, mrr in rows
+    ]

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from tests.strategies import raw_row_lists, record_lists
 
@@ -38,6 +38,7 @@ from cshealth import (
     to_columns,
     write,
 )
+from cshealth._scalars import BAD_TEXT
 from cshealth.io._schema import field_specs
 from cshealth.models import MODELS, Record
 from cshealth.models._base import Identifier, Share
@@ -190,7 +191,8 @@ def test_write_then_load_and_load_table(
 ) -> None:
     records = data.draw(record_lists(model, max_size=4))
     table = to_columns(records, model)
-    path = write(table, tmp_path_factory.mktemp("w") / f"{model.table_name}.{fmt}")
+    target = tmp_path_factory.mktemp("w") / f"{model.table_name}.{fmt}"
+    path = write(table, target, escape_formulas=False)  # a machine round trip
     loaded = load(path, model)
     assert loaded == records
     assert load_table(path, model) == table
@@ -293,12 +295,14 @@ def test_load_table_agrees_with_load_on_csv_files(
 
     rows = data.draw(raw_row_lists(model, max_size=5))
     names = list(model.model_fields)
+    cells = [[_cell(row.get(name)) for name in names] for row in rows]
+    # a lone surrogate cannot be written to a UTF-8 file at all (the columns refuse it)
+    assume(not any(isinstance(c, str) and BAD_TEXT.search(c) for row in cells for c in row))
     path = tmp_path_factory.mktemp("csv") / "rows.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(names)
-        for row in rows:
-            writer.writerow([_cell(row.get(name)) for name in names])
+        writer.writerows(cells)
     result = load(path, model, strict=False)
     if result.ok:
         assert load_table(path, model) == to_columns(result.records, model)
@@ -309,8 +313,16 @@ def test_load_table_agrees_with_load_on_csv_files(
 
 
 def _cell(value: object) -> object:
-    if value is None:
+    if value is None or value is pd.NA or value is pd.NaT:
         return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    if isinstance(value, np.datetime64):  # a day as it is, an instant in UTC
+        if np.isnat(value) or np.datetime_data(value.dtype)[0] == "D":
+            return "" if np.isnat(value) else str(value)
+        return f"{value.astype('datetime64[us]')}Z"
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, dict):
         return json.dumps(value)
     if isinstance(value, datetime):
@@ -500,11 +512,12 @@ def test_fractions_of_a_second(text: str, micro: int) -> None:
     )
 
 
-def test_text_columns_strip_and_keep_numbers_as_text() -> None:
+def test_text_columns_strip_and_identifiers_keep_their_type() -> None:
     t = to_columns(
         {"id": [17, 18], "account_id": np.array([" A1 ", "A2"]), "name": ["x", None]}, Contact
     )
-    assert t["id"].tolist() == ["17", "18"]
+    assert t["id"].dtype == np.int64
+    assert t["id"].tolist() == [17, 18]
     assert t["account_id"].tolist() == ["A1", "A2"]
     assert t["name"].tolist() == ["x", None]
 
@@ -657,7 +670,7 @@ def test_a_scalar_is_not_a_column(value: object) -> None:
 )
 def test_nested_values_are_bad_cells(values: Any) -> None:
     assert errors_of({**ONE_ROW[RevenueChange], "account_id": values}, RevenueChange) == [
-        (1, "account_id", "text_type")  # reported once, not also as missing
+        (1, "account_id", "id_type")  # reported once, not also as missing
     ]
 
 
@@ -793,19 +806,8 @@ def test_bad_values(
     assert message in error.message
     assert str(info.value).startswith(f"1 of 2 {model.__name__} rows are invalid")
     record_row = {name: column[1] for name, column in data.items()}
-    # the record path agrees, but for the lax forms pydantic alone accepts (see the report)
-    only_records = (field, repr(value)) in RECORDS_ONLY
-    assert load([record_row], model, strict=False).ok is only_records, value
-
-
-#: Values the record path (pydantic, lax mode) accepts and the columnar path refuses: a Unix
-#: timestamp as an instant, a float or bytes as text, whole numbers beyond 2**53.
-RECORDS_ONLY = {
-    ("created_at", repr(1_740_992_400)),
-    ("channel", repr(1.5)),
-    ("channel", repr(b"web")),
-    ("active_users", repr(2**70)),
-}
+    # the record path agrees (Unix time, floats and bytes as text, 2**70 included)
+    assert load([record_row], model, strict=False).ok is False, value
 
 
 def test_bad_text_cells_are_found_one_by_one() -> None:
@@ -940,7 +942,8 @@ def test_survey_scale_rules_over_columns() -> None:
         (
             Account,
             {"id": ["A1", "A2", "A1", 1, "1"], "name": ["x"] * 5, "start_date": ["2024-01-01"] * 5},
-            [(3, "id", "duplicate_key"), (5, "id", "duplicate_key")],
+            # 1 and "1" are two ids of two kinds: the rarer kind is refused, not matched
+            [(3, "id", "duplicate_key"), (4, "id", "id_mixed_types")],
         ),
         (
             UsageRecord,
@@ -1130,7 +1133,7 @@ def test_columns_without_a_model() -> None:
 
 def test_bytes_arrays_are_not_text() -> None:
     data = {**ONE_ROW[RevenueChange], "account_id": np.array([b"A1"])}
-    assert errors_of(data, RevenueChange) == [(1, "account_id", "text_type")]
+    assert errors_of(data, RevenueChange) == [(1, "account_id", "id_type")]
 
 
 @pytest.mark.parametrize(

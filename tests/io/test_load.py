@@ -352,7 +352,7 @@ def test_strict_raises_listing_every_bad_row(tmp_path: Path) -> None:
     assert [(e.row, e.line, e.field, e.value, e.code, e.record_id) for e in exc.errors] == [
         (2, 3, "start_date", "2024-13-01", "date_from_datetime_parsing", "A-2"),
         (2, 3, "mrr", "-5", "greater_than_equal", "A-2"),
-        (3, 4, "seats", "many", "int_parsing", "A-3"),
+        (3, 4, "seats", "many", "number_parsing", "A-3"),
         (4, 5, "id", None, "missing", None),
     ]
     assert (
@@ -468,16 +468,26 @@ def test_duplicate_ids_keep_the_first_and_report_the_later_ones() -> None:
 
 
 def test_duplicates_are_found_after_normalising_the_key() -> None:
-    rows = [{**GOOD[0], "id": 17}, {**GOOD[1], "id": " 17 "}]
+    rows = [{**GOOD[0], "id": "17"}, {**GOOD[1], "id": " 17 "}]
     result = load(rows, Account, strict=False)
     assert [e.code for e in result.errors] == ["duplicate_key"]
+    rows = [{**GOOD[0], "id": 17}, {**GOOD[1], "id": 17.0}]  # one whole number, twice
+    assert [e.code for e in load(rows, Account, strict=False).errors] == ["duplicate_key"]
+
+
+def test_whole_number_and_text_ids_are_never_one_key() -> None:
+    rows = [{**GOOD[0], "id": 17}, {**GOOD[1], "id": "17"}, {**GOOD[1], "id": 18}]
+    result = load(rows, Account, strict=False)
+    assert [a.id for a in result.records] == [17, 18]
+    assert [(e.row, e.code) for e in result.errors] == [(2, "id_mixed_types")]
+    assert "whole numbers at rows 1, 3; text at rows 2" in result.errors[0].message
 
 
 def test_an_invalid_first_row_does_not_make_the_second_a_duplicate() -> None:
     rows = [{**GOOD[0], "start_date": "never"}, GOOD[0]]
     result = load(rows, Account, strict=False)
     assert [a.id for a in result.records] == ["A-1"]
-    assert [e.code for e in result.errors] == ["date_from_datetime_parsing"]
+    assert [e.code for e in result.errors] == ["date_parsing"]
 
 
 @pytest.mark.parametrize(

@@ -138,7 +138,13 @@ def test_clean_text_columns_are_checked_once_per_value_and_bad_ones_still_report
 
 
 def test_usage_without_logins_has_none() -> None:
-    from cshealth.adoption import usage_trend
+    from cshealth.adoption import account_metrics, usage_trend
 
+    # Absent is not zero: no `logins` column is no measured logins, never 0 logins.
     records = {"account_id": ["A"], "day": ["2025-05-26"], "active_users": [3]}
-    assert usage_trend(records, as_of=date(2025, 6, 2)).current.tolist() == [0.0]
+    with pytest.raises(InvalidInputError, match="`logins` column, which they do not have"):
+        usage_trend(records, as_of=date(2025, 6, 2))
+    table = account_metrics(records, as_of=date(2025, 6, 2), seats={"A": 3})
+    assert table.row("A")["logins"] is None
+    assert table.not_measured["logins_per_seat"] == "no `logins` column"
+    assert table.row("A")["seat_utilisation"] == 1.0  # from active_users: measured

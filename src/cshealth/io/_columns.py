@@ -17,13 +17,15 @@ import numpy as np
 
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import ColumnsLike, DataFrameLike
+from cshealth.io._arguments import check_data, check_model, check_source
+from cshealth.io._frames import frame_columns
 from cshealth.io._kinds import _CONVERTERS
 from cshealth.io._load import (
+    Extra,
     FileFormat,
     LoadResult,
     M,
     Source,
-    _gc_paused,
     load,
     read_csv_columns,
     read_rows,
@@ -31,6 +33,9 @@ from cshealth.io._load import (
 from cshealth.io._rules import _check_keys, _check_rules, _report
 from cshealth.io._schema import FieldSpec, field_specs
 from cshealth.io._table import Column, Table
+from cshealth.io._text import text_array
+from cshealth.io._time import assumed_timezone
+from cshealth.io._validate import _gc_paused
 from cshealth.io._values import (
     _EMPTY_MAPPING,
     _Problems,
@@ -47,16 +52,22 @@ def to_columns(
     model: type[Record],
     *,
     extra: Literal["ignore", "forbid"] = ...,
+    assume_timezone: str | None = ...,
 ) -> Table: ...
 @overload
 def to_columns(
-    data: Iterable[Record], model: None = ..., *, extra: Literal["ignore", "forbid"] = ...
+    data: Iterable[Record],
+    model: None = ...,
+    *,
+    extra: Literal["ignore", "forbid"] = ...,
+    assume_timezone: str | None = ...,
 ) -> Table: ...
 def to_columns(
     data: Iterable[Record] | ColumnsLike,
     model: type[Record] | None = None,
     *,
     extra: Literal["ignore", "forbid"] = "ignore",
+    assume_timezone: str | None = None,
 ) -> Table:
     """Convert records, or columns in any form, to a validated `Table`.
 
@@ -71,6 +82,10 @@ def to_columns(
             lists, a `Table`) or a data frame (pandas, polars).
         model: The record model; inferred from the records when omitted.
         extra: ``{'ignore', 'forbid'}``: what to do with columns the model does not have.
+        assume_timezone: ``None`` (the default) refuses timestamps in text without a
+            time zone; an IANA zone name reads them as wall-clock time in that zone (a
+            SQL export's ``2022-01-21 00:00:00``). ``datetime64`` columns are UTC and
+            text with an offset keeps its own, either way.
 
     Returns:
         The columns of every model field, in the model's field order.
@@ -98,9 +113,23 @@ def to_columns(
               dtype='datetime64[us]'))
         >>> t["weight"]
         array([1., 1.])
+
+        A SQL export without offsets, written on Berlin's clock:
+
+        >>> from cshealth import UsageEvent
+        >>> export = {
+        ...     "account_id": ["A1"],
+        ...     "user_id": ["u1"],
+        ...     "occurred_at": ["2025-02-01 00:30:00"],
+        ... }
+        >>> to_columns(export, UsageEvent, assume_timezone="Europe/Berlin")["occurred_at"]
+        array(['2025-01-31T23:30:00.000000'], dtype='datetime64[us]')
     """
+    check_data(data, "data")
+    check_model(model, optional=True)
     raw, model = _raw_columns(data, model)
-    return _convert(raw, model, extra)
+    with assumed_timezone(assume_timezone):
+        return _convert(raw, model, extra)
 
 
 @overload
@@ -137,6 +166,8 @@ def from_columns(
         >>> recs[0].effective_on
         datetime.date(2025, 2, 1)
     """
+    check_data(columns, "columns")
+    check_model(model)
     raw, _ = _raw_columns(columns, model)
     names = list(raw)
     _common_length(raw, names)
@@ -150,22 +181,41 @@ def from_columns(
     return load(rows, model, strict=False)
 
 
-def load_table(source: Source, model: type[Record], *, format: FileFormat | None = None) -> Table:
+def load_table(
+    source: Source,
+    model: type[Record],
+    *,
+    format: FileFormat | None = None,
+    extra: Extra = "forbid",
+    encoding: str = "utf-8",
+    assume_timezone: str | None = None,
+) -> Table:
     r"""Read a file straight into validated columns, without building a record per row.
 
     The fast path for analysts: the same rules as `load()`, checked on whole columns.
+    Memory stays proportional to the file: a text column is held as fixed-width numpy
+    text only when its longest cell is not far longer than the others (one very long
+    cell makes that column an object array, converted value by value).
 
     Args:
         source: A path to a ``.csv``, ``.jsonl``/``.ndjson`` or ``.json`` file, or an
             iterable of mappings.
         model: The record model.
         format: ``{'csv', 'jsonl', 'json'}``; inferred from the suffix when ``None``.
+        extra: ``{'forbid', 'ignore'}``: refuse columns the model does not have (the
+            default), or leave them out, as in `load()`.
+        encoding: The file's text encoding, as in `load()` (default ``'utf-8'``, a
+            byte-order mark dropped).
+        assume_timezone: The IANA zone naive timestamps in text were written in, as in
+            `load()` (``None``: they are refused).
 
     Returns:
         The validated `Table`.
 
     Raises:
-        InvalidInputError: Listing every bad row, as `load()` does.
+        InvalidInputError: Listing every bad row, as `load()` does; or, as `load()`
+            does, naming a file that cannot be read or decoded, or a header that does
+            not fit the model.
 
     Examples:
         >>> import pathlib, tempfile
@@ -175,21 +225,34 @@ def load_table(source: Source, model: type[Record], *, format: FileFormat | None
         >>> load_table(path, RevenueChange)["mrr"]
         array([100.,   0.])
     """
-    with _gc_paused():
-        cells = read_csv_columns(source, model, format=format)
+    check_source(source)
+    check_model(model)
+    with _gc_paused(), assumed_timezone(assume_timezone):
+        cells = read_csv_columns(source, model, format=format, extra=extra, encoding=encoding)
         if cells is not None:
             return _convert(cells[0], model, "forbid", lines=cells[1])
-    rows, lines = read_rows(source, model, format=format)
+    rows, lines = read_rows(source, model, format=format, extra=extra, encoding=encoding)
     if any(type(row) is not dict for row in rows):
         # only files have unreadable rows: load them again to report them with their lines
-        load(source, model, format=format)
-    unknown = sorted({key for row in rows for key in row} - set(model.model_fields))
+        load(
+            source,
+            model,
+            format=format,
+            extra=extra,
+            encoding=encoding,
+            assume_timezone=assume_timezone,
+        )
+    present = {key for row in rows for key in row}  # a key no row has is an absent column
+    unknown = sorted(present - set(model.model_fields))
     if unknown:
         _raise_unknown(unknown, model)
     raw_rows: dict[str, object] = {
-        name: [row.get(name) for row in rows] for name in model.model_fields
+        name: text_array([row.get(name) for row in rows])
+        for name, info in model.model_fields.items()
+        if name in present or info.is_required()
     }
-    return _convert(raw_rows, model, "forbid", lines=lines)
+    with assumed_timezone(assume_timezone):
+        return _convert(raw_rows, model, "forbid", lines=lines)
 
 
 # --- gathering raw columns ---------------------------------------------------------------
@@ -199,10 +262,10 @@ def _raw_columns(
     data: Iterable[Record] | ColumnsLike, model: type[Record] | None
 ) -> tuple[dict[str, object], type[Record]]:
     if isinstance(data, Mapping):
-        raw = {str(k): v for k, v in data.items()}
+        absent = data.absent if isinstance(data, Table) else frozenset()
+        raw = {str(k): v for k, v in data.items() if k not in absent}
     elif hasattr(data, "columns") and hasattr(data, "__getitem__"):
-        frame = cast("DataFrameLike", data)
-        raw = {str(k): frame[str(k)] for k in cast("Iterable[object]", frame.columns)}
+        raw = frame_columns(cast("DataFrameLike", data))
     else:
         records = list(cast("Iterable[object]", data))
         model = _record_model(records, model)
@@ -271,7 +334,7 @@ def _convert(
         bad_rows = len({err.row for err in errors})
         msg = f"{bad_rows} of {n} {model.__name__} rows are invalid"
         raise InvalidInputError(msg, tuple(errors))
-    return Table(columns, model=model)
+    return Table(columns, model=model, absent=[s.name for s in specs if s.name not in raw])
 
 
 def _common_length(raw: Mapping[str, object], names: list[str]) -> int:
@@ -287,13 +350,20 @@ def _length(name: str, values: object) -> int:
         size = len(cast("list[object]", values))
     except TypeError:
         size = -1
-    if size < 0 or isinstance(values, (str, bytes)):
+    if size < 0 or isinstance(values, (str, bytes, set, frozenset, Mapping)):
+        unordered = isinstance(values, (set, frozenset, Mapping))
         msg = (
             f"column `{name}` must be a sequence of values (a list or a 1-D array), "
-            f"got {type(values).__name__} {values!r}"
+            f"got {type(values).__name__} {_shown(values)}"
+            + (", which has no order of rows" if unordered else "")
         )
         raise InvalidInputError(msg)
     return size
+
+
+def _shown(values: object) -> str:
+    text = repr(values)
+    return text if len(text) <= 80 else f"{text[:80]}..."
 
 
 def _column(

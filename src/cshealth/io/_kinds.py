@@ -3,38 +3,44 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable
-from functools import cache
+from functools import cache, partial
 from types import MappingProxyType
 from typing import cast
 
+import annotated_types
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ConfigDict, TypeAdapter, ValidationError
 
+from cshealth._scalars import BAD_TEXT as _BAD_TEXT
+from cshealth._scalars import ScalarProblem, read_number
 from cshealth._types import BoolArray, FloatArray, ObjectArray
-from cshealth.io._schema import FieldSpec
+from cshealth.io._ids import _id_column
+from cshealth.io._schema import FieldSpec, _annotated_metadata, _strip_optional
 from cshealth.io._table import Column
 from cshealth.io._time import _date_column, _instant_column
 from cshealth.io._values import (
+    _BAD_CHARACTER,
     _EMPTY_MAPPING,
     _FALSE,
     _MAX_EXACT_INT,
-    _NAN_TEXT,
     _NONE,
     _NOT_BOOL,
     _NOT_FINITE,
     _NOT_MAPPING,
-    _NOT_NUMBER,
     _NOT_TEXT,
     _NOT_WHOLE,
+    _PROBLEMS,
     _TOO_LARGE,
     _TRUE,
+    _Bad,
+    _bad_characters,
     _cells,
     _missing,
     _normalise,
     _numpy,
+    _only_characters,
     _Problems,
     _stripped,
 )
@@ -48,12 +54,16 @@ def _text_column(
 ) -> tuple[Column, BoolArray]:
     array = _numpy(values)
     strip = spec.choices is None  # the models strip text, never a category
+    limit = _max_length(model, spec.name)
     fast = _stripped(array) if strip else _cells(array)
     if fast is not None:
-        out, missing = fast[0].astype(object), fast[1]
+        text, missing = fast
+        if strip:
+            missing = missing | _check_text(text, spec.name, limit, problems)
+        out = text.astype(object)
         out[missing] = None
     else:
-        fn = _norm_text if strip else _norm_choice
+        fn = partial(_norm_text, limit=limit) if strip else _norm_choice
         known = _clean_text(array, fn)
         if known is not None:
             out, missing = known
@@ -67,6 +77,35 @@ def _text_column(
         out[~ok] = None
         missing = missing | ~ok
     return out, missing
+
+
+def _check_text(
+    text: NDArray[np.str_], name: str, limit: int | None, problems: _Problems
+) -> BoolArray:
+    """Report rows of fixed-width text with a NUL or lone surrogate, or too long."""
+    bad = _bad_characters(text)
+    problems.mask(name, bad, _BAD_CHARACTER.code, _BAD_CHARACTER.message)
+    if limit is not None:
+        long = ~bad & (np.strings.str_len(text) > limit)
+        problems.mask(name, long, _too_long(limit).code, _too_long(limit).message)
+        bad = bad | long
+    return bad
+
+
+@cache
+def _too_long(limit: int) -> _Bad:
+    return _Bad("string_too_long", f"expected text of at most {limit} characters")
+
+
+@cache
+def _max_length(model: type[Record], name: str) -> int | None:
+    """The longest text the model allows in field ``name`` (``None``: no limit)."""
+    info = model.model_fields[name]
+    annotation, _ = _strip_optional(info.annotation)
+    for item in [*info.metadata, *_annotated_metadata(annotation)]:
+        if isinstance(item, annotated_types.MaxLen):
+            return int(item.max_length)
+    return None
 
 
 def _clean_text(
@@ -97,13 +136,18 @@ def _clean_text(
     return out, missing
 
 
-def _norm_text(value: object) -> object:
+def _norm_text(value: object, limit: int | None = None) -> object:
     if isinstance(value, str):
-        return value.strip() or None
+        text = value.strip()
+        if not text:
+            return None
+        if _BAD_TEXT.search(text):
+            return _BAD_CHARACTER
+        return _too_long(limit) if limit is not None and len(text) > limit else text
     if _missing(value):
         return None
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-        return str(value)
+        return str(int(value))
     return _NOT_TEXT
 
 
@@ -130,7 +174,7 @@ def _number_column(
     if spec.kind == "int":
         fractional = ~missing & ~infinite & (numbers != np.floor(numbers))
         problems.mask(spec.name, fractional, _NOT_WHOLE.code, _NOT_WHOLE.message)
-        huge = ~infinite & (np.abs(numbers) > _MAX_EXACT_INT)
+        huge = ~infinite & (np.abs(numbers) >= _MAX_EXACT_INT)  # 2**53 + 1 -> 2**53
         problems.mask(spec.name, huge, _TOO_LARGE.code, _TOO_LARGE.message)
         bad |= fractional | huge
     if spec.ge is not None:
@@ -145,38 +189,52 @@ def _number_column(
 
 
 def _parse_numbers(array: NDArray[np.generic], spec: FieldSpec, problems: _Problems) -> FloatArray:
+    whole = spec.kind == "int"
     fast = _stripped(array)
-    if fast is not None:
+    if fast is not None and _plain_numbers(fast[0], whole):
         text, empty = fast
         try:
             numbers: FloatArray = np.where(empty, "nan", text).astype(np.float64)
         except ValueError:
             pass  # some cell is not a number: find which, one by one
         else:
-            if not np.isnan(numbers[~empty]).any():
-                return numbers
-            # some cell says "nan": report it below, as the models do
-    out, missing = _normalise(array, spec, problems, _norm_number)
+            return numbers
+    fn = _norm_whole if whole else _norm_real
+    out, missing = _normalise(array, spec, problems, fn)
     return np.where(missing, np.nan, out).astype(np.float64)
 
 
-def _norm_number(value: object) -> object:
-    if _missing(value):
+def _plain_numbers(text: NDArray[np.str_], whole: bool) -> bool:
+    """Whether stripped text is all in the one number form numpy and the models share.
+
+    numpy's parser, like Python's ``float``, also reads full-width digits, ``1_000``,
+    ``inf`` and ``nan``; a whole number may not have an exponent or a bare point.
+    """
+    if not len(text) or not _only_characters(text, "0123456789+-." if whole else _REAL).all():
+        return False
+    if not whole:
+        return True
+    bare = np.strings.endswith(text, ".") | np.strings.startswith(text, ".")
+    bare |= np.strings.startswith(text, "-.") | np.strings.startswith(text, "+.")
+    return not bare.any()
+
+
+_REAL = "0123456789+-.eE"
+
+
+def _norm_whole(value: object) -> object:
+    return _norm_number(value, whole=True)
+
+
+def _norm_real(value: object) -> object:
+    return _norm_number(value, whole=False)
+
+
+def _norm_number(value: object, *, whole: bool) -> object:
+    if _missing(value) or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, (bool, np.bool_)):
-        return float(value)
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            number = float(text)
-        except ValueError:
-            return _NOT_NUMBER
-        return _NAN_TEXT if math.isnan(number) else number
-    return _NOT_NUMBER
+    found = read_number(value, whole=whole)
+    return _PROBLEMS[found] if isinstance(found, ScalarProblem) else found
 
 
 def _bool_column(
@@ -251,11 +309,18 @@ def _mapping_column(
 @cache
 def _mapping_adapter(model: type[Record], name: str) -> TypeAdapter[list[dict[str, object]]]:
     annotation = model.model_fields[name].annotation
-    return TypeAdapter(cast("type[list[dict[str, object]]]", list.__class_getitem__(annotation)))
+    kind = cast("type[list[dict[str, object]]]", list.__class_getitem__(annotation))
+    config = {k: v for k, v in model.model_config.items() if k in _VALUE_CONFIG}
+    return TypeAdapter(kind, config=cast("ConfigDict", config))  # the model's value rules
+
+
+#: The model settings that decide how a value reads (white space, numbers as text, NaN).
+_VALUE_CONFIG = frozenset({"str_strip_whitespace", "coerce_numbers_to_str", "allow_inf_nan"})
 
 
 _Converter = Callable[[object, FieldSpec, _Problems, type[Record]], tuple[Column, BoolArray]]
 _CONVERTERS: dict[str, _Converter] = {
+    "id": _id_column,
     "text": _text_column,
     "int": _number_column,
     "float": _number_column,

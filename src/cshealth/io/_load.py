@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import csv
-import gc
-import json
-import operator
 import os
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Generic, Literal, TypeVar, cast, overload
-
-import numpy as np
-from pydantic import TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails
+from typing import Generic, Literal, TypeVar, overload
 
 from cshealth._exceptions import InvalidInputError, RecordError
+from cshealth.io._arguments import check_model, check_source
+from cshealth.io._csvfile import Extra, check_extra, csv_columns, csv_rows
+from cshealth.io._jsonread import json_array, json_lines
+from cshealth.io._text import check_encoding, read_text, split_lines
+from cshealth.io._time import assumed_timezone, localized_rows
+from cshealth.io._validate import Unparsable, _gc_paused, not_an_object, validate_rows
 from cshealth.models import Record
 
 __all__ = [
     "FILE_SUFFIXES",
+    "Extra",
     "FileFormat",
     "LoadResult",
     "Source",
@@ -106,6 +104,9 @@ def load(
     *,
     strict: Literal[True] = ...,
     format: FileFormat | None = ...,
+    extra: Extra = ...,
+    encoding: str = ...,
+    assume_timezone: str | None = ...,
 ) -> list[M]: ...
 @overload
 def load(
@@ -114,6 +115,9 @@ def load(
     *,
     strict: Literal[False],
     format: FileFormat | None = ...,
+    extra: Extra = ...,
+    encoding: str = ...,
+    assume_timezone: str | None = ...,
 ) -> LoadResult[M]: ...
 def load(
     source: Source,
@@ -121,13 +125,22 @@ def load(
     *,
     strict: bool = True,
     format: FileFormat | None = None,
+    extra: Extra = "forbid",
+    encoding: str = "utf-8",
+    assume_timezone: str | None = None,
 ) -> list[M] | LoadResult[M]:
     """Read and validate records of one model from a file or an iterable of mappings.
 
     Every record is validated in full (types, ranges, time zones, cross-field rules) and
     key fields must be unique (``id``, or ``(account_id, day)`` for usage). In CSV files an
     empty (or blank) cell means "not given", and mapping fields (``traits``,
-    ``feature_events``) are JSON objects.
+    ``feature_events``) are JSON objects. In records given as mappings, ``None`` and
+    pandas' ``NaT`` mean "not given".
+
+    Every row of a file ends as a record or a reported bad row: a CSV quoted field that is
+    never closed is reported at the line its row starts on (the lines after it are read
+    as rows of their own), as is text after a closing quote; a JSON value nested too
+    deeply or a number too long to read is one bad row. CSV cells of any length are read.
 
     Args:
         source: A path to a ``.csv``, ``.jsonl``/``.ndjson`` or ``.json`` (an array of
@@ -136,6 +149,17 @@ def load(
         strict: ``True`` (the default) returns the records or raises; ``False`` returns a
             `LoadResult` with the valid records and every error.
         format: ``{'csv', 'jsonl', 'json'}``; inferred from the file suffix when ``None``.
+        extra: ``{'forbid', 'ignore'}``: what to do with columns (CSV) or keys (JSON,
+            mappings) the model does not have. ``'forbid'`` (the default) refuses a CSV
+            header naming one and reports each record holding one; ``'ignore'`` leaves
+            them out, for exports with more columns than the model.
+        encoding: The text encoding of a file (any name Python knows, e.g. ``'cp1252'``,
+            ``'latin-1'``, ``'utf-16'``). With ``'utf-8'`` (the default) a leading
+            byte-order mark is dropped, as with ``'utf-8-sig'``.
+        assume_timezone: ``None`` (the default) refuses timestamps in text without a
+            time zone; an IANA zone name (``'UTC'``, ``'Europe/Berlin'``) reads them as
+            wall-clock time in that zone, for exports that drop the offset (a SQL
+            ``2022-01-21 00:00:00``). Text with an offset keeps its own.
 
     Returns:
         The records in input order (``strict=True``), or a `LoadResult`.
@@ -143,8 +167,9 @@ def load(
     Raises:
         InvalidInputError: With ``strict=True``, if any record is invalid: ``errors`` lists
             every problem with its row, line, field, value and message. In either mode, if
-            the file cannot be read as the format, or its header names unknown columns or
-            lacks required ones.
+            the file cannot be read, holds bytes that are not valid in ``encoding`` (the
+            error names the line and byte offset), cannot be read as the format, or its
+            header names unknown columns (with ``extra='forbid'``) or lacks required ones.
 
     Examples:
         >>> from cshealth import Account
@@ -157,10 +182,18 @@ def load(
         ['A-1']
         >>> print(result.errors[0])  # doctest: +ELLIPSIS
         row 2 (id 'A-2'): `start_date` = '2024-13-01': Input should be a valid date...
+
+        An export with more columns than the model:
+
+        >>> rows = [{"id": "A-3", "name": "Cora", "start_date": "2024-03-01", "region": "EU"}]
+        >>> [a.id for a in load(rows, Account, extra="ignore")]
+        ['A-3']
     """
-    with _gc_paused():
-        rows, lines = read_rows(source, model, format=format)
-        records, errors = _validate(rows, lines, model)
+    check_source(source)
+    check_model(model)
+    with _gc_paused(), assumed_timezone(assume_timezone):
+        rows, lines = read_rows(source, model, format=format, extra=extra, encoding=encoding)
+        records, errors = validate_rows(localized_rows(rows, model), lines, model)
     result = LoadResult(records=records, errors=tuple(errors), rows_read=len(rows))
     if strict:
         name = _describe(source)
@@ -175,283 +208,89 @@ def load(
 
 
 def read_rows(
-    source: Source, model: type[Record], *, format: FileFormat | None = None
+    source: Source,
+    model: type[Record],
+    *,
+    format: FileFormat | None = None,
+    extra: Extra = "forbid",
+    encoding: str = "utf-8",
 ) -> tuple[list[dict[str, object]], list[int | None]]:
     """Read raw rows (field -> value, unvalidated) and the line each starts on."""
+    check_extra(extra)
     if not isinstance(source, (str, os.PathLike)):
-        rows = [_as_row(item, index) for index, item in enumerate(source, start=1)]
-        return rows, [None] * len(rows)
+        nat = getattr(sys.modules.get("pandas"), "NaT", None)
+        rows = [_as_row(item, index, nat) for index, item in enumerate(source, start=1)]
+        lines: list[int | None] = [None] * len(rows)
+    else:
+        path = _file(source, format, encoding)
+        fmt = file_format(path, format)
+        if fmt == "csv":  # the text is let go once split into lines
+            return csv_rows(split_lines(read_text(path, encoding)), model, path.name, extra)
+        text = read_text(path, encoding)
+        if fmt == "jsonl":
+            values, lines = json_lines(split_lines(text))
+        else:
+            values = json_array(text, path.name)
+            lines = [None] * len(values)
+        del text
+        rows = [item if type(item) is dict else not_an_object(item) for item in values]
+    if extra == "ignore":
+        fields = model.model_fields
+        rows = [_known(row, fields) for row in rows]
+    return rows, lines
+
+
+def _file(source: str | os.PathLike[str], format: FileFormat | None, encoding: str) -> Path:
     path = Path(source)
-    fmt = file_format(path, format)
+    file_format(path, format)
+    check_encoding(encoding)
     if not path.is_file():
         msg = f"no such file: {str(path)!r}"
         raise InvalidInputError(msg)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        if fmt == "csv":
-            return _read_csv(handle, model, path.name)
-        if fmt == "jsonl":
-            return _read_jsonl(handle, path.name)
-        return _read_json(handle.read(), path.name)
+    return path
 
 
-def _as_row(item: object, index: int) -> dict[str, object]:
+def _known(row: dict[str, object], fields: Mapping[str, object]) -> dict[str, object]:
+    if isinstance(row, Unparsable) or all(key in fields for key in row):
+        return row
+    return {key: value for key, value in row.items() if key in fields}
+
+
+def _as_row(item: object, index: int, nat: object) -> dict[str, object]:
     if not isinstance(item, Mapping):
         msg = (
             f"record {index} of the source is a {type(item).__name__}, not a mapping of "
             "field to value; pass dicts (or a file path)"
         )
         raise InvalidInputError(msg)
-    return dict(item)
-
-
-def _read_csv(
-    handle: Iterable[str], model: type[Record], name: str
-) -> tuple[list[dict[str, object]], list[int | None]]:
-    header, cells, lines = _read_csv_cells(handle, model, name)
-    width = len(header)
-    rows: list[dict[str, object]] = []
-    for row in cells:
-        if len(row) > width:
-            rows.append(_Unparsable(f"the row has {len(row)} cells, the header has {width}", row))
-        else:
-            # an empty (or blank) cell is "not given", as in load_table
-            rows.append({k: v for k, v in zip(header, row) if v.strip()})
-    return rows, lines
-
-
-def _read_csv_cells(
-    handle: Iterable[str], model: type[Record], name: str
-) -> tuple[list[str], list[list[str]], list[int | None]]:
-    reader = csv.reader(handle)
-    header = [cell.strip() for cell in next(reader, [])]
-    _check_header(header, model, name)
-    rows: list[list[str]] = []
-    lines: list[int | None] = []
-    start = reader.line_num + 1
-    for cells in reader:
-        if cells:  # a blank line is not a record
-            rows.append(cells)
-            lines.append(start)
-        start = reader.line_num + 1
-    return header, rows, lines
+    row = dict(item)
+    if nat is not None and any(value is nat for value in row.values()):
+        return {key: value for key, value in row.items() if value is not nat}  # not given
+    return row
 
 
 def read_csv_columns(
-    source: Source, model: type[Record], *, format: FileFormat | None = None
+    source: Source,
+    model: type[Record],
+    *,
+    format: FileFormat | None = None,
+    extra: Extra = "forbid",
+    encoding: str = "utf-8",
 ) -> tuple[dict[str, object], list[int | None]] | None:
     """The cells of a well-formed CSV file as columns of text, and each row's first line.
 
-    Returns ``None`` when ``source`` is not a CSV file, or a row has more cells than the
-    header (the record loader then reports it).
+    Returns ``None`` when ``source`` is not a CSV file, or a row cannot be read or has
+    more cells than the header (the record loader then reports it); see `csv_columns`.
     """
     if not isinstance(source, (str, os.PathLike)):
         return None
     path = Path(source)
     if (format or FILE_SUFFIXES.get(path.suffix.lower())) != "csv" or not path.is_file():
         return None
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        header, rows, lines = _read_csv_cells(handle, model, path.name)
-    width = len(header)
-    if any(len(row) > width for row in rows):
-        return None
-    padded = [row if len(row) == width else row + [""] * (width - len(row)) for row in rows]
-    columns = list(zip(*padded)) if padded else [() for _ in header]
-    cells: dict[str, object] = {
-        name: np.array(values, dtype=str) for name, values in zip(header, columns)
-    }
-    return cells, lines
-
-
-def _check_header(header: list[str], model: type[Record], name: str) -> None:
-    fields = model.model_fields
-    unknown = [col for col in header if col not in fields]
-    missing = [f for f, info in fields.items() if info.is_required() and f not in header]
-    dupes = sorted({col for col in header if header.count(col) > 1})
-    problems = []
-    if unknown:
-        problems.append(f"unknown columns {unknown}")
-    if missing:
-        problems.append(f"missing required columns {missing}")
-    if dupes:
-        problems.append(f"repeated columns {dupes}")
-    if problems:
-        msg = (
-            f"the header of {name} does not fit {model.__name__}: {'; '.join(problems)}. "
-            f"Allowed columns: {list(fields)}"
-        )
-        raise InvalidInputError(msg)
-
-
-def _read_jsonl(
-    handle: Iterable[str], name: str
-) -> tuple[list[dict[str, object]], list[int | None]]:
-    rows: list[dict[str, object]] = []
-    lines: list[int | None] = []
-    for number, text in enumerate(handle, start=1):
-        if not text.strip():
-            continue
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            value = _Unparsable(f"not valid JSON ({exc.msg} at column {exc.colno})", text)
-        rows.append(value if isinstance(value, dict) else _not_an_object(value, text))
-        lines.append(number)
-    return rows, lines
-
-
-def _read_json(text: str, name: str) -> tuple[list[dict[str, object]], list[int | None]]:
-    try:
-        value = json.loads(text) if text.strip() else []
-    except json.JSONDecodeError as exc:
-        msg = f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        raise InvalidInputError(msg) from None
-    if not isinstance(value, list):
-        msg = f"{name} must hold a JSON array of objects, found a JSON {type(value).__name__}"
-        raise InvalidInputError(msg)
-    rows = [item if isinstance(item, dict) else _not_an_object(item, item) for item in value]
-    return rows, [None] * len(rows)
-
-
-class _Unparsable(dict[str, object]):
-    """A row that could not be read; validation reports it instead of the fields."""
-
-    def __init__(self, problem: str, raw: object) -> None:
-        super().__init__()
-        self.problem = problem
-        self.raw = raw
-
-
-def _not_an_object(value: object, raw: object) -> _Unparsable:
-    return _Unparsable(f"expected a JSON object, got {type(value).__name__}", raw)
-
-
-def _validate(
-    rows: list[dict[str, object]], lines: list[int | None], model: type[M]
-) -> tuple[list[M], list[RecordError]]:
-    errors: list[RecordError] = []
-    positions = []
-    for index, row in enumerate(rows):
-        if isinstance(row, _Unparsable):
-            errors.append(
-                RecordError(index + 1, None, row.raw, row.problem, "unparsable", lines[index])
-            )
-        else:
-            positions.append(index)
-    adapter = _list_adapter(model)
-    candidates = [rows[i] for i in positions] if errors else rows
-    try:
-        records = adapter.validate_python(candidates)
-    except ValidationError as exc:
-        bad: set[int] = set()
-        for detail in exc.errors():
-            at = positions[int(detail["loc"][0])]
-            bad.add(at)
-            errors.append(_record_error(detail, rows[at], at, lines[at], model))
-        positions = [i for i in positions if i not in bad]
-        records = adapter.validate_python([rows[i] for i in positions])
-    kept = _drop_duplicates(records, positions, lines, model, errors)
-    errors.sort(key=lambda err: err.row)
-    return kept, errors
-
-
-@cache
-def _list_adapter(model: type[M]) -> TypeAdapter[list[M]]:
-    # ``list[model]`` built at run time; the cast tells the type checker what it is
-    return TypeAdapter(cast("type[list[M]]", list.__class_getitem__(model)))
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while validating many records.
-
-    Validation creates millions of objects and no reference cycles; left on, the collector
-    rescans them over and over and doubles the time.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _record_error(
-    detail: ErrorDetails,
-    row: Mapping[str, object],
-    index: int,
-    line: int | None,
-    model: type[Record],
-) -> RecordError:
-    loc = detail["loc"][1:]
-    ctx = detail.get("ctx") or {}
-    name = ".".join(str(part) for part in loc) if loc else ctx.get("field")
-    top = str(loc[0]) if loc else name
-    if detail["type"] == "missing":
-        value: object = None
-        message = "required field is missing"
-    elif detail["type"] == "extra_forbidden":
-        value = detail["input"]
-        message = f"unknown field; allowed fields: {', '.join(model.model_fields)}"
-    else:
-        value = row.get(top) if isinstance(top, str) else detail["input"]
-        message = detail["msg"]
-    return RecordError(
-        row=index + 1,
-        field=str(name) if name is not None else None,
-        value=value,
-        message=message,
-        code=detail["type"],
-        line=line,
-        record_id=_rid(row, model),
-    )
-
-
-def _rid(row: Mapping[str, object], model: type[Record]) -> str | None:
-    values = [row.get(key) for key in model.key_fields]
-    if not values or any(v is None for v in values):
-        return None
-    if model.key_fields == ("id",):
-        return str(values[0])
-    return ", ".join(f"{k}={v}" for k, v in zip(model.key_fields, values))
-
-
-def _drop_duplicates(
-    records: list[M],
-    positions: list[int],
-    lines: list[int | None],
-    model: type[M],
-    errors: list[RecordError],
-) -> list[M]:
-    if not model.key_fields:  # records with no identity (usage events): none is a duplicate
-        return records
-    key_of = operator.attrgetter(*model.key_fields)
-    keys: list[object] = [key_of(record) for record in records]
-    first_row: dict[object, int] = {}
-    for key, index in zip(keys, positions):
-        first_row.setdefault(key, index)
-    if len(first_row) == len(keys):
-        return records
-    kept: list[M] = []
-    for record, key, index in zip(records, keys, positions):
-        seen = first_row[key]
-        if seen == index:
-            kept.append(record)
-            continue
-        values = key if isinstance(key, tuple) else (key,)
-        shown = ", ".join(f"{k}={v!s}" for k, v in zip(model.key_fields, values))
-        errors.append(
-            RecordError(
-                row=index + 1,
-                field=None,
-                value=key,
-                message=f"duplicate key ({shown}): first seen at row {seen + 1}",
-                code="duplicate_key",
-                line=lines[index],
-                record_id=str(key) if len(values) == 1 else shown,
-            )
-        )
-    return kept
+    check_extra(extra)
+    text = read_text(path, encoding)
+    nul = "\x00" in text  # fixed-width text would drop a trailing NUL
+    return csv_columns(split_lines(text), model, path.name, extra, nul=nul)
 
 
 def _describe(source: Source) -> str:

@@ -19,14 +19,16 @@ from numpy.typing import NDArray
 
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import DataFrameLike
+from cshealth.io._arguments import check_fields, check_model
 from cshealth.io._columns import _column, _length, to_columns
+from cshealth.io._frames import frame_columns
 from cshealth.io._rules import _present, _report
 from cshealth.io._schema import field_specs
 from cshealth.io._table import Column, Table
 from cshealth.io._values import _Problems
 from cshealth.models import Record
 
-__all__ = ["raw_columns", "read_columns"]
+__all__ = ["raw_columns", "read_columns", "row_columns"]
 
 
 def read_columns(
@@ -70,6 +72,9 @@ def read_columns(
         >>> t["created_at"]
         array(['2025-03-03T09:00:00.000000'], dtype='datetime64[us]')
     """
+    check_model(model)
+    check_fields(need, "need")
+    check_fields(optional, "optional")
     raw = raw_columns(data, model)
     missing = [name for name in need if name not in raw]
     if missing:
@@ -115,11 +120,22 @@ def read_columns(
 def named_columns(data: object) -> dict[str, object] | None:
     """The columns of a mapping of columns or a data frame by name; ``None`` for other data."""
     if isinstance(data, Mapping):
-        return {str(name): values for name, values in data.items()}
+        absent = data.absent if isinstance(data, Table) else frozenset()
+        return {str(name): values for name, values in data.items() if name not in absent}
     if hasattr(data, "columns") and hasattr(data, "__getitem__"):
-        frame = cast("DataFrameLike", data)
-        return {str(name): frame[str(name)] for name in cast("Iterable[object]", frame.columns)}
+        return frame_columns(cast("DataFrameLike", data))
     return None
+
+
+def row_columns(rows: Sequence[Mapping[object, object]]) -> dict[str, list[object]]:
+    """Rows given as mappings, as columns: every key any row has, ``None`` where a row lacks it.
+
+    Examples:
+        >>> row_columns([{"a": 1}, {"a": 2, "b": "x"}])
+        {'a': [1, 2], 'b': [None, 'x']}
+    """
+    names = dict.fromkeys(str(name) for row in rows for name in row)
+    return {name: [row.get(name) for row in rows] for name in names}
 
 
 def raw_columns(data: object, model: type[Record], *, noun: str = "") -> dict[str, object]:

@@ -57,15 +57,21 @@ def _key_values(column: Column) -> list[object]:
 
 
 def _check_keys(columns: Mapping[str, Column], model: type[Record], problems: _Problems) -> None:
+    """Report repeated keys among the rows that are otherwise valid.
+
+    A row that is bad in any field takes no part (as `load` drops bad rows before it looks
+    for duplicates), so the row after a bad one with its key is not a duplicate.
+    """
     if not model.key_fields:  # records with no identity (usage events)
         return
     parts = [_key_values(columns[name]) for name in model.key_fields]
     keys: list[object] = parts[0] if len(parts) == 1 else list(zip(*parts))
     if len(dict.fromkeys(keys)) == len(keys):
         return
+    bad = problems.bad_rows().tolist()
     first: dict[object, int] = {}
     for row, key in enumerate(keys):
-        if key is None or (isinstance(key, tuple) and None in key):
+        if bad[row] or key is None or (isinstance(key, tuple) and None in key):
             continue
         seen = first.setdefault(key, row)
         if seen != row:

@@ -14,11 +14,12 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from cshealth.models import Record
+from cshealth.models._base import IDENTIFIER as _IDENTIFIER
 
 __all__ = ["ColumnKind", "FieldSpec", "field_specs"]
 
 #: How a field is stored as a column.
-ColumnKind = Literal["text", "int", "float", "bool", "date", "instant", "mapping"]
+ColumnKind = Literal["id", "text", "int", "float", "bool", "date", "instant", "mapping"]
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,15 @@ class FieldSpec:
 
     @property
     def dtype(self) -> str:
-        """The numpy dtype of the column (``int`` fields that may be missing are float)."""
+        """The numpy dtype of the column (``int`` fields that may be missing are float).
+
+        Identifiers are ``int64`` when given as whole numbers and ``object`` text otherwise;
+        ``object`` is the dtype of an identifier column with no values.
+        """
         if self.kind == "int":
             return "float64" if self.nullable else "int64"
         return {
+            "id": "object",
             "text": "object",
             "float": "float64",
             "bool": "bool",
@@ -58,7 +64,7 @@ def field_specs(model: type[Record]) -> tuple[FieldSpec, ...]:
 def _spec(name: str, info: FieldInfo) -> FieldSpec:
     annotation, nullable = _strip_optional(info.annotation)
     metadata = [*info.metadata, *_annotated_metadata(annotation)]
-    kind, choices = _kind_of(annotation)
+    kind, choices = ("id", None) if _IDENTIFIER in metadata else _kind_of(annotation)
     default: object = None
     if info.default_factory is not None:
         default = info.get_default(call_default_factory=True, validated_data={})

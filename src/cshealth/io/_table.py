@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, cast
 
@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cshealth._exceptions import InvalidInputError, MissingDependencyError
-from cshealth._types import BoolArray, DateArray, FloatArray, ObjectArray
+from cshealth._types import BoolArray, DateArray, FloatArray, IdArray, ObjectArray
 from cshealth.models import Record
 
 if TYPE_CHECKING:
@@ -34,6 +34,9 @@ class Table(Mapping[str, Column]):
     Args:
         columns: Column name to 1-D array-like, all of one length.
         model: The record model the columns follow, if any.
+        absent: Columns the source did not have, held filled with the model's defaults
+            (`to_columns` and `load_table` fill every field). Area functions read them as
+            absent, so a rate built on one is "not measured", never a number.
 
     Raises:
         InvalidInputError: If a column is not one-dimensional or the lengths differ.
@@ -50,9 +53,15 @@ class Table(Mapping[str, Column]):
         ['A-2']
     """
 
-    __slots__ = ("_columns", "_model", "_n_rows")
+    __slots__ = ("_absent", "_columns", "_model", "_n_rows")
 
-    def __init__(self, columns: Mapping[str, ArrayLike], *, model: type[Record] | None = None):
+    def __init__(
+        self,
+        columns: Mapping[str, ArrayLike],
+        *,
+        model: type[Record] | None = None,
+        absent: Iterable[str] = (),
+    ):
         frozen: dict[str, Column] = {}
         lengths: dict[str, int] = {}
         for name, values in columns.items():
@@ -72,6 +81,7 @@ class Table(Mapping[str, Column]):
         self._columns = frozen
         self._model = model
         self._n_rows = next(iter(lengths.values()), 0)
+        self._absent = frozenset(name for name in absent if name in frozen)
 
     @property
     def n_rows(self) -> int:
@@ -88,6 +98,26 @@ class Table(Mapping[str, Column]):
         """The record model the columns follow, or ``None``."""
         return self._model
 
+    @property
+    def absent(self) -> frozenset[str]:
+        """Columns the source did not have (held filled with the model's defaults).
+
+        Examples:
+            >>> from cshealth import Ticket, to_columns
+            >>> t = to_columns(
+            ...     {
+            ...         "id": ["T-1"],
+            ...         "account_id": ["A-1"],
+            ...         "channel": ["email"],
+            ...         "created_at": ["2025-03-03T09:00Z"],
+            ...     },
+            ...     Ticket,
+            ... )
+            >>> t["agent_replies"], "agent_replies" in t.absent
+            (array([0]), True)
+        """
+        return self._absent
+
     def floats(self, name: str) -> FloatArray:
         """Column ``name`` as ``float64`` (numbers and flags; a copy unless already float).
 
@@ -103,6 +133,14 @@ class Table(Mapping[str, Column]):
             InvalidInputError: If the column is not a text column.
         """
         return cast("ObjectArray", self._typed(name, "O", "text"))
+
+    def ids(self, name: str) -> IdArray:
+        """Column ``name``, an identifier column: ``int64`` whole numbers or ``object`` text.
+
+        Raises:
+            InvalidInputError: If the column holds neither (floats, dates, flags).
+        """
+        return self._typed(name, "iO", "identifiers")
 
     def dates(self, name: str) -> DateArray:
         """Column ``name``, a ``datetime64`` column (dates or instants).
@@ -159,7 +197,11 @@ class Table(Mapping[str, Column]):
         index = np.asarray(rows)
         if index.dtype != np.bool_:
             index = index.astype(np.intp)
-        return Table({name: col[index] for name, col in self._columns.items()}, model=self._model)
+        return Table(
+            {name: col[index] for name, col in self._columns.items()},
+            model=self._model,
+            absent=self._absent,
+        )
 
     def to_records(self) -> list[Record]:
         """The rows as validated records of the table's model.

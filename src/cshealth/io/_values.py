@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
@@ -12,6 +11,8 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from cshealth import _scalars
+from cshealth._scalars import DATE_TEXT, INSTANT_TEXT, MAX_WHOLE
 from cshealth._types import BoolArray, ObjectArray
 from cshealth.io._schema import FieldSpec
 
@@ -25,16 +26,12 @@ _NONE_TYPE = type(None)
 _NONE = np.array(None, dtype=object)
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "off"})
-#: Whole numbers beyond this lose precision as float64 (and overflow int64 further on).
-_MAX_EXACT_INT = 2.0**53
-#: The text forms the record models accept, so that both paths agree on every Python version
-#: (``date.fromisoformat`` and ``datetime.fromisoformat`` accept more from Python 3.11 on).
-_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_INSTANT_TEXT = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt _]([0-9]{2}):([0-9]{2})"
-    r"(?::([0-9]{2})(?:[.,]([0-9]+))?)?"
-    r"(?:([Zz])|([+-])([0-9]{2}):?([0-9]{2}))?"
-)
+#: Whole numbers must be below this in magnitude: beyond it float64 is not exact.
+_MAX_EXACT_INT = float(MAX_WHOLE)
+#: The text forms the record models accept (`cshealth._scalars`), so that both paths agree
+#: on every Python version (``date.fromisoformat`` accepts more from Python 3.11 on).
+_DATE_TEXT = DATE_TEXT
+_INSTANT_TEXT = INSTANT_TEXT
 
 
 _EMPTY_MAPPING: Mapping[str, object] = MappingProxyType({})
@@ -50,14 +47,27 @@ class _Bad:
         self.message = message
 
 
-_NOT_TEXT = _Bad("text_type", "expected text (or a whole number used as an identifier)")
-_NOT_NUMBER = _Bad("number_parsing", "expected a number")
-_NOT_WHOLE = _Bad("int_from_float", "expected a whole number")
-_NOT_FINITE = _Bad("finite_number", "expected a finite number, not infinity")
-_NAN_TEXT = _Bad(
-    "finite_number", "expected a finite number, not NaN (leave the cell empty when missing)"
-)
-_TOO_LARGE = _Bad("int_too_large", "expected a whole number of magnitude at most 2**53")
+def _bad(problem: _scalars.ScalarProblem) -> _Bad:
+    return _Bad(problem.code, problem.message)
+
+
+_NOT_TEXT = _Bad("text_type", "expected text (or a whole number, kept as its text)")
+_NOT_NUMBER = _bad(_scalars.NOT_NUMBER)
+_NOT_WHOLE = _bad(_scalars.NOT_WHOLE)
+_NOT_FINITE = _bad(_scalars.NOT_FINITE)
+_NAN_TEXT = _bad(_scalars.NAN_TEXT)
+_TOO_LARGE = _bad(_scalars.TOO_LARGE)
+_BAD_CHARACTER = _bad(_scalars.BAD_CHARACTER)
+#: The column form of each problem of `cshealth._scalars`.
+_PROBLEMS: dict[_scalars.ScalarProblem, _Bad] = {
+    _scalars.NOT_NUMBER: _NOT_NUMBER,
+    _scalars.NOT_DIGITS: _bad(_scalars.NOT_DIGITS),
+    _scalars.NOT_WHOLE: _NOT_WHOLE,
+    _scalars.NOT_FINITE: _NOT_FINITE,
+    _scalars.NAN_TEXT: _NAN_TEXT,
+    _scalars.TOO_LARGE: _TOO_LARGE,
+    _scalars.BAD_CHARACTER: _BAD_CHARACTER,
+}
 _NOT_BOOL = _Bad("bool_parsing", "expected true or false (also yes/no, 1/0)")
 _NOT_DATE = _Bad("date_parsing", "expected a calendar date such as 2025-03-31")
 _DATE_WITH_TIME = _Bad("date_with_time", "expected a date, got a timestamp with a time of day")
@@ -88,6 +98,14 @@ class _Problems:
     def cell(self, field: str, row: int, bad: _Bad) -> None:
         self.cells.append((field, row, bad.code, bad.message))
 
+    def bad_rows(self) -> BoolArray:
+        """Rows with a problem in any field so far."""
+        rows = np.zeros(self.n, dtype=bool)
+        for _, mask, _, _ in self.found:
+            rows |= mask
+        rows[[row for _, row, _, _ in self.cells]] = True
+        return rows
+
     def flagged(self, field: str) -> BoolArray:
         """Rows already reported for ``field`` (so a bad value is not also "missing")."""
         rows = np.zeros(self.n, dtype=bool)
@@ -109,15 +127,24 @@ def _numpy(values: object) -> NDArray[np.generic]:
         array = _one_per_row(values)
     if array.ndim > 1:  # a column of sequences: each one is a single (bad) value
         array = _one_per_row(values)
-    if (
-        array.dtype.kind == "U"
-        and isinstance(values, (list, tuple))
-        and not all(isinstance(value, str) for value in values)
-    ):  # numpy would turn NaN, 1 or True mixed with text into "nan", "1" and "True"
+    if array.dtype.kind == "U" and isinstance(values, (list, tuple)) and _not_kept(values, array):
         array = _one_per_row(values)
     if array.dtype.kind == "S":
         array = array.astype(object)
     return array
+
+
+def _not_kept(values: list[object] | tuple[object, ...], array: NDArray[np.generic]) -> bool:
+    r"""Whether numpy's fixed-width text changed a list's values.
+
+    It turns NaN, 1 or True mixed with text into ``"nan"``, ``"1"`` and ``"True"``, and
+    drops trailing NUL characters (``"A-1\x00"`` would become ``"A-1"``).
+    """
+    if not all(isinstance(value, str) for value in values):
+        return True
+    lengths = cast("list[int]", list(map(len, cast("list[str]", values))))
+    kept = np.strings.str_len(cast("NDArray[np.str_]", array))
+    return bool(sum(lengths) != int(kept.sum()))
 
 
 def _one_per_row(values: object) -> ObjectArray:
@@ -134,6 +161,39 @@ def _stripped(array: NDArray[np.generic]) -> tuple[NDArray[np.str_], BoolArray] 
         return None
     text = np.strings.strip(cast("NDArray[np.str_]", array))
     return text, text == ""
+
+
+def _code_points(text: NDArray[np.str_]) -> NDArray[np.uint32]:
+    """The characters of fixed-width text as a ``(rows, width)`` array, ``0`` padding."""
+    width = max(text.dtype.itemsize // 4, 1)
+    if text.dtype.itemsize == 0:
+        return np.zeros((len(text), 1), dtype=np.uint32)
+    return np.ascontiguousarray(text).view(np.uint32).reshape(len(text), width)
+
+
+def _bad_characters(text: NDArray[np.str_]) -> BoolArray:
+    """Rows of fixed-width text holding a NUL character or a lone surrogate.
+
+    numpy keeps a NUL inside text (only trailing ones are padding): a row has one when
+    it has fewer non-NUL characters than its length.
+    """
+    codes = _code_points(text)
+    if codes.size and int(codes.max()) >= 0xD800:
+        surrogate = ((codes >= 0xD800) & (codes <= 0xDFFF)).any(axis=1)
+    else:  # the usual case: no character that high, so no surrogate
+        surrogate = np.zeros(len(text), dtype=bool)
+    inner_nul = np.count_nonzero(codes, axis=1) < np.strings.str_len(text)
+    return np.asarray(surrogate | inner_nul, dtype=bool)
+
+
+def _only_characters(text: NDArray[np.str_], allowed: str) -> BoolArray:
+    """Rows of fixed-width text made only of the ASCII characters ``allowed``."""
+    table = np.zeros(128, dtype=bool)
+    table[[ord(c) for c in allowed]] = True
+    table[0] = True  # padding
+    codes = _code_points(text)
+    ok = (codes < 128) & table[np.minimum(codes, 127)]
+    return np.asarray(ok.all(axis=1), dtype=bool)
 
 
 def _cells(array: NDArray[np.generic]) -> tuple[NDArray[np.str_], BoolArray] | None:

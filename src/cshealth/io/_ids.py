@@ -1,0 +1,488 @@
+"""Identifier columns and arguments keyed by identifier, by the one rule of `cshealth._ids`.
+
+An identifier column keeps the user's type: whole numbers come back as ``int64`` (ordered
+numerically), text as an ``object`` array of ``str``. An optional identifier column with
+missing values and whole numbers is an ``object`` array of ``int`` and ``None``. A column
+that mixes whole numbers and text is refused, naming rows of both kinds.
+
+An argument keyed by identifier (``seats={7: 10}``, the groups of ``nps.breakdown``, the
+amounts of ``revenue_weighted``) is matched by the same rule: its keys are read as the data
+is, and keys that can never match the data's ids (``"7"`` against the whole number ``7``)
+are an error, not a silent miss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Literal, NamedTuple, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cshealth._exceptions import InvalidInputError, RecordError
+from cshealth._ids import (
+    BAD_CHARACTERS,
+    MAX_ID_LENGTH,
+    NOT_AN_ID,
+    NOT_WHOLE,
+    IdProblem,
+    normalise_id,
+)
+from cshealth._types import BoolArray, IdArray, ObjectArray
+from cshealth.io._schema import FieldSpec
+from cshealth.io._table import Column
+from cshealth.io._values import _Problems
+from cshealth.models import Record
+
+__all__ = [
+    "IdArray",
+    "IdKind",
+    "id_kind",
+    "keyed_values",
+    "mixed_rows",
+    "position_of",
+    "read_ids",
+    "same_kind",
+]
+
+#: What an identifier column holds: whole numbers, text, or nothing yet.
+IdKind = Literal["int", "text", "none"]
+
+_INT64_MAX = np.iinfo(np.int64).max
+_EXACT_FLOAT = 2.0**53
+_SHOWN = 5
+_MIXED = "id_mixed_types"
+_NONE = np.array(None, dtype=object)
+#: The ASCII characters `str.strip` strips.
+_ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())
+_NONE_TYPE = np.array(type(None), dtype=object)
+_INT_TYPE = np.array(int, dtype=object)
+_TEXT_TYPE = np.array(str, dtype=object)
+
+_Bad = dict[str, tuple[BoolArray, str]]
+
+
+class _Read(NamedTuple):
+    """Identifiers read from a column, where they are missing, and the bad rows."""
+
+    ids: IdArray
+    missing: BoolArray
+    bad: _Bad
+    #: How many distinct values the column holds, when counting them came for free.
+    distinct: int | None = None
+
+
+def _id_column(
+    values: object, spec: FieldSpec, problems: _Problems, model: type[Record]
+) -> tuple[Column, BoolArray]:
+    """The column converter for identifier fields (see `cshealth.io._kinds`)."""
+    ids, missing, bad, _ = _convert(_as_array(values))
+    for code, (rows, message) in bad.items():
+        problems.mask(spec.name, rows, code, message)
+    return ids, missing
+
+
+def _as_array(values: object, name: str = "identifiers") -> NDArray[np.generic]:
+    r"""``values`` as a 1-D array; lists become ``object`` arrays.
+
+    numpy's fixed-width text would drop trailing NUL characters (``"A-1\\x00"`` would
+    become ``"A-1"``) and turn ``[1, "a"]`` into ``["1", "a"]``, so lists never go
+    through it.
+    """
+    if isinstance(values, (list, tuple)):
+        return _objects(values)
+    if isinstance(values, (str, bytes, Mapping, set, frozenset)) or not isinstance(
+        values, Iterable
+    ):
+        msg = (
+            f"`{name}` must be a sequence of identifiers (a list, an array, a data frame "
+            f"column), got {type(values).__name__} {values!r:.80}"
+        )
+        raise InvalidInputError(msg)
+    try:
+        array = np.asarray(values)
+    except ValueError:  # ragged nested sequences: each row one (bad) value
+        return _objects(list(values))
+    if array.ndim != 1:
+        return _objects(list(values))
+    return array
+
+
+def _objects(items: list[object] | tuple[object, ...]) -> ObjectArray:
+    array = np.empty(len(items), dtype=object)
+    for row, item in enumerate(items):  # element by element: nested lists stay one value
+        array[row] = item
+    return array
+
+
+def _convert(array: NDArray[np.generic]) -> _Read:
+    """Identifiers of ``array``, where they are missing, and the bad rows by problem."""
+    n = len(array)
+    kind = array.dtype.kind
+    if kind == "i" or (kind == "u" and not np.any(np.greater(array, _INT64_MAX))):
+        return _Read(array.astype(np.int64), np.zeros(n, dtype=bool), {})
+    if kind == "f":
+        return _from_floats(array.astype(np.float64))
+    if kind in "OUSu":
+        return _from_objects(array.astype(object))
+    problem = NOT_AN_ID  # flags, dates, durations, complex numbers
+    everything = np.ones(n, dtype=bool)
+    return _Read(
+        np.full(n, None, dtype=object), everything, {problem.code: (everything, problem.message)}
+    )
+
+
+def _from_floats(floats: NDArray[np.float64]) -> _Read:
+    """Whole floats up to ``2**53`` (an integer column with a missing value) as integers."""
+    missing = np.isnan(floats)
+    with np.errstate(invalid="ignore"):
+        whole = (
+            np.isfinite(floats) & (floats == np.floor(floats)) & (np.abs(floats) <= _EXACT_FLOAT)
+        )
+    bad_rows = ~missing & ~whole
+    bad: _Bad = {NOT_WHOLE.code: (bad_rows, NOT_WHOLE.message)} if bad_rows.any() else {}
+    gone = missing | bad_rows
+    ints = np.where(gone, 0, floats).astype(np.int64)
+    if not gone.any():
+        return _Read(ints, gone, bad)
+    out = _objects(ints.tolist())
+    out[gone] = None
+    return _Read(out, gone, bad)
+
+
+def _from_objects(objects: ObjectArray) -> _Read:
+    """Text, whole numbers and missing values, each distinct text normalised once."""
+    text_only, distinct, has_none = _text_lookup(objects)
+    if text_only is not None and not text_only:  # clean text and None: kept as it is
+        if has_none:
+            missing = np.asarray(np.equal(objects, _NONE), dtype=bool)
+        else:
+            missing = np.zeros(len(objects), dtype=bool)
+        return _Read(objects, missing, {}, distinct)  # `objects` is a copy already
+    normalise = text_only.__getitem__ if text_only is not None else normalise_id
+    # with numbers among them (and 1 == True == 1.0 as dict keys): value by value
+    mapped = cast("ObjectArray", np.frompyfunc(normalise, 1, 1)(objects))
+    types = cast("ObjectArray", np.frompyfunc(type, 1, 1)(mapped) if len(mapped) else mapped)
+    missing = np.asarray(np.equal(types, _NONE_TYPE), dtype=bool)
+    is_int = np.asarray(np.equal(types, _INT_TYPE), dtype=bool)
+    is_text = np.asarray(np.equal(types, _TEXT_TYPE), dtype=bool)
+    bad: _Bad = {}
+    problem_rows = ~(missing | is_int | is_text)
+    for row in np.flatnonzero(problem_rows).tolist():
+        problem = cast("IdProblem", mapped[row])
+        rows = bad.setdefault(problem.code, (np.zeros(len(mapped), dtype=bool), problem.message))
+        rows[0][row] = True
+    if is_int.any() and is_text.any():
+        bad[_MIXED] = _mixed(is_int, is_text)
+        problem_rows |= bad[_MIXED][0]
+    mapped[problem_rows] = None
+    gone = missing | problem_rows
+    if is_int.any() and not gone.any():
+        return _Read(mapped.astype(np.int64), gone, bad)
+    return _Read(mapped, gone, bad)
+
+
+def _text_lookup(
+    objects: ObjectArray,
+) -> tuple[dict[object, object] | None, int | None, bool]:
+    """For a column of text (and ``None``): each distinct value's identifier.
+
+    Returns ``{}`` when every text is clean already (the column is kept as it is), the
+    map from each distinct value to its identifier otherwise, or ``None`` when the column
+    holds anything but text and ``None`` (or unhashable values); the number of distinct
+    texts when the column holds nothing else; and whether ``None`` is among the values.
+    Clean text is checked
+    on the distinct values at C speed: their types and lengths, then white space at
+    either end, NUL and lone surrogates by one search over the texts joined.
+    """
+    try:
+        distinct = dict.fromkeys(objects.tolist())
+    except TypeError:
+        return None, None, False
+    has_none = None in distinct
+    distinct.pop(None, None)
+    if not distinct:
+        return {}, 0, has_none
+    if set(map(type, distinct)) != {str}:
+        return None, None, has_none
+    if _clean(list(cast("dict[str, None]", distinct))):
+        return {}, len(distinct), has_none
+    normal: dict[object, object] = {value: normalise_id(value) for value in distinct}
+    normal[None] = None
+    return normal, None, has_none
+
+
+def _clean(texts: list[str]) -> bool:
+    r"""Whether every text is an identifier as it stands (nothing to strip or refuse).
+
+    Passes of C over the texts joined by ``\x01``: an empty text shows as two separators
+    side by side (or one at an end); ASCII text without any white space at all has none
+    to strip (one ``bytes.translate``); otherwise each text is asked whether stripping
+    changes it (``strip`` returns the very same object when it does not).
+    """
+    if not texts[0] or max(map(len, texts)) > MAX_ID_LENGTH:
+        return False
+    joined = "\x01".join(texts)
+    if "\x01\x01" in joined or joined.startswith("\x01") or joined.endswith("\x01"):
+        return False  # an empty text (or one holding \x01 at an end: checked one by one)
+    if joined.isascii():
+        raw = joined.encode("ascii")
+        spaced = len(raw.translate(None, _ASCII_SPACE)) != len(raw)
+        if spaced and any(text.strip() is not text for text in texts):
+            return False
+        return b"\x00" not in raw
+    if any(text.strip() is not text for text in texts):
+        return False
+    return BAD_CHARACTERS.search(joined) is None
+
+
+def _mixed(
+    is_int: BoolArray, is_text: BoolArray, at: NDArray[np.intp] | None = None
+) -> tuple[BoolArray, str]:
+    """The rows of the rarer kind in a column mixing whole numbers and text.
+
+    ``at`` maps each position to its row in the caller's data (the position itself by
+    default).
+    """
+    rows = np.arange(len(is_int)) if at is None else at
+    ints, texts = rows[is_int], rows[is_text]
+    message = (
+        f"whole numbers and text are mixed in one identifier column (whole numbers at rows "
+        f"{_rows(ints)}; text at rows {_rows(texts)}): give every id as text or every id "
+        "as a whole number"
+    )
+    return (is_int if len(ints) <= len(texts) else is_text), message
+
+
+def mixed_rows(values: list[object], at: list[int]) -> tuple[list[int], str] | None:
+    """Where validated identifiers of many records mix whole numbers and text.
+
+    Record ``i`` is row ``at[i]`` of the caller's data. Returns the positions of the
+    rarer kind and the message, as the columns report them, or ``None``.
+    """
+    is_int = np.fromiter((type(v) is int for v in values), dtype=bool, count=len(values))
+    is_text = np.fromiter((type(v) is str for v in values), dtype=bool, count=len(values))
+    if not (is_int.any() and is_text.any()):
+        return None
+    rows, message = _mixed(is_int, is_text, np.asarray(at, dtype=np.intp))
+    return np.flatnonzero(rows).tolist(), message
+
+
+def _rows(positions: NDArray[np.intp]) -> str:
+    shown = ", ".join(str(row + 1) for row in positions[:_SHOWN].tolist())
+    return shown + (f", ... ({len(positions)} in all)" if len(positions) > _SHOWN else "")
+
+
+def read_ids(
+    values: object, *, name: str, allow_missing: bool = False, unique: bool = False
+) -> IdArray:
+    """``values`` as an identifier column by the one rule (see the module docstring).
+
+    Args:
+        values: A sequence of identifiers (a list, an array, a pandas or polars column).
+        name: The argument's name, for the error.
+        allow_missing: Whether ``None``/NaN may stand for "no identifier".
+        unique: Whether each identifier may appear only once (one row per account).
+
+    Returns:
+        ``int64`` for whole numbers; ``object`` text (or ``int`` and ``None`` when some
+        are missing) otherwise.
+
+    Raises:
+        InvalidInputError: Listing every bad value with its position.
+
+    Examples:
+        >>> read_ids([3, 1, 2], name="ids")
+        array([3, 1, 2])
+        >>> read_ids([" A-1", "B"], name="ids")
+        array(['A-1', 'B'], dtype=object)
+        >>> read_ids([1, "a"], name="ids")
+        Traceback (most recent call last):
+          ...
+        cshealth._exceptions.InvalidInputError: 1 of 2 values of `ids` are invalid
+          row 1: `ids` = 1: whole numbers and text are mixed in one identifier column ...
+    """
+    ids, missing, bad, distinct = _convert(_as_array(values, name))
+    if not allow_missing:
+        flagged = np.zeros(len(ids), dtype=bool)
+        for rows, _ in bad.values():
+            flagged |= rows
+        absent = missing & ~flagged
+        if absent.any():
+            bad["missing"] = (absent, "an identifier is required here")
+    if bad:
+        _raise(values, name, bad)
+    if unique and distinct != len(ids):  # all distinct: known without another pass
+        _check_unique(ids, name)
+    return ids
+
+
+def _check_unique(ids: IdArray, name: str) -> None:
+    """Refuse an identifier given twice (one sort of the whole numbers, a set of the texts)."""
+    if ids.dtype.kind == "i":
+        ordered = np.sort(ids)
+        twice = ordered[1:][ordered[1:] == ordered[:-1]]
+    else:
+        present = ids[~np.equal(ids, _NONE)].tolist()
+        if len(set(present)) == len(present):
+            return
+        counts: dict[object, int] = {}
+        for value in present:
+            counts[value] = counts.get(value, 0) + 1
+        twice = np.array([v for v, count in counts.items() if count > 1], dtype=object)
+    if len(twice):
+        repeated = sorted(set(twice.tolist()))[:_SHOWN]
+        msg = f"`{name}` repeats {repeated}: one row per account"
+        raise InvalidInputError(msg)
+
+
+def _raise(values: object, name: str, bad: _Bad) -> None:
+    raw = _as_array(values)
+    errors = sorted(
+        (
+            RecordError(
+                row=row + 1, field=name, value=_python(raw[row]), message=message, code=code
+            )
+            for code, (rows, message) in bad.items()
+            for row in np.flatnonzero(rows).tolist()
+        ),
+        key=lambda error: error.row,
+    )
+    msg = f"{len({e.row for e in errors})} of {len(raw)} values of `{name}` are invalid"
+    raise InvalidInputError(msg, tuple(errors))
+
+
+def _python(value: object) -> object:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def id_kind(ids: IdArray) -> IdKind:
+    """Whether an identifier column holds whole numbers, text, or no identifier at all."""
+    if ids.dtype.kind in "iu":
+        return "int" if len(ids) else "none"
+    for value in ids.tolist():
+        if value is not None:
+            return "int" if isinstance(value, int) else "text"
+    return "none"
+
+
+def same_kind(*named: tuple[str, IdArray], noun: str = "account ids") -> None:
+    """Refuse identifier columns of different kinds: none of one could match the other.
+
+    Args:
+        *named: ``(what, ids)`` pairs, ``what`` naming each for the message.
+        noun: What the identifiers are, for the message.
+
+    Raises:
+        InvalidInputError: If some hold whole numbers and others text.
+    """
+    kinds = {label: id_kind(ids) for label, ids in named}
+    if len(set(kinds.values()) - {"none"}) > 1:
+        words = {"int": "whole numbers", "text": "text", "none": "no ids"}
+        shown = "; ".join(f"{label}: {words[kind]}" for label, kind in kinds.items())
+        msg = (
+            f"the {noun} are of different kinds ({shown}): whole-number ids never "
+            "match text ids; give every source its ids the same way"
+        )
+        raise InvalidInputError(msg)
+
+
+def position_of(ids: IdArray, key: object, *, noun: str = "accounts") -> int:
+    """The row of identifier ``key`` among ``ids`` (looked up by the identifier rule).
+
+    Raises:
+        InvalidInputError: If ``key`` is not an identifier, is of the other kind than
+            ``ids`` (``"7"`` among whole numbers), or is not among them.
+
+    Examples:
+        >>> position_of(np.array([3, 7]), 7), position_of(np.array(["A", "B"], dtype=object), " B")
+        (1, 1)
+    """
+    found = normalise_id(key)
+    kind = id_kind(ids)
+    shown = ", ".join(repr(value) for value in ids[:3].tolist())
+    if found is None or isinstance(found, IdProblem):
+        why = "missing" if found is None else found.message
+        msg = f"{key!r} is not an identifier ({why}); the {noun} have ids such as {shown}"
+        raise InvalidInputError(msg)
+    if kind != "none" and (kind == "int") != isinstance(found, int):
+        words = {"int": "whole numbers", "text": "text"}
+        msg = (
+            f"no account {key!r} among the {len(ids)} {noun}: their ids are {words[kind]} "
+            f"({shown}), so {key!r} can never match; give the id as the data gives it"
+        )
+        raise InvalidInputError(msg)
+    hits = np.flatnonzero(np.asarray(np.equal(ids, found), dtype=bool)) if len(ids) else ids[:0]
+    if not len(hits):
+        msg = f"no account {key!r} among the {len(ids)} {noun} (ids such as {shown or 'none'})"
+        raise InvalidInputError(msg)
+    return int(hits[0])
+
+
+def keyed_values(
+    mapping: object, ids: IdArray, *, name: str, noun: str = "account ids"
+) -> tuple[ObjectArray, BoolArray]:
+    """The value ``mapping`` holds for each of ``ids``, matched by the identifier rule.
+
+    Args:
+        mapping: The argument keyed by identifier.
+        ids: The data's identifiers (as `read_ids` or a column reader gives them).
+        name: The argument's name, for errors.
+        noun: What the identifiers are, for errors.
+
+    Returns:
+        ``(values, found)``: one value per id (``None`` where the mapping has no key for
+        it) and where a key was found. Each caller states what an id without a key gets.
+
+    Raises:
+        InvalidInputError: If ``mapping`` is not a mapping, a key is not an identifier,
+            two keys are one identifier (``"A"`` and ``" A"``), or the keys are of the
+            other kind than the ids (text keys for whole-number ids, or the reverse),
+            so that none could ever match.
+
+    Examples:
+        >>> values, found = keyed_values({7: 10, 8: 4}, np.array([8, 9]), name="seats")
+        >>> values.tolist(), found.tolist()
+        ([4, None], [True, False])
+        >>> keyed_values({"7": 10}, np.array([7]), name="seats")
+        Traceback (most recent call last):
+          ...
+        cshealth._exceptions.InvalidInputError: `seats` is keyed by text ('7'), but the
+        account ids are whole numbers (7): no key can match; ...
+    """
+    if not isinstance(mapping, Mapping):
+        msg = f"`{name}` must be a mapping from id to value, got {type(mapping).__name__}"
+        raise InvalidInputError(msg)
+    items = list(mapping.items())
+    keys = read_ids([key for key, _ in items], name=f"the keys of {name}")
+    _check_kinds(keys, ids, name, noun)
+    normal = keys.tolist()
+    table = dict(zip(normal, (value for _, value in items)))
+    if len(table) < len(items):
+        counts: dict[object, int] = {}
+        for id_ in normal:
+            counts[id_] = counts.get(id_, 0) + 1
+        twice = [key for key, id_ in zip(mapping, normal) if counts[id_] > 1]
+        msg = f"`{name}` names one id twice (after trimming white space): keys {twice[:_SHOWN]}"
+        raise InvalidInputError(msg)
+    found = np.fromiter((key in table for key in ids.tolist()), dtype=bool, count=len(ids))
+    values = _objects([table.get(key) for key in ids.tolist()])
+    return values, found
+
+
+def _check_kinds(keys: IdArray, ids: IdArray, name: str, noun: str) -> None:
+    key_kind, id_kind_ = id_kind(keys), id_kind(ids)
+    if "none" in (key_kind, id_kind_) or key_kind == id_kind_:
+        return
+    words = {"int": "whole numbers", "text": "text"}
+    msg = (
+        f"`{name}` is keyed by {words[key_kind]} ({_examples(keys)}), but the {noun} are "
+        f"{words[id_kind_]} ({_examples(ids)}): no key can match; key `{name}` by the ids "
+        "as the data gives them"
+    )
+    raise InvalidInputError(msg)
+
+
+def _examples(ids: IdArray) -> str:
+    shown = [value for value in ids.tolist() if value is not None][:3]
+    return ", ".join(repr(value) for value in shown) + (", ..." if len(ids) > 3 else "")
