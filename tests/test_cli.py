@@ -136,6 +136,40 @@ def test_validate_unreadable_file(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert "unknown columns ['nombre']" in out
 
 
+def test_validate_names_a_file_not_in_utf8(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "accounts.csv").write_bytes(
+        "id,name,start_date\nA-1,Café,2024-01-15\n".encode("cp1252")
+    )
+    (tmp_path / "contacts.csv").write_text("id,account_id\nC-1,A-1\n")
+    status, out, err = run(capsys, "validate", str(tmp_path))
+    assert status == 1
+    assert "Traceback" not in out + err
+    assert "accounts.csv: unreadable: " in out
+    assert (
+        "is not valid utf-8 text: line 2, column 8 (byte offset 26) holds the bytes b'\\xe9'" in out
+    )
+    assert "contacts.csv: 1 rows, all valid" in out
+    assert out.strip().endswith("1 of 2 files invalid")
+    status, _, err = run(capsys, "report", str(tmp_path), "--as-of", "2026-01-01")
+    assert status == 1
+    assert "is not valid utf-8 text" in err
+
+
+def test_validate_subprocess_prints_no_traceback(tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_bytes(b"id,name,start_date\nA-1,Caf\xe9,2024-01-15\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "cshealth", "validate", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "accounts.csv: unreadable: " in done.stdout
+
+
 @pytest.mark.parametrize("command", ["validate", "report"])
 def test_missing_or_empty_folder_is_a_usage_error(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str
@@ -198,3 +232,22 @@ def test_module_entry_point_imports() -> None:
     import cshealth.__main__ as entry
 
     assert entry.main is main
+
+
+def test_report_of_a_small_folder_says_only_what_its_data_support(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tests.test_report import write_folder
+
+    write_folder(tmp_path)
+    status, text, _ = run(capsys, "report", str(tmp_path), "--as-of", "2026-01-01")
+    assert status == 0
+    assert "MRR in force: 350 (from the revenue changes" in text
+    assert "24 or 36 months not observed (follow-up 13.0 months)" in text
+    assert "36 months 100.0%" not in text
+    assert "account A, contact c-1: " in text
+    assert "n/m = not measured: 1-touch, FCR, reopen" in text
+    status, report_json, _ = run(capsys, "report", str(tmp_path), "--as-of", "2026-01-01", "--json")
+    support = json.loads(report_json)["sections"]["Support"]["last_90_days"]
+    assert support["overall"]["one_touch"] is None
+    assert support["not_measured"]["reopen"] == "no `reopened_count` column"

@@ -58,6 +58,7 @@ def test_rows_records_and_json_give_python_values_with_missing_as_none() -> None
     assert table.to_dict() == {
         "as_of": "2026-01-01T00:00:00+00:00",
         "source": "adoption",
+        "not_measured": {},
         "columns": {
             "account_id": ["A-2", "A-1"],
             "mau": [3, 12],
@@ -94,9 +95,10 @@ def test_to_pandas_keeps_the_columns() -> None:
     ("ids", "measures", "match"),
     [
         (["A", "A"], {"x": [1, 2]}, r"duplicate account ids \['A'\]"),
-        (["A", None], {"x": [1, 2]}, "account id at row 2 is missing"),
-        (["A", float("nan")], {"x": [1, 2]}, "row 2 is missing"),
-        ([["A"]], {}, "one-dimensional"),
+        (["A", None], {"x": [1, 2]}, "row 2: `measures account ids`: an identifier is required"),
+        (["A", float("nan")], {"x": [1, 2]}, "row 2: `measures account ids`: an identifier is"),
+        (["A", 1], {"x": [1, 2]}, "whole numbers and text are mixed"),
+        ([["A"]], {}, r"row 1: `measures account ids` = \['A'\]: expected an identifier"),
         (["A"], {"account_id": ["A"]}, "key column"),
         (["A"], {"x": [1, 2]}, r"one value per account \(1\)"),
         (["A"], {"x": [[1]]}, "shape"),
@@ -179,3 +181,52 @@ def test_join_matches_a_dictionary_reference(left: dict[str, int], right: dict[s
     for i, account in enumerate(ids):
         assert joined["l"][i] == left[account] if account in left else np.isnan(joined["l"][i])
         assert joined["r"][i] == right[account] if account in right else np.isnan(joined["r"][i])
+
+
+# --- not measured: an absent input column is a column of missing values, with its reason
+
+
+def test_not_measured_columns_are_all_missing_whatever_was_passed() -> None:
+    table = MeasureTable(
+        ["A-1", "A-2"],
+        {
+            "reopens": [0, 3],
+            "open": [1, 2],
+            "band": ["x", "y"],
+            "seen": np.array(["2025-12-30T08:00", "2025-12-31T08:00"], dtype="datetime64[us]"),
+        },
+        not_measured={"reopens": "no `reopened_count` column", "band": "b", "seen": "s"},
+    )
+    assert np.isnan(table["reopens"]).all()
+    assert table["band"].tolist() == [None, None]
+    assert np.isnat(table["seen"]).all()
+    assert table["open"].tolist() == [1, 2]  # measured columns are untouched
+    assert table.not_measured == {"reopens": "no `reopened_count` column", "band": "b", "seen": "s"}
+    assert table.row("A-1")["reopens"] is None
+    assert table.to_dict()["not_measured"] == table.not_measured
+    assert repr(table) == "MeasureTable(2 accounts x 4 measures; not measured: reopens, band, seen)"
+
+
+def test_not_measured_follows_prefix_select_and_join() -> None:
+    support = MeasureTable(
+        ["A-1"],
+        {"reopens": [0], "open": [1]},
+        not_measured={"reopens": "no `reopened_count` column"},
+    )
+    prefixed = support.with_prefix("support_")
+    assert prefixed.not_measured == {"support_reopens": "no `reopened_count` column"}
+    assert support.select(["open"]).not_measured == {}
+    assert support.select(["reopens"]).not_measured == {"reopens": "no `reopened_count` column"}
+    usage = MeasureTable(["A-2"], {"mau": [4]}, source="adoption")
+    joined = join_measures(usage, support)
+    assert joined.not_measured == {"reopens": "no `reopened_count` column"}
+    assert np.isnan(joined["reopens"]).all()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"nope": "why"}, {"account_id": "why"}, {"reopens": 3}, ["reopens"]],
+)
+def test_not_measured_must_name_measures_with_reasons(bad: object) -> None:
+    with pytest.raises(InvalidInputError, match="`not_measured`"):
+        MeasureTable(["A-1"], {"reopens": [0]}, not_measured=bad)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -14,9 +15,12 @@ from cshealth import (
     Milestone,
     RevenueChange,
     SurveyResponse,
+    Ticket,
+    UsageRecord,
+    load_table,
     to_columns,
 )
-from cshealth._report import describe
+from cshealth._report import Report, describe
 from cshealth.io import Table
 
 AS_OF = date(2025, 6, 1)
@@ -81,7 +85,15 @@ def test_figures_match_hand_counts() -> None:
     assert accounts["churned"] == 2
     assert accounts["child_accounts"] == 1
     assert accounts["segments"] == {"smb": 2, "enterprise": 1}
-    assert accounts["mrr_in_force"] == 400.0
+    # the revenue changes are given, so the MRR in force is theirs: A pays 100 (since
+    # 2024-01-01), C went to 0 on 2025-01-01; B has no change (its `mrr` of 300 is not used)
+    assert accounts["mrr_source"] == "revenue_changes"
+    assert accounts["mrr_in_force"] == 100.0
+    assert accounts["median_mrr"] == 100.0
+    without_changes = {k: v for k, v in hand_made().items() if k != "revenue_changes"}
+    accounts = describe(without_changes, as_of=AS_OF).to_dict()["sections"]["Accounts"]
+    assert accounts["mrr_source"] == "accounts"
+    assert accounts["mrr_in_force"] == 400.0  # A 100 + B 300, the active accounts
     assert accounts["median_mrr"] == 200.0
     assert sections["Onboarding milestones"] == {
         "milestones": 5,
@@ -181,6 +193,38 @@ def test_nps_section_with_one_wave_or_one_type() -> None:
     assert section.figures["transactional_by_touchpoint"][0]["label"] == "support"
 
 
+def test_nps_section_counts_unanswered_surveys() -> None:
+    # Two relationship surveys and one transactional survey went unanswered (an empty
+    # score in a table of columns): counted apart, never in the NPS.
+    rows = [
+        ("c1", "relationship", 3, "2025-02-10"),
+        ("c2", "relationship", 9, "2025-02-11"),
+        ("c4", "relationship", 0, "2025-02-12"),  # blanked below
+        ("c1", "relationship", 10, "2025-05-10"),
+        ("c5", "relationship", 0, "2025-05-12"),  # blanked below
+        ("c3", "transactional", 2, "2025-05-20"),
+        ("c6", "transactional", 0, "2025-05-21"),  # blanked below
+    ]
+    table = nps_table(rows)
+    scores = table["score"].astype(np.float64)
+    scores[[2, 4, 6]] = np.nan
+    blanked = Table(dict(table.items()) | {"score": scores})
+    answered = nps_table([row for i, row in enumerate(rows) if i not in (2, 4, 6)])
+    section = describe({"survey_responses": blanked}, as_of=AS_OF).sections[-1]
+    plain = describe({"survey_responses": answered}, as_of=AS_OF).sections[-1]
+    assert section.figures["relationship_unanswered"] == 2
+    assert section.figures["transactional_unanswered"] == 1
+    assert plain.figures["relationship_unanswered"] == 0
+    lines = [line for line in section.lines if "unanswered" in line]
+    assert lines == [
+        "  2 unanswered surveys (no score): counted apart, not in the NPS",
+        "  1 unanswered survey (no score): counted apart, not in the NPS",
+    ]
+    assert not [line for line in plain.lines if "unanswered" in line]
+    # every other line is that of the answered surveys alone
+    assert [line for line in section.lines if "unanswered" not in line] == list(plain.lines)
+
+
 def test_no_nps_section_without_nps_responses() -> None:
     csat = nps_table([("c1", "transactional", 4, "2025-05-10")])
     csat = Table(dict(csat.items()) | {"kind": np.array(["csat"], dtype=object)})
@@ -216,3 +260,150 @@ def test_no_retention_section_without_revenue_changes() -> None:
     sections = describe(tables, as_of=AS_OF).to_dict()["sections"]
     assert isinstance(sections, dict)
     assert "Retention" not in sections
+
+
+# --- the report says only what its data support (issue 13, section 3) ------------------------
+# A small data folder as a user would write it: twelve months of accounts without `mrr`,
+# revenue changes, tickets without reply or reopen counts, and NPS answers.
+
+
+def write_folder(folder: Path) -> None:
+    (folder / "accounts.csv").write_text(
+        "id,name,segment,start_date,end_date\n"
+        "A,a,smb,2024-12-01,\n"
+        "B,b,smb,2025-01-01,2025-07-01\n"
+        "C,c,enterprise,2025-02-01,\n"
+    )
+    (folder / "revenue_changes.csv").write_text(
+        "account_id,effective_on,mrr\n"
+        "A,2024-12-01,100\n"
+        "B,2025-01-01,50\n"
+        "B,2025-07-01,0\n"
+        "C,2025-02-01,200\n"
+        "A,2025-06-01,150\n"
+    )
+    (folder / "tickets.csv").write_text(
+        "id,account_id,channel,created_at,first_response_at,resolved_at\n"
+        "T1,A,email,2025-11-03T09:00:00Z,2025-11-03T10:00:00Z,2025-11-03T12:00:00Z\n"
+        "T2,C,email,2025-11-10T09:00:00Z,2025-11-10T09:30:00Z,2025-11-11T09:00:00Z\n"
+    )
+    (folder / "survey_responses.csv").write_text(
+        "id,account_id,contact_id,kind,survey_type,score,submitted_at\n"
+        "R1,A,c-1,nps,relationship,3,2025-12-20T10:00:00Z\n"
+        "R2,C,,nps,relationship,10,2025-12-21T10:00:00Z\n"
+    )
+
+
+def folder_report(tmp_path: Path) -> Report:
+    write_folder(tmp_path)
+    tables = {
+        model.table_name: load_table(tmp_path / f"{model.table_name}.csv", model)
+        for model in (Account, RevenueChange, Ticket, SurveyResponse)
+    }
+    return describe(tables, as_of=date(2026, 1, 1))
+
+
+def test_survival_only_at_horizons_the_follow_up_reaches(tmp_path: Path) -> None:
+    text = folder_report(tmp_path).to_text()
+    line = next(line for line in text.splitlines() if "Customer lifetime" in line)
+    # A followed 13 months (365 + 31 days), C 11; B churned after 6: S(12) = 2/3
+    assert "still customers after 12 months 66.7%" in line
+    assert "24 or 36 months not observed (follow-up 13.0 months)" in line
+    assert "36 months 100.0%" not in text
+    assert "Enterprise against SMB" not in text  # C (enterprise) is followed 11 months only
+
+
+def test_mrr_in_force_comes_from_the_revenue_changes(tmp_path: Path) -> None:
+    report = folder_report(tmp_path)
+    accounts = report.to_dict()["sections"]["Accounts"]
+    # on 2026-01-01: A 150 (since June), B 0 (churned in July), C 200
+    assert accounts["mrr_in_force"] == 350.0
+    assert accounts["median_mrr"] == 175.0
+    waterfall = report.to_dict()["sections"]["Retention"]["waterfall"]
+    assert waterfall["periods"][-1]["ending_mrr"] == 350.0  # the same figure
+    assert "MRR in force: 350 (from the revenue changes; median paying account 175)" in (
+        report.to_text()
+    )
+
+
+def test_mrr_without_a_source_is_not_measured(tmp_path: Path) -> None:
+    write_folder(tmp_path)
+    accounts = load_table(tmp_path / "accounts.csv", Account)
+    report = describe({"accounts": accounts}, as_of=date(2026, 1, 1))
+    assert report.to_dict()["sections"]["Accounts"]["mrr_in_force"] is None
+    assert (
+        "MRR in force: not measured: no `mrr` column in accounts and no revenue changes"
+        in report.to_text()
+    )
+
+
+def test_each_follow_up_names_the_account_and_the_contact(tmp_path: Path) -> None:
+    lines = folder_report(tmp_path).to_text().splitlines()
+    follow = [line.strip() for line in lines if " call " in line or "_request " in line]
+    assert len(follow) == 2
+    assert any("account A, contact c-1: " in line for line in follow)
+    assert any("account C, no contact given: " in line for line in follow)
+
+
+def test_support_rates_without_their_columns_are_not_measured(tmp_path: Path) -> None:
+    report = folder_report(tmp_path)
+    text = report.to_text()
+    row = next(line.split() for line in text.splitlines() if line.strip().startswith("all "))
+    # all, tickets, reply, p90, resolved, SLA, 1-touch, FCR, reopen, backlog (durations: 2 cells)
+    assert row[-5:] == ["100%", "n/m", "n/m", "n/m", "0"]
+    assert (
+        "n/m = not measured: 1-touch, FCR, reopen (no `agent_replies`, `customer_replies` "
+        "and `reopened_count` columns)"
+    ) in text
+    assert "Live channels: queue wait not measured: no `queue_wait_seconds` column" in text
+    assert "Wow moments: not measured: no `delighted` column" in text
+    support = report.to_dict()["sections"]["Support"]["last_90_days"]
+    assert support["overall"]["one_touch"] is None
+    assert support["not_measured"]["fcr"] == "no `customer_replies` column"
+    assert support["overall"]["sla"]["statistic"] == 1.0
+
+
+def test_logins_trend_without_a_logins_column_is_not_measured() -> None:
+    # Weekly usage without `logins` (read from a file, the column is held filled and
+    # marked absent): the logins trend is not measured, never a trend of zeros.
+    days = ["2025-05-05", "2025-05-12", "2025-05-19", "2025-05-26"]
+    usage = to_columns(
+        {"account_id": ["A"] * 4, "day": days, "active_users": [3, 3, 2, 2]}, UsageRecord
+    )
+    assert "logins" in usage.absent
+    section = describe({"usage": usage}, as_of=AS_OF).sections[-1]
+    assert section.title == "Adoption"
+    assert section.lines == ("Logins of current customers: not measured: no `logins` column",)
+    assert section.figures["logins_median_change"] is None
+    with_logins = to_columns({**dict(usage.items()), "logins": [9, 9, 8, 8]}, UsageRecord)
+    measured = describe({"usage": with_logins}, as_of=AS_OF).sections[-1]
+    assert measured.lines[0].startswith("Logins of current customers, 4 weeks to ")
+
+
+def test_churn_without_an_end_date_column_is_not_measured(tmp_path: Path) -> None:
+    # accounts without `end_date`: who churned is unknown, so the report gives no active,
+    # churned, logo churn, cohort or lifetime figures (it gave 0% churn, 100% survival)
+    write_folder(tmp_path)
+    lines = (tmp_path / "accounts.csv").read_text().splitlines()
+    (tmp_path / "accounts.csv").write_text(
+        "\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n"
+    )
+    tables = {
+        "accounts": load_table(tmp_path / "accounts.csv", Account),
+        "revenue_changes": load_table(tmp_path / "revenue_changes.csv", RevenueChange),
+    }
+    report = describe(tables, as_of=date(2026, 1, 1))
+    text = report.to_text()
+    assert "3 accounts, active and churned not measured: no `end_date` column; 0 are" in text
+    assert (
+        "Logo churn, logo cohorts and customer lifetime: not measured: no `end_date` column "
+        "in accounts"
+    ) in text
+    assert "Customer lifetime (Kaplan-Meier" not in text
+    sections = report.to_dict()["sections"]
+    assert (sections["Accounts"]["active"], sections["Accounts"]["churned"]) == (None, None)
+    retention = sections["Retention"]
+    assert (retention["logo_churn_last_month"], retention["logo_cohorts"]) == (None, None)
+    assert retention["not_measured"]["logo_cohorts"] == "no `end_date` column in accounts"
+    # the revenue figures are measured from the revenue changes all the same
+    assert retention["revenue_retention"]["starting_customers"] == 2

@@ -5,7 +5,9 @@ Every area that measures accounts (`cshealth.nps.account_scores`,
 converts to, a `MeasureTable`. `join_measures` lines several of them up on
 ``account_id`` into the one table a health scorecard reads. An account with no data in
 a source gets missing values there (``NaN``, ``None``, ``NaT``), never zeros, and is
-never dropped: "no tickets" is a measured 0 only when the source says so.
+never dropped: "no tickets" is a measured 0 only when the source says so. A measure
+whose input column the source did not have is "not measured": its column is all missing
+and `MeasureTable.not_measured` says why (see `cshealth._absent`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._codes import missing_ids, sorted_positions
+from cshealth._codes import sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import to_datetime
-from cshealth._types import ColumnsLike, DataFrameLike, ObjectArray
+from cshealth._types import ColumnsLike, DataFrameLike
+from cshealth.io._ids import IdArray, read_ids, same_kind
 from cshealth.io._table import Table
 
 if TYPE_CHECKING:
@@ -46,10 +49,14 @@ class MeasureTable(Mapping[str, MeasureColumn]):
         measures: Measure name to one value per account.
         as_of: The instant the measures were taken at (``datetime64[us]``, UTC), if known.
         source: What produced it (``"support"``); shown in messages and the ``repr``.
+        not_measured: Measure name to the reason it was not measured (``"no
+            `reopened_count` column"``). Those columns are held all missing (``NaN``,
+            ``None`` or ``NaT``) whatever values were passed.
 
     Raises:
         InvalidInputError: On duplicate or missing account ids, a column of another
-            length, a measure called ``account_id``, or a column that is not 1-D.
+            length, a measure called ``account_id``, a column that is not 1-D, or a
+            ``not_measured`` name that is not a measure.
 
     Examples:
         >>> t = MeasureTable(["A-1", "A-2"], {"open_tickets": [3, 0]}, source="support")
@@ -57,9 +64,21 @@ class MeasureTable(Mapping[str, MeasureColumn]):
         MeasureTable(support: 2 accounts x 1 measure)
         >>> t["open_tickets"].tolist(), t.row("A-2")
         ([3, 0], {'account_id': 'A-2', 'open_tickets': 0})
+
+        A measure whose input column was absent is all missing, with its reason:
+
+        >>> t = MeasureTable(
+        ...     ["A-1", "A-2"],
+        ...     {"reopens": [0, 0]},
+        ...     not_measured={"reopens": "no `reopened_count` column"},
+        ... )
+        >>> t
+        MeasureTable(2 accounts x 1 measure; not measured: reopens)
+        >>> t["reopens"].tolist(), t.not_measured
+        ([nan, nan], {'reopens': 'no `reopened_count` column'})
     """
 
-    __slots__ = ("_as_of", "_columns", "_source")
+    __slots__ = ("_as_of", "_columns", "_not_measured", "_source")
 
     def __init__(
         self,
@@ -68,6 +87,7 @@ class MeasureTable(Mapping[str, MeasureColumn]):
         *,
         as_of: np.datetime64 | None = None,
         source: str = "",
+        not_measured: Mapping[str, str] | None = None,
     ) -> None:
         ids = _ids(account_ids, source)
         columns: dict[str, MeasureColumn] = {"account_id": ids}
@@ -85,16 +105,20 @@ class MeasureTable(Mapping[str, MeasureColumn]):
                 )
                 raise InvalidInputError(msg)
             columns[str(name)] = array
+        reasons = _reasons(not_measured, columns)
+        for name in reasons:
+            columns[name] = _all_missing(columns[name])
         for column in columns.values():
             column.flags.writeable = False
         self._columns = columns
         self._as_of = as_of
         self._source = source
+        self._not_measured = reasons
 
     @property
-    def account_ids(self) -> ObjectArray:
-        """The accounts, one per row."""
-        return cast("ObjectArray", self._columns["account_id"])
+    def account_ids(self) -> IdArray:
+        """The accounts, one per row: ``int64`` whole numbers or ``object`` text."""
+        return self._columns["account_id"]
 
     @property
     def measures(self) -> tuple[str, ...]:
@@ -110,6 +134,11 @@ class MeasureTable(Mapping[str, MeasureColumn]):
     def source(self) -> str:
         """What produced the table (``"support"``, ``"joined"``)."""
         return self._source
+
+    @property
+    def not_measured(self) -> dict[str, str]:
+        """Measure name to the reason it was not measured (its column is all missing)."""
+        return dict(self._not_measured)
 
     @property
     def n_accounts(self) -> int:
@@ -132,8 +161,10 @@ class MeasureTable(Mapping[str, MeasureColumn]):
     def __repr__(self) -> str:
         k = len(self.measures)
         label = f"{self._source}: " if self._source else ""
+        absent = f"; not measured: {', '.join(self._not_measured)}" if self._not_measured else ""
         return (
-            f"MeasureTable({label}{self.n_accounts} accounts x {k} measure{'' if k == 1 else 's'})"
+            f"MeasureTable({label}{self.n_accounts} accounts x {k} "
+            f"measure{'' if k == 1 else 's'}{absent})"
         )
 
     def row(self, account_id: str) -> dict[str, object]:
@@ -152,7 +183,14 @@ class MeasureTable(Mapping[str, MeasureColumn]):
     def with_prefix(self, prefix: str) -> MeasureTable:
         """The same table with every measure renamed ``prefix + name``."""
         measures = {prefix + name: self._columns[name] for name in self.measures}
-        return MeasureTable(self.account_ids, measures, as_of=self._as_of, source=self._source)
+        reasons = {prefix + name: why for name, why in self._not_measured.items()}
+        return MeasureTable(
+            self.account_ids,
+            measures,
+            as_of=self._as_of,
+            source=self._source,
+            not_measured=reasons,
+        )
 
     def select(self, names: Sequence[str]) -> MeasureTable:
         """The table with only the measures ``names``, in that order.
@@ -161,7 +199,14 @@ class MeasureTable(Mapping[str, MeasureColumn]):
             KeyError: On a name that is not a measure.
         """
         measures = {name: self[name] for name in names}
-        return MeasureTable(self.account_ids, measures, as_of=self._as_of, source=self._source)
+        reasons = {name: why for name, why in self._not_measured.items() if name in measures}
+        return MeasureTable(
+            self.account_ids,
+            measures,
+            as_of=self._as_of,
+            source=self._source,
+            not_measured=reasons,
+        )
 
     def to_records(self) -> list[dict[str, object]]:
         """One dict per account, values as Python values (missing as ``None``)."""
@@ -170,10 +215,11 @@ class MeasureTable(Mapping[str, MeasureColumn]):
         return [dict(zip(names, row)) for row in zip(*values)]
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: ``as_of``, ``source`` and each column as a list."""
+        """JSON-ready: ``as_of``, ``source``, ``not_measured`` and each column as a list."""
         return {
             "as_of": None if self._as_of is None else to_datetime(self._as_of).isoformat(),
             "source": self._source,
+            "not_measured": dict(self._not_measured),
             "columns": {
                 name: [_json(v) for v in _values(column)] for name, column in self._columns.items()
             },
@@ -234,25 +280,30 @@ def join_measures(
                 )
                 raise InvalidInputError(msg)
             seen[name] = label
+    labelled = [
+        (table.source or f"source {i + 1}", table.account_ids) for i, table in enumerate(sources)
+    ]
     if accounts is None:
-        parts = [table.account_ids for table in sources]
-        ids = np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=object)
-        ids = ids.astype(object)
+        same_kind(*labelled)
+        ids = _all_ids(sources)
     else:
         ids = _ids(accounts, "accounts")
+        same_kind(("`accounts`", ids), *labelled)
     joined: dict[str, MeasureColumn] = {}
+    reasons: dict[str, str] = {}
     for table in sources:
         where = _positions(table.account_ids, ids)
         found = where >= 0
         for name in table.measures:
             joined[name] = _spread(table[name], where, found)
+        reasons.update(table.not_measured)
     stamps = {table.as_of for table in sources if table.as_of is not None}
     if len(stamps) > 1:
         shown = sorted(str(stamp) for stamp in stamps)
         msg = f"the sources were measured as of different instants {shown}; use one `as_of`"
         raise InvalidInputError(msg)
     as_of = stamps.pop() if stamps else None
-    return MeasureTable(ids, joined, as_of=as_of, source="joined")
+    return MeasureTable(ids, joined, as_of=as_of, source="joined", not_measured=reasons)
 
 
 def _as_table(table: object, index: int) -> MeasureTable:
@@ -277,18 +328,9 @@ def _as_table(table: object, index: int) -> MeasureTable:
     raise InvalidInputError(msg)
 
 
-def _ids(values: ArrayLike, what: str) -> ObjectArray:
-    ids = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
-    if ids.ndim != 1:
-        msg = f"account ids must be one-dimensional, got shape {ids.shape}"
-        raise InvalidInputError(msg)
-    ids = ids.astype(object)
-    missing = missing_ids(ids)
-    if missing.any():
-        row = int(np.flatnonzero(missing)[0])
-        msg = f"{what or 'measures'}: account id at row {row + 1} is missing"
-        raise InvalidInputError(msg)
-    ids = np.array([str(v) for v in ids.tolist()], dtype=object)
+def _ids(values: ArrayLike, what: str) -> IdArray:
+    """Account ids by the identifier rule: whole numbers stay numbers, none missing or twice."""
+    ids = read_ids(values, name=f"{what or 'measures'} account ids")
     unique, counts = np.unique(ids, return_counts=True)
     if len(unique) < len(ids):
         twice = unique[counts > 1][:5].tolist()
@@ -297,7 +339,15 @@ def _ids(values: ArrayLike, what: str) -> ObjectArray:
     return ids
 
 
-def _positions(source_ids: ObjectArray, ids: ObjectArray) -> NDArray[np.int64]:
+def _all_ids(sources: list[MeasureTable]) -> IdArray:
+    """Every account of every source, sorted."""
+    if not sources:
+        return np.empty(0, dtype=object)
+    ids = np.unique(np.concatenate([table.account_ids for table in sources]))
+    return ids if ids.dtype.kind == "i" else ids.astype(object)
+
+
+def _positions(source_ids: IdArray, ids: IdArray) -> NDArray[np.int64]:
     """For each of ``ids``, its row in ``source_ids`` (``-1`` when absent)."""
     if not len(source_ids):
         return np.full(len(ids), -1, dtype=np.int64)
@@ -320,6 +370,36 @@ def _spread(
     if len(column):
         out[found] = picked[found]
     return out
+
+
+def _reasons(
+    not_measured: Mapping[str, str] | None, columns: Mapping[str, MeasureColumn]
+) -> dict[str, str]:
+    if not_measured is None:
+        return {}
+    if not isinstance(cast("object", not_measured), Mapping):
+        msg = f"`not_measured` must map measure names to reasons, got {not_measured!r}"
+        raise InvalidInputError(msg)
+    reasons: dict[str, str] = {}
+    for name, reason in not_measured.items():
+        if name not in columns or name == "account_id" or not isinstance(reason, str):
+            msg = (
+                f"`not_measured` maps {name!r} to {reason!r}; keys must be measures of the "
+                f"table ({list(columns)[1:]}) and reasons text"
+            )
+            raise InvalidInputError(msg)
+        reasons[str(name)] = reason
+    return reasons
+
+
+def _all_missing(column: MeasureColumn) -> MeasureColumn:
+    """A column of the same length, every value missing (``NaN``, ``NaT`` or ``None``)."""
+    kind = column.dtype.kind
+    if kind == "M":
+        return np.full(len(column), np.datetime64("NaT"), dtype=column.dtype)
+    if kind in "biuf":
+        return np.full(len(column), np.nan)
+    return np.full(len(column), None, dtype=object)
 
 
 def _values(column: MeasureColumn) -> list[object]:

@@ -2,22 +2,31 @@
 
 Each section is a small function of the tables and ``as_of``; an area adds its own section
 to ``SECTIONS`` when it is built. A section is skipped when its table is absent.
+
+The report says only what its data support: a figure whose column a file does not have is
+"not measured" (with the column named), survival is shown only at horizons the follow-up
+reaches, and the MRR in force comes from the revenue changes when they are given.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
-from cshealth._types import DateArray, ObjectArray
+from cshealth._absent import absent_reason, shown
+from cshealth._types import DateArray, IdArray
 from cshealth.io import Table
 
 if TYPE_CHECKING:
     from cshealth.nps import NPSTrend
+    from cshealth.retention import SurvivalCurve
+    from cshealth.support import SupportStats
 
 __all__ = ["SECTIONS", "Report", "Section", "describe"]
 
@@ -89,11 +98,11 @@ def _n(value: int | float) -> str:
 _NONE = np.array(None, dtype=object)
 
 
-def _distinct(values: ObjectArray) -> int:
+def _distinct(values: IdArray) -> int:
     return len(_counts(values))
 
 
-def _counts(values: ObjectArray) -> dict[str, int]:
+def _counts(values: NDArray[np.generic]) -> dict[str, int]:
     present = values[~np.equal(values, _NONE)].astype(str)
     labels, counts = np.unique(present, return_counts=True)
     order = np.argsort(-counts, kind="stable")
@@ -128,28 +137,66 @@ def _accounts(tables: Mapping[str, Table], as_of: date) -> Section | None:
     start, end = table.dates("start_date"), table.dates("end_date")
     active = (start <= day) & (np.isnat(end) | (end > day))
     churned = ~np.isnat(end) & (end <= day)
-    mrr = table.floats("mrr")
-    live = mrr[active & ~np.isnan(mrr)]
     children = int((~np.equal(table.texts("parent_id"), _NONE)).sum())
     segments = _counts(table.texts("segment"))
-    figures = {
+    live, source = _mrr_in_force(tables, as_of, active)
+    ends_known = "end_date" not in table.absent  # without it, who churned is not measured
+    figures: dict[str, object] = {
         "accounts": table.n_rows,
-        "active": int(active.sum()),
-        "churned": int(churned.sum()),
+        "active": int(active.sum()) if ends_known else None,
+        "churned": int(churned.sum()) if ends_known else None,
         "child_accounts": children,
         "segments": segments,
-        "mrr_in_force": float(live.sum()),
-        "median_mrr": float(np.median(live)) if len(live) else None,
+        "mrr_in_force": None if live is None else float(live.sum()),
+        "median_mrr": float(np.median(live)) if live is not None and len(live) else None,
+        "mrr_source": source,
     }
-    median = _n(float(np.median(live))) if len(live) else "n/a"
+    status = (
+        f"{_n(active.sum())} active and {_n(churned.sum())} churned of {_n(table.n_rows)}"
+        if ends_known
+        else f"{_n(table.n_rows)} accounts, active and churned {shown(absent_reason(['end_date']))}"
+    )
     lines = (
-        f"{_n(active.sum())} active and {_n(churned.sum())} churned of {_n(table.n_rows)}; "
-        f"{_n(children)} are child accounts",
+        f"{status}; {_n(children)} are child accounts",
         f"by segment: {_joined(segments)}",
-        f"MRR in force: {_n(live.sum())} (median account {median})",
+        _mrr_line(live, source),
         f"started: {_span(start)}",
     )
     return Section("Accounts", lines, figures)
+
+
+def _mrr_in_force(
+    tables: Mapping[str, Table], as_of: date, active: np.ndarray
+) -> tuple[np.ndarray | None, str]:
+    """The MRR of each paying account on ``as_of`` and where it comes from.
+
+    From the revenue changes when they are given (each account's latest change on or
+    before ``as_of``: the MRR the waterfall ends at), else from the accounts' ``mrr``
+    column (active accounts), else not measured (``None``).
+    """
+    changes = tables.get("revenue_changes")
+    if changes is not None:
+        when = changes.dates("effective_on")
+        seen = np.flatnonzero(when <= np.datetime64(as_of, "D"))
+        _, codes = np.unique(np.asarray(changes["account_id"])[seen], return_inverse=True)
+        by = np.lexsort((when[seen].astype(np.int64), codes))  # by account, then date
+        codes, rows = codes[by], seen[by]
+        last = rows[np.r_[codes[1:] != codes[:-1], True]] if len(rows) else rows
+        levels = changes.floats("mrr")[last]
+        return levels[levels > 0], "revenue_changes"
+    accounts = tables["accounts"]
+    if "mrr" in accounts.absent:
+        return None, "accounts"
+    mrr = accounts.floats("mrr")
+    return mrr[active & ~np.isnan(mrr)], "accounts"
+
+
+def _mrr_line(live: np.ndarray | None, source: str) -> str:
+    if live is None:
+        return f"MRR in force: {shown('no `mrr` column in accounts and no revenue changes')}"
+    median = _n(float(np.median(live))) if len(live) else "n/a"
+    where = " (from the revenue changes" if source == "revenue_changes" else " (from `mrr`"
+    return f"MRR in force: {_n(live.sum())}{where}; median paying account {median})"
 
 
 def _revenue(tables: Mapping[str, Table], as_of: date) -> Section | None:
@@ -157,7 +204,7 @@ def _revenue(tables: Mapping[str, Table], as_of: date) -> Section | None:
     if table is None:
         return None
     zero = int((table.floats("mrr") == 0).sum())
-    accounts = _distinct(table.texts("account_id"))
+    accounts = _distinct(table.ids("account_id"))
     figures = {"changes": table.n_rows, "to_zero": zero, "accounts": accounts}
     lines = (
         f"{_n(table.n_rows)} MRR changes over {_n(accounts)} accounts, "
@@ -224,7 +271,7 @@ def _usage(tables: Mapping[str, Table], as_of: date) -> Section | None:
     if table is None:
         return None
     users = table.floats("active_users")
-    accounts = _distinct(table.texts("account_id"))
+    accounts = _distinct(table.ids("account_id"))
     figures = {
         "rows": table.n_rows,
         "accounts": accounts,
@@ -273,6 +320,7 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         figures["relationship_by_quarter"] = last.to_dict()["points"]
         lines.append("Relationship NPS by quarter (latest answer per contact):")
         lines.extend(f"  {line}" for line in last.table().splitlines()[-5:])
+        lines.extend(_unanswered_line(last, figures, "relationship_unanswered"))
         lines.extend(_migration_lines(table, last, figures))
     if _has(table, "transactional"):
         monthly = nps.trend(
@@ -281,6 +329,7 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         figures["transactional_by_month"] = monthly.to_dict()["points"]
         lines.append("Transactional NPS by month, last 12 months (* = significant change):")
         lines.extend(f"  {line}" for line in monthly.table().splitlines())
+        lines.extend(_unanswered_line(monthly, figures, "transactional_unanswered"))
         touch = nps.breakdown(
             table, "touchpoint", survey_type="transactional", since=year, as_of=as_of
         )
@@ -295,8 +344,26 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         f"{summary['testimonial_request'] + summary['review_request']} testimonial or review "
         f"requests, {summary['nurture']} nurture touches; {summary['overdue']} overdue)"
     )
-    lines.extend(f"  {item.due_on} {item.action:<19} {item.reason}" for item in queue[:5])
+    lines.extend(
+        f"  {item.due_on} {item.action:<19} account {item.account_id}, "
+        f"{_contact(item.contact_id)}: {item.reason}"
+        for item in queue[:5]
+    )
     return Section("NPS", tuple(lines), figures)
+
+
+def _unanswered_line(trend: NPSTrend, figures: dict[str, object], name: str) -> list[str]:
+    """A line counting the unanswered surveys of a trend's periods, when there are any."""
+    count = int(trend.unanswered.sum())
+    figures[name] = count
+    if not count:
+        return []
+    noun = "survey" if count == 1 else "surveys"
+    return [f"  {_n(count)} unanswered {noun} (no score): counted apart, not in the NPS"]
+
+
+def _contact(contact_id: object) -> str:
+    return "no contact given" if contact_id is None else f"contact {contact_id}"
 
 
 def _has(table: Table, survey_type: str) -> bool:
@@ -348,18 +415,45 @@ def _support(tables: Mapping[str, Table], as_of: date) -> Section | None:
         "SLA: first reply within 8 business hours (high 4, urgent 1):",
     ]
     lines.extend(f"  {line}" for line in period.table().splitlines())
-    queue = overall.abandonment
-    lines.append(
-        f"Live channels: queue wait median {_seconds(overall.queue_wait.median)}, "
-        f"p90 {_seconds(overall.queue_wait.p90)}; abandonment {_share(queue.statistic)} "
-        f"of {_n(queue.n)} queued ({overall.short_abandons} short abandons not counted)"
-    )
-    lines.append(
-        f"Wow moments: {_n(overall.wow)} (e.g. {', '.join(overall.wow_ticket_ids[:3]) or 'none'})"
-        f"; service-qualified leads: {_n(overall.sql_count)}, revenue {_n(overall.sql_revenue)}, "
-        f"{_share(overall.sql_conversion.statistic)} converted"
-    )
+    absent = period.not_measured
+    lines.append(_queue_line(overall, absent))
+    lines.append(_wow_line(overall, absent))
+    lines.append(_leads_line(overall, absent))
     return Section("Support", tuple(lines), figures)
+
+
+def _queue_line(overall: SupportStats, absent: Mapping[str, str]) -> str:
+    wait, queue = overall.queue_wait, overall.abandonment
+    if wait is None:
+        return f"Live channels: queue wait {shown(absent['queue_wait'])}"
+    text = f"Live channels: queue wait median {_seconds(wait.median)}, p90 {_seconds(wait.p90)}"
+    if queue is None:
+        return f"{text}; abandonment {shown(absent['abandonment'])}"
+    return (
+        f"{text}; abandonment {_share(queue.statistic)} of {_n(queue.n)} queued "
+        f"({overall.short_abandons} short abandons not counted)"
+    )
+
+
+def _wow_line(overall: SupportStats, absent: Mapping[str, str]) -> str:
+    if overall.wow is None:
+        return f"Wow moments: {shown(absent['wow'])}"
+    examples = ", ".join(overall.wow_ticket_ids[:3]) or "none"
+    return f"Wow moments: {_n(overall.wow)} (e.g. {examples})"
+
+
+def _leads_line(overall: SupportStats, absent: Mapping[str, str]) -> str:
+    if overall.sql_count is None:
+        return f"Service-qualified leads: {shown(absent['sql_count'])}"
+    if overall.sql_revenue is None or overall.sql_conversion is None:
+        return (
+            f"Service-qualified leads: {_n(overall.sql_count)}; revenue and conversion "
+            f"{shown(absent['sql_revenue'])}"
+        )
+    return (
+        f"Service-qualified leads: {_n(overall.sql_count)}, revenue "
+        f"{_n(overall.sql_revenue)}, {_share(overall.sql_conversion.statistic)} converted"
+    )
 
 
 def _seconds(value: float | None) -> str:
@@ -400,10 +494,14 @@ def _adoption(tables: Mapping[str, Table], as_of: date) -> Section | None:
         )
     current = _current_customers(tables, as_of)
     if current is not None:  # churned accounts' usage stops: that is churn, not a drop
-        usage = usage.take(np.flatnonzero(np.isin(usage.texts("account_id"), current)))
+        usage = usage.take(np.flatnonzero(np.isin(usage.ids("account_id"), current)))
     # the usage table holds whole weeks (Mondays): end the windows on the Monday after
     # the last complete week, or the current window would hold a week not yet recorded
     week_end = as_of - timedelta(days=as_of.weekday())
+    if "logins" in usage.absent or "logins" not in usage:  # a trend of absent data: none
+        figures["logins_median_change"] = None
+        lines.append(f"Logins of current customers: {shown(absent_reason(['logins']))}")
+        return Section("Adoption", tuple(lines), figures)
     trend = adoption.usage_trend(usage, as_of=week_end, measure="logins", window_days=28)
     live = ~np.isnan(trend.change)
     median_change = float(np.median(trend.change[live])) if live.any() else None
@@ -461,7 +559,7 @@ def _health(tables: Mapping[str, Table], as_of: date) -> Section | None:
         "Riskiest accounts (score, band; the measures costing the most points):",
     ]
     ranked = np.argsort(np.where(np.isnan(scores.score), np.inf, scores.score), kind="stable")
-    riskiest = [str(scores.account_ids[i]) for i in ranked[:10]]
+    riskiest: list[int | str] = scores.account_ids[ranked[:10]].tolist()
     for account in riskiest:
         why = scores.explain(account)
         drags = ", ".join(f"{d.name} -{d.lost:.1f}" for d in why.drags(3))
@@ -495,7 +593,6 @@ def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
     last_month = (end - timedelta(days=1)).replace(day=1)
     waterfall = retention.mrr_movements(changes, start=start, end=end)
     year = retention.revenue_retention(changes, start=start, end=end)
-    month = retention.logo_churn(accounts, start=last_month, end=end)
     lines = [f"MRR waterfall, {start} to {end} (monthly):"]
     lines += [f"  {line}" for line in waterfall.format().splitlines()]
     quick = waterfall.quick_ratio()
@@ -504,6 +601,17 @@ def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
         f"NRR {_share(year.nrr)}, GRR {_share(year.grr)}, logo churn "
         f"{_share(year.logo_churn_rate)}; quick ratio {_ratio(quick)}"
     )
+    figures: dict[str, object] = {
+        "waterfall": waterfall.to_dict(),
+        "revenue_retention": year.to_dict(),
+    }
+    if "end_date" in accounts.absent:  # who churned is not known: no account-date figures
+        why = f"{absent_reason(['end_date'])} in accounts"
+        lines.append(f"Logo churn, logo cohorts and customer lifetime: {shown(why)}")
+        absent = ("logo_churn_last_month", "logo_cohorts")
+        figures.update({**dict.fromkeys(absent), "not_measured": dict.fromkeys(absent, why)})
+        return Section("Retention", tuple(lines), figures)
+    month = retention.logo_churn(accounts, start=last_month, end=end)
     lines.append(
         f"Logo churn in {last_month:%B %Y}: {_share(month.rate)} of "
         f"{_n(month.starting_customers)} ({_n(month.churned_customers)} churned); "
@@ -513,12 +621,8 @@ def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
     lines.append("Logo retention by start quarter (share still customers; blank = not yet seen):")
     lines += [f"  {line}" for line in cohorts.format().splitlines()]
     lines += _survival_lines(accounts, as_of)
-    figures: dict[str, object] = {
-        "waterfall": waterfall.to_dict(),
-        "revenue_retention": year.to_dict(),
-        "logo_churn_last_month": month.to_dict(),
-        "logo_cohorts": cohorts.to_dict(),
-    }
+    figures["logo_churn_last_month"] = month.to_dict()
+    figures["logo_cohorts"] = cohorts.to_dict()
     return Section("Retention", tuple(lines), figures)
 
 
@@ -526,23 +630,29 @@ def _survival_lines(accounts: Table, as_of: date) -> list[str]:
     from cshealth import retention
 
     # one read of the accounts: the segments' counts merge exactly into the whole curve
-    groups = retention.survival(accounts, as_of=as_of, unit="month", by="segment")
+    groups = retention.survival(accounts, as_of=as_of, time_unit="month", by="segment")
     parts = (group.counts for group in groups.values())
     curve = retention.SurvivalCurve.from_counts(retention.SurvivalCounts.combine(parts))
     median = curve.median()
-    at = [12.0, 24.0, 36.0]
+    reach = _reach(curve)
+    at = [t for t in (12.0, 24.0, 36.0) if t <= reach]
     kept = ", ".join(f"{int(t)} months {_share(float(curve(t)))}" for t in at)
+    if len(at) < 3:  # a horizon past the longest follow-up was never observed
+        later = " or ".join(f"{int(t)}" for t in (12.0, 24.0, 36.0) if t > reach)
+        unseen = f"{later} months not observed (follow-up {math.floor(10 * reach) / 10:.1f} months)"
+        kept = f"{kept}; {unseen}" if kept else unseen
     if median.statistic is None:
-        shown = "not reached (more than half of all customers are still with us)"
+        middle = "not reached (more than half of all customers are still with us)"
     else:
-        shown = f"{median.statistic:.1f} months"
+        middle = f"{median.statistic:.1f} months"
     lines = [
         f"Customer lifetime (Kaplan-Meier, {_n(curve.n)} accounts, {_n(curve.n_events)} "
-        f"churned, the rest censored at {as_of}): median {shown}; still customers after "
+        f"churned, the rest censored at {as_of}): median {middle}; still customers after "
         f"{kept}"
     ]
     pair = [name for name in ("enterprise", "smb") if name in groups]
-    if len(pair) == 2:
+    followed = [name for name in pair if _reach(groups[name]) >= 12.0]
+    if len(followed) == 2:
         test = retention.compare_survival({name: groups[name] for name in pair})
         after = ", ".join(f"{name} {_share(float(groups[name](12.0)))}" for name in pair)
         pvalue = "n/a" if test.pvalue is None else f"{test.pvalue:.2g}"
@@ -553,18 +663,31 @@ def _survival_lines(accounts: Table, as_of: date) -> list[str]:
     return lines
 
 
+def _reach(curve: SurvivalCurve) -> float:
+    """How far the curve is known, in months: the longest follow-up (its last time).
+
+    Past it nobody was observed, so survival there is unknown, unless the curve has
+    reached 0 (every account churned): then it stays 0 (``inf``).
+    """
+    times = curve.counts.times
+    if not len(times):
+        return 0.0
+    last = float(times[-1])
+    return math.inf if float(curve(last)) == 0.0 else last
+
+
 def _ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.2f}"
 
 
-def _current_customers(tables: Mapping[str, Table], as_of: date) -> ObjectArray | None:
+def _current_customers(tables: Mapping[str, Table], as_of: date) -> IdArray | None:
     accounts = tables.get("accounts")
     if accounts is None:
         return None
     day = np.datetime64(as_of, "D")
     start, end = accounts.dates("start_date"), accounts.dates("end_date")
     active = (start <= day) & (np.isnat(end) | (end > day))
-    return accounts.texts("id")[active]
+    return accounts.ids("id")[active]
 
 
 def _median(values: np.ndarray) -> float | None:

@@ -9,6 +9,7 @@ import pytest
 
 from cshealth import Account, InvalidInputError, join_measures, nps, support
 from cshealth.adoption import account_metrics, active_users, usage_trend
+from cshealth.adoption._trend import TREND_MEASURES
 from cshealth.datasets import sample
 
 AS_OF = date(2026, 1, 1)
@@ -91,6 +92,44 @@ def test_columns_of_accounts_with_start_dates_give_first_days() -> None:
     accounts = {"id": ["A"], "name": ["Acme"], "start_date": ["2025-11-20"]}
     assert "first_90d_logins" in account_metrics(USAGE, as_of=AS_OF, accounts=accounts)
     assert "first_90d_logins" not in account_metrics(USAGE, as_of=AS_OF, accounts={"A", "B"})
+
+
+def test_absent_columns_are_not_measured_and_the_rest_unchanged() -> None:
+    # USAGE without `logins` and `feature_events`: logins, logins per seat, the logins
+    # trend and the feature measures were not measured (NaN, with the reason); the
+    # measures built on `active_users` keep their numbers.
+    seats = {"A": 10, "B": 4, "C": 0}
+    full = account_metrics(USAGE, as_of=AS_OF, seats=seats)
+    bare = {name: USAGE[name] for name in ("account_id", "day", "active_users")}
+    table = account_metrics(bare, as_of=AS_OF, seats=seats)
+    logins, features = "no `logins` column", "no `feature_events` column"
+    expected = {
+        "logins": logins,
+        "logins_per_seat": logins,
+        **dict.fromkeys(TREND_MEASURES, logins),
+        **dict.fromkeys(("feature_breadth", "sticky_share", "events_per_active_user"), features),
+    }
+    assert table.not_measured == expected
+    for name in expected:
+        assert all(value is None for value in table.to_dict()["columns"][name])
+    assert table["account_id"].tolist() == ["A", "B", "C"]
+    for name in ("peak_active_users", "seats", "seat_utilisation"):
+        np.testing.assert_array_equal(table[name], full[name])
+    assert full.not_measured == {}
+    # a trend of a column the records have is measured, and equals usage_trend's
+    by_users = account_metrics(bare, as_of=AS_OF, trend_measure="active_users")
+    trend = usage_trend(bare, as_of=AS_OF, measure="active_users")
+    np.testing.assert_array_equal(by_users["usage_current"], trend.current)
+    assert "usage_current" not in by_users.not_measured
+    # events without a `feature` column: active users are measured, feature use is not
+    events = {
+        "account_id": ["A", "B"],
+        "user_id": ["u1", "v1"],
+        "occurred_at": ["2025-12-30T10:00Z", "2025-12-29T10:00Z"],
+    }
+    with_events = account_metrics(USAGE, as_of=AS_OF, events=events)
+    assert with_events.not_measured["feature_breadth"] == "no `feature` column"
+    assert with_events.row("A")["mau"] == 1.0
 
 
 def test_bad_input_is_refused() -> None:

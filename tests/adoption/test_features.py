@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from cshealth import Account, InvalidInputError, Table, UsageEvent, UsageRecord
+from cshealth import Account, InvalidInputError, Table, UsageEvent, UsageRecord, to_columns
 from cshealth.adoption._features import Feature, FeatureCatalog, feature_adoption
 
 UTC = timezone.utc
@@ -163,13 +163,32 @@ def test_event_records_frames_and_iterators_read_alike():
         np.testing.assert_array_equal(r.users, expected.users)
 
 
-def test_events_without_a_feature_column():
-    data = {k: v for k, v in HAND.items() if k != "feature"}
+def test_events_without_any_feature_use():
+    # The column is there and says no event was a feature use: a measured "none".
+    data = {**HAND, "feature": [None] * len(HAND["feature"])}
     r = feature_adoption(data, as_of=AS_OF)
     assert r.features == ()
     assert r.active_users.tolist() == [3, 1, 0]
     assert np.isnan(r.breadth).all()  # no feature is available
+    assert r.events_per_active_user.tolist()[:2] == [0.0, 0.0]
     assert r.to_measures().measures == ("feature_breadth", "sticky_share", "events_per_active_user")
+
+
+@pytest.mark.parametrize("catalog", [None, CATALOG])
+def test_data_without_its_feature_column_is_refused(catalog):
+    # Without the column no feature use was recorded: not zero use. Before, the events
+    # gave 0 events per active user and, with a catalog, a breadth of 0.
+    no_feature = {k: v for k, v in HAND.items() if k != "feature"}
+    with pytest.raises(InvalidInputError, match="events' `feature` column, which they do not"):
+        feature_adoption(no_feature, as_of=AS_OF, catalog=catalog)
+    no_events = {k: v for k, v in AGGREGATES.items() if k != "feature_events"}
+    with pytest.raises(InvalidInputError, match="records' `feature_events` column"):
+        feature_adoption(no_events, as_of=AS_OF, catalog=catalog)
+    # a Table read from a file without the column holds it filled, and marked absent
+    loaded = to_columns(no_events, UsageRecord)
+    assert "feature_events" in loaded.absent
+    with pytest.raises(InvalidInputError, match="`feature_events` column"):
+        feature_adoption(loaded, as_of=AS_OF, catalog=catalog)
 
 
 def test_mid_day_as_of_sees_whole_days_only():
@@ -533,14 +552,14 @@ def test_measures_dict_and_repr():
 
 
 def test_repr_without_any_breadth():
-    r = feature_adoption({k: v for k, v in HAND.items() if k != "feature"}, as_of=AS_OF)
+    r = feature_adoption({**HAND, "feature": [None] * len(HAND["feature"])}, as_of=AS_OF)
     assert "median breadth -" in repr(r)
 
 
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"window_days": 0}, "`window_days` must be a whole number >= 1, got 0"),
+        ({"window_days": 0}, "`window_days` must be a whole number from 1 to 36525, got 0"),
         ({"catalog": {"features": []}}, "`catalog` must be a FeatureCatalog or None"),
         ({"as_of": datetime(2025, 6, 1)}, "`as_of` is a naive datetime"),
     ],

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cshealth import Account, InvalidInputError, UsageRecord
+from cshealth import Account, InvalidInputError, UsageRecord, to_columns
 from cshealth.adoption._onboarding import FirstDaysSummary, first_days
 
 AS_OF = date(2025, 6, 1)
@@ -85,6 +85,39 @@ def test_hand_worked_example():
     assert first.observed_from == np.datetime64("2025-01-06")
     # medians over the complete windows only: logins (20 + 0)/2 = 10, active days 1
     assert first.summary() == FirstDaysSummary(2, 2, 10.0, 1.0)
+
+
+@pytest.mark.parametrize("form", ["dict", "pandas", "table"])
+def test_without_logins_the_logins_are_not_measured(form):
+    # The hand-worked example without its `logins` column: active and observed days are
+    # the same; logins were not recorded, so they are None, never a count of 0.
+    data = {name: values for name, values in USAGE.items() if name != "logins"}
+    usage = {
+        "dict": data,
+        "pandas": pd.DataFrame(data),
+        "table": to_columns(data, UsageRecord),  # filled with defaults, marked absent
+    }[form]
+    first = first_days(usage, ACCOUNTS, as_of=AS_OF)
+    full = first_days(USAGE, ACCOUNTS, as_of=AS_OF)
+    assert first.logins is None
+    assert first.logins_per_seat is None
+    assert first.active_days.tolist() == full.active_days.tolist() == [2, 1, 1, 0]
+    assert first.observed_days.tolist() == full.observed_days.tolist()
+    reason = "no `logins` column"
+    assert first.not_measured == {"logins": reason, "logins_per_seat": reason}
+    assert first.summary() == FirstDaysSummary(2, 2, None, 1.0, {"median_logins": reason})
+    assert "median logins not measured" in repr(first.summary())
+    assert repr(first).endswith("median logins of complete windows not measured)")
+    out = first.to_dict()
+    assert out["not_measured"] == first.not_measured
+    assert {row["logins"] for row in out["accounts"]} == {None}
+    assert out["summary"]["not_measured"] == {"median_logins": reason}
+    table = first.to_measures()
+    assert table.not_measured == {"first_90d_logins": reason, "first_90d_logins_per_seat": reason}
+    assert np.isnan(table["first_90d_logins"]).all()
+    assert table["first_90d_active_days"].tolist() == [2, 1, 1, 0]
+    assert full.not_measured == {}
+    assert full.to_measures().not_measured == {}
 
 
 def test_later_as_of_completes_the_windows():
@@ -186,7 +219,9 @@ def test_dict_and_repr():
 
 
 def test_bad_input():
-    with pytest.raises(InvalidInputError, match="`days` must be a whole number >= 1, got 0"):
+    with pytest.raises(
+        InvalidInputError, match="`days` must be a whole number from 1 to 36525, got 0"
+    ):
         first_days(USAGE, ACCOUNTS, as_of=AS_OF, days=0)
     with pytest.raises(InvalidInputError, match="`as_of` is a naive datetime"):
         first_days(USAGE, ACCOUNTS, as_of=datetime(2025, 6, 1))

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from scipy import stats
 
-from cshealth import InvalidInputError, UsageRecord
+from cshealth import InvalidInputError, UsageRecord, to_columns
 from cshealth.adoption import _slopes
 from cshealth.adoption._slopes import theil_kendall
 from cshealth.adoption._trend import DropThresholds, UsageDrop, usage_trend
@@ -449,12 +449,12 @@ def test_duplicates_found_by_sorting_when_days_span_millennia():
         ({"measure": "sessions"}, "`measure` must be one of"),
         ({"measure": "feature:"}, "'feature:<name>'"),
         ({"measure": 3}, "`measure` must be one of"),
-        ({"window_days": 0}, "`window_days` must be a whole number >= 1, got 0"),
+        ({"window_days": 0}, "`window_days` must be a whole number from 1 to 36525, got 0"),
         ({"window_days": 7.0}, "`window_days` must be a whole number"),
         ({"window_days": True}, "`window_days` must be a whole number"),
-        ({"baseline_windows": 0}, "`baseline_windows` must be a whole number >= 1"),
-        ({"weeks": 1}, "`weeks` must be a whole number >= 2"),
-        ({"min_weeks": 1}, "`min_weeks` must be a whole number >= 2"),
+        ({"baseline_windows": 0}, "`baseline_windows` must be a whole number from 1 to 520"),
+        ({"weeks": 1}, "`weeks` must be a whole number from 2 to 520"),
+        ({"min_weeks": 1}, "`min_weeks` must be a whole number from 2 to 520"),
         ({"weeks": 6, "min_weeks": 8}, r"`min_weeks` \(8\) must be at most `weeks` \(6\)"),
         ({"alpha": 0}, "`alpha` must be a number strictly between 0 and 0.5"),
         ({"alpha": 0.5}, "`alpha` must be"),
@@ -462,7 +462,7 @@ def test_duplicates_found_by_sorting_when_days_span_millennia():
         ({"alpha": "0.05"}, "`alpha` must be"),
         ({"thresholds": {"red": -0.5}}, "`thresholds` must be a DropThresholds"),
         ({"as_of": datetime(2025, 6, 2)}, "`as_of` is a naive datetime"),
-        ({"as_of": "2025-06-02"}, "`as_of` must be a date or an aware datetime"),
+        ({"as_of": 20250602}, "`as_of` must be a date or an aware datetime"),
     ],
 )
 def test_bad_options(options, message):
@@ -484,9 +484,30 @@ def test_bad_records():
     bad = weekly("A", date(2025, 5, 5), [1, -2])
     with pytest.raises(InvalidInputError, match="`logins` = -2"):
         usage_trend(bad, as_of=MONDAY)
-    # without a feature_events column, records have the model's default: no feature events
-    plain = usage_trend(weekly("A", date(2025, 5, 5), [1]), as_of=MONDAY, measure="events")
-    assert plain.current.tolist() == [0.0]
+
+
+@pytest.mark.parametrize(
+    ("measure", "column"),
+    [("logins", "logins"), ("events", "feature_events"), ("feature:reports", "feature_events")],
+)
+def test_a_measure_whose_column_is_absent_is_refused(measure, column):
+    # Absent is not zero: a trend of a column the data lacks would be a trend of defaults.
+    data = weekly("A", date(2025, 5, 5), [3, 4])
+    data.pop(column, None)  # weekly() writes no feature_events
+    forms = [data, pd.DataFrame(data), to_columns(data, UsageRecord)]
+    for form in forms:
+        with pytest.raises(InvalidInputError, match=f"`{column}` column, which they do not have"):
+            usage_trend(form, as_of=MONDAY, measure=measure)
+
+
+def test_records_always_have_every_field():
+    # A record that leaves feature_events out has the model's default on purpose.
+    records = [
+        UsageRecord(account_id="A", day=date(2025, 5, 26), active_users=2, logins=5),
+    ]
+    trend = usage_trend(records, as_of=MONDAY, measure="events")
+    assert trend.current.tolist() == [0.0]
+    assert usage_trend(records, as_of=MONDAY).current.tolist() == [5.0]
 
 
 # --- invariants ------------------------------------------------------------------------------

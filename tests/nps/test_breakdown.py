@@ -183,7 +183,7 @@ def test_frames_and_records_read_alike() -> None:
     ("args", "options", "fragment"),
     [
         (("touchpoint",), {"correction": "bonferroni"}, "`correction` must be one of"),
-        (("touchpoint",), {"alpha": 1.0}, "confidence_level"),
+        (("touchpoint",), {"alpha": 1.0}, r"`alpha` must be a finite number in \(0, 1\), got 1.0"),
         (("segment",), {}, r"need the columns \['segment'\]"),
         (({"A1": "smb"},), {}, "needs an `account_id` column"),
         (("touchpoint",), {"as_of": date(2025, 1, 1)}, "need a `submitted_at` column"),

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import FrozenInstanceError, astuple, fields, replace
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -284,7 +284,7 @@ def test_ties_in_time_go_to_the_larger_response_id_then_order_by_id() -> None:
     "contacts",
     [[100, 101, 102], np.array([100, 101, 102]), [100, 101, None], [100.0, 101.0, float("nan")]],
 )
-def test_identifiers_compare_as_text(contacts: list[object]) -> None:
+def test_whole_number_identifiers_stay_numbers(contacts: list[object]) -> None:
     columns = {
         "id": [1, 2, 3],
         "account_id": np.array([10, 10, 11]),
@@ -294,14 +294,16 @@ def test_identifiers_compare_as_text(contacts: list[object]) -> None:
             ["2025-11-01T09:00", "2025-11-02T09:00", "2025-11-03T09:00"], "datetime64[us]"
         ),
     }
-    first = str(contacts[0])  # "100", or "100.0" for a float column
-    by_number = cast("dict[str, date]", {contacts[0]: date(2025, 10, 1), first: AS_OF})
-    queue = follow_ups(columns, as_of=AS_OF, previous=by_number)
-    assert [(f.response_id, f.account_id) for f in queue] == [("2", "10"), ("3", "11")]
-    assert queue[0].contact_id == str(contacts[1])
-    assert follow_ups(columns, as_of=AS_OF, previous={first: date(2025, 10, 1)}) == queue
+    # contact 100 was asked recently: quiet, so its answer is left out
+    queue = follow_ups(columns, as_of=AS_OF, previous={100: date(2025, 10, 1)})
+    assert [(f.response_id, f.account_id) for f in queue] == [(2, 10), (3, 11)]
+    assert queue[0].contact_id == 101
+    assert type(queue[0].contact_id) is int
     if contacts[2] != 102:
         assert queue[1].contact_id is None
+    # a key of the other kind can never match: an error, not a silent miss
+    with pytest.raises(InvalidInputError, match=r"`previous`: text; the responses'"):
+        follow_ups(columns, as_of=AS_OF, previous={"100": date(2025, 10, 1)})
 
 
 def test_without_contact_column_every_answer_is_its_own_respondent() -> None:
@@ -420,14 +422,14 @@ def test_bad_policy(data: dict[str, object], field: str, message: str) -> None:
     ("kwargs", "error", "message"),
     [
         ({"as_of": datetime(2025, 11, 10)}, InvalidInputError, "`as_of` is a naive datetime"),
-        ({"as_of": "2025-11-10"}, InvalidInputError, "`as_of` must be a date"),
+        ({"as_of": 20251110}, InvalidInputError, "`as_of` must be a date"),
         (
             {"as_of": AS_OF, "previous": {"C-01": datetime(2025, 11, 1, 9)}},
             InvalidInputError,
             "`previous['C-01']` is a naive datetime",
         ),
         (
-            {"as_of": AS_OF, "previous": {"C-01": "2025-11-01"}},
+            {"as_of": AS_OF, "previous": {"C-01": 20251101}},
             InvalidInputError,
             "`previous['C-01']` must be a date",
         ),

@@ -518,7 +518,7 @@ def test_small_sample_warns_at_the_callers_line() -> None:
         (lambda: csat([[4, 5]]), "one-dimensional"),
         (lambda: csat({"score": [4, 9]}), r"row 2 of the CSAT responses: `score` is 9"),
         (lambda: csat({"score": [4, 4.5]}), r"row 2: `score` is 4.5"),
-        (lambda: csat({"score": [4, float("nan")]}), r"row 2: `score` is nan"),
+        (lambda: csat({"score": [4, float("inf")]}), r"row 2: `score` is inf"),
     ],
 )
 def test_bad_scores(call: Callable[[], object], fragment: str) -> None:
@@ -605,3 +605,41 @@ def test_other_bad_arguments() -> None:
         quiet(csat, [4, 5]).confidence_interval(95)
     with pytest.raises(InvalidInputError, match="`confidence_level`"):
         quiet(ces, [4, 5]).confidence_interval(1.0)
+
+
+# --- unanswered surveys (issue 13): an empty score is no answer, counted apart ----------------
+
+
+@pytest.mark.parametrize("blank", [None, float("nan"), pd.NA])
+@pytest.mark.parametrize("method", ["top_box", "mean_index"])
+def test_csat_leaves_unanswered_surveys_out_and_counts_them(blank, method):
+    scores = [5, 4, blank, 2, 1, blank, 5]
+    got = csat({"score": scores}, method=method, min_n=0)
+    # the reference: the same surveys with the unanswered ones deleted by hand
+    want = csat({"score": [5, 4, 2, 1, 5]}, method=method, min_n=0)
+    assert (got.score, got.n, got.positive) == (want.score, want.n, want.positive)
+    assert got.confidence_interval() == want.confidence_interval()
+    assert (got.unanswered, want.unanswered) == (2, 0)
+    assert got.to_dict() == {**want.to_dict(), "unanswered": 2}
+    assert repr(got).endswith(", unanswered=2, positive_values=(4, 5))")
+    if method == "top_box":
+        assert got.score == pytest.approx(100 * 3 / 5)  # 5, 4, 5 of five answers
+
+
+def test_ces_and_frames_leave_unanswered_surveys_out():
+    frame = pd.DataFrame({"kind": ["ces"] * 4 + ["csat"], "score": [7, None, 5, 6, None]})
+    got = ces(frame, min_n=0)
+    assert (got.n, got.mean, got.unanswered) == (3, 6.0, 1)  # the csat row is not counted
+    assert "unanswered=1" in repr(got)
+    weighted = ces(
+        {"score": [7, None, 1], "weight": [1.0, 5.0, 3.0]}, min_n=0
+    )  # the blank row's weight goes with it
+    assert weighted.mean == pytest.approx((7 * 1 + 1 * 3) / 4)
+    assert weighted.unanswered == 1
+
+
+def test_records_and_bare_scores_have_no_unanswered_surveys():
+    assert csat([5, 4], min_n=0).unanswered == 0
+    with pytest.raises(InvalidInputError, match="position 0 holds nan"):
+        csat([float("nan")])  # bare scores are answers: a NaN there is a bad value
+    assert csat({"score": [None, None]}, min_n=0).to_dict()["unanswered"] == 2

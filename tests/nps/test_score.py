@@ -8,6 +8,7 @@ one-sample t interval, a Counter-based tally and a mean-of-codes NPS written her
 from __future__ import annotations
 
 import math
+import warnings
 from collections import Counter
 from datetime import datetime, timezone
 
@@ -352,3 +353,133 @@ def test_one_shot_iterators_are_read_once() -> None:
 def test_weights_argument_overrides_the_weight_column() -> None:
     columns = {"score": [10, 0], "weight": [1.0, 1.0]}
     assert tally(columns, weights=[3.0, 1.0]).promoter_weight == 3.0
+
+
+# --- pinned by mutation testing (issue 13 §6) ----------------------------------------------
+
+
+def test_weighted_tally_without_promoters_or_tens() -> None:
+    # hand-worked: scores 0, 7, 8 weighted 1, 2, 3 -> one detractor (weight 1), two passives
+    # (weight 2 + 3), no promoter; Σw² = 1 + 4 + 9. No score of 10 in the data, so the
+    # per-score counts must still cover all eleven scores.
+    t = tally([0, 7, 8], weights=[1.0, 2.0, 3.0])
+    assert t.to_dict() == {
+        "detractors": 1,
+        "passives": 2,
+        "promoters": 0,
+        "detractor_weight": 1.0,
+        "passive_weight": 5.0,
+        "promoter_weight": 0.0,
+        "weight_squares": 14.0,
+    }
+    assert t.effective_n == pytest.approx(36.0 / 14.0)
+
+
+def test_empty_and_all_zero_weights_tally_nothing() -> None:
+    # rows of weight 0 are left out: all of them out is the empty tally, with no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert tally([], weights=[]) == NPSTally()
+        assert tally([9, 10, 3], weights=[0.0, 0.0, 0.0]) == NPSTally()
+
+
+@pytest.mark.parametrize("weight", [1e200, 1e-170, 1e101, 1e-101])
+def test_extreme_equal_weights_give_the_unweighted_nps(weight: float) -> None:
+    # issue 13 §5: NPS depends on the weights only through their ratios, so equal weights of
+    # any size give the unweighted answer: 15 promoters, 10 detractors of 30 -> 16.67
+    answers = [10, 9, 9, 7, 3, 0] * 5
+    weighted = score(answers, weights=[weight] * len(answers))
+    plain = score(answers)
+    assert weighted.score == pytest.approx(100.0 * (15 - 10) / 30)
+    assert weighted.score == pytest.approx(plain.score)
+    assert weighted.confidence_interval() == pytest.approx(plain.confidence_interval())
+    t = weighted.tally
+    assert (t.detractors, t.passives, t.promoters) == (10, 5, 15)
+    assert t.effective_n == pytest.approx(30.0)
+    assert math.isfinite(t.total_weight)
+    assert t.total_weight > 0
+
+
+def test_weights_are_rescaled_only_outside_the_documented_range() -> None:
+    # the docstring: weights are divided by the largest when it lies outside 1e-100..1e100
+    assert tally([9, 10], weights=[1e-100, 1e-100]).total_weight == 2e-100
+    assert tally([9, 10], weights=[1e100, 1e100]).total_weight == 2e100
+    assert tally([9, 10], weights=[1e101, 5e100]).total_weight == 1.5
+    assert tally([9, 10], weights=[1e-101, 5e-102]).total_weight == 1.5
+
+
+def test_text_weights_are_refused_by_name() -> None:
+    with pytest.raises(InvalidInputError, match="`weights`"):
+        tally([9, 10], weights=["1", "2"])
+
+
+def test_counts_beyond_what_a_float_holds_are_refused() -> None:
+    top = NPSTally.from_counts(2**53, 0, 0)
+    assert top.detractors == 2**53
+    with pytest.raises(InvalidInputError, match="`detractors` must be a whole number"):
+        NPSTally.from_counts(2**53 + 1, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ([0, 11], "position 1 holds 11 (1 bad values in all)"),
+        ([1, 0, -1, 12], "position 2 holds -1 (2 bad values in all)"),
+        # an object column (e.g. read from a mixed spreadsheet) shows its Python values
+        (np.array([9, 12], dtype=object), "position 1 holds 12 (1 bad values in all)"),
+        (np.array([9, 2.5], dtype=object), "position 1 holds 2.5 (1 bad values in all)"),
+    ],
+)
+def test_out_of_range_scores_name_the_first_bad_position(answers: object, message: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        tally(answers)
+    assert str(caught.value) == f"`scores` must be whole numbers 0..10; {message}"
+
+
+def test_scores_that_are_not_numbers_message_in_full() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        tally(np.array([9, "ten"], dtype=object))
+    assert str(caught.value) == "`scores` must be whole numbers 0..10; some values are not numbers"
+
+
+def test_tally_to_dict_has_every_field_in_order() -> None:
+    t = NPSTally.from_scores([10, 9, 8, 0], weights=[2.0, 1.0, 1.0, 1.0])
+    assert list(t.to_dict()) == [
+        "detractors",
+        "passives",
+        "promoters",
+        "detractor_weight",
+        "passive_weight",
+        "promoter_weight",
+        "weight_squares",
+    ]
+    assert list(t.to_dict().values()) == [1, 1, 2, 1.0, 1.0, 3.0, 7.0]
+
+
+# --- unanswered surveys (issue 13): counted apart, left out of the score ----------------------
+
+
+def test_unanswered_scores_in_columns_are_counted_apart_and_left_out():
+    import pandas as pd
+
+    frame = pd.DataFrame({"score": [10, None, 9, 3, None, 7], "weight": [1, 9, 2, 1, 9, 1]})
+    got = score(frame, min_n=0)
+    # the reference: the answers alone, the unanswered rows deleted by hand
+    want = score({"score": [10, 9, 3, 7], "weight": [1, 2, 1, 1]}, min_n=0)
+    assert (got.score, got.n, got.effective_n) == (want.score, want.n, want.effective_n)
+    assert (got.unanswered, want.unanswered) == (2, 0)
+    assert got.score == pytest.approx(100 * (1 + 2 - 1) / 5)  # weighted: (P - D) / Σw
+    assert got.to_dict()["unanswered"] == 2
+    assert repr(got).endswith("detractors=1, unanswered=2)")
+    only_blank = score({"score": [None, float("nan")]}, min_n=0)
+    assert (only_blank.score, only_blank.n, only_blank.unanswered) == (None, 0, 2)
+    assert repr(only_blank) == "NPSResult(score=None, n=0, unanswered=2)"
+
+
+def test_tally_reads_the_weight_field_of_records_and_columns() -> None:
+    # hand-worked: a promoter of weight 3 and a detractor of weight 1 -> Σw² = 9 + 1
+    expected = NPSTally(1, 0, 1, 1.0, 0.0, 3.0, 10.0)
+    records = [response(0, 10, weight=3.0), response(1, 0, weight=1.0)]
+    assert tally(records) == expected
+    assert tally({"score": [10, 0], "weight": [3.0, 1.0]}) == expected
+    assert tally(pd.DataFrame({"score": [10, 0], "weight": [3.0, 1.0]})) == expected

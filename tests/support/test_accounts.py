@@ -164,8 +164,9 @@ def test_accounts_with_seats():
         assert measured(accounts=form, seats={"A1": 8, "A3": 1}).to_dict() == expected
     # a table of ids without seats
     assert measured(accounts={"id": ["A1"]})["tickets"].tolist() == [2]
-    # numbers as ids are read as text
-    assert measured(accounts=np.array([1, 2])).account_ids.tolist() == ["1", "2"]
+    # whole-number ids never match text ids: an error, not an empty table
+    with pytest.raises(InvalidInputError, match=r"`accounts`: whole numbers; the tickets'"):
+        measured(accounts=np.array([1, 2]))
 
 
 def test_inputs_agree_and_serialise():
@@ -205,7 +206,9 @@ def test_no_tickets():
 
 @pytest.mark.parametrize("window", [0, -1, math.nan, math.inf, True, "90", None])
 def test_bad_window(window):
-    with pytest.raises(InvalidInputError, match="`window_days` must be a number of days > 0"):
+    with pytest.raises(
+        InvalidInputError, match=r"`window_days` must be a finite number in \(0, 36525\]"
+    ):
         account_metrics(worked_columns(), as_of=AS_OF, window_days=window)
 
 
@@ -223,7 +226,8 @@ def test_bad_as_of_and_policy():
         ({"A1": "ten"}, r"`seats` of account 'A1' is 'ten'"),
         ({"A1": True}, r"`seats` of account 'A1' is True"),
         ({"A1": math.inf}, r"`seats` of account 'A1' is inf"),
-        ([("A1", 3)], r"`seats` must be a mapping \{account_id: seats\} or None"),
+        ([("A1", 3)], r"`seats` must be a mapping from id to value, got list"),
+        ({1: 3}, r"`seats` is keyed by whole numbers \(1\), but the account ids are text"),
     ],
 )
 def test_bad_seats(seats, message):
@@ -234,7 +238,7 @@ def test_bad_seats(seats, message):
 def test_bad_accounts():
     with pytest.raises(InvalidInputError, match=r"lists the ids \['A1'\] more than once"):
         measured(accounts=["A1", "A2", "A1"])
-    with pytest.raises(InvalidInputError, match="account id at position 1 is missing"):
+    with pytest.raises(InvalidInputError, match="row 2: `accounts`: an identifier is required"):
         measured(accounts=["A1", None])
     with pytest.raises(InvalidInputError, match="`accounts` must be account ids"):
         measured(accounts=[["A1"], ["A2"]])
@@ -381,3 +385,35 @@ def test_worked_example_on_business_time():
     # active.
     m = measured(columns=unresolved("T05", "T06"), schedule=desk)
     assert m["sla_breaches"].tolist() == [0, 1, 1, 0]
+
+
+# --- absent columns are not measured ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("column", "default", "measures"),
+    [
+        ("resolved_at", None, ["open_tickets", "sla_breaches"]),
+        ("first_response_at", None, ["median_first_response_hours", "sla_breaches"]),
+        ("reopened_count", 0, ["reopens"]),
+        ("priority", "normal", ["escalations"]),
+    ],
+)
+def test_a_measure_without_its_column_is_nan_with_the_reason(column, default, measures):
+    columns = worked_columns()
+    # the old reading: the absent column filled with the model's default, given explicitly
+    filled = measured(columns={**columns, column: [default] * len(columns["id"])})
+    partial = measured(columns={name: v for name, v in columns.items() if name != column})
+    assert partial.not_measured == dict.fromkeys(measures, f"no `{column}` column")
+    assert filled.not_measured == {}
+    for name in MEASURES:
+        if name in measures:
+            assert np.isnan(partial[name]).all(), name
+        else:  # every other measure keeps its number
+            np.testing.assert_array_equal(partial[name], filled[name], err_msg=name)
+    assert partial.to_dict()["not_measured"] == partial.not_measured
+    assert measured().not_measured == {}
+
+
+def test_records_always_measure_every_column():
+    assert measured(columns=worked_records()).not_measured == {}

@@ -29,9 +29,11 @@ from tests.support.worked import (
     worked_records,
 )
 
-from cshealth import InvalidInputError
+from cshealth import InvalidInputError, Ticket, load_table, to_columns
 from cshealth._stats import Rate
 from cshealth.support._schedule import Schedule
+from cshealth.support._summary import _NEEDS as NEEDS
+from cshealth.support._summary import _OPTIONAL as OPTIONAL
 from cshealth.support._summary import (
     NO_GROUP,
     DurationStats,
@@ -375,13 +377,31 @@ def test_results_are_frozen_and_pickle():
 # --- empty input ------------------------------------------------------------------------------
 
 
+#: Every optional ticket column, empty.
+ALL_EMPTY = {name: [] for name in OPTIONAL}
+#: Every optional ticket column, one ticket with the model's defaults.
+ALL_DEFAULTS = {
+    "priority": ["normal"],
+    "first_response_at": [None],
+    "resolved_at": [None],
+    "reopened_count": [0],
+    "agent_replies": [0],
+    "customer_replies": [0],
+    "queue_wait_seconds": [None],
+    "abandoned": [False],
+    "delighted": [False],
+    "service_qualified_lead": [False],
+    "lead_revenue": [None],
+}
+
+
 @pytest.mark.parametrize(
     "tickets",
     [
         [],
-        {"id": [], "channel": [], "created_at": []},
+        {"id": [], "channel": [], "created_at": [], **ALL_EMPTY},
         # tickets after the end only
-        {"id": ["T"], "channel": ["email"], "created_at": ["2025-05-01T00:00Z"]},
+        {"id": ["T"], "channel": ["email"], "created_at": ["2025-05-01T00:00Z"], **ALL_DEFAULTS},
     ],
 )
 def test_empty_summary_is_zeros_and_undefined_rates(tickets):
@@ -402,19 +422,82 @@ def test_empty_summary_is_zeros_and_undefined_rates(tickets):
     json.dumps(s.to_dict())
 
 
-def test_minimal_columns_use_model_defaults():
-    # only the required columns: normal priority, no replies, nothing live, no leads
+def test_minimal_columns_measure_only_volume():
+    # only the required columns: every measure built on an optional column is not measured
     data = {
         "id": ["T1", "T2"],
         "channel": ["chat", "email"],
         "created_at": ["2025-03-02T00:00Z", "2025-03-03T00:00Z"],
     }
-    o = summary(data, start=START, end=END).overall
-    assert o.volume == 2
-    assert o.backlog == 2
-    assert o.sla == Rate(0, 2)  # never answered, 24 h passed long ago
-    assert o.queue_wait.n == 0
-    assert o.fcr == Rate(0, 0)
+    s = summary(data, start=START, end=END, by="channel")
+    o = s.overall
+    assert (o.volume, dict(o.volume_by_channel)) == (2, {"chat": 1, "email": 1})
+    assert set(o.not_measured) == set(NEEDS)
+    for name in NEEDS:
+        assert getattr(o, name) is None, name
+        assert o.to_dict()[name] is None, name
+    assert o.wow_ticket_ids == ()
+    assert s.not_measured == o.not_measured == s.groups["chat"].not_measured
+    assert o.not_measured["sla"] == "no `first_response_at` and `resolved_at` columns"
+    assert o.not_measured["abandonment"] == "no `queue_wait_seconds` and `abandoned` columns"
+    assert s.to_dict()["not_measured"] == dict(o.not_measured)
+    json.dumps(s.to_dict())
+
+
+# The issue's reproduction: resolved tickets without reply counts showed "1-touch 100%, FCR
+# 100%, reopen 0%". Each rate is measured exactly when its column is there.
+RESOLVED = {
+    "id": ["T1", "T2", "T3"],
+    "account_id": ["A-1"] * 3,
+    "channel": ["email"] * 3,
+    "created_at": ["2025-03-02T00:00Z", "2025-03-03T00:00Z", "2025-03-04T00:00Z"],
+    "first_response_at": ["2025-03-02T01:00Z", "2025-03-03T01:00Z", "2025-03-04T01:00Z"],
+    "resolved_at": ["2025-03-02T02:00Z", "2025-03-03T02:00Z", "2025-03-05T00:00Z"],
+}
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "measure", "rate"),
+    [
+        ("agent_replies", [1, 3, 1], "one_touch", Rate(2, 3)),
+        ("customer_replies", [0, 2, 1], "fcr", Rate(1, 3)),
+        ("reopened_count", [0, 0, 1], "reopen", Rate(1, 3)),
+    ],
+)
+def test_each_resolution_rate_is_measured_only_with_its_column(column, values, measure, rate):
+    without = summary(RESOLVED, start=START, end=END)
+    assert {"one_touch", "fcr", "reopen"} <= set(without.not_measured)
+    assert getattr(without.overall, measure) is None
+    assert without.overall.resolution.n == 3  # the resolutions themselves are measured
+    assert without.overall.backlog == 0
+    text = without.table()
+    assert "100%" in text  # the SLA: all answered within the hour
+    assert text.splitlines()[1].split()[-4:] == ["n/m", "n/m", "n/m", "0"]
+    assert text.splitlines()[-1] == (
+        "n/m = not measured: 1-touch, FCR, reopen (no `agent_replies`, `customer_replies` "
+        "and `reopened_count` columns)"
+    )
+    with_column = summary({**RESOLVED, column: values}, start=START, end=END)
+    assert getattr(with_column.overall, measure) == rate
+    assert measure not in with_column.not_measured
+    # the same tickets as records (every field given) agree on the measured rate
+    records = to_columns({**RESOLVED, column: values}, Ticket).to_records()
+    assert getattr(summary(records, start=START, end=END).overall, measure) == rate
+
+
+def test_a_table_read_from_a_file_keeps_its_absent_columns_absent(tmp_path):
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "id,account_id,channel,created_at,first_response_at,resolved_at\n"
+        "T1,A-1,email,2025-03-02T00:00:00Z,2025-03-02T01:00:00Z,2025-03-02T02:00:00Z\n"
+    )
+    table = load_table(path, Ticket)
+    assert "agent_replies" in table.absent
+    o = summary(table, start=START, end=END).overall
+    assert (o.one_touch, o.fcr, o.reopen) == (None, None, None)
+    assert o.sla == Rate(1, 1)
+    assert "one_touch" in repr(summary(table, start=START, end=END))
+    assert repr(o).endswith("one_touch=not measured, backlog=0)")
 
 
 # --- bad input --------------------------------------------------------------------------------
@@ -431,7 +514,7 @@ def test_naive_bounds_are_refused():
     with pytest.raises(InvalidInputError, match="`start` is a naive datetime"):
         summary(worked_columns(), start=datetime(2025, 3, 1), end=END)
     with pytest.raises(InvalidInputError, match="`end` must be a date or an aware datetime"):
-        summary(worked_columns(), start=START, end="2025-04-01")
+        summary(worked_columns(), start=START, end=20250401)  # ISO text is read
 
 
 def test_unknown_by_column():
@@ -446,6 +529,25 @@ def test_unknown_by_column():
     with pytest.raises(InvalidInputError, match="tickets need the columns"):
         summary({k: v for k, v in worked_columns().items() if k != "account_id"},
                 start=START, end=END, by={"A1": "x"})  # fmt: skip
+
+
+def test_grouping_by_an_absent_priority_column_is_refused():
+    # Without the column every ticket would take the default, "normal": one group, which
+    # is not a grouping. Refused whatever form the tickets come in.
+    columns = {k: v for k, v in worked_columns().items() if k != "priority"}
+    forms = [columns, pd.DataFrame(columns), to_columns(columns, Ticket)]
+    for tickets in forms:
+        with pytest.raises(InvalidInputError) as caught:
+            summary(tickets, start=START, end=END, by="priority")
+        text = str(caught.value)
+        assert text.startswith(
+            "`by='priority'` groups the tickets by their `priority` column, which they do "
+            "not have (columns: ["
+        )
+        assert "'priority'" not in text.split("columns: ")[1].split("]", maxsplit=1)[0]
+    # grouping by channel, and no grouping, still work on the same tickets
+    assert summary(columns, start=START, end=END, by="channel").groups
+    assert summary(columns, start=START, end=END).overall.volume == worked().overall.volume
 
 
 @pytest.mark.parametrize(

@@ -299,12 +299,17 @@ def reference_stats(
 
 
 def comparable(stats_dict: dict[str, object]) -> dict[str, object]:
-    """A `SupportStats.to_dict()` in the reference's shape (rates as (successes, n))."""
+    """A `SupportStats.to_dict()` in the reference's shape (rates as (successes, n)).
+
+    The reference reads records, which have every field: nothing may be "not measured".
+    """
+    assert stats_dict["not_measured"] == {}
     return {
         name: (value["successes"], value["n"])
         if isinstance(value, dict) and "successes" in value
         else value
         for name, value in stats_dict.items()
+        if name != "not_measured"
     }
 
 

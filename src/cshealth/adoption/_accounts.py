@@ -12,31 +12,43 @@ per-account tables up with `cshealth.join_measures`:
   and seat utilisation from the records' ``active_users`` (see `account_metrics`).
 
 An account with no data in one source gets missing values there (NaN, ``None``), never
-zeros; listed accounts are never dropped.
+zeros; listed accounts are never dropped. A measure built on a column the data does not
+have (``logins``, ``feature_events``, the events' ``feature``) is not measured: a column
+of NaN, with the reason in `MeasureTable.not_measured`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import cast
 
 import numpy as np
 
+from cshealth._absent import absent_reason
+from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._measures import MeasureTable, join_measures
 from cshealth._time import as_instant
 from cshealth._types import FloatArray
 from cshealth.adoption._active import _listed, _seats, _spread, active_users
 from cshealth.adoption._features import FeatureCatalog, feature_adoption
 from cshealth.adoption._onboarding import first_days
-from cshealth.adoption._trend import DEFAULT_THRESHOLDS, DropThresholds, usage_trend
-from cshealth.adoption._usage import as_of_day, read_usage, whole_number
+from cshealth.adoption._trend import (
+    DEFAULT_THRESHOLDS,
+    TREND_MEASURES,
+    DropThresholds,
+    _check_measure,
+    usage_trend,
+)
+from cshealth.adoption._usage import as_of_day, has_column, read_usage
 from cshealth.models import Account
 
 __all__ = ["account_metrics"]
 
 #: Counts of users: 0 (not missing) for an account with usage but no event in the window.
 _EVENT_COUNTS = ("dau", "wau", "mau", "mean_dau")
+#: The measures of `FeatureAdoption.to_measures` present in every form of the data.
+_FEATURE_MEASURES = ("feature_breadth", "sticky_share", "events_per_active_user")
 #: The measures of `ActiveUsers` kept (seats and utilisation are computed for every row).
 _EVENT_MEASURES = ("dau", "wau", "mau", "mean_dau", "dau_mau", "wau_mau")
 
@@ -69,7 +81,7 @@ def account_metrics(
             ``seats``, ``plan`` and ``start_date`` when known): the rows of the result,
             in id order. By default, every account found in the data.
         seats: Licensed seats ``{account_id: seats}``, used instead of the accounts'.
-        window_days: The window of the activity measures (28: MAU).
+        window_days: The window of the activity measures (28: MAU), 1 to 36,525 days.
         catalog: The features, their tags (``sticky``) and plan entitlements.
         trend_measure: What the usage trend follows (see `usage_trend`).
         thresholds: The drop bands of the usage trend.
@@ -80,7 +92,11 @@ def account_metrics(
         ``logins_per_seat``, ``seat_utilisation`` and the columns of
         `UsageTrend.to_measures`, `FeatureAdoption.to_measures`, (with events)
         `ActiveUsers.to_measures` and (with start dates)
-        `FirstDays.to_measures`.
+        `FirstDays.to_measures`. Measures built on a column the data does not have
+        are columns of NaN listed in `MeasureTable.not_measured`: ``logins`` and
+        ``logins_per_seat`` (and the first-days logins) without ``logins``, the usage
+        trend without the column of ``trend_measure``, and the feature measures without
+        ``feature_events`` (or, with events, their ``feature`` column).
 
     Raises:
         InvalidInputError: On bad rows in any input, duplicate (account, day) usage
@@ -105,20 +121,33 @@ def account_metrics(
         ([70.0, 6.0], [7.0, 1.5])
         >>> table["seat_utilisation"].tolist()
         [0.5, 0.5]
+
+        These records have no ``feature_events`` column: feature use was not recorded,
+        so the feature measures are not measured (not a breadth of 0):
+
+        >>> table.not_measured["feature_breadth"], table["feature_breadth"].tolist()
+        ('no `feature_events` column', [nan, nan])
     """
-    days = whole_number("window_days", window_days, 1)
+    days = whole_number(window_days, "window_days", low=1, high=MAX_WINDOW_DAYS)
+    trend_column = _check_measure(trend_measure)[0]
+    usage, events = _once(usage), _once(events)
     listed = None if accounts is None else _listed(accounts)
-    tables = [
-        _usage_measures(usage, as_of_day(as_instant(as_of)), days),
-        usage_trend(usage, as_of=as_of, measure=trend_measure, thresholds=thresholds).to_measures(),
-        feature_adoption(
-            usage if events is None else events,
-            as_of=as_of,
-            window_days=days,
-            catalog=catalog,
-            accounts=accounts,
-        ).to_measures(),
-    ]
+    counts = _usage_measures(usage, as_of_day(as_instant(as_of)), days)
+    tables = [counts]
+    if has_column(usage, trend_column):
+        trend = usage_trend(usage, as_of=as_of, measure=trend_measure, thresholds=thresholds)
+        tables.append(trend.to_measures())
+    else:  # the trend follows a column the records do not have: not a trend of zeros
+        tables.append(_absent(counts, TREND_MEASURES, trend_column))
+    features_from = usage if events is None else events
+    feature_column = "feature_events" if events is None else "feature"
+    if has_column(features_from, feature_column):
+        features = feature_adoption(
+            features_from, as_of=as_of, window_days=days, catalog=catalog, accounts=accounts
+        )
+        tables.append(features.to_measures())
+    else:
+        tables.append(_absent(counts, _FEATURE_MEASURES, feature_column))
     if events is not None:
         active = active_users(events, as_of=as_of, window_days=max(days, 7), accounts=accounts)
         tables.append(
@@ -150,17 +179,51 @@ def account_metrics(
         usable = per_seat > 0
         measures["logins_per_seat"] = np.where(usable, logins / per_seat, np.nan)
         measures["seat_utilisation"] = np.where(usable, users / per_seat, np.nan)
-    return MeasureTable(joined.account_ids, measures, as_of=as_instant(as_of), source="adoption")
+    absent = joined.not_measured
+    if "logins" in absent:
+        absent["logins_per_seat"] = absent["logins"]
+    return MeasureTable(
+        joined.account_ids,
+        measures,
+        as_of=as_instant(as_of),
+        source="adoption",
+        not_measured=absent,
+    )
 
 
 def _usage_measures(usage: object, end: int, days: int) -> MeasureTable:
-    """Logins and the peak of ``active_users`` over the records of the window's days."""
+    """Logins and the peak of ``active_users`` over the records of the window's days.
+
+    Without a ``logins`` column, ``logins`` is not measured (NaN, with the reason).
+    """
     data = read_usage(usage, ["logins", "active_users"], end).since(end - days)
     k = len(data.ids)
     logins = np.bincount(data.rows, weights=data.table.floats("logins"), minlength=k)
     peak = np.zeros(k)
     np.maximum.at(peak, data.rows, data.table.floats("active_users"))
-    return MeasureTable(data.ids, {"logins": logins, "peak_active_users": peak}, source="usage")
+    return MeasureTable(
+        data.ids,
+        {"logins": logins, "peak_active_users": peak},
+        source="usage",
+        not_measured={"logins": absent_reason(["logins"])} if "logins" in data.absent else None,
+    )
+
+
+def _absent(counts: MeasureTable, names: tuple[str, ...], column: str) -> MeasureTable:
+    """The measures ``names`` for the accounts of ``counts``, not measured: no ``column``."""
+    reason = absent_reason([column])
+    unknown = np.full(counts.n_accounts, np.nan)
+    return MeasureTable(
+        counts.account_ids,
+        dict.fromkeys(names, unknown),
+        source="adoption",
+        not_measured=dict.fromkeys(names, reason),
+    )
+
+
+def _once(data: object) -> object:
+    """``data`` as a list when it is a one-shot iterator: every kernel reads it."""
+    return list(data) if isinstance(data, Iterator) else data
 
 
 def _has_start_dates(accounts: object) -> bool:

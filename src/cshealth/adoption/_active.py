@@ -39,8 +39,9 @@ from datetime import date, datetime
 from typing import TypeVar, cast
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
+from cshealth._checks import MAX_WINDOW_DAYS, items, whole_number
 from cshealth._codes import id_codes, sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
@@ -49,6 +50,7 @@ from cshealth._time import as_instant, to_datetime
 from cshealth._types import FloatArray, IntArray, ObjectArray
 from cshealth._zones import day_start, local_days, time_zone
 from cshealth.adoption._usage import freeze
+from cshealth.io._ids import IdArray, position_of, same_kind
 from cshealth.io._read import read_columns
 from cshealth.models import Account, UsageEvent
 
@@ -111,7 +113,7 @@ class ActiveUsers:
         [[0, 0, 0, 0, 0, 1, 1]]
     """
 
-    account_ids: ObjectArray
+    account_ids: IdArray
     dau: IntArray
     wau: IntArray
     mau: IntArray
@@ -204,14 +206,7 @@ class ActiveUsers:
         return Rate(int(self.daily[i].sum()), self.window_days * int(self.mau[i]))
 
     def _row(self, account_id: object) -> int:
-        key = str(account_id) if isinstance(account_id, (int, np.integer)) else account_id
-        if isinstance(key, str):
-            i = int(np.searchsorted(self.account_ids, np.array([key], dtype=object))[0])
-            if i < len(self) and self.account_ids[i] == key:
-                return i
-        shown = ", ".join(repr(a) for a in self.account_ids[:3].tolist())
-        msg = f"no account {account_id!r} among the {len(self)} accounts (ids such as {shown})"
-        raise InvalidInputError(msg)
+        return position_of(self.account_ids, account_id)
 
     def to_measures(self) -> MeasureTable:
         """The per-account measures a health score reads, as a `MeasureTable`.
@@ -407,51 +402,22 @@ class _Counts:
 
 
 def _read(events: object, *, with_feature: bool) -> _Events:
-    """The event columns; integer identifier columns are kept as numbers."""
-    numbers = {name: _integers(events, name) for name in ("account_id", "user_id")}
-    need = [name for name, column in numbers.items() if column is None]
+    """The event columns, read by the identifier rule (whole-number ids stay numbers)."""
     table = read_columns(
         events,
         UsageEvent,
-        need=[*need, "occurred_at"],
+        need=["account_id", "user_id", "occurred_at"],
         optional=["feature"] if with_feature else [],
     )
     if with_feature and "feature" not in table:
         msg = "`features` filters on the events' `feature` column, which they do not have"
         raise InvalidInputError(msg)
-    columns: dict[str, NDArray[np.generic]] = {name: table[name] for name in need}
-    for name, column in numbers.items():
-        if column is not None:
-            if len(column) != table.n_rows:
-                msg = (
-                    f"columns must all have one length, got `{name}` of {len(column)} "
-                    f"and the others of {table.n_rows}"
-                )
-                raise InvalidInputError(msg)
-            columns[name] = column
     return _Events(
-        columns["account_id"],
-        columns["user_id"],
+        table["account_id"],
+        table["user_id"],
         table["occurred_at"].view(np.int64),
         cast("ObjectArray", table["feature"]) if with_feature else None,
     )
-
-
-def _integers(events: object, name: str) -> IntArray | None:
-    """Column ``name`` of a mapping or data frame if it holds integers, else ``None``."""
-    if isinstance(events, Mapping):
-        present = name in events
-    elif hasattr(events, "columns") and hasattr(events, "__getitem__"):
-        present = name in [str(c) for c in cast("Iterable[object]", events.columns)]
-    else:
-        return None
-    if not present:
-        return None
-    array = np.asarray(cast("Mapping[str, ArrayLike]", events)[name])
-    kind, size = array.dtype.kind, array.dtype.itemsize
-    if array.ndim == 1 and (kind == "i" or (kind == "u" and size < 8)):
-        return array.astype(np.int64, copy=False)
-    return None
 
 
 def _window_rows(
@@ -511,11 +477,11 @@ class _Slots:
 
     slots: int
     used: IntArray
-    ids: ObjectArray  # the text id of each used code
+    ids: IdArray  # the id of each used code (whole numbers or text)
 
 
 def _account_slots(values: NDArray[np.generic]) -> tuple[Int32Array, _Slots]:
-    """A code per row's account, and the codes' account ids (text).
+    """A code per row's account, and the codes' account ids (as given).
 
     Integer ids in a compact range are their own codes (shifted); others are hashed.
     Some codes may be unused. The codes are ``int32`` (half the memory traffic of the
@@ -525,12 +491,12 @@ def _account_slots(values: NDArray[np.generic]) -> tuple[Int32Array, _Slots]:
     if shifted is not None:
         codes, span, low = shifted
         used = np.flatnonzero(np.bincount(codes, minlength=span))
-        return codes, _Slots(span, used, _as_text(used + low))
+        return codes, _Slots(span, used, (used + low).astype(np.int64))
     hashed, slots = id_codes(values, dense=False)
     first = np.full(slots, -1, dtype=np.int64)  # a row of each code (any will do)
     first[hashed] = np.arange(len(hashed))
     used = np.flatnonzero(first >= 0)
-    return hashed.astype(np.int32), _Slots(slots, used, _as_text(values[first[used]]))
+    return hashed.astype(np.int32), _Slots(slots, used, values[first[used]])
 
 
 def _shifted(
@@ -547,19 +513,14 @@ def _shifted(
     return codes, span, low
 
 
-def _as_text(values: NDArray[np.generic]) -> ObjectArray:
-    if values.dtype.kind == "O":
-        return cast("ObjectArray", values)
-    return np.array([str(v) for v in values.tolist()], dtype=object)
-
-
-def _account_positions(slots: _Slots, listed: ObjectArray | None) -> tuple[IntArray, ObjectArray]:
+def _account_positions(slots: _Slots, listed: IdArray | None) -> tuple[IntArray, IdArray]:
     """Each code's row in the result (``-1``: unused or not listed), and the ids reported."""
     position = np.full(slots.slots, -1, dtype=np.int64)
     if listed is None:
         order = np.argsort(slots.ids, kind="stable")
         position[slots.used[order]] = np.arange(len(order))
         return position, slots.ids[order]
+    same_kind(("`accounts`", listed), ("the events' `account_id`", slots.ids))
     position[slots.used] = sorted_positions(listed, slots.ids)
     return position, listed
 
@@ -645,7 +606,7 @@ def _count(
 
 def _result(
     counts: _Counts,
-    ids: ObjectArray,
+    ids: IdArray,
     seats: FloatArray,
     *,
     as_of: datetime,
@@ -683,8 +644,8 @@ def _result(
     return result
 
 
-def _listed(accounts: object) -> tuple[ObjectArray, FloatArray]:
-    """The accounts to report (sorted text ids) and their seats (NaN when unknown)."""
+def _listed(accounts: object) -> tuple[IdArray, FloatArray]:
+    """The accounts to report (sorted ids) and their seats (NaN when unknown)."""
     if accounts is None:
         return np.empty(0, dtype=object), np.empty(0)
     if isinstance(accounts, (str, bytes)):
@@ -694,28 +655,25 @@ def _listed(accounts: object) -> tuple[ObjectArray, FloatArray]:
         raise InvalidInputError(msg)
     source = accounts
     if not isinstance(accounts, Mapping) and not hasattr(accounts, "columns"):
-        items = list(cast("Iterable[object]", accounts))
-        records = bool(items) and all(isinstance(item, Account) for item in items)
-        source = items if records else {"id": items}
+        listed = items(accounts, "accounts", "account ids or Account records")
+        records = bool(listed) and all(isinstance(item, Account) for item in listed)
+        source = listed if records else {"id": listed}
     table = read_columns(source, Account, need=["id"], optional=["seats"])
-    ids = cast("ObjectArray", table["id"])
+    ids = table["id"]
     seats = table["seats"] if "seats" in table else np.full(table.n_rows, np.nan)
     return _sorted_unique(ids, cast("FloatArray", seats), "accounts")
 
 
-def _seats(seats: object) -> tuple[ObjectArray, FloatArray]:
+def _seats(seats: object) -> tuple[IdArray, FloatArray]:
     if not isinstance(seats, Mapping):
         msg = f"`seats` must be a mapping {{account_id: seats}}, got {type(seats).__name__}"
         raise InvalidInputError(msg)
     keys, values = list(seats.keys()), list(seats.values())
     table = read_columns({"id": keys, "seats": values}, Account, need=["id", "seats"])
-    ids = cast("ObjectArray", table["id"])
-    return _sorted_unique(ids, cast("FloatArray", table["seats"]), "seats")
+    return _sorted_unique(table["id"], cast("FloatArray", table["seats"]), "seats")
 
 
-def _sorted_unique(
-    ids: ObjectArray, values: FloatArray, name: str
-) -> tuple[ObjectArray, FloatArray]:
+def _sorted_unique(ids: IdArray, values: FloatArray, name: str) -> tuple[IdArray, FloatArray]:
     order = np.argsort(ids, kind="stable")
     ids, values = ids[order], values[order]
     twice = ids[1:][ids[1:] == ids[:-1]]
@@ -725,8 +683,14 @@ def _sorted_unique(
     return ids, values
 
 
-def _spread(ids: ObjectArray, values: FloatArray, to: ObjectArray) -> FloatArray:
-    """The values of ``ids`` lined up with ``to`` (NaN where absent)."""
+def _spread(ids: IdArray, values: FloatArray, to: IdArray, name: str = "seats") -> FloatArray:
+    """The values of ``ids`` lined up with ``to`` (NaN where absent).
+
+    Raises:
+        InvalidInputError: If ``ids`` (the keys of argument ``name``) and ``to`` are of
+            different kinds (whole numbers against text), so that none could match.
+    """
+    same_kind((f"`{name}`", ids), ("the data's account ids", to))
     where = sorted_positions(ids, to)
     out = np.full(len(to), np.nan)
     out[where >= 0] = values[where[where >= 0]]
@@ -744,13 +708,13 @@ def _end(as_of: object, zone: str) -> tuple[int, int]:
 
 
 def _window_days(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < _WEEK:
+    if isinstance(value, (int, np.integer)) and value < _WEEK:
         msg = (
             f"`window_days` must be a whole number of days >= {_WEEK} (WAU needs a week), "
             f"got {value!r}"
         )
         raise InvalidInputError(msg)
-    return int(value)
+    return whole_number(value, "window_days", low=_WEEK, high=MAX_WINDOW_DAYS)
 
 
 def _features(features: object) -> tuple[str, ...] | None:

@@ -32,17 +32,18 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, cast
+from typing import Literal, NoReturn, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
+from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, DataFrameLike, FloatArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, DataFrameLike, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.adoption._usage import (
     account_positions,
     as_of_day,
@@ -51,7 +52,6 @@ from cshealth.adoption._usage import (
     grouped_codes,
     positions_of,
     read_usage,
-    whole_number,
 )
 from cshealth.io._read import read_columns
 from cshealth.io._table import Table
@@ -179,7 +179,7 @@ class FeatureAdoption:
         (('api', 'reports'), [[5, 10]], [[1.0, 2.0]])
     """
 
-    account_ids: ObjectArray
+    account_ids: IdArray
     features: tuple[str, ...]
     users: FloatArray
     uses: IntArray
@@ -331,7 +331,10 @@ def feature_adoption(
 
     Raises:
         InvalidInputError: On bad rows, two usage records of one account on one day, an
-            account listed twice in ``accounts``, bad options or a naive ``as_of``.
+            account listed twice in ``accounts``, bad options, a naive ``as_of``, or
+            data without its feature column (``feature`` for events,
+            ``feature_events`` for aggregates): feature use that was not recorded is not
+            zero use.
 
     Notes:
         From events, for account ``a`` and feature ``f``: ``users[a, f]`` = distinct
@@ -367,7 +370,7 @@ def feature_adoption(
         >>> result.breadth.tolist(), result.sticky_share.round(3).tolist()
         ([1.0, 1.0], [0.667, 1.0])
     """
-    window = whole_number("window_days", window_days, 1)
+    window = whole_number(window_days, "window_days", low=1, high=MAX_WINDOW_DAYS)
     _check_catalog(catalog)
     instant = as_instant(as_of, "as_of")
     end = as_of_day(instant)
@@ -450,6 +453,8 @@ def _from_events(data: object, end: int, window: int, catalog: FeatureCatalog | 
     table = read_columns(
         data, UsageEvent, need=["account_id", "user_id", "occurred_at"], optional=["feature"]
     )
+    if "feature" not in table:
+        _no_features("events", "feature")
     days = table["occurred_at"].astype(np.int64) // _US_PER_DAY
     before = days < end
     table, days = table.take(before), days[before]
@@ -480,10 +485,18 @@ def _from_events(data: object, end: int, window: int, catalog: FeatureCatalog | 
     )
 
 
+def _no_features(data: str, column: str) -> NoReturn:
+    """Refuse data without its feature column: no feature use was measured, not none."""
+    msg = (
+        f"feature adoption counts the {data}' `{column}` column, which they do not have: "
+        "without it no feature use was measured (it is not zero use); count active users "
+        f"with `active_users`, or pass data with a `{column}` column"
+    )
+    raise InvalidInputError(msg)
+
+
 def _feature_codes(table: Table) -> tuple[IntArray, ObjectArray]:
     """A code per event's feature (-1: none) and the feature name of each code."""
-    if "feature" not in table:
-        return np.full(table.n_rows, -1, dtype=np.int64), np.empty(0, dtype=object)
     codes, k = id_codes(table["feature"])
     names = np.empty(k, dtype=object)
     names[codes[codes >= 0]] = table["feature"][codes >= 0]
@@ -498,6 +511,8 @@ def _from_aggregates(
     data: object, end: int, window: int, catalog: FeatureCatalog | None
 ) -> _Counts:
     usage = read_usage(data, ["active_users", "feature_events"], end)
+    if "feature_events" in usage.absent:
+        _no_features("usage records", "feature_events")
     mappings = cast("list[Mapping[str, int]]", usage.table["feature_events"].tolist())
     sizes = np.fromiter(map(len, mappings), dtype=np.int64, count=len(mappings))
     # The one pass over the records: their mappings, flattened (keys, then counts).

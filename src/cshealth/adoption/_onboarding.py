@@ -22,27 +22,32 @@ covers counts when its Monday falls in the window, and `FirstDays.active_days` c
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cshealth._absent import NOT_MEASURED, not_measured
+from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
 from cshealth.adoption._usage import (
     as_of_day,
     counted,
     freeze,
     positions_of,
     read_usage,
-    whole_number,
 )
 from cshealth.io._read import read_columns
 from cshealth.models import Account
 
 __all__ = ["FirstDays", "FirstDaysSummary", "first_days"]
+
+#: The figures built on an optional usage column; without it they are not measured.
+_NEEDS: dict[str, tuple[str, ...]] = {"logins": ("logins",), "logins_per_seat": ("logins",)}
 
 
 @dataclass(frozen=True, repr=False)
@@ -56,6 +61,8 @@ class FirstDaysSummary:
         median_logins: Median logins of the complete windows; ``None`` without any.
         median_active_days: Median active days (records with active users) of the
             complete windows; ``None`` without any.
+        not_measured: Figure name to the reason it was not measured: without a
+            ``logins`` column, ``median_logins`` is ``None`` ("no `logins` column").
 
     Examples:
         >>> FirstDaysSummary(complete=40, partial=12, median_logins=310.0, median_active_days=11.0)
@@ -66,20 +73,23 @@ class FirstDaysSummary:
     partial: int
     median_logins: float | None
     median_active_days: float | None
+    not_measured: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready."""
+        """JSON-ready, with ``not_measured`` (figure name to reason)."""
         return {
             "complete": self.complete,
             "partial": self.partial,
             "median_logins": self.median_logins,
             "median_active_days": self.median_active_days,
+            "not_measured": dict(self.not_measured),
         }
 
     def __repr__(self) -> str:
+        logins = NOT_MEASURED if "median_logins" in self.not_measured else None
         return (
             f"FirstDaysSummary({self.complete} complete, {self.partial} partial; median "
-            f"logins {_text(self.median_logins)}, active days "
+            f"logins {logins or _text(self.median_logins)}, active days "
             f"{_text(self.median_active_days)})"
         )
 
@@ -97,17 +107,21 @@ class FirstDays:
     Attributes:
         account_ids: The accounts with at least one observed day of their window.
         start_date: Each account's start (``datetime64[D]``).
-        logins: Logins in the observed part of the window.
+        logins: Logins in the observed part of the window; ``None`` when the usage has
+            no ``logins`` column (not measured, see `not_measured`).
         active_days: Records with ``active_users > 0`` in it (with weekly records: weeks).
         observed_days: Days of the window that are observed (before ``as_of`` and on or
             after the first usage record), ``1..days``.
         complete: Whether all ``days`` days are observed; otherwise the totals are partial.
         seats: Licensed seats (NaN when unknown).
-        logins_per_seat: ``logins / seats``; NaN when seats are unknown or 0.
+        logins_per_seat: ``logins / seats``; NaN when seats are unknown or 0; ``None``
+            when logins were not measured.
         as_of: The instant the measures are taken at (UTC).
         days: The length of the adoption window.
         observed_from: The first day the usage data covers (its earliest record), or
             ``None`` without usage.
+        not_measured: Figure name to the reason it was not measured (``logins`` and
+            ``logins_per_seat`` without a ``logins`` column: "no `logins` column").
 
     Examples:
         >>> from datetime import date
@@ -124,17 +138,18 @@ class FirstDays:
         [29]
     """
 
-    account_ids: ObjectArray
+    account_ids: IdArray
     start_date: NDArray[np.datetime64]
-    logins: IntArray
+    logins: IntArray | None
     active_days: IntArray
     observed_days: IntArray
     complete: BoolArray
     seats: FloatArray
-    logins_per_seat: FloatArray
+    logins_per_seat: FloatArray | None
     as_of: datetime
     days: int
     observed_from: np.datetime64 | None
+    not_measured: Mapping[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.account_ids)
@@ -155,13 +170,15 @@ class FirstDays:
             FirstDaysSummary(1 complete, 1 partial; median logins 12, active days 1)
         """
         done = self.complete
+        absent = {"median_logins": self.not_measured["logins"]} if self.logins is None else {}
         if not done.any():
-            return FirstDaysSummary(0, len(self), None, None)
+            return FirstDaysSummary(0, len(self), None, None, absent)
         return FirstDaysSummary(
             complete=int(done.sum()),
             partial=int((~done).sum()),
-            median_logins=float(np.median(self.logins[done])),
+            median_logins=None if self.logins is None else float(np.median(self.logins[done])),
             median_active_days=float(np.median(self.active_days[done])),
+            not_measured=absent,
         )
 
     def to_measures(self) -> MeasureTable:
@@ -170,49 +187,65 @@ class FirstDays:
         Columns (for ``days=90``): ``first_90d_logins``, ``first_90d_active_days``,
         ``first_90d_observed_days``, ``first_90d_logins_per_seat`` and
         ``first_90d_complete``. Read a partial window's totals with its observed days.
+        Figures that were not measured are columns of NaN, listed in
+        `MeasureTable.not_measured`.
         """
         prefix = f"first_{self.days}d_"
+        unknown = np.full(len(self), np.nan)
         return MeasureTable(
             self.account_ids,
             {
-                prefix + "logins": self.logins,
+                prefix + "logins": unknown if self.logins is None else self.logins,
                 prefix + "active_days": self.active_days,
                 prefix + "observed_days": self.observed_days,
-                prefix + "logins_per_seat": self.logins_per_seat,
+                prefix + "logins_per_seat": (
+                    unknown if self.logins_per_seat is None else self.logins_per_seat
+                ),
                 prefix + "complete": self.complete,
             },
             as_of=as_instant(self.as_of),
             source="adoption",
+            not_measured={prefix + name: why for name, why in self.not_measured.items()},
         )
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the parameters and one entry per account (NaN as ``None``)."""
+        """JSON-ready: the parameters and one entry per account (NaN as ``None``).
+
+        Figures that were not measured are ``None`` for every account and listed, with
+        their reasons, under ``not_measured``.
+        """
+        n = len(self)
+        per_seat = self.logins_per_seat
         columns: dict[str, list[object]] = {
             "account_id": self.account_ids.tolist(),
             "start_date": [str(day) for day in self.start_date.tolist()],
-            "logins": self.logins.tolist(),
+            "logins": [None] * n if self.logins is None else self.logins.tolist(),
             "active_days": self.active_days.tolist(),
             "observed_days": self.observed_days.tolist(),
             "complete": self.complete.tolist(),
             "seats": [None if math.isnan(v) else v for v in self.seats.tolist()],
-            "logins_per_seat": [
-                None if math.isnan(v) else v for v in self.logins_per_seat.tolist()
-            ],
+            "logins_per_seat": (
+                [None] * n
+                if per_seat is None
+                else [None if math.isnan(v) else v for v in per_seat.tolist()]
+            ),
         }
         return {
             "as_of": self.as_of.isoformat(),
             "days": self.days,
             "observed_from": None if self.observed_from is None else str(self.observed_from),
+            "not_measured": dict(self.not_measured),
             "summary": self.summary().to_dict(),
             "accounts": [dict(zip(columns, row)) for row in zip(*columns.values())],
         }
 
     def __repr__(self) -> str:
         s = self.summary()
+        logins = NOT_MEASURED if self.logins is None else _text(s.median_logins)
         return (
             f"FirstDays(first {self.days} days of {counted(len(self), 'account')} as of "
             f"{self.as_of.date()}: {s.complete} complete, {s.partial} partial; median logins "
-            f"of complete windows {_text(s.median_logins)})"
+            f"of complete windows {logins})"
         )
 
 
@@ -228,12 +261,14 @@ def first_days(
     Args:
         usage: `UsageRecord` records, a `Table`, a mapping of columns or a data frame with
             ``account_id``, ``day``, ``active_users`` and ``logins``; one record per
-            account and day.
+            account and day. Without a ``logins`` column, the logins figures are not
+            measured (``None``, see `FirstDays.not_measured`), never counted as 0.
         accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
             ``id`` and ``start_date`` (``seats`` used when present); one row per account.
         as_of: A date (its start, UTC) or an aware datetime; only days that ended by then
             count.
-        days: Length of the adoption window ``[start_date, start_date + days)`` (>= 1).
+        days: Length of the adoption window ``[start_date, start_date + days)`` (1 to
+            36,525).
 
     Returns:
         The `FirstDays`, one row per account with an observed day of its window (accounts
@@ -272,13 +307,21 @@ def first_days(
         ([90, 27], [True, False])
         >>> first.logins_per_seat.tolist()
         [1.2, nan]
+
+        Records without a ``logins`` column measure active days, not logins:
+
+        >>> usage.pop("logins")
+        [12, 0, 30, 5]
+        >>> first = first_days(usage, accounts, as_of=date(2025, 6, 1))
+        >>> first.logins is None, first.active_days.tolist(), first.not_measured["logins"]
+        (True, [1, 1], 'no `logins` column')
     """
-    length = whole_number("days", days, 1)
+    length = whole_number(days, "days", low=1, high=MAX_WINDOW_DAYS)
     instant = as_instant(as_of, "as_of")
     end = as_of_day(instant)
     table = read_columns(accounts, Account, need=["id", "start_date"], optional=["seats"])
     data = read_usage(usage, ["active_users", "logins"], end)
-    names = table.texts("id")
+    names = table.ids("id")
     start = table.dates("start_date").astype(np.int64)
     coverage = int(data.first.min()) if len(data.first) else end
     observed = np.minimum(start + length, end) - np.maximum(start, coverage)
@@ -298,18 +341,20 @@ def first_days(
     seats = table.floats("seats")[order] if "seats" in table else np.full(len(ids), np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_seat = np.where(seats > 0, logins / seats, np.nan)
+    absent = not_measured(set(data.table.columns) - data.absent, _NEEDS)
     result = FirstDays(
         account_ids=ids,
         start_date=start.astype("datetime64[D]"),
-        logins=logins.astype(np.int64),
+        logins=None if "logins" in absent else logins.astype(np.int64),
         active_days=np.bincount(owner[inside][active], minlength=len(ids)).astype(np.int64),
         observed_days=observed.astype(np.int64),
         complete=(start >= coverage) & (start + length <= end),
         seats=seats.astype(np.float64),
-        logins_per_seat=per_seat,
+        logins_per_seat=None if "logins_per_seat" in absent else per_seat,
         as_of=to_datetime(instant),
         days=length,
         observed_from=np.datetime64(coverage, "D") if len(data.first) else None,
+        not_measured=absent,
     )
     freeze(result)
     return result

@@ -40,10 +40,11 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.adoption._slopes import theil_kendall
 from cshealth.adoption._usage import (
     UsageRows,
@@ -51,13 +52,26 @@ from cshealth.adoption._usage import (
     counted,
     freeze,
     read_usage,
-    whole_number,
 )
 
 __all__ = ["MEASURES", "DropThresholds", "UsageDrop", "UsageTrend", "usage_trend"]
 
+#: Upper bound of `usage_trend`'s ``weeks`` and ``baseline_windows``: ten years of weeks.
+MAX_WEEKS = 520
+
 #: The plain measures of `usage_trend`; ``"feature:<name>"`` picks one feature's events.
 MEASURES: tuple[str, ...] = ("logins", "active_users", "events")
+
+#: The columns of `UsageTrend.to_measures`, in order.
+TREND_MEASURES: tuple[str, ...] = (
+    "usage_current",
+    "usage_baseline",
+    "usage_change",
+    "usage_band",
+    "usage_slope",
+    "usage_pvalue",
+    "usage_falling",
+)
 
 _WEEK = 7
 
@@ -220,7 +234,7 @@ class UsageTrend:
           UsageDrop('A', -60%: 12 vs 30, red))
     """
 
-    account_ids: ObjectArray
+    account_ids: IdArray
     observed_from: NDArray[np.datetime64]
     current: FloatArray
     baseline: FloatArray
@@ -287,17 +301,18 @@ class UsageTrend:
         ``usage_slope``, ``usage_pvalue``, ``usage_falling`` (source ``'adoption'``).
         For trends of two measures, rename one with `MeasureTable.with_prefix`.
         """
+        values = (
+            self.current,
+            self.baseline,
+            self.change,
+            self.band,
+            self.slope,
+            self.pvalue,
+            self.falling,
+        )
         return MeasureTable(
             self.account_ids,
-            {
-                "usage_current": self.current,
-                "usage_baseline": self.baseline,
-                "usage_change": self.change,
-                "usage_band": self.band,
-                "usage_slope": self.slope,
-                "usage_pvalue": self.pvalue,
-                "usage_falling": self.falling,
-            },
+            dict(zip(TREND_MEASURES, values)),
             as_of=as_instant(self.as_of),
             source="adoption",
         )
@@ -369,9 +384,12 @@ def usage_trend(
             count.
         measure: What to add up: ``{'logins', 'active_users', 'events'}`` (``events``:
             all feature events) or ``'feature:<name>'`` (one feature's events).
-        window_days: Length of the current window and of each baseline window (days >= 1).
-        baseline_windows: How many windows before the current one form the baseline (>= 1).
-        weeks: Length of the slope window in whole 7-day weeks before ``as_of`` (>= 2).
+        window_days: Length of the current window and of each baseline window (days,
+            1 to 36,525).
+        baseline_windows: How many windows before the current one form the baseline (1 to
+            520).
+        weeks: Length of the slope window in whole 7-day weeks before ``as_of`` (2 to 520:
+            ten years).
         alpha: Significance level of the trend test, ``0 < alpha < 0.5``; the slope's
             interval covers ``1 - alpha``.
         min_weeks: Observed weeks needed before usage is called falling or rising
@@ -383,7 +401,9 @@ def usage_trend(
 
     Raises:
         InvalidInputError: On bad records, two records of one account on one day, an
-            unknown measure, bad options or a naive ``as_of``.
+            unknown measure, a measure whose column the records do not have (``logins``
+            for ``'logins'``, ``feature_events`` for the feature measures), bad options
+            or a naive ``as_of``.
 
     Notes:
         With ``d`` the day ``as_of`` falls in and ``L = window_days``, window ``j`` is
@@ -424,10 +444,10 @@ def usage_trend(
     """
     rules = _check_thresholds(thresholds)
     column, feature = _check_measure(measure)
-    window = whole_number("window_days", window_days, 1)
-    k_windows = whole_number("baseline_windows", baseline_windows, 1)
-    n_weeks = whole_number("weeks", weeks, 2)
-    floor = whole_number("min_weeks", min_weeks, 2)
+    window = whole_number(window_days, "window_days", low=1, high=MAX_WINDOW_DAYS)
+    k_windows = whole_number(baseline_windows, "baseline_windows", low=1, high=MAX_WEEKS)
+    n_weeks = whole_number(weeks, "weeks", low=2, high=MAX_WEEKS)
+    floor = whole_number(min_weeks, "min_weeks", low=2, high=MAX_WEEKS)
     if floor > n_weeks:
         msg = f"`min_weeks` ({floor}) must be at most `weeks` ({n_weeks})"
         raise InvalidInputError(msg)
@@ -435,6 +455,13 @@ def usage_trend(
     instant = as_instant(as_of, "as_of")
     end = as_of_day(instant)
     data = read_usage(usage, [column], end)
+    if column in data.absent:
+        msg = (
+            f"`measure={measure!r}` adds up the usage records' `{column}` column, which "
+            "they do not have: a trend of absent data is not a trend of zeros; choose a "
+            "measure the data has (e.g. measure='active_users')"
+        )
+        raise InvalidInputError(msg)
     horizon = end - max(window * (k_windows + 1), _WEEK * n_weeks)
     data = data.since(horizon)
     values = _measure_values(data.table[column], feature)

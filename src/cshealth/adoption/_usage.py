@@ -10,8 +10,9 @@ from numpy.typing import NDArray
 
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import IntArray, ObjectArray
-from cshealth.io._read import read_columns
+from cshealth._types import IdArray, IntArray, ObjectArray
+from cshealth.io._ids import same_kind
+from cshealth.io._read import named_columns, read_columns
 from cshealth.io._table import Table
 from cshealth.models import UsageRecord
 
@@ -23,9 +24,9 @@ __all__ = [
     "counted",
     "freeze",
     "grouped_codes",
+    "has_column",
     "positions_of",
     "read_usage",
-    "whole_number",
 ]
 
 _US_PER_DAY = 86_400_000_000
@@ -43,6 +44,11 @@ class UsageRows:
     ids: ObjectArray  # the accounts, ascending
     first: IntArray  # each account's first day (before as_of)
 
+    @property
+    def absent(self) -> frozenset[str]:
+        """The optional columns the data does not have (held as the model's defaults)."""
+        return self.table.absent
+
     def since(self, day: int) -> UsageRows:
         """The rows on or after ``day`` (every account is kept, with its first day)."""
         keep = self.days >= day
@@ -53,16 +59,21 @@ class UsageRows:
 
 
 def read_usage(usage: object, columns: list[str], end: int) -> UsageRows:
-    """Usage records with days before ``end``, checked for duplicate account days."""
+    """Usage records with days before ``end``, checked for duplicate account days.
+
+    ``logins`` and ``feature_events`` are optional: a column the data does not have is
+    held filled with the model's default and listed in `UsageRows.absent`, so a caller
+    reports the figures built on it as not measured (never a count of defaults).
+    """
     optional = [name for name in columns if name in _DEFAULTS]
     need = ["account_id", "day", *(name for name in columns if name not in _DEFAULTS)]
     table = read_columns(usage, UsageRecord, need=need, optional=optional)
     absent = [name for name in optional if name not in table]
-    if absent:  # the model's defaults: no logins, no feature events
+    if absent:  # held as the model's defaults, and marked absent: never a measured 0
         filled = dict(table.items())
         for name in absent:
             filled[name] = _default_column(name, table.n_rows)
-        table = Table(filled, model=UsageRecord)
+        table = Table(filled, model=UsageRecord, absent=absent)
     codes, k = grouped_codes(table["account_id"])
     days = table["day"].astype(np.int64)
     check_unique_days(codes, k, days, table["account_id"])
@@ -82,6 +93,16 @@ def _default_column(name: str, n: int) -> NDArray[np.generic]:
     column = np.empty(n, dtype=object)
     column.fill({})
     return column
+
+
+def has_column(data: object, name: str) -> bool:
+    """Whether ``data`` has column ``name``; records always do (every field is set).
+
+    A `Table` read from a file without the column holds it filled but lists it in
+    `Table.absent`: it does not have it.
+    """
+    named = named_columns(data)
+    return named is None or name in named
 
 
 def grouped_codes(values: NDArray[np.generic]) -> tuple[IntArray, int]:
@@ -153,14 +174,6 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def whole_number(name: str, value: object, low: int) -> int:
-    """``value`` checked to be a whole number ``>= low``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        msg = f"`{name}` must be a whole number >= {low}, got {value!r}"
-        raise InvalidInputError(msg)
-    return int(value)
-
-
 def freeze(result: object) -> None:
     """Make every numpy array attribute of a result read-only."""
     for value in vars(result).values():
@@ -168,12 +181,14 @@ def freeze(result: object) -> None:
             value.setflags(write=False)
 
 
-def positions_of(keys: ObjectArray, values: ObjectArray, what: str) -> IntArray:
+def positions_of(keys: IdArray, values: IdArray, what: str) -> IntArray:
     """The position of each of ``values`` among ``keys``; ``-1`` where it is not there.
 
     Raises:
-        InvalidInputError: If ``keys`` repeats an identifier (``what`` names them).
+        InvalidInputError: If ``keys`` repeats an identifier (``what`` names them), or
+            the two are of different kinds of id (whole numbers against text).
     """
+    same_kind((what, keys), ("the usage's `account_id`", values))
     codes, k = id_codes(np.concatenate([keys, values]).astype(object))
     key_codes = codes[: len(keys)]
     repeated = np.bincount(key_codes, minlength=k)[key_codes] > 1

@@ -35,11 +35,13 @@ from typing import Literal, cast, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._checks import MAX_WINDOW_DAYS, real_number, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
+from cshealth.io._ids import keyed_values, read_ids
 from cshealth.models import SurveyType
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult
@@ -84,6 +86,10 @@ class AccountNPS:
             for ``account_mean``).
         last_response_at: The latest response in the window (``datetime64[us]``, UTC),
             whatever its weight.
+        unanswered: Unanswered surveys of the account in the window (an empty score in
+            the column form: ``NaN``, ``None``, ``pd.NA``), counted apart and left out of
+            everything else. An account whose surveys in the window were all unanswered
+            has no answer and is not listed.
         small: Fewer than ``min_n`` sampling units: responses for ``unit='response'``,
             contacts for the other units (all false when ``min_n`` is 0).
         as_of: The instant the scores are taken at (UTC); responses at or after it are
@@ -95,7 +101,7 @@ class AccountNPS:
         min_n: The floor behind `small`.
     """
 
-    account_ids: ObjectArray
+    account_ids: IdArray
     score: FloatArray
     n: IntArray
     respondents: IntArray
@@ -107,6 +113,7 @@ class AccountNPS:
     detractor_weight: FloatArray
     weight_squares: FloatArray
     last_response_at: InstantArray
+    unanswered: IntArray
     small: BoolArray
     as_of: datetime
     unit: AccountUnit
@@ -198,10 +205,11 @@ class AccountNPS:
             msg = f"`missing` must be one of {{'drop', 'raise'}}, got {missing!r}"
             raise InvalidInputError(msg)
         ids, values = _revenue_columns(revenue)
-        where = self._lookup(ids)
-        per_account = np.full(len(self), np.nan)
-        per_account[where[where >= 0]] = values[where >= 0]
-        absent = np.isnan(per_account)
+        given, found = keyed_values(
+            dict(zip(ids.tolist(), values.tolist())), self.account_ids, name="revenue"
+        )
+        per_account = np.where(found, given, np.nan).astype(np.float64)
+        absent = ~found
         if missing == "raise" and absent.any():
             shown = ", ".join(repr(a) for a in self.account_ids[absent][:5].tolist())
             msg = (
@@ -222,21 +230,14 @@ class AccountNPS:
             )
         )  # fmt: skip
 
-    def _lookup(self, ids: ObjectArray) -> IntArray:
-        """Position of each id among `account_ids`, ``-1`` where it is not listed."""
-        both = np.concatenate([self.account_ids, ids])
-        codes, k = id_codes(both)
-        position = np.full(k + 1, -1, dtype=np.int64)  # the last slot answers code -1
-        position[codes[: len(self)]] = np.arange(len(self))
-        return position[codes[len(self) :]]
-
     def to_measures(self) -> MeasureTable:
         """The per-account measures a health score reads, as a `MeasureTable`.
 
         Columns: ``nps`` (points; NaN for an account whose responses all weigh 0),
         ``nps_responses`` (`n`), ``nps_respondents``, ``nps_promoters``,
-        ``nps_detractors``, ``nps_small`` and ``nps_last_response_at``. Join it with
-        other areas' tables with `cshealth.join_measures`.
+        ``nps_detractors``, ``nps_unanswered`` (`unanswered`), ``nps_small`` and
+        ``nps_last_response_at``. Join it with other areas' tables with
+        `cshealth.join_measures`.
 
         Examples:
             >>> from datetime import date
@@ -259,6 +260,7 @@ class AccountNPS:
                 "nps_respondents": self.respondents,
                 "nps_promoters": self.promoters,
                 "nps_detractors": self.detractors,
+                "nps_unanswered": self.unanswered,
                 "nps_small": self.small,
                 "nps_last_response_at": self.last_response_at,
             },
@@ -278,6 +280,7 @@ class AccountNPS:
             "passives": self.passives.tolist(),
             "detractors": self.detractors.tolist(),
             "effective_n": self.effective_n.tolist(),
+            "unanswered": self.unanswered.tolist(),
             "last_response_at": [s.replace(tzinfo=timezone.utc) for s in stamps],
             "small": self.small.tolist(),
         }
@@ -305,9 +308,11 @@ class AccountNPS:
         return f"{self.window_days:g} days before {end}"
 
     def __repr__(self) -> str:
+        aside = int(self.unanswered.sum())
         head = (
             f"AccountNPS({len(self)} accounts, unit={self.unit!r}, "
             f"survey_type={self.survey_type!r}, {self._window_text()}"
+            f"{f', {aside} unanswered' if aside else ''}"
         )
         if not len(self):
             return head + ")"
@@ -345,7 +350,8 @@ def account_scores(
             once; each contact's latest response counts once; or each contact counts once
             with the mean of its answers (see the module documentation).
         window_days: Responses with ``as_of - window_days <= submitted_at < as_of``
-            count (a number of days ``> 0``); ``None`` takes all history before ``as_of``.
+            count (a number of days ``> 0``, at most 36,525: a century); ``None`` takes
+            all history before ``as_of``.
         survey_type: The survey type scored; ``None`` takes the one type the data holds
             and refuses a mix (relationship and transactional NPS are never pooled).
         weights: Weights ``>= 0``, one per NPS response read (after other kinds and
@@ -409,7 +415,7 @@ def account_scores(
     instant = as_instant(as_of)
     end = int(instant.astype(np.int64))
     span, days = _window(window_days)
-    floor = _whole_at_least("min_n", min_n, 0)
+    floor = whole_number(min_n, "min_n", low=0)
     columns = survey_columns(
         responses,
         kind="nps",
@@ -425,6 +431,7 @@ def account_scores(
         inside &= times >= max(end - span, _OLDEST)
     rows = np.flatnonzero(inside)
     account, ids = _account_index(columns["account_id"][rows], rows)
+    unanswered = _unanswered(columns, ids, end, span)
     contact = _contact_codes(columns.columns.get("contact_id"), rows)
     last = np.full(len(ids), _OLDEST, dtype=np.int64)
     np.maximum.at(last, account, times[rows])
@@ -440,6 +447,7 @@ def account_scores(
         counted,
         ids,
         last.view("datetime64[us]"),
+        unanswered,
         as_of=to_datetime(instant),
         unit=chosen_unit,
         window_days=days,
@@ -494,10 +502,28 @@ def _select(
     return _Counted(account, category, weight, account, weight, respondent_account)
 
 
+def _unanswered(columns: SurveyColumns, ids: ObjectArray, end: int, span: int | None) -> IntArray:
+    """Per listed account, its unanswered surveys submitted in ``[end - span, end)``."""
+    aside = columns.unanswered
+    if not aside:
+        return np.zeros(len(ids), dtype=np.int64)
+    times = aside["submitted_at"].astype("datetime64[us]").view(np.int64)
+    inside = times < end
+    if span is not None:
+        inside &= times >= max(end - span, _OLDEST)
+    accounts = read_ids(aside["account_id"][inside], name="account_id", allow_missing=True)
+    codes, k = id_codes(np.concatenate([ids.astype(object), accounts.astype(object)]))
+    listed = np.full(k + 1, -1, dtype=np.int64)  # the last slot answers code -1 (missing)
+    listed[codes[: len(ids)]] = np.arange(len(ids))
+    where = listed[codes[len(ids) :]]
+    return np.bincount(where[where >= 0], minlength=len(ids)).astype(np.int64)
+
+
 def _assemble(
     counted: _Counted,
     ids: ObjectArray,
     last: InstantArray,
+    unanswered: IntArray,
     *,
     as_of: datetime,
     unit: AccountUnit,
@@ -532,6 +558,7 @@ def _assemble(
         detractor_weight=sums[:, 0].copy(),
         weight_squares=squares,
         last_response_at=last,
+        unanswered=unanswered,
         small=(n if unit == "response" else respondents) < min_n,
         as_of=as_of,
         unit=unit,
@@ -625,30 +652,18 @@ def _window(window_days: object) -> tuple[int | None, float | None]:
     """The window in microseconds and in days (``None``: all history)."""
     if window_days is None:
         return None, None
-    number = isinstance(window_days, (int, float, np.integer, np.floating))
-    if (
-        isinstance(window_days, bool)
-        or not number
-        or not math.isfinite(cast("float", window_days))
-        or cast("float", window_days) <= 0
-    ):
-        msg = (
-            "`window_days` must be a number of days > 0, or None for all history before "
-            f"`as_of`; got {window_days!r}"
-        )
-        raise InvalidInputError(msg)
-    days = float(cast("float", window_days))
+    days = real_number(
+        window_days,
+        "window_days",
+        low=0.0,
+        high=MAX_WINDOW_DAYS,
+        open_low=True,
+        hint="; pass a number of days, or None for all history before `as_of`",
+    )
     return round(days * _US_PER_DAY), int(days) if days.is_integer() else days
 
 
-def _whole_at_least(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        msg = f"`{name}` must be a whole number >= {low}, got {value!r}"
-        raise InvalidInputError(msg)
-    return int(value)
-
-
-def _revenue_columns(revenue: object) -> tuple[ObjectArray, FloatArray]:
+def _revenue_columns(revenue: object) -> tuple[IdArray, FloatArray]:
     """Revenue as ``(ids, values)``, checked: finite, ``>= 0``, ids distinct."""
     if isinstance(revenue, Mapping):
         keys, raw = list(revenue.keys()), list(revenue.values())
@@ -660,7 +675,7 @@ def _revenue_columns(revenue: object) -> tuple[ObjectArray, FloatArray]:
             f"(account_ids, values); got {type(revenue).__name__}"
         )
         raise InvalidInputError(msg)
-    ids = np.fromiter(keys, dtype=object, count=len(keys))
+    ids = read_ids(keys, name="revenue account ids")
     try:
         values = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
@@ -677,8 +692,7 @@ def _revenue_columns(revenue: object) -> tuple[ObjectArray, FloatArray]:
             f"finite and >= 0 ({int(bad.sum())} bad values in all)"
         )
         raise InvalidInputError(msg)
-    codes, k = id_codes(ids)
-    if (codes < 0).any() or k < len(ids):
-        msg = "`revenue` account ids must be present and distinct (one value per account)"
+    if len(np.unique(ids)) < len(ids):
+        msg = "`revenue` account ids must be distinct (one value per account)"
         raise InvalidInputError(msg)
     return ids, values

@@ -10,16 +10,18 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._checks import float_array, probability, shown, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
-from cshealth._stats import check_confidence_level
 from cshealth._time import as_instant
 from cshealth._types import BoolArray, FloatArray, IntArray
+from cshealth._zones import time_zone
+from cshealth.io._ids import keyed_values
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
 from cshealth.nps._responses import check_survey_type, survey_columns
@@ -110,6 +112,15 @@ class NPSBreakdown:
         return np.array([row.result.n for row in self.rows], dtype=np.int64)
 
     @property
+    def unanswered(self) -> IntArray:
+        """Unanswered surveys per group (an empty score in the column form), counted apart.
+
+        A group with no answer has no row; its unanswered surveys count in
+        ``overall.unanswered`` only.
+        """
+        return np.array([row.result.unanswered for row in self.rows], dtype=np.int64)
+
+    @property
     def significant(self) -> BoolArray:
         """Where a group differs from the rest (adjusted p-value below ``alpha``)."""
         return np.array([row.significant for row in self.rows], dtype=bool)
@@ -124,6 +135,7 @@ class NPSBreakdown:
                     "label": row.label if row.label is None else str(row.label),
                     "score": row.result.score,
                     "n": row.result.n,
+                    "unanswered": row.result.unanswered,
                     "low": low,
                     "high": high,
                     "small": row.small,
@@ -136,6 +148,7 @@ class NPSBreakdown:
             "by": self.by,
             "overall": self.overall.score,
             "n": self.overall.n,
+            "unanswered": self.overall.unanswered,
             "correction": self.correction,
             "alpha": self.alpha,
             "survey_type": self.survey_type,
@@ -157,8 +170,9 @@ class NPSBreakdown:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
+        aside = f", unanswered={self.overall.unanswered}" if self.overall.unanswered else ""
         return (
-            f"NPSBreakdown(by={self.by!r}, {len(self)} groups, n={self.overall.n}, "
+            f"NPSBreakdown(by={self.by!r}, {len(self)} groups, n={self.overall.n}{aside}, "
             f"{int(self.significant.sum())} unlike the rest)"
         )
 
@@ -174,6 +188,7 @@ def breakdown(
     correction: Correction = "holm",
     alpha: float = 0.05,
     min_n: int = 30,
+    timezone: str = "UTC",
 ) -> NPSBreakdown:
     """NPS per group, each with its interval, a small-sample flag and a test against the rest.
 
@@ -185,16 +200,24 @@ def breakdown(
             ``None``); or one label per response row.
         survey_type: ``{'relationship', 'transactional'}``; required when the data holds
             both (they are never pooled).
-        as_of: Optional date or aware datetime: only earlier responses count.
-        since: Optional date or aware datetime: only responses at or after it count.
+        as_of: Optional date (its start in ``timezone``) or instant (aware datetime,
+            ``datetime64`` read as UTC, ISO text with an offset): only earlier responses
+            count.
+        since: Optional date or instant, read as ``as_of``: only responses at or after
+            it count.
         weights: Optional weights, one per response row, overriding the ``weight`` column.
         correction: ``{'holm', 'none'}``: how the group-versus-rest p-values are adjusted
             for testing every group.
         alpha: A group is flagged when its adjusted p-value is below this.
         min_n: Groups with fewer responses are flagged ``small``.
+        timezone: The IANA zone whose midnight starts a day given as ``as_of`` or
+            ``since`` (UTC by default).
 
     Returns:
-        The `NPSBreakdown`.
+        The `NPSBreakdown`. An empty score in the column form (``NaN``, ``None``,
+        ``pd.NA``) is an unanswered survey: left out of every score, count and test, and
+        counted apart per group (`NPSBreakdown.unanswered`) and overall
+        (``overall.unanswered``), within the same ``since``/``as_of`` window.
 
     Raises:
         InvalidInputError: On bad responses or options, or ``by`` naming no column.
@@ -226,7 +249,8 @@ def breakdown(
     if correction not in ("holm", "none"):
         msg = f"`correction` must be one of {{'holm', 'none'}}, got {correction!r}"
         raise InvalidInputError(msg)
-    check_confidence_level(1.0 - alpha)
+    probability(alpha, "alpha")
+    whole_number(min_n, "min_n", low=0)
     label, column, extra = _grouping(by)
     optional = ["weight", "submitted_at", "account_id"]
     columns = survey_columns(
@@ -238,17 +262,23 @@ def breakdown(
         extra=extra,
         weights=weights,
     )
-    keep = _window(columns.columns, as_of, since)
+    keep = _window(columns.columns, as_of, since, timezone)
     scores = _check_scores(columns.scores())[keep]
     w = columns.weights()
     groups = _labels(columns.columns, by, column)[keep]
-    codes, k = id_codes(groups)
+    aside = _unanswered_labels(
+        columns.unanswered, by, column, as_of=as_of, since=since, zone=timezone
+    )
+    codes, k = id_codes(np.concatenate([groups, aside]) if len(aside) else groups)
+    codes, aside_codes = codes[: len(groups)], codes[len(groups) :]
     tallies = _tallies(scores, codes, k, None if w is None else w[keep])
-    names = _names(groups, codes, k)
+    names = _names(np.concatenate([groups, aside]), np.r_[codes, aside_codes], k)
+    unanswered = np.bincount(np.where(aside_codes >= 0, aside_codes, k), minlength=k + 1)
     return _assemble(
         label,
         names,
         tallies,
+        unanswered.tolist(),
         correction=correction,
         alpha=alpha,
         min_n=min_n,
@@ -261,10 +291,19 @@ def _grouping(by: object) -> tuple[str, str | None, dict[str, object] | None]:
         return by, by, None
     if isinstance(by, Mapping):
         return "account", None, None
+    if isinstance(by, bytes) or np.ndim(cast("ArrayLike", by)) != 1:
+        msg = (
+            "`by` must be a column name, a mapping {account_id: group} or one label per "
+            f"response, got {type(by).__name__} {shown(by)}"
+        )
+        raise InvalidInputError(msg)
     return "labels", None, {_GROUP: by}
 
 
-def _window(columns: Mapping[str, NDArray[np.generic]], as_of: object, since: object) -> BoolArray:
+def _window(
+    columns: Mapping[str, NDArray[np.generic]], as_of: object, since: object, zone: str
+) -> BoolArray:
+    time_zone(zone)  # checked even when no bound is given
     n = len(next(iter(columns.values())))
     keep = np.ones(n, dtype=bool)
     if as_of is None and since is None:
@@ -274,9 +313,9 @@ def _window(columns: Mapping[str, NDArray[np.generic]], as_of: object, since: ob
         raise InvalidInputError(msg)
     times = columns["submitted_at"]
     if as_of is not None:
-        keep &= times < as_instant(as_of)
+        keep &= times < as_instant(as_of, timezone=zone)
     if since is not None:
-        keep &= times >= as_instant(since, "since")
+        keep &= times >= as_instant(since, "since", timezone=zone)
     return keep
 
 
@@ -293,12 +332,27 @@ def _labels(
         codes, k = id_codes(accounts)
         first = np.full(k, -1, dtype=np.int64)
         np.maximum.at(first, codes[codes >= 0], np.flatnonzero(codes >= 0))
-        ids = accounts[first].tolist() if k else []
         lookup = np.empty(k + 1, dtype=object)  # one lookup per account, not per response
-        lookup[:k] = [by.get(str(account)) for account in ids]
-        lookup[k] = None
+        lookup[:k] = keyed_values(by, accounts[first], name="by")[0]
+        lookup[k] = None  # responses of accounts the mapping does not name: the None group
         return lookup[np.where(codes >= 0, codes, k)]
     return columns[_GROUP]
+
+
+def _unanswered_labels(
+    unanswered: Mapping[str, NDArray[np.generic]],
+    by: object,
+    column: str | None,
+    *,
+    as_of: object,
+    since: object,
+    zone: str,
+) -> NDArray[np.generic]:
+    """The group label of each unanswered survey in the window (the rows set aside)."""
+    if not unanswered:
+        return np.empty(0, dtype=object)
+    keep = _window(unanswered, as_of, since, zone)
+    return _labels(unanswered, by, column)[keep]
 
 
 def _tallies(scores: IntArray, codes: IntArray, k: int, w: FloatArray | None) -> list[NPSTally]:
@@ -339,6 +393,7 @@ def _assemble(
     by: str,
     names: list[object],
     tallies: list[NPSTally],
+    unanswered: list[int],
     *,
     correction: str,
     alpha: float,
@@ -348,10 +403,11 @@ def _assemble(
     total = NPSTally()
     for tally in tallies:
         total = total + tally
-    present = [(name, t) for name, t in zip(names, tallies) if t.n]
-    present.sort(key=lambda item: (-item[1].n, str(item[0])))
+    aside = dict(zip(range(len(names)), unanswered))
+    present = [(i, name, t) for i, (name, t) in enumerate(zip(names, tallies)) if t.n]
+    present.sort(key=lambda item: (-item[2].n, str(item[1])))
     tests: list[NPSComparison | None] = []
-    for _, tally in present:
+    for _, _, tally in present:
         rest = _difference(total, tally)
         tests.append(compare(NPSResult(rest), NPSResult(tally)) if rest.n else None)
     raw = [math.nan if t is None else t.pvalue for t in tests]
@@ -359,15 +415,16 @@ def _assemble(
     rows = tuple(
         BreakdownRow(
             label=name,
-            result=NPSResult(tally),
+            result=NPSResult(tally, aside[i]),
             small=tally.n < min_n,
             versus_rest=test,
             pvalue=None if math.isnan(p) else p,
             significant=not math.isnan(p) and p < alpha,
         )
-        for (name, tally), test, p in zip(present, tests, adjusted)
+        for (i, name, tally), test, p in zip(present, tests, adjusted)
     )
-    return NPSBreakdown(by, rows, NPSResult(total), correction, alpha, min_n, survey_type)
+    overall = NPSResult(total, sum(unanswered))
+    return NPSBreakdown(by, rows, overall, correction, alpha, min_n, survey_type)
 
 
 def _difference(total: NPSTally, part: NPSTally) -> NPSTally:
@@ -406,7 +463,7 @@ def holm(pvalues: ArrayLike) -> FloatArray:
         >>> holm([0.01, 0.04, 0.03, 0.005]).round(3).tolist()
         [0.03, 0.06, 0.06, 0.02]
     """
-    p = np.asarray(pvalues, dtype=np.float64)
+    p = float_array(pvalues, "pvalues")
     tested = ~np.isnan(p)
     if np.any((p[tested] < 0) | (p[tested] > 1)):
         msg = f"`pvalues` must lie in [0, 1], got {p[tested].tolist()!r}"

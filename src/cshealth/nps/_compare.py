@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from cshealth._checks import real_number, whole_number
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import ConfidenceInterval, check_confidence_level, z_critical
 from cshealth.models import SurveyResponse
@@ -123,7 +124,7 @@ def _centre_and_variance(result: NPSResult, method: str) -> tuple[float, float]:
 
 
 def _refuse_shared_respondents(a: object, b: object) -> None:
-    def contacts(data: object) -> set[str]:
+    def contacts(data: object) -> set[int | str]:
         if isinstance(data, Iterable) and not isinstance(data, (str, bytes)):
             items = list(data) if not hasattr(data, "__array__") else []
             return {r.contact_id for r in items if isinstance(r, SurveyResponse) and r.contact_id}
@@ -131,13 +132,17 @@ def _refuse_shared_respondents(a: object, b: object) -> None:
 
     shared = contacts(a) & contacts(b)
     if shared:
-        example = sorted(shared)[0]
+        example = sorted(shared, key=str)[0]
         msg = (
             f"the samples share {len(shared)} respondents (e.g. contact {example!r}), so they "
             "are not independent; compare the respondents present in both waves with a "
             "paired test instead"
         )
         raise InvalidInputError(msg)
+
+
+#: The narrowest margin `sample_size` plans for, in points.
+_MIN_MARGIN = 0.01
 
 
 def sample_size(
@@ -151,7 +156,8 @@ def sample_size(
     """Responses needed for an NPS interval of ``± margin`` points.
 
     Args:
-        margin: Half-width of the interval in points, in (0, 200].
+        margin: Half-width of the interval in points, in [0.01, 200] (a margin below a
+            hundredth of a point would ask for more than 10**10 responses).
         promoters: Expected share of promoters, in [0, 1].
         detractors: Expected share of detractors, in [0, 1], with promoters + detractors
             <= 1. The defaults (0.5 and 0.5) are the worst case.
@@ -175,21 +181,17 @@ def sample_size(
         >>> sample_size(5, population=2000)
         870
     """
-    if not 0 < margin <= 200:
-        msg = f"`margin` must be in (0, 200] points, got {margin!r}"
-        raise InvalidInputError(msg)
-    for name, share in (("promoters", promoters), ("detractors", detractors)):
-        if not 0 <= share <= 1:
-            msg = f"`{name}` must be a share in [0, 1], got {share!r}"
-            raise InvalidInputError(msg)
+    margin = real_number(
+        margin, "margin", low=_MIN_MARGIN, high=200.0, hint="; margins are in NPS points"
+    )
+    promoters = real_number(promoters, "promoters", low=0.0, high=1.0, hint=" (a share)")
+    detractors = real_number(detractors, "detractors", low=0.0, high=1.0, hint=" (a share)")
     if promoters + detractors > 1:
         msg = f"`promoters` + `detractors` must be <= 1, got {promoters + detractors!r}"
         raise InvalidInputError(msg)
     z = z_critical(check_confidence_level(confidence_level))
     n0 = z * z * _variance(promoters, detractors) / (margin / 100.0) ** 2
     if population is not None:
-        if isinstance(population, bool) or population < 1:
-            msg = f"`population` must be a whole number >= 1, got {population!r}"
-            raise InvalidInputError(msg)
+        population = whole_number(population, "population", low=1)
         n0 = n0 / (1.0 + (n0 - 1.0) / population)
     return max(1, math.ceil(n0 - 1e-9))

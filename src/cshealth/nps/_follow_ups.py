@@ -23,10 +23,12 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from cshealth._codes import id_codes, is_missing, latest_rows, missing_ids
+from cshealth._checks import shown
+from cshealth._codes import id_codes, is_missing, latest_rows
 from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._time import as_instant
-from cshealth._types import IntArray, ObjectArray
+from cshealth._types import IdArray, IntArray
+from cshealth.io._ids import read_ids, same_kind
 from cshealth.models import SurveyType
 from cshealth.nps._responses import SurveyColumns, survey_columns
 
@@ -156,9 +158,9 @@ class FollowUp:
     action: FollowUpAction
     category: NPSCategory
     reason: str
-    response_id: str
-    account_id: str
-    contact_id: str | None
+    response_id: int | str
+    account_id: int | str
+    contact_id: int | str | None
     score: int
     survey_type: SurveyType | None
     touchpoint: str | None
@@ -305,6 +307,15 @@ def follow_ups(
 def queue_summary(follow_ups: Iterable[FollowUp]) -> dict[str, int]:
     """Counts of a queue: per action, overdue, and in all.
 
+    Args:
+        follow_ups: The `FollowUp` items of a queue (what `follow_ups` returns).
+
+    Returns:
+        The count per action, then ``overdue`` and ``total``.
+
+    Raises:
+        InvalidInputError: If ``follow_ups`` is not an iterable of `FollowUp` items.
+
     Examples:
         >>> queue_summary([])
         {'call': 0, 'testimonial_request': 0, 'review_request': 0, 'nurture': 0,
@@ -312,7 +323,13 @@ def queue_summary(follow_ups: Iterable[FollowUp]) -> dict[str, int]:
     """
     counts = dict.fromkeys(_ACTIONS, 0)
     counts.update(overdue=0, total=0)
-    for item in follow_ups:
+    for position, item in enumerate(_iterate(follow_ups, "follow_ups")):
+        if not isinstance(item, FollowUp):
+            msg = (
+                f"`follow_ups` must hold FollowUp items (as `follow_ups()` returns); "
+                f"position {position} holds {type(item).__name__} {shown(item)}"
+            )
+            raise InvalidInputError(msg)
         counts[item.action] += 1
         counts["overdue"] += item.overdue
         counts["total"] += 1
@@ -320,6 +337,13 @@ def queue_summary(follow_ups: Iterable[FollowUp]) -> dict[str, int]:
 
 
 # --- checking the arguments ----------------------------------------------------------------
+
+
+def _iterate(values: object, name: str) -> Iterable[object]:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        msg = f"`{name}` must be an iterable of FollowUp items, got {type(values).__name__}"
+        raise InvalidInputError(msg)
+    return values
 
 
 def _check_policy(policy: object) -> FollowUpPolicy:
@@ -334,7 +358,7 @@ def _check_policy(policy: object) -> FollowUpPolicy:
     raise ConfigError(msg)
 
 
-def _quiet_contacts(previous: object, cutoff: np.datetime64, quiet_days: int) -> ObjectArray:
+def _quiet_contacts(previous: object, cutoff: np.datetime64, quiet_days: int) -> IdArray:
     """The contacts whose previous follow-up lies in ``(as_of - quiet_days, as_of)``."""
     if previous is None:
         return _NO_IDS
@@ -352,10 +376,8 @@ def _quiet_contacts(previous: object, cutoff: np.datetime64, quiet_days: int) ->
             raise InvalidInputError(msg)
         last = as_instant(when, f"previous[{contact!r}]")
         if start < last < cutoff:
-            quiet.append(_identifier(contact))
-    out = np.empty(len(quiet), dtype=object)
-    out[:] = quiet
-    return out
+            quiet.append(contact)
+    return read_ids(quiet, name="the keys of previous")
 
 
 def _check_scores(columns: SurveyColumns) -> None:
@@ -370,40 +392,22 @@ def _check_scores(columns: SurveyColumns) -> None:
         raise InvalidInputError(msg)
 
 
-def _identifier(value: object) -> object:
-    """Numbers as their text (``17`` -> ``"17"``), as the models keep identifiers."""
-    if isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)):
-        return str(value)
-    return value
-
-
-def _identifiers(values: NDArray[np.generic]) -> ObjectArray:
-    """Identifiers as text (``17`` -> ``"17"``, as the models keep them); missing is ``None``.
-
-    Missing is ``None`` or NaN, as for `id_codes`.
-    """
-    if values.dtype.kind in "iu":
-        return values.astype(str).astype(object)
-    objects = values.astype(object)
-    missing = missing_ids(objects)
-    text: ObjectArray = objects.astype(str).astype(object)
-    text[missing] = None
-    return text
+def _identifiers(values: NDArray[np.generic]) -> IdArray:
+    """Identifiers by the one rule (whole numbers stay numbers); missing is ``None``."""
+    return read_ids(values, name="identifiers", allow_missing=True)
 
 
 # --- the selection -------------------------------------------------------------------------
 
 
-def _latest_per_respondent(
-    columns: SurveyColumns, ids: ObjectArray, quiet: ObjectArray
-) -> IntArray:
+def _latest_per_respondent(columns: SurveyColumns, ids: IdArray, quiet: IdArray) -> IntArray:
     """The rows of each respondent's latest answer, leaving out quiet contacts."""
     codes, quiet_codes = _respondents(columns, quiet)
     rows = np.flatnonzero(~np.isin(codes, quiet_codes))
     return rows[latest_rows(codes[rows], columns.instants()[rows].view(np.int64), ids[rows])]
 
 
-def _respondents(columns: SurveyColumns, quiet: ObjectArray) -> tuple[IntArray, IntArray]:
+def _respondents(columns: SurveyColumns, quiet: IdArray) -> tuple[IntArray, IntArray]:
     """Respondent codes of the rows and of the quiet contacts, on one numbering.
 
     An answer without a contact gets a code of its own, which no quiet contact shares.
@@ -411,7 +415,8 @@ def _respondents(columns: SurveyColumns, quiet: ObjectArray) -> tuple[IntArray, 
     if "contact_id" not in columns.columns:
         return np.arange(columns.n, dtype=np.int64), np.empty(0, dtype=np.int64)
     contacts = _identifiers(columns["contact_id"])
-    codes, k = id_codes(np.concatenate([contacts, quiet]))
+    same_kind(("`previous`", quiet), ("the responses' `contact_id`", contacts), noun="contact ids")
+    codes, k = id_codes(np.concatenate([contacts.astype(object), quiet.astype(object)]))
     own, quiet_codes = codes[: columns.n], codes[columns.n :]
     anonymous = own < 0
     own[anonymous] = k + np.arange(int(anonymous.sum()))
@@ -436,9 +441,9 @@ def _text(value: object) -> str | None:
 class _Row(NamedTuple):
     """The cells of one selected row, as Python values."""
 
-    response_id: str
-    account_id: str
-    contact_id: str | None
+    response_id: int | str
+    account_id: int | str
+    contact_id: int | str | None
     score: int
     survey_type: str | None
     touchpoint: str | None
@@ -456,7 +461,7 @@ class _Builder:
     def __init__(
         self,
         columns: SurveyColumns,
-        ids: ObjectArray,
+        ids: IdArray,
         policy: FollowUpPolicy,
         today: np.datetime64,
     ) -> None:
@@ -502,10 +507,10 @@ class _Builder:
             return [None] * len(rows)
         return [_text(value) for value in self.columns[name][rows].tolist()]
 
-    def _optional_ids(self, name: str, rows: IntArray) -> list[str | None]:
+    def _optional_ids(self, name: str, rows: IntArray) -> list[int | str | None]:
         if name not in self.columns.columns:
             return [None] * len(rows)
-        return cast("list[str | None]", _identifiers(self.columns[name][rows]).tolist())
+        return cast("list[int | str | None]", _identifiers(self.columns[name][rows]).tolist())
 
     def _one(self, row: _Row) -> FollowUp:
         category = _CATEGORIES[row.category]

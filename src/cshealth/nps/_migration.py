@@ -18,10 +18,12 @@ from typing import NoReturn, cast
 import numpy as np
 from numpy.typing import NDArray
 
+from cshealth._checks import whole_number
 from cshealth._codes import id_codes, latest_rows
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._types import FloatArray, IntArray
+from cshealth.io._ids import IdArray, read_ids, same_kind
 from cshealth.nps._responses import survey_columns
 from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import _CATEGORY, NPSTally, _check_scores
@@ -356,11 +358,13 @@ def migration(
         promoter                 1        0         1      2
         total                    1        2         2      5
     """
+    whole_number(min_n, "min_n", low=0)
     if not respondent:
         msg = f"`respondent` must be the name of a column, got {respondent!r}"
         raise InvalidInputError(msg)
     first = _Wave.read(wave1, "wave1", respondent)
     second = _Wave.read(wave2, "wave2", respondent)
+    same_kind(("`wave1`", first.ids), ("`wave2`", second.ids), noun="respondent ids")
     survey_type = _common_type(first.survey_type, second.survey_type)
     codes, k = _codes(first.ids, second.ids)
     codes1, codes2 = codes[: len(first.ids)], codes[len(first.ids) :]
@@ -402,7 +406,7 @@ class _Wave:
     @classmethod
     def read(cls, data: object, name: str, respondent: str) -> _Wave:
         if isinstance(data, Mapping) and _is_score_mapping(data):
-            ids = _identifiers(list(data.keys()))
+            ids = read_ids(list(data.keys()), name=f"the keys of {name}", allow_missing=True)
             return cls(name, ids, _scores(list(data.values()), name), None, None)
         try:
             columns = survey_columns(
@@ -410,13 +414,7 @@ class _Wave:
             )
         except InvalidInputError as err:  # name the wave; keep the per-row problems
             raise InvalidInputError(f"`{name}`: {err.args[0]}", err.errors) from None
-        ids = columns[respondent]
-        if ids.ndim != 1:
-            msg = (
-                f"`{name}`: the `{respondent}` column must hold one identifier per row "
-                "(text or whole numbers), got nested values"
-            )
-            raise InvalidInputError(msg)
+        ids = read_ids(columns[respondent], name=f"{name}[{respondent!r}]", allow_missing=True)
         instants = columns.instants() if "submitted_at" in columns.columns else None
         scores = _scores(columns.scores(), name)
         return cls(name, ids, scores, instants, columns.survey_type)
@@ -462,11 +460,6 @@ def _is_score_mapping(data: Mapping[object, object]) -> bool:
     return not isinstance(first, Sized) or isinstance(first, (str, bytes))
 
 
-def _identifiers(keys: list[object]) -> NDArray[np.generic]:
-    """Mapping keys as an object array (numpy would read ``[1, "1"]`` as one text)."""
-    return np.fromiter(keys, dtype=object, count=len(keys))
-
-
 def _scores(values: object, name: str) -> NDArray[np.intp]:
     try:
         try:
@@ -478,13 +471,9 @@ def _scores(values: object, name: str) -> NDArray[np.intp]:
         raise InvalidInputError(f"`{name}`: {err}") from None
 
 
-def _codes(first: NDArray[np.generic], second: NDArray[np.generic]) -> tuple[IntArray, int]:
-    """Dense codes for the identifiers of both waves together (``-1`` where missing).
-
-    Numbers of one kind are joined as numbers; anything else as objects, so that neither
-    text nor large integers are converted (``1`` and ``1.0`` are still one respondent).
-    """
-    if not first.dtype.kind == second.dtype.kind in "iuf":
+def _codes(first: IdArray, second: IdArray) -> tuple[IntArray, int]:
+    """Codes for the identifiers of both waves together (``-1`` where missing)."""
+    if first.dtype != second.dtype:  # whole numbers with and without missing ones
         first, second = first.astype(object), second.astype(object)
     return id_codes(np.concatenate([first, second]), dense=False)
 

@@ -7,18 +7,25 @@ needs, so a ten-million-row frame is not validated field by field for a trend of
 columns. Responses of other kinds (CSAT rows in an NPS call) are set aside, and
 relationship and transactional responses are never pooled.
 
+An empty score (``NaN``, ``None``, ``pd.NA``) in the column form is an *unanswered*
+survey: it is no answer, so it is set aside with its other columns
+(`SurveyColumns.unanswered`) for the results to count apart, and left out of every
+statistic. A `SurveyResponse` record always has a score.
+
 Respondents, accounts and groups are numbered by `cshealth._codes.id_codes`.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, cast, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cshealth._checks import shown
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
 from cshealth.io._columns import convert_column
@@ -44,11 +51,19 @@ class SurveyColumns:
             ``float64`` and every other column as given (text as ``object``).
         survey_type: The survey type of every row, or ``None`` when the data does not say.
         n: Number of rows.
+        unanswered: The unanswered surveys (an empty ``score``) of the kind and type
+            kept, set aside: the requested columns other than ``score`` and ``weight``.
     """
 
     columns: Mapping[str, NDArray[np.generic]]
     survey_type: str | None
     n: int
+    unanswered: Mapping[str, NDArray[np.generic]] = field(default_factory=dict)
+
+    @property
+    def n_unanswered(self) -> int:
+        """How many unanswered surveys were set aside."""
+        return len(next(iter(self.unanswered.values()))) if self.unanswered else 0
 
     def __getitem__(self, name: str) -> NDArray[np.generic]:
         return self.columns[name]
@@ -141,19 +156,45 @@ def survey_columns(
         msg = f"{kind.upper()} responses need the columns {missing}; got {sorted(raw)}"
         raise InvalidInputError(msg)
     wanted = list(dict.fromkeys([*need, *(name for name in optional if name in raw)]))
-    columns = {name: _convert(name, raw[name]) for name in wanted}
+    blank = _blank_scores(raw["score"]) if "score" in wanted else None
+    columns = {name: _convert(name, raw[name], blank) for name in wanted}
+    unanswered: dict[str, NDArray[np.generic]] = {}
+    if blank is not None and (blank & keep).any():
+        blank = blank & keep  # rows set aside for their kind or type are not counted
+        aside = np.flatnonzero(blank)
+        unanswered = {
+            name: column.take(aside)
+            for name, column in columns.items()
+            if name not in ("score", "weight")
+        }
+        unanswered["row"] = aside  # positions in the data, for counting apart
+        keep = keep & ~blank
     if not keep.all():
         selected = np.flatnonzero(keep)
         columns = {name: column.take(selected) for name, column in columns.items()}
-    return SurveyColumns(columns, chosen, int(keep.sum()))
+    return SurveyColumns(columns, chosen, int(keep.sum()), unanswered)
 
 
 def _rows(raw: Mapping[str, object]) -> int:
-    lengths = {name: len(cast("Sequence[object]", values)) for name, values in raw.items()}
+    lengths = {name: _length(name, values) for name, values in raw.items()}
     if len(set(lengths.values())) > 1:
         msg = f"columns must all have one length, got {lengths}"
         raise InvalidInputError(msg)
     return next(iter(lengths.values()), 0)
+
+
+def _length(name: str, values: object) -> int:
+    """The length of a column, refusing what is not a column (a number, a text)."""
+    try:
+        if isinstance(values, (str, bytes)):
+            raise TypeError
+        return len(cast("Sequence[object]", values))
+    except TypeError:
+        msg = (
+            f"column `{name}` must be a sequence of values (one per response), got "
+            f"{type(values).__name__} {shown(values)}"
+        )
+        raise InvalidInputError(msg) from None
 
 
 def _text(values: object) -> ObjectArray:
@@ -205,13 +246,37 @@ def _chosen_type(
     return (present[0], None) if present else (None, None)
 
 
-def _convert(name: str, values: object) -> NDArray[np.generic]:
+def _blank_scores(values: object) -> BoolArray | None:
+    """The rows whose score is empty (``NaN``, ``None``, ``pd.NA``), or ``None``."""
+    array = np.asarray(values)
+    if array.dtype.kind in "iub":
+        return None
+    if array.dtype.kind == "f":
+        blank: BoolArray = np.isnan(array)
+    elif array.dtype == object:
+        blank = np.array([_is_blank(value) for value in array.tolist()], dtype=bool)
+    else:
+        return None
+    return blank if blank.any() else None
+
+
+def _is_blank(value: object) -> bool:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return type(value).__name__ in ("NAType", "NaTType")  # pandas' missing markers
+
+
+def _convert(name: str, values: object, blank: BoolArray | None = None) -> NDArray[np.generic]:
     if name == "submitted_at":
         return convert_column(values, SurveyResponse, "submitted_at")
     if name == "weight":
         return _weights(values)
     if name == "score":
-        return _whole_scores(values)
+        if blank is None:
+            return _whole_scores(values)
+        array = np.asarray(values, dtype=object).copy()
+        array[blank] = 0  # set aside below; a placeholder keeps the column whole numbers
+        return _whole_scores(array)
     array = np.asarray(values)
     return array.astype(object) if array.dtype.kind in "US" else array
 

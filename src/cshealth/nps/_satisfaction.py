@@ -19,6 +19,7 @@ from typing import Literal, NamedTuple, cast, get_args
 import numpy as np
 from numpy.typing import NDArray
 
+from cshealth._checks import whole_number
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._stats import (
     ConfidenceInterval,
@@ -117,6 +118,7 @@ class _Answers(NamedTuple):
     scores: IntArray
     weights: FloatArray | None
     scale: tuple[int, int]
+    unanswered: int = 0
 
 
 def _read(
@@ -146,13 +148,14 @@ def _read(
         used = declared or requested or DEFAULT_SCALES[kind]
         scores, weights = columns.scores(), columns.weights()
         _check_on_scale(scores, used, f"row {{}} of the {kind.upper()} responses: `score` is")
+        unanswered = columns.n_unanswered
     else:
         used = requested or DEFAULT_SCALES[kind]
-        scores, weights = _bare_scores(data, kind, used), None
+        scores, weights, unanswered = _bare_scores(data, kind, used), None, 0
     if weights is not None and not bool((weights > 0).all()):
         keep = weights > 0
         scores, weights = scores[keep], weights[keep]
-    return _Answers(scores, weights, used)
+    return _Answers(scores, weights, used, unanswered)
 
 
 def _check_scale(scale: object) -> tuple[int, int]:
@@ -303,6 +306,8 @@ class CSATResult:
         method: ``'top_box'`` (share of satisfied answers) or ``'mean_index'`` (mean of
             the answers rescaled to 0-100).
         positive: Number of satisfied answers (unweighted).
+        unanswered: Unanswered surveys (an empty score in the column form), counted
+            apart and left out of the score.
 
     Examples:
         >>> res = csat([5, 4, 4, 3, 5, 2, 5, 4, 1, 5], min_n=0)
@@ -317,6 +322,7 @@ class CSATResult:
     method: CSATMethod
     positive: int
     _sample: _Sample
+    unanswered: int = 0
 
     @property
     def score(self) -> float | None:
@@ -364,10 +370,13 @@ class CSATResult:
             "method": self.method,
             "confidence_interval": None if interval is None else list(interval),
             "confidence_level": 0.95,
+            "unanswered": self.unanswered,
         }
 
     def __repr__(self) -> str:
         tail = f"method={self.method!r}, scale={self.scale[0]}..{self.scale[1]}"
+        if self.unanswered:
+            tail = f"{tail}, unanswered={self.unanswered}"
         if self.score is None:
             return f"CSATResult(score=None, n=0, {tail})"
         interval = _interval_or_none(self)
@@ -439,7 +448,9 @@ def csat(
         min_n: Below this many responses a `SmallSampleWarning` is issued.
 
     Returns:
-        The `CSATResult`. Without responses its score is ``None`` (never 0).
+        The `CSATResult`. Without responses its score is ``None`` (never 0). An empty
+        score in the column form (``NaN``, ``None``) is an unanswered survey: counted in
+        ``unanswered``, left out of the score and of ``n``.
 
     Raises:
         InvalidInputError: On scores that are not whole numbers on the scale, responses on
@@ -463,7 +474,15 @@ def csat(
         >>> csat(week)
         CSATResult(score=84.0, n=50, 95% CI [71.5, 91.7], method='top_box', scale=1..5,
                    positive_values=(4, 5))
+
+        Exported responses where two surveys went unanswered (empty scores):
+
+        >>> export = {"kind": ["csat"] * 5, "score": [5, 4, None, 2, float("nan")]}
+        >>> res = csat(export, min_n=0)
+        >>> round(res.score, 1), res.n, res.unanswered
+        (66.7, 3, 2)
     """
+    whole_number(min_n, "min_n", low=0)
     _check_method(method, _CSAT_METHODS)
     answers = _read(data, "csat", scale, survey_type)
     chosen = _check_positive(positive, answers.scale)
@@ -474,7 +493,12 @@ def csat(
         low, high = answers.scale
         values = (answers.scores - low) / float(high - low)
     result = CSATResult(
-        answers.scale, chosen, method, int(satisfied.sum()), _Sample.of(values, answers.weights)
+        answers.scale,
+        chosen,
+        method,
+        int(satisfied.sum()),
+        _Sample.of(values, answers.weights),
+        answers.unanswered,
     )
     _warn_small("CSAT", result.n, min_n)
     return result
@@ -496,6 +520,8 @@ class CESResult:
             reversed before anything was computed).
         method: ``'mean'`` or ``'pct_easy'``.
         easy_values: The (oriented) answers counted as easy by ``pct_easy``.
+        unanswered: Unanswered surveys (an empty score in the column form), counted
+            apart and left out of the score.
 
     Examples:
         >>> res = ces([7, 6, 6, 5, 3, 7, 4, 6], min_n=0)
@@ -510,6 +536,7 @@ class CESResult:
     _ratings: _Sample
     _easy: _Sample
     _easy_count: int
+    unanswered: int = 0
 
     @property
     def score(self) -> float | None:
@@ -588,12 +615,15 @@ class CESResult:
             "method": self.method,
             "confidence_interval": None if interval is None else list(interval),
             "confidence_level": 0.95,
+            "unanswered": self.unanswered,
         }
 
     def __repr__(self) -> str:
         tail = (
             f"method={self.method!r}, scale={self.scale[0]}..{self.scale[1]}, {self._orientation()}"
         )
+        if self.unanswered:
+            tail = f"{tail}, unanswered={self.unanswered}"
         if self.score is None:
             return f"CESResult(score=None, n=0, {tail})"
         interval = _interval_or_none(self)
@@ -653,7 +683,9 @@ def ces(
         min_n: Below this many responses a `SmallSampleWarning` is issued.
 
     Returns:
-        The `CESResult`. Without responses its score is ``None`` (never 0).
+        The `CESResult`. Without responses its score is ``None`` (never 0). An empty
+        score in the column form (``NaN``, ``None``) is an unanswered survey: counted in
+        ``unanswered``, left out of the score and of ``n``.
 
     Raises:
         InvalidInputError: On ratings that are not whole numbers on the scale, responses on
@@ -677,6 +709,7 @@ def ces(
         CESResult(score=5.38, n=40, 95% CI [4.91, 5.84], method='mean', scale=1..7,
                   higher = easier)
     """
+    whole_number(min_n, "min_n", low=0)
     _check_method(method, _CES_METHODS)
     if not isinstance(cast("object", higher_is_easier), (bool, np.bool_)):
         msg = f"`higher_is_easier` must be True or False, got {higher_is_easier!r}"
@@ -694,6 +727,7 @@ def ces(
         _Sample.of(ratings.astype(np.float64), answers.weights),
         _Sample.of(easy.astype(np.float64), answers.weights),
         int(easy.sum()),
+        answers.unanswered,
     )
     _warn_small("CES", result.n, min_n)
     return result

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cshealth._checks import whole_number
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._stats import ConfidenceInterval, check_confidence_level, z_critical
-from cshealth.nps._tally import NPSTally, tally
+from cshealth.nps._responses import survey_columns
+from cshealth.nps._tally import NPSTally, is_responses, tally
 
 __all__ = ["NPS_INTERVALS", "NPSInterval", "NPSResult", "from_counts", "score"]
 
@@ -40,6 +43,8 @@ class NPSResult:
 
     Attributes:
         tally: The counts and weight sums behind the score.
+        unanswered: Unanswered surveys (an empty score in the column form), counted apart
+            and left out of the score.
 
     Examples:
         >>> res = from_counts(detractors=75, passives=675, promoters=250)
@@ -53,6 +58,7 @@ class NPSResult:
     """
 
     tally: NPSTally
+    unanswered: int = 0
 
     @property
     def n(self) -> int:
@@ -244,16 +250,18 @@ class NPSResult:
             "confidence_interval": list(interval) if interval else None,
             "method": "adjusted_wald",
             "confidence_level": 0.95,
+            "unanswered": self.unanswered,
         }
 
     def __repr__(self) -> str:
+        aside = f", unanswered={self.unanswered}" if self.unanswered else ""
         if self.score is None:
-            return "NPSResult(score=None, n=0)"
+            return f"NPSResult(score=None, n=0{aside})"
         low, high = self.confidence_interval()
         return (
             f"NPSResult(score={self.score:.1f}, n={self.n}, 95% CI [{low:.1f}, {high:.1f}], "
             f"promoters={self.promoters}, passives={self.passives}, "
-            f"detractors={self.detractors})"
+            f"detractors={self.detractors}{aside})"
         )
 
 
@@ -278,7 +286,10 @@ def score(
         min_n: Below this many responses a `SmallSampleWarning` is issued.
 
     Returns:
-        The `NPSResult`. Without responses its score is ``None`` (never 0).
+        The `NPSResult`. Without responses its score is ``None`` (never 0). An empty
+        score in the column form (``NaN``, ``None``) is an unanswered survey: counted in
+        ``unanswered`` and left out of the score and of ``n`` (bare scores and records
+        always hold answers).
 
     Raises:
         InvalidInputError: On scores that are not whole numbers in 0..10, bad weights,
@@ -299,8 +310,18 @@ def score(
         >>> res
         NPSResult(score=17.5, n=1000, 95% CI [14.1, 20.8],
                   promoters=250, passives=675, detractors=75)
+
+        In a survey export, a sent survey nobody answered has an empty score. It is no
+        answer, so it is counted apart and left out:
+
+        >>> export = {"score": [10, 9, None, 3, float("nan")]}
+        >>> res = score(export, min_n=0)
+        >>> res.score, res.n, res.unanswered
+        (33.3..., 3, 2)
     """
-    result = NPSResult(tally(data, weights=weights))
+    whole_number(min_n, "min_n", low=0)
+    counts, unanswered = _tally_answers(data, weights)
+    result = NPSResult(counts, unanswered)
     if result.n < min_n:
         warnings.warn(
             f"NPS from {result.n} responses (fewer than min_n={min_n}): its interval is wide",
@@ -308,6 +329,18 @@ def score(
             stacklevel=2,
         )
     return result
+
+
+def _tally_answers(data: object, weights: ArrayLike | None) -> tuple[NPSTally, int]:
+    """The tally of the answers, and how many surveys were unanswered (column form)."""
+    if isinstance(data, Iterator):  # a one-shot iterator: read it once
+        data = list(data)
+    if isinstance(data, NPSTally) or not is_responses(data):
+        return tally(data, weights=weights), 0
+    columns = survey_columns(
+        data, kind="nps", need=("score",), optional=("weight",), weights=weights
+    )  # explicit weights are one per row of the data: set aside with their rows
+    return NPSTally.from_scores(columns.scores(), weights=columns.weights()), (columns.n_unanswered)
 
 
 def from_counts(detractors: int, passives: int, promoters: int) -> NPSResult:

@@ -8,12 +8,19 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._checks import float_array, shown, whole_number
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray
 from cshealth.io import Table
 from cshealth.models import SurveyResponse
 
 __all__ = ["NPSTally", "tally"]
+
+#: Largest count of a tally: the counts a float holds exactly.
+MAX_COUNT = 2**53
+#: Weights are relative; when the largest lies outside this range every weight is first
+#: divided by the largest, so that sums and squares of weights stay within a float.
+_WEIGHT_RANGE = (1e-100, 1e100)
 
 #: Score -> category: 0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10).
 _CATEGORY = np.array([0] * 7 + [1] * 2 + [2] * 2)
@@ -58,14 +65,11 @@ class NPSTally:
         """An unweighted tally from the three counts.
 
         Raises:
-            InvalidInputError: If a count is negative or not a whole number.
+            InvalidInputError: If a count is not a whole number from 0 to ``2**53`` (the
+                counts a float holds exactly).
         """
         counts = {"detractors": detractors, "passives": passives, "promoters": promoters}
-        for name, value in counts.items():
-            if isinstance(value, bool) or not float(value).is_integer() or value < 0:
-                msg = f"`{name}` must be a whole number >= 0, got {value!r}"
-                raise InvalidInputError(msg)
-        d, pa, pr = (int(v) for v in counts.values())
+        d, pa, pr = (whole_number(v, k, low=0, high=MAX_COUNT) for k, v in counts.items())
         return cls(d, pa, pr, float(d), float(pa), float(pr), float(d + pa + pr))
 
     @classmethod
@@ -135,8 +139,11 @@ def tally(data: object, *, weights: ArrayLike | None = None) -> NPSTally:
     Args:
         data: 0-10 scores (array-like), ``SurveyResponse`` records, columns with a
             ``score`` column (a ``Table``, dict or data frame), or an ``NPSTally``.
-        weights: Optional weights, one per score. For records and columns the ``weight``
-            field is used when ``weights`` is not given.
+        weights: Optional weights, one per score: finite numbers ``>= 0`` (text is
+            refused). For records and columns the ``weight`` field is used when
+            ``weights`` is not given. Weights are relative: when the largest lies outside
+            ``1e-100..1e100`` all are divided by it first, so the tally's weight sums are
+            then in units of that largest weight.
 
     Returns:
         The tally.
@@ -215,14 +222,22 @@ def _bad_score(array: NDArray[np.generic], bad: NDArray[np.bool_]) -> None:
 
 
 def _check_weights(weights: ArrayLike, n: int) -> FloatArray:
-    w = np.asarray(weights, dtype=np.float64)
+    """Weights checked (numbers, finite, ``>= 0``), rescaled when extreme (see below).
+
+    NPS and its intervals depend on the weights only through their ratios, so weights
+    whose largest lies outside ``1e-100..1e100`` are divided by that largest first (their
+    sums and squares would otherwise overflow or vanish in a float).
+    """
+    w = float_array(weights, "weights")
     if w.shape != (n,):
         msg = f"`weights` must have one weight per score ({n}), got shape {w.shape}"
         raise InvalidInputError(msg)
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
-        value = float(w[position])
-        msg = f"`weights` must be finite and >= 0; position {position} holds {value!r}"
+        msg = f"`weights` must be finite and >= 0; position {position} holds {shown(w[position])}"
         raise InvalidInputError(msg)
+    top = float(w.max()) if n else 0.0
+    if top > 0 and not _WEIGHT_RANGE[0] <= top <= _WEIGHT_RANGE[1]:
+        w = w / top
     return w

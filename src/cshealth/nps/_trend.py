@@ -19,16 +19,20 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timezone as _tz
 from typing import Literal, overload
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._checks import probability, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import check_confidence_level
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IntArray
+from cshealth._zones import day_start, local_days, time_zone
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
@@ -56,7 +60,7 @@ class TrendPoint:
     """One period of an `NPSTrend`.
 
     Attributes:
-        start: First instant of the period (UTC).
+        start: First instant of the period, in the trend's ``timezone``.
         end: The instant after it (``[start, end)``); ``as_of`` for a period still running.
         result: The NPS of the period's responses.
         change: The test against the previous disjoint period (``b - a`` is this period
@@ -94,6 +98,7 @@ class NPSTrend:
         alpha: Significance level of the change flags.
         confidence_level: Coverage of the intervals in `low` and `high`.
         min_n: Points with fewer responses are flagged in `small`.
+        timezone: The IANA zone whose calendar the periods follow.
     """
 
     points: tuple[TrendPoint, ...]
@@ -104,6 +109,7 @@ class NPSTrend:
     alpha: float
     confidence_level: float
     min_n: int
+    timezone: str = "UTC"
 
     def __len__(self) -> int:
         return len(self.points)
@@ -121,12 +127,12 @@ class NPSTrend:
     @property
     def starts(self) -> NDArray[np.datetime64]:
         """Period starts, ``datetime64[us]`` (UTC)."""
-        return np.array([p.start.replace(tzinfo=None) for p in self.points], "datetime64[us]")
+        return np.array([_naive_utc(p.start) for p in self.points], "datetime64[us]")
 
     @property
     def ends(self) -> NDArray[np.datetime64]:
         """Period ends (exclusive), ``datetime64[us]`` (UTC)."""
-        return np.array([p.end.replace(tzinfo=None) for p in self.points], "datetime64[us]")
+        return np.array([_naive_utc(p.end) for p in self.points], "datetime64[us]")
 
     @property
     def scores(self) -> FloatArray:
@@ -137,6 +143,15 @@ class NPSTrend:
     def n(self) -> IntArray:
         """Responses counted per period (after deduplication)."""
         return np.array([p.result.n for p in self.points], dtype=np.int64)
+
+    @property
+    def unanswered(self) -> IntArray:
+        """Unanswered surveys per period (an empty score in the column form), counted apart.
+
+        Every unanswered survey submitted in the period counts (no deduplication: a
+        survey left blank is no opinion to keep or replace).
+        """
+        return np.array([p.result.unanswered for p in self.points], dtype=np.int64)
 
     @property
     def low(self) -> FloatArray:
@@ -180,6 +195,7 @@ class NPSTrend:
                 "end": p.end.isoformat(),
                 "score": p.result.score,
                 "n": p.result.n,
+                "unanswered": p.result.unanswered,
                 "low": None if math.isnan(lo) else lo,
                 "high": None if math.isnan(hi) else hi,
                 "change": p.change.difference if p.change else None,
@@ -222,6 +238,10 @@ class NPSTrend:
         )
 
 
+def _naive_utc(instant: datetime) -> datetime:
+    return instant.astimezone(_tz.utc).replace(tzinfo=None)
+
+
 def _nan(value: float | None) -> float:
     return math.nan if value is None else value
 
@@ -239,6 +259,7 @@ def trend(
     alpha: float = 0.05,
     confidence_level: float = 0.95,
     min_n: int = 30,
+    timezone: str = "UTC",
 ) -> NPSTrend:
     """NPS per calendar period or rolling window, with changes tested between periods.
 
@@ -246,8 +267,10 @@ def trend(
         responses: NPS ``SurveyResponse`` records, a `Table`, columns or a data frame with
             ``score`` and ``submitted_at`` (``contact_id`` to deduplicate, ``weight``,
             ``kind`` and ``survey_type`` used when present; other kinds are set aside).
-        as_of: A date (its start, UTC) or aware datetime; only earlier responses count.
-        period: ``{'month', 'quarter'}`` (UTC calendar periods; the last one ends at
+        as_of: A date (its start in ``timezone``) or an instant (aware datetime,
+            ``datetime64`` read as UTC, ISO text with an offset); only earlier responses
+            count.
+        period: ``{'month', 'quarter'}`` (calendar periods in ``timezone``; the last one ends at
             ``as_of`` and is marked incomplete unless ``as_of`` is its end) or
             ``('rolling', days)``: windows ``[end - days, end)`` with ends at ``as_of``,
             ``as_of - step_days``, ... back to the first response.
@@ -257,7 +280,7 @@ def trend(
             per period) and ``'none'`` for transactional ones (each transaction is a unit).
         survey_type: ``{'relationship', 'transactional'}``; required when the data holds
             both (they are never pooled).
-        start: A date or aware datetime: the first period is the one containing it
+        start: A date or an instant: the first period is the one containing it
             (rolling: the first window starting at or after it). Default: the first
             response's.
         step_days: Days between the ends of consecutive rolling windows (>= 1).
@@ -265,9 +288,15 @@ def trend(
         alpha: A change is flagged when its p-value is below this.
         confidence_level: Coverage of the intervals the trend reports.
         min_n: Periods with fewer responses are flagged in `NPSTrend.small`.
+        timezone: The IANA zone whose calendar months and quarters (and whose
+            midnight, for a date ``as_of`` or ``start``) are used; UTC by default.
+            Rolling windows are whole days of 24 hours back from ``as_of``.
 
     Returns:
-        The `NPSTrend`, oldest period first.
+        The `NPSTrend`, oldest period first. An empty score in the column form (``NaN``,
+        ``None``, ``pd.NA``) is an unanswered survey: left out of every score and count,
+        and counted apart per period (`NPSTrend.unanswered`, each point's
+        ``result.unanswered``) by its ``submitted_at``.
 
     Raises:
         InvalidInputError: On bad responses or options, a naive ``as_of``, or a mix of
@@ -301,10 +330,9 @@ def trend(
         2025-01-01..2025-02-01    25.0     200  [ 13.2,  36.0]
         2025-02-01..2025-03-01   -25.0     200  [-36.0, -13.2]  -49.3 *
     """
+    whole_number(min_n, "min_n", low=0)
     level = check_confidence_level(confidence_level)
-    if not 0.0 < alpha < 1.0:
-        msg = f"`alpha` must be strictly between 0 and 1, got {alpha!r}"
-        raise InvalidInputError(msg)
+    probability(alpha, "alpha")
     window = _check_period(period)
     if type(step_days) is not int or step_days < 1:
         msg = f"`step_days` must be a whole number of days >= 1, got {step_days!r}"
@@ -312,7 +340,8 @@ def trend(
     if dedupe not in (None, "latest", "none"):
         msg = f"`dedupe` must be one of {{'latest', 'none'}} or None, got {dedupe!r}"
         raise InvalidInputError(msg)
-    instant = as_instant(as_of)
+    zone = time_zone(timezone).key
+    instant = as_instant(as_of, timezone=zone)
     cutoff = int(instant.astype(np.int64))
     columns = survey_columns(
         responses,
@@ -324,21 +353,26 @@ def trend(
     )
     rule: Dedupe = dedupe or ("none" if columns.survey_type == "transactional" else "latest")
     frame = _Frame.build(columns, cutoff, rule)
-    first = _first_instant(frame, start)
+    aside = _unanswered_times(columns, cutoff)
+    first = _first_instant(frame, start, zone)
     if window is None:
-        edges = _calendar_edges(first, instant, period == "quarter")
+        edges = _calendar_edges(first, instant, period == "quarter", zone)
         counts = _calendar_counts(frame, edges)
         points = _points(edges[:-1], np.minimum(edges[1:], cutoff), counts, lag=1)
+        unanswered = np.diff(np.searchsorted(aside, edges, side="left"))
         complete = (edges[1:] <= cutoff).tolist()
         label = str(period)
     else:
         ends = _rolling_ends(first, cutoff, window, step_days, start is not None)
         counts = _rolling_counts(frame, ends, window * _DAY)
         points = _points(ends - window * _DAY, ends, counts, lag=-(-window // step_days))
+        unanswered = np.searchsorted(aside, ends, side="left") - np.searchsorted(
+            aside, ends - window * _DAY, side="left"
+        )
         complete = [True] * len(points)
         label = f"rolling {window} days"
     return NPSTrend(
-        points=_assemble(points, complete, alpha),
+        points=_assemble(points, complete, alpha, zone, unanswered.tolist()),
         period=label,
         dedupe=rule,
         survey_type=columns.survey_type,
@@ -346,6 +380,7 @@ def trend(
         alpha=alpha,
         confidence_level=level,
         min_n=min_n,
+        timezone=zone,
     )
 
 
@@ -433,22 +468,34 @@ class _Frame:
         return np.concatenate([alone, kept]) if unknown else kept
 
 
-def _first_instant(frame: _Frame, start: object) -> int:
+def _unanswered_times(columns: SurveyColumns, cutoff: int) -> IntArray:
+    """The instants of the unanswered surveys before ``cutoff``, sorted."""
+    if not columns.n_unanswered:
+        return np.empty(0, dtype=np.int64)
+    times = columns.unanswered["submitted_at"].astype("datetime64[us]").view(np.int64)
+    return np.sort(times[times < cutoff])
+
+
+def _first_instant(frame: _Frame, start: object, zone: str) -> int:
     if start is not None:
-        return int(as_instant(start, "start").astype(np.int64))
+        return int(as_instant(start, "start", timezone=zone).astype(np.int64))
     return int(frame.times[0]) if len(frame.times) else -1
 
 
-def _calendar_edges(first: int, cutoff: np.datetime64, quarter: bool) -> IntArray:
+def _calendar_edges(first: int, cutoff: np.datetime64, quarter: bool, zone: str) -> IntArray:
+    """The first instants of the months (or quarters) on ``zone``'s calendar, ``first..cutoff``."""
     end = int(cutoff.astype(np.int64))
     if first < 0 or first >= end:
         return np.array([end], dtype=np.int64)
     step = 3 if quarter else 1
-    low = np.datetime64(first, "us").astype("datetime64[M]").astype(np.int64)
-    high = (cutoff - np.timedelta64(1, "us")).astype("datetime64[M]").astype(np.int64)
+    days = local_days(np.array([first, end - 1], dtype="datetime64[us]"), zone)
+    low, high = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64).tolist()
     low, high = (low // step) * step, (high // step) * step + step
-    months = np.arange(low, high + 1, step).astype("datetime64[M]")
-    return months.astype("datetime64[us]").astype(np.int64)
+    months = np.arange(low, high + 1, step).astype("datetime64[M]").astype("datetime64[D]")
+    if zone == "UTC":
+        return months.astype("datetime64[us]").astype(np.int64)
+    starts = [day_start(day, zone) for day in months.astype(np.int64).tolist()]
+    return np.array(starts, dtype="datetime64[us]").astype(np.int64)
 
 
 def _calendar_counts(frame: _Frame, edges: IntArray) -> _Counts:
@@ -560,8 +607,10 @@ def _points(starts: IntArray, ends: IntArray, counts: _Counts, lag: int) -> list
     return points
 
 
-def _assemble(points: list[_Point], complete: list[bool], alpha: float) -> tuple[TrendPoint, ...]:
-    results = [NPSResult(tally) for _, _, tally, _ in points]
+def _assemble(
+    points: list[_Point], complete: list[bool], alpha: float, zone: str, unanswered: list[int]
+) -> tuple[TrendPoint, ...]:
+    results = [NPSResult(tally, aside) for (_, _, tally, _), aside in zip(points, unanswered)]
     built: list[TrendPoint] = []
     for (a, b, _, previous), result, done in zip(points, results, complete):
         change = None
@@ -569,5 +618,7 @@ def _assemble(points: list[_Point], complete: list[bool], alpha: float) -> tuple
             change = compare(results[previous], result)
         significant = change is not None and change.pvalue < alpha
         start, end = (to_datetime(np.datetime64(x, "us")) for x in (a, b))
+        if zone != "UTC":
+            start, end = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
         built.append(TrendPoint(start, end, result, change, significant, done))
     return tuple(built)

@@ -18,19 +18,23 @@ from datetime import date
 from typing import cast
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from cshealth._codes import id_codes, missing_ids, sorted_positions
+from cshealth._absent import not_measured
+from cshealth._checks import MAX_WINDOW_DAYS, real_number
+from cshealth._codes import id_codes, sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant
-from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray
+from cshealth.io._ids import IdArray, keyed_values, read_ids, same_kind
 from cshealth.io._read import read_columns
 from cshealth.models import Account
 from cshealth.support._schedule import Schedule
 from cshealth.support._tickets import (
     SLAPolicy,
     check_policy,
+    check_schedule,
     elapsed_seconds,
     read_tickets,
     sla_outcome,
@@ -41,6 +45,15 @@ __all__ = ["account_metrics"]
 
 _US_PER_DAY = 86_400_000_000
 _ESCALATED = ("high", "urgent")
+#: The optional ticket columns each measure is computed from; without them the measure is
+#: not measured (a column of NaN, the reason in `MeasureTable.not_measured`).
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "open_tickets": ("resolved_at",),
+    "median_first_response_hours": ("first_response_at",),
+    "sla_breaches": ("first_response_at", "resolved_at"),
+    "reopens": ("reopened_count",),
+    "escalations": ("priority",),
+}
 
 
 def account_metrics(
@@ -77,11 +90,19 @@ def account_metrics(
     * ``last_ticket_age_days``: days from the latest ticket created before ``as_of`` to
       ``as_of`` (all history); ``NaN`` for an account without tickets.
 
+    A measure computed from a ticket column the data does not have is not measured: its
+    column is ``NaN`` for every account and `MeasureTable.not_measured` gives the reason
+    (``reopens`` without a ``reopened_count`` column: "no `reopened_count` column"),
+    never a count of the model's defaults. ``open_tickets`` needs ``resolved_at``,
+    ``median_first_response_hours`` ``first_response_at``, ``sla_breaches`` both (the SLA
+    clock stops at resolution), ``reopens`` ``reopened_count`` and ``escalations``
+    ``priority`` (without it, every ticket has the default target).
+
     Args:
         tickets: `Ticket` records, a `Table`, a mapping of columns or a data frame
             (``id``, ``account_id``, ``created_at``; the other fields when known).
         as_of: Date (midnight UTC) or aware datetime the measures are taken at.
-        window_days: Length of the trailing window in days (``> 0``).
+        window_days: Length of the trailing window in days (``> 0``, at most 36,525).
         schedule: Business hours for response times (and SLA times when the policy's
             clock is ``business``); ``None`` measures calendar time.
         sla: First-response targets; default ``SLAPolicy()`` (24 hours).
@@ -110,20 +131,24 @@ def account_metrics(
         ...     "priority": ["urgent", "normal", "normal"],
         ...     "created_at": ["2025-01-10T09:00Z", "2025-03-20T09:00Z", "2025-03-25T09:00Z"],
         ...     "first_response_at": ["2025-01-10T10:00Z", "2025-03-20T13:00Z", None],
+        ...     "resolved_at": [None, None, None],
         ... }
         >>> m = account_metrics(tickets, as_of=date(2025, 4, 1), window_days=30, seats={"A-1": 10})
         >>> m
-        MeasureTable(support: 2 accounts x 8 measures)
+        MeasureTable(support: 2 accounts x 8 measures; not measured: reopens)
         >>> m.row("A-1")
         {'account_id': 'A-1', 'open_tickets': 2, 'tickets': 1, 'tickets_per_seat': 0.1,
-         'median_first_response_hours': 4.0, 'sla_breaches': 0, 'reopens': 0,
+         'median_first_response_hours': 4.0, 'sla_breaches': 0, 'reopens': None,
          'escalations': 0, 'last_ticket_age_days': 11.625}
         >>> m["sla_breaches"].tolist()  # T-3: unanswered for 6.6 days
         [0, 1]
+        >>> m.not_measured  # no `reopened_count` column: not a count of 0
+        {'reopens': 'no `reopened_count` column'}
     """
     cut = as_instant(as_of, "as_of")
     window = _window_us(window_days)
     policy = check_policy(sla)
+    check_schedule(schedule)
     table = read_tickets(
         tickets,
         need=["account_id"],
@@ -135,7 +160,7 @@ def account_metrics(
         return ticket_column(table, name)[before]
 
     listed, listed_seats = _accounts(accounts)
-    account_ids, row = _rows(cast("ObjectArray", col("account_id")), listed)
+    account_ids, row = _rows(col("account_id"), listed)
     known = row >= 0
     row, created = row[known], cast("InstantArray", col("created_at"))[known]
     responded = cast("InstantArray", col("first_response_at"))[known]
@@ -165,7 +190,8 @@ def account_metrics(
         "escalations": _counts(row, recent & _escalated(priority), k),
         "last_ticket_age_days": _ages(row, created, cut, k),
     }
-    return MeasureTable(account_ids, measures, as_of=cut, source="support")
+    absent = not_measured(table.columns, _NEEDS)
+    return MeasureTable(account_ids, measures, as_of=cut, source="support", not_measured=absent)
 
 
 def _escalated(priority: NDArray[np.generic]) -> BoolArray:
@@ -176,16 +202,12 @@ def _escalated(priority: NDArray[np.generic]) -> BoolArray:
 
 
 def _window_us(window_days: object) -> int:
-    number = isinstance(window_days, (int, float, np.integer, np.floating))
-    days = float(cast("float", window_days)) if number else math.nan
-    if isinstance(window_days, bool) or not 0 < days < math.inf:
-        msg = f"`window_days` must be a number of days > 0, got {window_days!r}"
-        raise InvalidInputError(msg)
+    days = real_number(window_days, "window_days", low=0.0, high=MAX_WINDOW_DAYS, open_low=True)
     return round(days * _US_PER_DAY)
 
 
-def _accounts(accounts: object) -> tuple[ObjectArray | None, FloatArray | None]:
-    """The listed account ids (as text) and their seats, if given."""
+def _accounts(accounts: object) -> tuple[IdArray | None, FloatArray | None]:
+    """The listed account ids (by the identifier rule) and their seats, if given."""
     if accounts is None:
         return None, None
     if isinstance(accounts, (Iterator, Set)):
@@ -194,32 +216,24 @@ def _accounts(accounts: object) -> tuple[ObjectArray | None, FloatArray | None]:
     if records or isinstance(accounts, Mapping) or hasattr(accounts, "columns"):
         table = read_columns(accounts, Account, need=["id"], optional=["seats"])
         seats = cast("FloatArray", table["seats"]) if "seats" in table else None
-        return _listed(cast("ObjectArray", table["id"])), seats
-    ids = np.asarray(accounts, dtype=object)
-    if ids.ndim != 1:
+        return table["id"], seats
+    if isinstance(accounts, (str, bytes)) or np.ndim(cast("ArrayLike", accounts)) != 1:
         msg = f"`accounts` must be account ids, Account records or a table; got {accounts!r}"
         raise InvalidInputError(msg)
-    return _listed(ids), None
+    return read_ids(accounts, name="accounts"), None
 
 
-def _listed(ids: ObjectArray) -> ObjectArray:
-    missing = missing_ids(ids)
-    if missing.any():
-        msg = f"`accounts`: the account id at position {int(np.flatnonzero(missing)[0])} is missing"
-        raise InvalidInputError(msg)
-    return np.array([str(account) for account in ids.tolist()], dtype=object)
-
-
-def _rows(ticket_accounts: ObjectArray, listed: ObjectArray | None) -> tuple[ObjectArray, IntArray]:
+def _rows(ticket_accounts: IdArray, listed: IdArray | None) -> tuple[IdArray, IntArray]:
     """The table's sorted account ids, and each ticket's row (-1: not listed)."""
     codes, k = id_codes(ticket_accounts)
-    distinct = np.empty(k, dtype=object)
+    distinct = np.empty(k, dtype=ticket_accounts.dtype)
     distinct[codes] = ticket_accounts
     if listed is None:
         order = np.argsort(distinct, kind="stable")
         rank = np.empty(k, dtype=np.int64)
         rank[order] = np.arange(k)
-        return cast("ObjectArray", distinct[order]), rank[codes]
+        return distinct[order], rank[codes]
+    same_kind(("`accounts`", listed), ("the tickets' `account_id`", distinct))
     ids = np.sort(listed)
     if len(np.unique(ids)) < len(ids):
         repeated = sorted(set(ids[1:][ids[1:] == ids[:-1]].tolist()))
@@ -239,7 +253,7 @@ def _sums(row: IntArray, values: NDArray[np.generic], k: int) -> IntArray:
 
 
 def _seats(
-    account_ids: ObjectArray,
+    account_ids: IdArray,
     listed_seats: FloatArray | None,
     seats: object,
 ) -> FloatArray:
@@ -248,16 +262,13 @@ def _seats(
     out = out.astype(np.float64)  # a copy: the mapping overrides it below
     if seats is None:
         return out
-    if not isinstance(seats, Mapping):
-        msg = f"`seats` must be a mapping {{account_id: seats}} or None, got {seats!r}"
-        raise InvalidInputError(msg)
-    for i, account in enumerate(account_ids.tolist()):  # one lookup per account
-        if account in seats:
-            out[i] = _seat_count(account, seats[account])
+    values, found = keyed_values(seats, account_ids, name="seats")
+    for i in np.flatnonzero(found).tolist():  # one value per account with a key
+        out[i] = _seat_count(account_ids[i], values[i])
     return out
 
 
-def _seat_count(account: str, value: object) -> float:
+def _seat_count(account: object, value: object) -> float:
     if value is None:
         return math.nan
     number = isinstance(value, (int, float, np.integer, np.floating))

@@ -19,11 +19,12 @@ import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, fields
 from datetime import date, datetime
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._absent import NOT_MEASURED, absent_reason, listed, not_measured
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import Rate
@@ -35,6 +36,7 @@ from cshealth.support._tickets import (
     Clock,
     SLAPolicy,
     check_policy,
+    check_schedule,
     elapsed_seconds,
     read_tickets,
     sla_outcome,
@@ -59,6 +61,31 @@ _OPTIONAL = (
     "service_qualified_lead",
     "lead_revenue",
 )
+#: The optional ticket columns each measure is computed from. Without them the measure is
+#: not measured (``None``, with the reason in ``not_measured``), never a number built on
+#: the model's defaults (no replies would make every resolution one-touch).
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "first_response": ("first_response_at",),
+    "resolution": ("resolved_at",),
+    "sla": ("first_response_at", "resolved_at"),
+    "sla_active": ("first_response_at", "resolved_at"),
+    "sla_not_applicable": ("first_response_at", "resolved_at"),
+    "fcr": ("resolved_at", "customer_replies"),
+    "one_touch": ("resolved_at", "agent_replies"),
+    "reopen": ("resolved_at", "reopened_count"),
+    "backlog": ("resolved_at",),
+    "queue_wait": ("queue_wait_seconds",),
+    "long_waits": ("queue_wait_seconds",),
+    "abandonment": ("queue_wait_seconds", "abandoned"),
+    "short_abandons": ("queue_wait_seconds", "abandoned"),
+    "wow": ("delighted",),
+    "sql_count": ("service_qualified_lead",),
+    "sql_revenue": ("service_qualified_lead", "lead_revenue"),
+    "sql_rate": ("service_qualified_lead",),
+    "sql_conversion": ("service_qualified_lead", "lead_revenue"),
+}
+#: A not-measured value in the text table.
+_NOT_MEASURED_CELL = "n/m"
 
 
 def _duration_text(seconds: float) -> str:
@@ -82,8 +109,21 @@ def _short(seconds: float | None) -> str:
     return f"{seconds / 86400:.1f} d"
 
 
-def _percent(rate: Rate) -> str:
+def _percent(rate: Rate | None) -> str:
+    if rate is None:
+        return _NOT_MEASURED_CELL
     return "-" if rate.statistic is None else f"{100 * rate.statistic:.0f}%"
+
+
+def _median(stats: DurationStats | None, name: str = "median") -> str:
+    if stats is None:
+        return _NOT_MEASURED_CELL
+    value: float | None = getattr(stats, name)
+    return _short(value)
+
+
+def _whole(count: int | None) -> str:
+    return _NOT_MEASURED_CELL if count is None else str(count)
 
 
 @dataclass(frozen=True, repr=False)
@@ -166,6 +206,9 @@ class SupportStats:
         sql_revenue: The sum of their known ``lead_revenue``.
         sql_rate: Leads among the tickets created in the period.
         sql_conversion: Leads with ``lead_revenue > 0`` among the leads.
+        not_measured: Measure name to the reason it was not measured: a measure whose
+            ticket column is absent from the data (no ``agent_replies`` column for
+            ``one_touch``) is ``None``, never a rate built on the model's defaults.
 
     Examples:
         >>> from datetime import date
@@ -181,32 +224,42 @@ class SupportStats:
         (2, 1, Rate(1, 1 of 1))
         >>> stats.to_dict()["resolution"]
         {'n': 1, 'median': 3600.0, 'p90': 3600.0, 'mean': None}
+
+        These tickets have no ``customer_replies`` or ``reopened_count`` column, so
+        first-contact resolution and the reopen rate were not measured:
+
+        >>> stats.fcr is None, stats.not_measured["reopen"]
+        (True, 'no `reopened_count` column')
     """
 
     volume: int
     volume_by_channel: Mapping[str, int]
-    first_response: DurationStats
-    resolution: DurationStats
-    sla: Rate
-    sla_active: int
-    sla_not_applicable: int
-    fcr: Rate
-    one_touch: Rate
-    reopen: Rate
-    backlog: int
-    queue_wait: DurationStats
-    long_waits: Rate
-    abandonment: Rate
-    short_abandons: int
-    wow: int
+    first_response: DurationStats | None
+    resolution: DurationStats | None
+    sla: Rate | None
+    sla_active: int | None
+    sla_not_applicable: int | None
+    fcr: Rate | None
+    one_touch: Rate | None
+    reopen: Rate | None
+    backlog: int | None
+    queue_wait: DurationStats | None
+    long_waits: Rate | None
+    abandonment: Rate | None
+    short_abandons: int | None
+    wow: int | None
     wow_ticket_ids: tuple[str, ...]
-    sql_count: int
-    sql_revenue: float
-    sql_rate: Rate
-    sql_conversion: Rate
+    sql_count: int | None
+    sql_revenue: float | None
+    sql_rate: Rate | None
+    sql_conversion: Rate | None
+    not_measured: Mapping[str, str]
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: counts, durations in seconds and rates as `Rate.to_dict`."""
+        """JSON-ready: counts, durations (seconds), rates as `Rate.to_dict`, ``not_measured``.
+
+        A measure that was not measured is ``None``; ``not_measured`` maps it to the reason.
+        """
         out: dict[str, object] = {}
         for field in fields(self):
             value = getattr(self, field.name)
@@ -220,12 +273,22 @@ class SupportStats:
         return out
 
     def __repr__(self) -> str:
-        median = self.first_response.median
+        median = None if self.first_response is None else self.first_response.median
         response = "-" if median is None else _duration_text(median)
+        if self.first_response is None:
+            response = NOT_MEASURED
+        shown = {
+            name: NOT_MEASURED if name in self.not_measured else repr(getattr(self, name))
+            for name in ("sla", "one_touch", "backlog")
+        }
         return (
             f"SupportStats(volume={self.volume}, first_response median={response}, "
-            f"sla={self.sla!r}, one_touch={self.one_touch!r}, backlog={self.backlog})"
+            f"sla={shown['sla']}, one_touch={shown['one_touch']}, backlog={shown['backlog']})"
         )
+
+
+#: The measures of `SupportStats`, in field order.
+_FIELDS = tuple(field.name for field in fields(SupportStats) if field.name != "not_measured")
 
 
 @dataclass(frozen=True, repr=False)
@@ -243,6 +306,9 @@ class SupportSummary:
             ``'labels'`` for labels per ticket, or ``None`` without groups.
         overall: The metrics of all the tickets.
         groups: The metrics per group, largest volume first (ties by name).
+        not_measured: Measure name to the reason it was not measured (a ticket column
+            the data does not have); those measures are ``None`` overall and in every
+            group.
 
     Examples:
         >>> from datetime import date
@@ -267,6 +333,11 @@ class SupportSummary:
     overall: SupportStats
     groups: Mapping[str, SupportStats]
 
+    @property
+    def not_measured(self) -> Mapping[str, str]:
+        """Measure name to the reason it was not measured (the same in every group)."""
+        return self.overall.not_measured
+
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: the period, clocks, policy, overall metrics and groups."""
         return {
@@ -276,6 +347,7 @@ class SupportSummary:
             "sla_clock": self.sla_clock,
             "sla_policy": self.sla_policy.model_dump(),
             "by": self.by,
+            "not_measured": dict(self.not_measured),
             "overall": self.overall.to_dict(),
             "groups": {name: stats.to_dict() for name, stats in self.groups.items()},
         }
@@ -285,7 +357,9 @@ class SupportSummary:
 
         Columns: tickets created, first response (reply) median and p90, resolution
         median, SLA achievement, one-touch, first-contact resolution and reopen rates (as
-        percentages; ``-`` when undefined) and the backlog at ``end``.
+        percentages; ``-`` when undefined) and the backlog at ``end``. A measure whose
+        ticket column is absent shows ``n/m``, and a last line says which were not
+        measured and why.
 
         Examples:
             >>> from datetime import date
@@ -294,13 +368,16 @@ class SupportSummary:
             ...     "channel": ["email", "chat"],
             ...     "created_at": ["2025-03-03T09:00Z", "2025-03-04T09:00Z"],
             ...     "first_response_at": ["2025-03-03T11:00Z", "2025-03-04T09:01Z"],
+            ...     "resolved_at": ["2025-03-03T12:00Z", None],
+            ...     "agent_replies": [1, 1],
             ... }
             >>> s = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by="channel")
             >>> print(s.table())
             group  tickets    reply      p90  resolved   SLA  1-touch   FCR  reopen  backlog
-            all          2   60 min  108 min         -  100%        -     -       -        2
-            chat         1     60 s     60 s         -  100%        -     -       -        1
-            email        1    2.0 h    2.0 h         -  100%        -     -       -        1
+            all          2   60 min  108 min     3.0 h  100%     100%   n/m     n/m        1
+            chat         1     60 s     60 s         -  100%        -   n/m     n/m        1
+            email        1    2.0 h    2.0 h     3.0 h  100%     100%   n/m     n/m        0
+            n/m = not measured: FCR, reopen (no `customer_replies` and `reopened_count` columns)
         """
         rows = [("all", self.overall), *self.groups.items()]
         width = max([len(name) for name, _ in rows] + [5])
@@ -310,19 +387,50 @@ class SupportSummary:
         ]
         for name, stats in rows:
             lines.append(
-                f"{name:<{width}}  {stats.volume:>7}  {_short(stats.first_response.median):>7}"
-                f"  {_short(stats.first_response.p90):>7}  {_short(stats.resolution.median):>8}"
+                f"{name:<{width}}  {stats.volume:>7}  {_median(stats.first_response):>7}"
+                f"  {_median(stats.first_response, 'p90'):>7}  {_median(stats.resolution):>8}"
                 f"  {_percent(stats.sla):>4}  {_percent(stats.one_touch):>7}"
-                f"  {_percent(stats.fcr):>4}  {_percent(stats.reopen):>6}  {stats.backlog:>7}"
+                f"  {_percent(stats.fcr):>4}  {_percent(stats.reopen):>6}"
+                f"  {_whole(stats.backlog):>7}"
             )
-        return "\n".join(lines)
+        footnote = _footnote(self.not_measured)
+        return "\n".join([*lines, footnote] if footnote else lines)
 
     def __repr__(self) -> str:
         grouped = f", {len(self.groups)} groups by {self.by!r}" if self.by is not None else ""
+        absent = f", {NOT_MEASURED}: {listed(list(self.not_measured))}" if self.not_measured else ""
         return (
             f"SupportSummary({self.start.isoformat()} to {self.end.isoformat()}, "
-            f"clock={self.clock!r}, volume={self.overall.volume}{grouped})"
+            f"clock={self.clock!r}, volume={self.overall.volume}{grouped}{absent})"
         )
+
+
+#: The measures of `SupportSummary.table`, by column heading.
+_TABLE_COLUMNS = {
+    "reply": "first_response",
+    "resolved": "resolution",
+    "SLA": "sla",
+    "1-touch": "one_touch",
+    "FCR": "fcr",
+    "reopen": "reopen",
+    "backlog": "backlog",
+}
+
+
+def _footnote(reasons: Mapping[str, str]) -> str:
+    """The line under the table naming its columns that were not measured, and why."""
+    headings = [heading for heading, name in _TABLE_COLUMNS.items() if name in reasons]
+    if not headings:
+        return ""
+    absent = list(
+        dict.fromkeys(
+            column
+            for heading in headings
+            for column in _NEEDS[_TABLE_COLUMNS[heading]]
+            if f"`{column}`" in reasons[_TABLE_COLUMNS[heading]]
+        )
+    )
+    return f"{_NOT_MEASURED_CELL} = {NOT_MEASURED}: {', '.join(headings)} ({absent_reason(absent)})"
 
 
 @dataclass(frozen=True)
@@ -331,6 +439,7 @@ class _Options:
     long_wait_seconds: float
     short_abandon_seconds: float
     live_code: BoolArray
+    not_measured: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -423,11 +532,24 @@ def summary(
     * Service-qualified leads among the tickets created in the period: ``sql_count``,
       ``sql_revenue`` (sum of the known ``lead_revenue``), ``sql_rate`` = leads /
       tickets, ``sql_conversion`` = leads with ``lead_revenue > 0`` / leads.
+    * Absent is not a number: a measure computed from a ticket column the data does not
+      have is ``None`` and listed in ``not_measured`` with the reason (``one_touch``:
+      "no `agent_replies` column"), never a rate of the model's defaults (which would
+      make every resolution one-touch). Records always have every field. The columns
+      each measure needs: ``first_response`` ``first_response_at``; the SLA figures
+      ``first_response_at`` and ``resolved_at`` (the SLA clock stops at resolution);
+      ``resolution`` and ``backlog`` ``resolved_at``; ``fcr``,
+      ``one_touch`` and ``reopen`` ``resolved_at`` and ``customer_replies``,
+      ``agent_replies``, ``reopened_count``; the queue figures ``queue_wait_seconds``
+      (and ``abandoned`` for ``abandonment`` and ``short_abandons``); ``wow``
+      ``delighted``; the leads ``service_qualified_lead`` (and ``lead_revenue`` for
+      ``sql_revenue`` and ``sql_conversion``).
 
     Args:
         tickets: `Ticket` records, a `Table`, a mapping of columns or a data frame.
-            Needs ``id``, ``channel`` and ``created_at``; the other fields take the
-            model defaults when absent (no replies, not abandoned, ...).
+            Needs ``id``, ``channel`` and ``created_at``; the measures of an absent
+            optional column are not measured (``priority`` absent: every ticket has
+            the default SLA target; grouping ``by='priority'`` is refused).
         start: First day (midnight UTC) or aware ``datetime`` of the period.
         end: First day or aware ``datetime`` after the period.
         schedule: Business hours for response and resolution times (and SLA times when
@@ -448,13 +570,15 @@ def summary(
 
     Returns:
         The `SupportSummary`. With no tickets, counts are 0, rates have ``n == 0``
-        (statistic ``None``) and duration statistics are ``None``.
+        (statistic ``None``) and duration statistics are ``None``. Measures whose
+        columns are absent are ``None``, with their reasons in ``not_measured``.
 
     Raises:
         InvalidInputError: On bad tickets (a naive datetime, a reply or resolution
             before creation, a negative queue wait: every one with its row), duplicate
             ticket ids, ``end <= start``, a ``by`` column other than ``channel`` or
-            ``priority``, labels not one per ticket, or a bad option.
+            ``priority``, ``by='priority'`` on tickets without a ``priority`` column,
+            labels not one per ticket, or a bad option.
 
     Examples:
         Three email tickets and a chat in March 2025:
@@ -482,7 +606,8 @@ def summary(
         >>> s = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by="channel")
         >>> s
         SupportSummary(2025-03-01T00:00:00+00:00 to 2025-04-01T00:00:00+00:00,
-                       clock='calendar', volume=4, 2 groups by 'channel')
+                       clock='calendar', volume=4, 2 groups by 'channel',
+                       not measured: fcr, one_touch, reopen and 7 more)
         >>> s.overall.first_response
         DurationStats(n=4, median=90 min, p90=21.6 h)
         >>> s.overall.sla  # T-2 waited 30 h against a 24 h target
@@ -495,6 +620,7 @@ def summary(
         msg = f"`end` ({end!r}) must be after `start` ({start!r}); the period is [start, end)"
         raise InvalidInputError(msg)
     policy = check_policy(sla)
+    check_schedule(schedule)
     long_wait, short_abandon = _check_options(
         live_channels, long_wait_seconds, short_abandon_seconds, include_mean
     )
@@ -505,7 +631,8 @@ def summary(
     rows = np.flatnonzero(cast("InstantArray", table["created_at"]) < high)
     flags, names = _flags(table, rows, low=low, high=high, schedule=schedule, policy=policy)
     live_code = np.array([name in live_channels for name in names], dtype=bool)
-    options = _Options(include_mean, long_wait, short_abandon, live_code)
+    absent = not_measured(table.columns, _NEEDS)
+    options = _Options(include_mean, long_wait, short_abandon, live_code, absent)
     overall = _stats(flags, options, names)
     groups: dict[str, SupportStats] = {}
     if labels is not None:
@@ -571,6 +698,14 @@ def _by_labels(table: Table, by: object, column: str | None) -> NDArray[np.gener
     if by is None:
         return None
     if column is not None:
+        if column not in table.columns:  # the model's default for all: one group, no grouping
+            msg = (
+                f"`by={column!r}` groups the tickets by their `{column}` column, which they "
+                f"do not have (columns: {sorted(table.columns)}); without it every ticket "
+                "would take the default and fall in one group; pass tickets with a "
+                f"`{column}` column, or group by 'channel'"
+            )
+            raise InvalidInputError(msg)
         return ticket_column(table, column)
     if isinstance(by, Mapping):
         mapping = cast("Mapping[object, object]", by)
@@ -668,7 +803,19 @@ def _channel_codes(channels: ObjectArray) -> tuple[IntArray, tuple[str, ...]]:
 
 
 def _stats(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportStats:
-    """The metrics of the tickets in ``flags``."""
+    """The metrics of the tickets in ``flags``; those not measured ``None``."""
+    stats = _measured(flags, options, names)
+    if not options.not_measured:
+        return stats
+    absent = options.not_measured
+    kept = (getattr(stats, field.name) for field in fields(stats) if field.name != "not_measured")
+    values: list[Any] = [None if name in absent else value for name, value in zip(_FIELDS, kept)]
+    values.append(dict(absent))
+    return SupportStats(*values)
+
+
+def _measured(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportStats:
+    """The metrics of the tickets in ``flags``, computed from every column."""
     created_in, resolved_in = flags.created_in, flags.resolved_in
     volume = int(np.count_nonzero(created_in))
     resolved = int(np.count_nonzero(resolved_in))
@@ -709,6 +856,7 @@ def _stats(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportS
         sql_revenue=float(np.nansum(flags.lead_revenue[lead])),
         sql_rate=Rate(n_leads, volume),
         sql_conversion=Rate(_count(lead & (flags.lead_revenue > 0)), n_leads),
+        not_measured={},
     )
 
 

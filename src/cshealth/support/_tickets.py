@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, RecordError
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, InstantArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, ObjectArray
 from cshealth.io._read import read_columns
 from cshealth.io._table import Table
 from cshealth.models import Priority, Ticket
@@ -43,6 +43,7 @@ __all__ = [
     "SLAPolicy",
     "TicketDurations",
     "check_policy",
+    "check_schedule",
     "elapsed_seconds",
     "read_tickets",
     "sla_outcome",
@@ -153,7 +154,7 @@ class TicketDurations:
     """
 
     ids: ObjectArray
-    account_ids: ObjectArray
+    account_ids: IdArray
     created_at: InstantArray
     first_response_seconds: FloatArray
     resolution_seconds: FloatArray
@@ -238,6 +239,7 @@ def ticket_durations(
         >>> ticket_durations(tickets, as_of=cut).first_response_seconds.tolist()
         [nan, nan]
     """
+    check_schedule(schedule)
     table = read_tickets(
         tickets, need=["account_id"], optional=["first_response_at", "resolved_at"]
     )
@@ -282,6 +284,25 @@ def check_policy(sla: object) -> SLAPolicy:
         msg = f"`sla` must be an SLAPolicy or None, got {type(sla).__name__}"
         raise InvalidInputError(msg)
     return sla
+
+
+def check_schedule(schedule: object) -> Schedule | None:
+    """``schedule`` itself (a `Schedule` or ``None``, the calendar clock).
+
+    Raises:
+        InvalidInputError: If ``schedule`` is something else.
+
+    Examples:
+        >>> check_schedule(None) is None
+        True
+    """
+    if schedule is None or isinstance(schedule, Schedule):
+        return schedule
+    msg = (
+        f"`schedule` must be a Schedule or None (the calendar clock), got "
+        f"{type(schedule).__name__}; build one with Schedule(...)"
+    )
+    raise InvalidInputError(msg)
 
 
 def read_tickets(tickets: object, *, need: Sequence[str], optional: Sequence[str] = ()) -> Table:
