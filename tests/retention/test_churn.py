@@ -7,6 +7,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from scipy import stats
 
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import Rate
-from cshealth.io import Table
+from cshealth.io import Table, load_table
 from cshealth.models import Account
 from cshealth.retention._churn import ActivityChurn, LogoChurn, activity_churn, logo_churn
 
@@ -27,7 +28,7 @@ JUNE: dict[str, Any] = {"start": date(2025, 6, 1), "end": date(2025, 7, 1)}  # 3
 JAN: dict[str, Any] = {"start": date(2025, 1, 1), "end": date(2025, 2, 1)}  # 31 days
 FORMS: tuple[Any, ...] = ("start", "average", "customer_days")
 WRONG: Any = "median"
-TEXT_DATE: Any = "2025-02-01"
+NUMBER_DATE: Any = 20250201  # a number is no date (ISO text is read since issue 13)
 OLD = "2024-01-01"  # a start date long before every window
 
 
@@ -153,7 +154,7 @@ def test_zero_base_is_none() -> None:
 
 def test_nothing_at_all() -> None:
     for form in FORMS:
-        res = logo_churn({"start_date": []}, **JAN, denominator=form)
+        res = logo_churn({"start_date": [], "end_date": []}, **JAN, denominator=form)
         assert res.rate is None
         assert res.confidence_interval() is None
         assert (res.starting_customers, res.customer_days, res.churn_events) == (0, 0, 0)
@@ -235,8 +236,8 @@ def test_accepts_records_frames_and_tables() -> None:
     assert logo_churn(table, **JAN).to_dict() == expected.to_dict()
 
 
-def test_without_an_end_date_column_everyone_stays() -> None:
-    res = logo_churn({"start_date": [OLD, OLD, "2025-01-31"]}, **JAN)
+def test_an_end_date_column_of_empty_cells_means_everyone_stays() -> None:
+    res = logo_churn({"start_date": [OLD, OLD, "2025-01-31"], "end_date": [None, "", None]}, **JAN)
     assert (res.starting_customers, res.ending_customers, res.new_customers) == (2, 3, 1)
     assert res.rate == 0.0
     assert res.customer_days == 31 + 31 + 1
@@ -303,7 +304,7 @@ def test_result_repr_and_dict() -> None:
     assert json.loads(json.dumps(data, allow_nan=False)) == data
     assert data["start"] == "2025-01-01"
     assert data["annualized"] == pytest.approx(1 - 0.5**12)
-    none = logo_churn({"start_date": []}, **JAN)
+    none = logo_churn({"start_date": [], "end_date": []}, **JAN)
     assert "rate=None" in repr(none)
     assert none.to_dict()["rate"] is None
     name = "rate"
@@ -397,7 +398,7 @@ def test_logo_bad_input() -> None:
     with pytest.raises(InvalidInputError, match="`start` is a naive datetime"):
         logo_churn(rows, start=datetime(2025, 1, 1), end=date(2025, 2, 1))
     with pytest.raises(InvalidInputError, match="`end` must be a date or an aware datetime"):
-        logo_churn(rows, start=date(2025, 1, 1), end=TEXT_DATE)
+        logo_churn(rows, start=date(2025, 1, 1), end=NUMBER_DATE)
     with pytest.raises(InvalidInputError, match=r"need the columns \['start_date'\]"):
         logo_churn({"end_date": [OLD]}, **JAN)
     with pytest.raises(InvalidInputError, match="`end_date` is before `start_date`"):
@@ -681,4 +682,82 @@ def test_results_are_frozen() -> None:
     name = "rate"
     with pytest.raises(AttributeError):
         setattr(res, name, 0.5)
-    assert isinstance(logo_churn({"start_date": [OLD]}, **JAN), LogoChurn)
+    assert isinstance(logo_churn({"start_date": [OLD], "end_date": [None]}, **JAN), LogoChurn)
+
+
+# --- churn not measured without an `end_date` column (issue 13, section 3) ---------------
+# No `end_date` column says nothing about churn: read as "everyone still active" it gave
+# 0% churn. An `end_date` column with empty cells is how active accounts are marked.
+
+#: The docstring month: A stays, B churns on Jan 20, C joins Jan 10 and churns on Jan 25,
+#: D joins Jan 15 and stays.
+MONTH = [(OLD, None), (OLD, "2025-01-20"), ("2025-01-10", "2025-01-25"), ("2025-01-15", None)]
+
+
+def month_accounts(form: str, folder: Path, *, end_dates: bool) -> object:
+    """MONTH as columns, a pandas frame or a CSV read by `load_table`, with or without
+    the `end_date` column (its active accounts' cells empty)."""
+    data: dict[str, list[str | None]] = {
+        "id": [f"A{i}" for i in range(len(MONTH))],
+        "name": ["x"] * len(MONTH),
+        **columns(MONTH),
+    }
+    if not end_dates:
+        del data["end_date"]
+    if form == "columns":
+        return data
+    if form == "pandas":
+        return pd.DataFrame(data)
+    path = folder / "accounts.csv"
+    lines = [",".join(data)] + [
+        ",".join(value or "" for value in row) for row in zip(*data.values(), strict=True)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return load_table(path, Account)
+
+
+@pytest.mark.parametrize("form", ["columns", "pandas", "csv"])
+def test_logo_churn_without_an_end_date_column_is_not_measured(form: str, tmp_path: Path) -> None:
+    accounts = month_accounts(form, tmp_path, end_dates=False)
+    with pytest.raises(InvalidInputError) as caught:
+        logo_churn(accounts, **JAN)
+    message = str(caught.value)
+    assert message.startswith(
+        "`accounts` has no `end_date` column (columns ['id', 'name', 'start_date']): "
+        "logo_churn cannot tell which accounts churned: churn is not measured "
+        "(no `end_date` column)."
+    )
+    assert message.endswith("with an empty cell (None, NaN or blank) for each account still active")
+
+
+@pytest.mark.parametrize("form", ["columns", "pandas", "csv"])
+def test_logo_churn_with_empty_end_date_cells_matches_the_reference(
+    form: str, tmp_path: Path
+) -> None:
+    day = date.fromisoformat
+    rows = [(day(s), None if e is None else day(e)) for s, e in MONTH]
+    ref = slow_logo(rows, JAN["start"], JAN["end"])
+    records = [
+        Account(id=f"A{i}", name="x", start_date=s, end_date=e) for i, (s, e) in enumerate(rows)
+    ]
+    for accounts in (month_accounts(form, tmp_path, end_dates=True), records):
+        for form_of_rate in FORMS:
+            res = logo_churn(accounts, **JAN, denominator=form_of_rate)
+            assert (res.starting_customers, res.churned_customers, res.churn_events) == (
+                ref["starting"],
+                ref["churned"],
+                ref["events"],
+            )
+            assert (res.ending_customers, res.new_customers, res.customer_days) == (
+                ref["ending"],
+                ref["new"],
+                ref["customer_days"],
+            )
+        assert logo_churn(accounts, **JAN).rate == 0.5  # B of the base A, B
+
+
+def test_logo_churn_of_an_all_empty_end_date_column_is_a_measured_zero(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.csv"
+    path.write_text("id,name,start_date,end_date\nA,a,2024-01-01,\nB,b,2024-06-01,\n")
+    res = logo_churn(load_table(path, Account), **JAN)
+    assert (res.starting_customers, res.churned_customers, res.rate) == (2, 0, 0.0)

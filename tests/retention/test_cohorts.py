@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 import cshealth.retention._cohorts as cohorts_module
 from cshealth._exceptions import InvalidInputError
+from cshealth.io import load_table
 from cshealth.models import Account, RevenueChange
 from cshealth.retention._cohorts import (
     CohortTable,
@@ -30,7 +32,7 @@ PERIODS: tuple[Any, ...] = ("month", "week", "quarter")
 MODES: tuple[Any, ...] = ("on", "on_or_after")
 FREQ = {"month": "M", "week": "W-SUN", "quarter": "Q"}  # pandas: W-SUN weeks start on Monday
 WRONG: Any = "year"
-TEXT_DAY: Any = "2025-03-01"
+NUMBER_DAY: Any = 20250301  # a number is no day (ISO text is read since issue 13)
 
 
 def d(text: str) -> date:
@@ -435,14 +437,14 @@ def test_logo_matches_slow_reference(period: str) -> None:
 
 
 def test_logo_inputs() -> None:
-    columns = {"id": ["a", "b"], "start_date": ["2025-01-05", "2025-02-05"]}  # no end_date
+    columns = {"id": ["a", "b"], "start_date": ["2025-01-05", "2025-02-05"], "end_date": [None] * 2}
     t = logo_cohorts(columns, as_of=date(2025, 3, 1))
     assert t.counts.tolist() == [[1, 1], [1, 0]]
     assert logo_cohorts(columns, as_of=date(2025, 1, 5)).cohorts == ()
     assert logo_cohorts([], as_of=date(2025, 1, 5)).counts.shape == (0, 0)
     with pytest.raises(InvalidInputError, match=r"repeat 1 ids \(rows \[3\], e.g. 'a'\)"):
-        logo_cohorts({"id": ["a", "b", "a"], "start_date": ["2025-01-05"] * 3},
-                     as_of=date(2025, 3, 1))  # fmt: skip
+        logo_cohorts({"id": ["a", "b", "a"], "start_date": ["2025-01-05"] * 3,
+                      "end_date": [None] * 3}, as_of=date(2025, 3, 1))  # fmt: skip
     with pytest.raises(InvalidInputError, match="start_date"):
         logo_cohorts({"id": ["a"]}, as_of=date(2025, 3, 1))
     with pytest.raises(InvalidInputError, match="end_date"):
@@ -595,7 +597,7 @@ def test_bad_inputs_are_named() -> None:
     with pytest.raises(InvalidInputError, match="naive datetime"):
         cohort_table(["a"], ["2025-01-01"], as_of=datetime(2025, 3, 1))
     with pytest.raises(InvalidInputError, match="`as_of` must be a date"):
-        cohort_table(["a"], ["2025-01-01"], as_of=TEXT_DAY)
+        cohort_table(["a"], ["2025-01-01"], as_of=NUMBER_DAY)
     with pytest.raises(InvalidInputError, match=r"`period` must be one of \['month', 'week'"):
         cohort_table(["a"], ["2025-01-01"], as_of=as_of, period=WRONG)
     with pytest.raises(InvalidInputError, match=r"`mode` must be one of \['on', 'on_or_after'\]"):
@@ -608,3 +610,65 @@ def test_bad_inputs_are_named() -> None:
         cohort_table([["a"]], ["2025-01-01"], as_of=as_of)
     with pytest.raises(InvalidInputError, match="`event_dates` must be one-dimensional"):
         cohort_table(["a"], np.array([["2025-01-01"]], dtype="datetime64[D]"), as_of=as_of)
+
+
+# --- logo cohorts: churn not measured without an `end_date` column (issue 13, section 3) --
+# Read as "everyone still active", data without `end_date` gave 100% retained in every
+# cell. An `end_date` column with empty cells is how active accounts are marked.
+
+LOGO_ROWS = [
+    ("a", "2025-01-10", "2025-02-01"),
+    ("b", "2025-01-15", None),
+    ("c", "2025-02-03", "2025-03-10"),
+    ("d", "2025-02-20", None),
+]
+
+
+def logo_accounts(form: str, folder: Path, *, end_dates: bool) -> object:
+    """LOGO_ROWS as columns, a pandas frame or a CSV read by `load_table`."""
+    data: dict[str, list[str | None]] = {
+        "id": [row[0] for row in LOGO_ROWS],
+        "name": ["x"] * len(LOGO_ROWS),
+        "start_date": [row[1] for row in LOGO_ROWS],
+        "end_date": [row[2] for row in LOGO_ROWS],
+    }
+    if not end_dates:
+        del data["end_date"]
+    if form == "columns":
+        return data
+    if form == "pandas":
+        return pd.DataFrame(data)
+    path = folder / "accounts.csv"
+    body = [",".join(v or "" for v in row) for row in zip(*data.values(), strict=True)]
+    path.write_text("\n".join([",".join(data), *body]) + "\n")
+    return load_table(path, Account)
+
+
+@pytest.mark.parametrize("form", ["columns", "pandas", "csv"])
+def test_logo_cohorts_without_an_end_date_column_are_not_measured(
+    form: str, tmp_path: Path
+) -> None:
+    accounts = logo_accounts(form, tmp_path, end_dates=False)
+    with pytest.raises(InvalidInputError) as caught:
+        logo_cohorts(accounts, as_of=date(2025, 4, 1))
+    message = str(caught.value)
+    assert message.startswith(
+        "`accounts` has no `end_date` column (columns ['id', 'name', 'start_date']): "
+        "logo_cohorts cannot tell which accounts churned: churn is not measured"
+    )
+    assert "empty cell (None, NaN or blank) for each account still active" in message
+
+
+@pytest.mark.parametrize("form", ["columns", "pandas", "csv"])
+def test_logo_cohorts_with_empty_end_date_cells_match_the_reference(
+    form: str, tmp_path: Path
+) -> None:
+    records = [account(*row) for row in LOGO_ROWS]
+    as_of = date(2025, 4, 1)
+    t = logo_cohorts(logo_accounts(form, tmp_path, end_dates=True), as_of=as_of)
+    ref = slow_logo(records, as_of, "month")
+    assert list(t.cohorts) == ref["cohorts"] == ["2025-01", "2025-02"]
+    np.testing.assert_array_equal(t.counts, ref["counts"])
+    # January (a, b): a gone on Feb 1; February (c, d): c gone on Mar 10
+    assert t.counts.tolist() == [[2, 1, 1], [2, 1, 0]]
+    np.testing.assert_array_equal(t.counts, logo_cohorts(records, as_of=as_of).counts)

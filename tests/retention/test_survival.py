@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import math
 import warnings
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from cshealth._exceptions import InvalidInputError
+from cshealth.io import load_table
 from cshealth.models import Account
 from cshealth.retention._logrank import SurvivalComparison, compare_survival
 from cshealth.retention._survival import (
@@ -593,16 +596,17 @@ def test_survival_by_segment() -> None:
 
 def test_survival_units() -> None:
     days = survival(worked_accounts(), as_of=AS_OF)
-    weeks = survival(worked_accounts(), as_of=AS_OF, unit="week")
-    months = survival(worked_accounts(), as_of=AS_OF, unit="month")
+    weeks = survival(worked_accounts(), as_of=AS_OF, time_unit="week")
+    months = survival(worked_accounts(), as_of=AS_OF, time_unit="month")
     np.testing.assert_allclose(weeks.counts.times, days.counts.times / 7)
     np.testing.assert_allclose(months.counts.times, days.counts.times / (365.2425 / 12))
     np.testing.assert_array_equal(weeks.survival, days.survival)
     assert months.median().statistic == pytest.approx(90 / 30.436875)
 
 
-def test_survival_without_end_dates_censors_everyone() -> None:
-    curve = survival({"start_date": ["2025-01-01", "2025-02-01"]}, as_of=AS_OF)
+def test_survival_with_empty_end_dates_censors_everyone() -> None:
+    accounts = {"start_date": ["2025-01-01", "2025-02-01"], "end_date": [None, ""]}
+    curve = survival(accounts, as_of=AS_OF)
     assert curve.counts.to_dict() == {
         "times": [28.0, 59.0],
         "events": [0, 0],
@@ -612,12 +616,10 @@ def test_survival_without_end_dates_censors_everyone() -> None:
 
 
 def test_survival_nobody_yet() -> None:
-    curve = survival({"start_date": ["2025-04-01"]}, as_of=AS_OF)
+    later = {"start_date": ["2025-04-01"], "end_date": [None], "segment": ["smb"]}
+    curve = survival(later, as_of=AS_OF)
     assert curve.n == 0
-    assert (
-        survival({"start_date": ["2025-04-01"], "segment": ["smb"]}, as_of=AS_OF, by="segment")
-        == {}
-    )
+    assert survival(later, as_of=AS_OF, by="segment") == {}
 
 
 def test_survival_matches_kaplan_meier_on_random_accounts() -> None:
@@ -627,7 +629,9 @@ def test_survival_matches_kaplan_meier_on_random_accounts() -> None:
     length = rng.integers(0, 700, n)
     end = np.where(rng.random(n) < 0.6, start + length, np.datetime64("NaT"))
     day = np.datetime64("2024-06-01")
-    curve = survival({"start_date": start, "end_date": end}, as_of=date(2024, 6, 1), unit="month")
+    curve = survival(
+        {"start_date": start, "end_date": end}, as_of=date(2024, 6, 1), time_unit="month"
+    )
     seen = start < day
     churned = ~np.isnat(end) & (end <= day)
     stop = np.where(churned, end, day)
@@ -641,10 +645,10 @@ def test_survival_matches_kaplan_meier_on_random_accounts() -> None:
     ("kwargs", "match"),
     [
         ({"as_of": datetime(2025, 3, 1)}, "`as_of` is a naive datetime"),
-        ({"as_of": "2025-03-01"}, "`as_of` must be a date or an aware datetime"),
+        ({"as_of": 20250301}, "`as_of` must be a date or an aware datetime"),
         (
-            {"as_of": AS_OF, "unit": "year"},
-            r"`unit` must be one of \['day', 'week', 'month'\], got 'year'",
+            {"as_of": AS_OF, "time_unit": "year"},
+            r"`time_unit` must be one of \['day', 'week', 'month'\], got 'year'",
         ),
         ({"as_of": AS_OF, "by": "region"}, "`by` must be a text field of Account.*got 'region'"),
         ({"as_of": AS_OF, "by": "mrr"}, "`by` must be a text field"),
@@ -788,3 +792,182 @@ def test_comparison_medians_not_reached() -> None:
 def test_comparison_bad_input(groups: Any, match: str) -> None:
     with pytest.raises(InvalidInputError, match=match):
         compare_survival(groups)
+
+
+# --- pinned by mutation testing (issue 13 §6) ----------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _numpy_warns_as_by_default() -> Iterator[None]:
+    """Each test starts and ends with numpy's default floating-point error handling.
+
+    lifelines' ``KaplanMeierFitter.fit`` calls ``np.seterr(divide="ignore",
+    invalid="ignore")`` for the whole process, which silently turns off the ``error``
+    filter of every later test in the process (a mutant dividing 0 by 0 then survived).
+    """
+    np.seterr(divide="warn", over="warn", under="ignore", invalid="warn")
+    yield
+    np.seterr(divide="warn", over="warn", under="ignore", invalid="warn")
+
+
+def test_comparison_with_a_risk_set_of_two() -> None:
+    # a: events at 1, 3, 5; b: events at 2, 4, 6 (no censoring). By hand:
+    # t=1: n=6 (3+3) -> E_a = 1/2,  V = 1*5/5 * 3/6 * 3/6 = 1/4
+    # t=2: n=5 (2+3) -> E_a = 2/5,  V = 1*4/4 * 2/5 * 3/5 = 6/25
+    # t=3: n=4 (2+2) -> E_a = 1/2,  V = 1*3/3 * 2/4 * 2/4 = 1/4
+    # t=4: n=3 (1+2) -> E_a = 1/3,  V = 1*2/2 * 1/3 * 2/3 = 2/9
+    # t=5: n=2 (1+1) -> E_a = 1/2,  V = 1*1/1 * 1/2 * 1/2 = 1/4  (the risk set of two)
+    # t=6: n=1 (0+1) -> nothing
+    # O_a = 3, E_a = 67/30, V = 1.21222... -> chi2 = (23/30)^2 / V = 0.48488; leaving out
+    # the risk set of two would give 0.61085.
+    a, b = [1.0, 3.0, 5.0], [2.0, 4.0, 6.0]
+    result = compare_survival({"a": kaplan_meier(a), "b": kaplan_meier(b)})
+    z = 3 - (1 / 2 + 2 / 5 + 1 / 2 + 1 / 3 + 1 / 2)
+    v = 1 / 4 + 6 / 25 + 1 / 4 + 2 / 9 + 1 / 4
+    assert result.statistic == pytest.approx(z * z / v, rel=1e-12)
+    assert result.expected.tolist() == pytest.approx([67 / 30, 6 - 67 / 30], rel=1e-12)
+    no_censoring = np.zeros(3, dtype=bool)
+    ref = stats.logrank(
+        stats.CensoredData.right_censored(np.array(a), no_censoring),
+        stats.CensoredData.right_censored(np.array(b), no_censoring),
+    )
+    assert result.statistic == pytest.approx(ref.statistic**2, rel=1e-10)
+    assert result.pvalue == pytest.approx(ref.pvalue, rel=1e-10)
+    from lifelines.statistics import logrank_test
+
+    lifelines = logrank_test(a, b)
+    assert result.statistic == pytest.approx(lifelines.test_statistic, rel=1e-10)
+    assert result.pvalue == pytest.approx(lifelines.p_value, rel=1e-10)
+
+
+def test_comparison_to_dict_in_full() -> None:
+    # the worked example above: a events at 1, 2, 3; b at 4, 5, 6
+    result = compare_survival({"a": kaplan_meier([1, 2, 3]), "b": kaplan_meier([4, 5, 6])})
+    data = result.to_dict()
+    assert list(data) == [
+        "method",
+        "groups",
+        "observed",
+        "expected",
+        "statistic",
+        "pvalue",
+        "dof",
+        "medians",
+    ]
+    assert data == {
+        "method": "log-rank",
+        "groups": ["a", "b"],
+        "observed": [3, 3],
+        "expected": pytest.approx([1.15, 4.85]),
+        "statistic": pytest.approx(1.85**2 / 0.6775),
+        "pvalue": pytest.approx(stats.chi2.sf(1.85**2 / 0.6775, 1)),
+        "dof": 1,
+        "medians": [2.0, 5.0],
+    }
+    assert all(type(count) is int for count in data["observed"])
+    assert all(type(value) is float for value in data["expected"])
+    assert result.observed.dtype == np.int64
+    assert result.expected.dtype == np.float64
+
+
+# --- durations given as time spans (issue 13) -----------------------------------------------
+
+
+def test_time_spans_come_back_in_days_not_nanoseconds() -> None:
+    spans = pd.to_timedelta([7, 14, 21], unit="D")
+    observed = [True, False, True]
+    curve = kaplan_meier(spans, observed)
+    assert curve.counts.times.tolist() == [7.0, 14.0, 21.0]
+    reference = kaplan_meier([7, 14, 21], observed)
+    np.testing.assert_array_equal(curve.survival, reference.survival)
+    weeks = kaplan_meier(spans, observed, time_unit="week")
+    assert weeks.counts.times.tolist() == [1.0, 2.0, 3.0]
+    months = kaplan_meier(np.array([365.2425 / 12, 365.2425 / 6], "float64"), time_unit="month")
+    assert months.counts.times.tolist() == pytest.approx([30.436875, 60.87375])  # numbers as given
+    from_python = kaplan_meier([timedelta(days=7), timedelta(days=14, hours=12)])
+    assert from_python.counts.times.tolist() == [7.0, 14.5]
+
+
+def test_points_in_time_are_refused_as_durations() -> None:
+    for instants in (
+        pd.to_datetime(["2025-01-08", "2025-01-15"]),
+        np.array(["2025-01-08"], dtype="datetime64[D]"),
+        [date(2025, 1, 8)],
+    ):
+        with pytest.raises(InvalidInputError, match="`durations` holds points in time"):
+            kaplan_meier(instants)
+
+
+def test_missing_spans_are_named_and_the_unit_is_checked() -> None:
+    with pytest.raises(InvalidInputError, match="durations"):
+        kaplan_meier(np.array([7, "NaT"], dtype="timedelta64[D]"))
+    with pytest.raises(InvalidInputError, match=r"`time_unit` must be one of \['day', 'week'"):
+        kaplan_meier([1.0], time_unit=cast("Any", "year"))
+
+
+@pytest.mark.parametrize(("groups", "shown"), [(5, "int 5"), ("ab", "str 'ab'")])
+def test_comparison_of_something_not_iterable_message_in_full(groups: Any, shown: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        compare_survival(groups)
+    assert str(caught.value) == (
+        f"`groups` must be an iterable of SurvivalCurve values (or a mapping of them), got {shown}"
+    )
+
+
+# --- survival: churn not measured without an `end_date` column (issue 13, section 3) -----
+# Read as "everyone still active", data without `end_date` gave a curve at 100% forever.
+# An `end_date` column with empty cells is how active accounts are marked.
+
+
+def worked_accounts_as(form: str, folder: Path, *, end_dates: bool) -> object:
+    """`worked_accounts` as columns, a pandas frame or a CSV read by `load_table`."""
+    data: dict[str, list[Any]] = {
+        name: [None if value is None else str(value) for value in values]
+        for name, values in worked_accounts().items()
+    }
+    data["name"] = data["id"]
+    if not end_dates:
+        del data["end_date"]
+    if form == "columns":
+        return data
+    if form == "pandas":
+        return pd.DataFrame(data)
+    path = folder / "accounts.csv"
+    body = [",".join(v or "" for v in row) for row in zip(*data.values(), strict=True)]
+    path.write_text("\n".join([",".join(data), *body]) + "\n")
+    return load_table(path, Account)
+
+
+@pytest.mark.parametrize("form", ["columns", "pandas", "csv"])
+def test_survival_without_an_end_date_column_is_not_measured(form: str, tmp_path: Path) -> None:
+    accounts = worked_accounts_as(form, tmp_path, end_dates=False)
+    for by in (None, "segment"):
+        with pytest.raises(InvalidInputError) as caught:
+            survival(accounts, as_of=AS_OF, by=by)
+        message = str(caught.value)
+        assert message.startswith(
+            "`accounts` has no `end_date` column (columns ['id', 'name', 'segment', "
+            "'start_date']): survival cannot tell which accounts churned: churn is not "
+            "measured (no `end_date` column)."
+        )
+        assert "empty cell (None, NaN or blank) for each account still active" in message
+
+
+@pytest.mark.parametrize("form", ["columns", "pandas", "csv"])
+def test_survival_with_empty_end_date_cells_matches_the_worked_example(
+    form: str, tmp_path: Path
+) -> None:
+    accounts = worked_accounts_as(form, tmp_path, end_dates=True)
+    curve = survival(accounts, as_of=AS_OF)
+    # the hand-worked counts of `test_survival_worked_example`, and the same curve from
+    # `kaplan_meier` on the durations worked out by hand (f 1, g 1+, c 28+, a 30, b 59+, e 90)
+    assert curve.counts.to_dict() == {
+        "times": [1.0, 28.0, 30.0, 59.0, 90.0],
+        "events": [1, 0, 1, 0, 1],
+        "censored": [1, 1, 0, 1, 0],
+        "n": 6,
+    }
+    by_hand = kaplan_meier([1, 1, 28, 30, 59, 90], [1, 0, 0, 1, 0, 1])
+    assert curve.survival.tolist() == by_hand.survival.tolist()
+    groups = survival(accounts, as_of=AS_OF, by="segment")
+    assert {name: g.n for name, g in groups.items()} == {"(none)": 2, "ent": 2, "smb": 2}

@@ -43,6 +43,7 @@ from cshealth.retention._revenue import (
     mrr_movements,
     revenue_retention,
 )
+from cshealth.retention._subscriptions import changes_from_subscriptions
 from cshealth.retention._survival import (
     BandMethod,
     Median,
@@ -76,6 +77,7 @@ __all__ = [
     "annualize",
     "annualize_retention",
     "cac_payback",
+    "changes_from_subscriptions",
     "cohort_table",
     "compare_survival",
     "deannualize",

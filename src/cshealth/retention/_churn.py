@@ -36,8 +36,8 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._stats import ConfidenceInterval, Rate, check_confidence_level
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import InstantLike, IntArray
-from cshealth.io._read import read_columns
-from cshealth.models import Account, UsageEvent
+from cshealth.models import UsageEvent
+from cshealth.retention._accounts import read_churn_accounts
 from cshealth.retention._economics import _periods_per_year, _shown, annualize
 from cshealth.retention._periods import as_day, day_to_date, one_of, periods_per_year
 
@@ -191,9 +191,10 @@ class LogoChurn:
         )
 
 
-def _window(start: object, end: object) -> tuple[int, int]:
-    """The window bounds as UTC day numbers, checked ``start < end``."""
-    first, last = as_day(start, "start"), as_day(end, "end")
+def _window(start: object, end: object, timezone: str) -> tuple[int, int]:
+    """The window bounds as day numbers (instants on ``timezone``'s clock), ``start < end``."""
+    first = as_day(start, "start", timezone=timezone)
+    last = as_day(end, "end", timezone=timezone)
     if first >= last:
         msg = f"`start` must be before `end`, got start={start!r} and end={end!r}"
         raise InvalidInputError(msg)
@@ -223,15 +224,17 @@ def logo_churn(
     start: date | datetime,
     end: date | datetime,
     denominator: Denominator = "start",
+    timezone: str = "UTC",
 ) -> LogoChurn:
     """Logo churn over ``[start, end]`` from accounts' start and end dates (spec §3.4).
 
     Args:
         accounts: ``Account`` records, a `Table`, a mapping of columns or a data frame
-            with ``start_date`` (and ``end_date``; absent or missing means still a
-            customer). Each row is one customer.
-        start: The window's first day, where the base is taken (a date, or an aware
-            datetime taken at its UTC day).
+            with ``start_date`` and ``end_date`` (the first day no longer a customer; an
+            empty cell while still one). Each row is one customer.
+        start: The window's first day, where the base is taken (a date, or an instant
+            taken at its day in ``timezone``: an aware datetime, ``datetime64`` or ISO
+            text).
         end: The window's last day, where the base is looked at again; after ``start``.
         denominator: ``{'start', 'average', 'customer_days'}``:
 
@@ -243,6 +246,8 @@ def logo_churn(
               hazard rate per window that counts every churn (new customers too) against
               the days customers were exposed; it handles mid-window arrivals and can
               exceed 1 under heavy turnover.
+        timezone: The IANA zone on whose clock an instant ``start`` or ``end`` falls on
+            a day (UTC by default); start and end dates are calendar days already.
 
     Returns:
         The `LogoChurn`. Its ``rate`` is ``None`` when there is no base (``start`` and
@@ -251,8 +256,9 @@ def logo_churn(
 
     Raises:
         InvalidInputError: On an unknown ``denominator``, ``start`` not before ``end``, a
-            naive datetime, a missing ``start_date`` column, or bad dates (an
-            ``end_date`` before its ``start_date``; every bad row is listed).
+            naive datetime, a missing ``start_date`` column, no ``end_date`` column (churn
+            not measured: never read as 0%), or bad dates (an ``end_date`` before its
+            ``start_date``; every bad row is listed).
 
     Notes:
         With ``s_i``, ``e_i`` the start and end days of customer ``i`` (``e_i = ∞`` while
@@ -281,14 +287,11 @@ def logo_churn(
         0.7561
     """
     form = one_of(denominator, DENOMINATORS, "denominator")
-    first, last = _window(start, end)
-    table = read_columns(accounts, Account, need=["start_date"], optional=["end_date"])
+    first, last = _window(start, end, timezone)
+    table = read_churn_accounts(accounts, ["start_date"], function="logo_churn")
     begins = table["start_date"].astype(np.int64)
-    ends = np.full(table.n_rows, _NEVER, dtype=np.int64)
-    if "end_date" in table:
-        dates = table["end_date"]
-        known = ~np.isnat(dates)
-        ends[known] = dates[known].astype(np.int64)
+    dates = table["end_date"]
+    ends = np.where(np.isnat(dates), _NEVER, dates.astype(np.int64))
     at_start = (begins <= first) & (first < ends)
     at_end = (begins <= last) & (last < ends)
     starting, ending = int(at_start.sum()), int(at_end.sum())
@@ -512,6 +515,7 @@ def activity_churn(
     start: date | datetime,
     end: date | datetime,
     inactive_after: timedelta = timedelta(days=30),
+    timezone: str = "UTC",
 ) -> ActivityChurn:
     """Churn of entities (users, accounts) from their event times, without subscriptions.
 
@@ -520,11 +524,15 @@ def activity_churn(
         event_times: When each event happened: a ``datetime64`` array (read as UTC; the
             fast path), or a sequence of aware datetimes or ISO text with an offset
             (a timezone-aware pandas column works too).
-        start: The instant the base is taken: a date (the start of that UTC day) or an
-            aware datetime.
+        start: The instant the base is taken: a date (the start of that day in
+            ``timezone``), or an aware datetime, ``datetime64`` (UTC) or ISO text with
+            an offset.
         end: The instant the base is looked at again; after ``start``.
         inactive_after: How long without an event makes an entity inactive, a positive
             `timedelta` (30 days by default).
+        timezone: The IANA zone whose midnight starts a day given as ``start`` or
+            ``end`` (UTC by default): with ``"Europe/Berlin"``, ``end=date(2025, 3, 1)``
+            is 2025-02-28T23:00Z.
 
     Returns:
         The `ActivityChurn`: ``churned / starting``, ``None`` with no base.
@@ -563,8 +571,8 @@ def activity_churn(
         (2, 1, 1, 0.5)
     """
     lag = _lag(inactive_after)
-    first = int(as_instant(start, "start").astype(np.int64))
-    last = int(as_instant(end, "end").astype(np.int64))
+    first = int(as_instant(start, "start", timezone=timezone).astype(np.int64))
+    last = int(as_instant(end, "end", timezone=timezone).astype(np.int64))
     if first >= last:
         msg = f"`start` must be before `end`, got start={start!r} and end={end!r}"
         raise InvalidInputError(msg)

@@ -40,8 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, DateArray, FloatArray, IntArray
-from cshealth.io._read import read_columns
-from cshealth.models import Account
+from cshealth.retention._accounts import read_churn_accounts
 from cshealth.retention._periods import (
     Period,
     as_day,
@@ -351,6 +350,7 @@ def cohort_table(
     as_of: date | datetime,
     period: Period = "month",
     mode: CohortMode = "on",
+    timezone: str = "UTC",
 ) -> CohortTable:
     """Retention by cohort from events: who came back, period after period.
 
@@ -362,20 +362,25 @@ def cohort_table(
 
     Args:
         entity_ids: One identifier per event (text or whole numbers; none missing).
-        event_dates: One date per event: a ``datetime64`` array, or dates, aware
-            datetimes or ISO text (an instant counts on its UTC day).
-        as_of: A date, or an aware datetime taken at its UTC day. A cell is observed
-            once its period's last day is before this day.
+        event_dates: One date per event: a ``datetime64`` array (unit day: dates;
+            finer: UTC instants), a timezone-aware pandas or polars column, or dates,
+            aware datetimes or ISO text. An instant counts on its day in ``timezone``.
+        as_of: A date, or an instant taken at its day in ``timezone`` (any form of
+            `cshealth._time.as_day`: aware datetime, ``datetime64``, ISO text). A cell
+            is observed once its period's last day is before this day.
         period: {'month', 'week', 'quarter'}; ISO weeks start on Monday.
         mode: {'on', 'on_or_after'}: retained at ``k`` with an event in exactly
             period ``c + k``, or in ``c + k`` or any later period.
+        timezone: The IANA zone whose calendar buckets instants into days (``"UTC"``,
+            ``"Europe/Berlin"``); dates are calendar days already.
 
     Returns:
         A `CohortTable`.
 
     Raises:
-        InvalidInputError: On an unknown ``period`` or ``mode``, a naive datetime
-            ``as_of``, lengths that differ, or missing ids or dates (the rows are named).
+        InvalidInputError: On an unknown ``period``, ``mode`` or ``timezone``, a naive
+            ``as_of``, lengths that differ, or missing ids or dates (the rows are named),
+            or a table spanning more than 1,200 periods.
 
     Examples:
         Two users start in January, one in February; ``as_of`` mid-March leaves March
@@ -392,15 +397,24 @@ def cohort_table(
         average     3  100%  50%
         >>> t.observed.tolist()
         [[True, True, False], [True, False, False]]
+
+        Instants are bucketed on the clock of ``timezone``: half past midnight on
+        1 February in Berlin is still 31 January in UTC.
+
+        >>> start = ["2025-01-31T23:30:00Z"]
+        >>> cohort_table(["u1"], start, as_of=date(2025, 3, 1)).cohorts
+        ('2025-01',)
+        >>> cohort_table(["u1"], start, as_of=date(2025, 3, 1), timezone="Europe/Berlin").cohorts
+        ('2025-02',)
     """
     mode = one_of(mode, _MODES, "mode")
     period = check_period(period)
-    as_of_day = as_day(as_of, "as_of")
+    as_of_day = as_day(as_of, "as_of", timezone=timezone)
     ids = np.asarray(entity_ids)
     if ids.ndim != 1:
         msg = f"`entity_ids` must be one-dimensional, got shape {ids.shape}"
         raise InvalidInputError(msg)
-    days = _days(event_dates)
+    days = _days(event_dates, timezone)
     if len(ids) != len(days):
         msg = (
             f"`entity_ids` has {len(ids)} values but `event_dates` has {len(days)}; "
@@ -421,7 +435,11 @@ def cohort_table(
 
 
 def logo_cohorts(
-    accounts: object, *, as_of: date | datetime, period: Period = "month"
+    accounts: object,
+    *,
+    as_of: date | datetime,
+    period: Period = "month",
+    timezone: str = "UTC",
 ) -> CohortTable:
     """Logo retention by cohort from accounts' start and end dates.
 
@@ -435,17 +453,21 @@ def logo_cohorts(
 
     Args:
         accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
-            ``id`` and ``start_date`` (and optionally ``end_date``).
-        as_of: A date, or an aware datetime taken at its UTC day.
+            ``id``, ``start_date`` and ``end_date`` (an empty cell while active).
+        as_of: A date, or an instant taken at its day in ``timezone``.
         period: {'month', 'week', 'quarter'}.
+        timezone: The IANA zone on whose clock an instant ``as_of`` falls on a day
+            (start and end dates are calendar days already).
 
     Returns:
         A `CohortTable` (``mode='on_or_after'``).
 
     Raises:
-        InvalidInputError: On bad or missing columns or values (every one listed), an
+        InvalidInputError: On bad or missing columns or values (every one listed; no
+            ``end_date`` column: churn not measured, never read as 100% retained), an
             ``end_date`` before its ``start_date``, an id given twice, an unknown
-            ``period`` or a naive datetime ``as_of``.
+            ``period``, a naive datetime ``as_of``, or a table spanning more than 1,200
+            periods.
 
     Examples:
         A churns on 2025-02-01 (a customer for all of January, gone in February); B
@@ -468,12 +490,12 @@ def logo_cohorts(
         average     3   67%  33%  50%
     """
     period = check_period(period)
-    as_of_day = as_day(as_of, "as_of")
-    table = read_columns(accounts, Account, need=["id", "start_date"], optional=["end_date"])
+    as_of_day = as_day(as_of, "as_of", timezone=timezone)
+    table = read_churn_accounts(accounts, ["id", "start_date"], function="logo_cohorts")
     ids = np.asarray(table["id"])
     _check_unique(ids)
     start = table["start_date"].astype(np.int64)
-    end = table["end_date"].astype(np.int64) if "end_date" in table else np.full(len(ids), _NAT)
+    end = table["end_date"].astype(np.int64)
     seen = start < as_of_day
     if not seen.any():
         return _empty_counts(period, "on_or_after", as_of_day)
@@ -489,7 +511,11 @@ def logo_cohorts(
 
 
 def revenue_cohorts(
-    changes: object, *, as_of: date | datetime, period: Period = "month"
+    changes: object,
+    *,
+    as_of: date | datetime,
+    period: Period = "month",
+    timezone: str = "UTC",
 ) -> RevenueCohortTable:
     """Net revenue retention by cohort: each cohort's MRR over time against its start.
 
@@ -503,15 +529,18 @@ def revenue_cohorts(
     Args:
         changes: `RevenueChange` records, or columns ``account_id``, ``effective_on``
             and ``mrr`` (a mapping, `Table` or data frame).
-        as_of: A date, or an aware datetime taken at its UTC day.
+        as_of: A date, or an instant taken at its day in ``timezone``.
         period: {'month', 'week', 'quarter'}.
+        timezone: The IANA zone on whose clock an instant ``as_of`` falls on a day
+            (``effective_on`` dates are calendar days already).
 
     Returns:
         A `RevenueCohortTable`.
 
     Raises:
         InvalidInputError: On bad or missing columns or values, two changes of one
-            account on one day, an unknown ``period`` or a naive datetime ``as_of``.
+            account on one day, an unknown ``period``, a naive datetime ``as_of``, or a
+            table spanning more than 1,200 periods.
 
     Examples:
         A starts at 100 and expands to 300; B starts at 100 and churns in March:
@@ -529,7 +558,7 @@ def revenue_cohorts(
     from cshealth.retention._timeline import read_timeline
 
     period = check_period(period)
-    as_of_day = as_day(as_of, "as_of")
+    as_of_day = as_day(as_of, "as_of", timezone=timezone)
     timeline = read_timeline(changes)
     first_paid = timeline.first_paid_day
     seen = (first_paid >= 0) & (first_paid < as_of_day)
@@ -586,6 +615,11 @@ class _EmptyGrid(_Labels):
     average: FloatArray
 
 
+#: Most periods a cohort table may span (first cohort to ``as_of``): 100 years of months,
+#: 23 years of weeks. Its grids hold periods x periods cells.
+MAX_PERIODS = 1_200
+
+
 @dataclass(frozen=True)
 class _Span:
     """The periods a table covers: from the first cohort to the one holding ``as_of - 1``.
@@ -604,6 +638,14 @@ class _Span:
     @classmethod
     def of(cls, first_day: int, as_of_day: int, period: Period) -> _Span:
         first, last = days_to_periods(np.array([first_day, as_of_day - 1]), period).tolist()
+        if last - first + 1 > MAX_PERIODS:
+            msg = (
+                f"a cohort table from {day_to_date(first_day)} to `as_of` "
+                f"({day_to_date(as_of_day)}) spans {last - first + 1} {period}s; at most "
+                f"{MAX_PERIODS} periods are allowed (its grid is periods x periods): pass an "
+                "earlier `as_of`, data from a shorter stretch or a longer `period`"
+            )
+            raise InvalidInputError(msg)
         after = int(period_starts(np.array([last + 1]), period)[0])
         return cls(first, last, last + 1 if after == as_of_day else last, as_of_day, period)
 
@@ -701,14 +743,19 @@ def _empty_revenue(period: Period, as_of_day: int) -> RevenueCohortTable:
 # --- reading -----------------------------------------------------------------------------
 
 
-def _days(values: object) -> IntArray:
-    """Event dates as days since 1970; a ``datetime64`` array without NaT in one step."""
-    array = values if isinstance(values, np.ndarray) else np.asarray(values)
-    if array.dtype.kind == "M" and array.ndim == 1:
-        days = array.astype("datetime64[D]", copy=False).view(np.int64)
-        if not len(days) or int(days.min()) != _NAT:
-            return cast("IntArray", days)
-    return event_days(array, "event_dates")
+def _days(values: object, timezone: str) -> IntArray:
+    """Event dates as days since 1970; a ``datetime64`` array without NaT in one step.
+
+    Dates, and instants read in UTC, take the fast path; anything else (instants in
+    another zone, aware columns, Python values) goes through `event_days`.
+    """
+    if isinstance(values, np.ndarray) and values.dtype.kind == "M" and values.ndim == 1:
+        daily = np.datetime_data(values.dtype)[0] in ("Y", "M", "W", "D")
+        if daily or timezone == "UTC":
+            days = values.astype("datetime64[D]", copy=False).view(np.int64)
+            if not len(days) or int(days.min()) != _NAT:
+                return cast("IntArray", days)
+    return event_days(values, "event_dates", timezone=timezone)
 
 
 def _entity_codes(ids: NDArray[np.generic]) -> tuple[IntArray, int]:

@@ -118,8 +118,10 @@ def annualize(rate: float, periods: float) -> float:
     Notes:
         A customer survives a year when it survives each of the 12 months, so the yearly
         survival is ``(1 - m) ** 12``. Multiplying by 12 overstates churn (and passes 100%
-        at a monthly 8.4%). Test vectors of the spec (§3.4): 1% a month is 11.36% a year,
-        2% is 21.53%, 5% is 45.96%.
+        at a monthly 8.4%). It is computed as ``-expm1(periods * log1p(-rate))``, exact
+        also for tiny rates over many periods (``annualize(1e-300, 1e300)`` is
+        ``1 - exp(-1)``, where the plain formula gives 0). Test vectors of the spec
+        (§3.4): 1% a month is 11.36% a year, 2% is 21.53%, 5% is 45.96%.
 
     Examples:
         >>> round(annualize(0.02, 12), 4)
@@ -127,7 +129,8 @@ def annualize(rate: float, periods: float) -> float:
         >>> round(annualize(0.05, 12), 4)
         0.4596
     """
-    return 1.0 - math.pow(1.0 - _share(rate, "rate"), _periods(periods))
+    share, span = _share(rate, "rate"), _periods(periods)
+    return 1.0 if share == 1.0 else -math.expm1(span * math.log1p(-share))
 
 
 def deannualize(rate: float, periods: float) -> float:
@@ -149,7 +152,8 @@ def deannualize(rate: float, periods: float) -> float:
         >>> round(deannualize(0.20, 12), 4)
         0.0184
     """
-    return 1.0 - math.pow(1.0 - _share(rate, "rate"), 1.0 / _periods(periods))
+    share, span = _share(rate, "rate"), _periods(periods)
+    return 1.0 if share == 1.0 else -math.expm1(math.log1p(-share) / span)
 
 
 def annualize_retention(ratio: float, periods: float) -> float:
@@ -300,11 +304,32 @@ def quick_ratio(
         >>> quick_ratio(300.0, 0.0, 0.0, 0.0) is None, quick_ratio(300.0, 0, 0, 0, allow_inf=True)
         (True, inf)
     """
-    gains = _non_negative(new, "new") + _non_negative(expansion, "expansion")
+    gains = [_non_negative(new, "new"), _non_negative(expansion, "expansion")]
     returned = _non_negative(reactivation, "reactivation")
     if include_reactivation:
-        gains += returned
-    losses = _non_negative(churned, "churned") + _non_negative(contraction, "contraction")
-    if losses:
-        return gains / losses
-    return math.inf if allow_inf and gains else None
+        gains.append(returned)
+    losses = [_non_negative(churned, "churned"), _non_negative(contraction, "contraction")]
+    if max(losses) > 0:
+        return _ratio_of_sums(gains, losses)
+    return math.inf if allow_inf and max(gains) > 0 else None
+
+
+def _ratio_of_sums(top: list[float], bottom: list[float]) -> float:
+    """``sum(top) / sum(bottom)`` (``bottom`` has a positive term) without overflow.
+
+    Each sum is taken in units of its largest term, so huge or tiny amounts neither
+    overflow nor vanish; a ratio beyond a float's range is an error, never ``inf``.
+    """
+    plain = sum(top) / sum(bottom) if sum(bottom) > 0 else math.inf
+    if math.isfinite(plain):
+        return plain
+    top_scale, bottom_scale = max(top), max(bottom)
+    shape = sum(x / top_scale for x in top) / sum(x / bottom_scale for x in bottom)
+    ratio = shape * (top_scale / bottom_scale)
+    if not math.isfinite(ratio):
+        msg = (
+            f"the ratio of gains {top!r} to losses {bottom!r} is too large for a float; "
+            "check the units of the movements"
+        )
+        raise InvalidInputError(msg)
+    return ratio

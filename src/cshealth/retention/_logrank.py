@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cshealth._checks import items
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray, IntArray
 from cshealth.retention._survival import SurvivalCounts, SurvivalCurve, _frozen
@@ -165,7 +166,7 @@ def _labelled(
         labels = tuple(str(label) for label in groups)
         values = list(groups.values())
     else:
-        values = list(groups)
+        values = items(groups, "groups", "SurvivalCurve values (or a mapping of them)")
         labels = tuple(str(position) for position in range(len(values)))
     if len(values) < 2:
         msg = f"`groups` must hold at least two survival curves to compare, got {len(values)}"

@@ -1,23 +1,27 @@
-"""Calendar periods (month, week, quarter) as integer numbers, and the readers of loose dates.
+"""Calendar periods (month, week, quarter) as integer numbers, and the reader of event days.
 
 Every retention kernel works on whole days since 1970-01-01 (``int64``). A period is a
 number too: months since 1970-01, ISO weeks (Monday first) since the week of 1970-01-01,
 quarters since 1970-Q1. Turning days into periods is one vectorised expression, so a
-ten-million-row event column is bucketed without a Python loop.
+ten-million-row event column is bucketed without a Python loop. Instants become days on
+the clock of the call's ``timezone`` (UTC by default); scalar bounds are read by
+`cshealth._time.as_day`, the one reader of every area.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Literal, TypeAlias, TypeVar
+from typing import Literal, TypeAlias, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
-from cshealth._time import as_instant
+from cshealth._time import as_day
 from cshealth._types import IntArray
+from cshealth._zones import NAT_DAY, local_days, time_zone
 
 __all__ = [
     "PERIODS",
@@ -37,30 +41,9 @@ __all__ = [
 Period: TypeAlias = Literal["month", "week", "quarter"]
 PERIODS: tuple[Period, ...] = ("month", "week", "quarter")
 
-_DAY_US = 86_400_000_000
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # 1970-01-01 was a Thursday: the Monday of its ISO week is day -3
 _MONDAY_SHIFT = 3
-
-
-_Choice = TypeVar("_Choice", bound=str)
-
-
-def one_of(value: object, options: tuple[_Choice, ...], name: str) -> _Choice:
-    """``value`` after checking it is one of ``options`` (an argument named ``name``).
-
-    Raises:
-        InvalidInputError: On anything else, listing the options.
-
-    Examples:
-        >>> one_of("week", PERIODS, "period")
-        'week'
-    """
-    for known in options:
-        if value == known:
-            return known
-    msg = f"`{name}` must be one of {list(options)}, got {value!r}"
-    raise InvalidInputError(msg)
 
 
 def check_period(period: object) -> Period:
@@ -130,65 +113,73 @@ def period_labels(periods: IntArray, period: Period) -> tuple[str, ...]:
     return tuple(labels)
 
 
-def as_day(value: object, name: str) -> int:
-    """A window bound (a date, or an aware datetime taken at its UTC day) as days since 1970.
+def event_days(values: object, name: str, *, timezone: str = "UTC") -> IntArray:
+    """Dates or instants as calendar days since 1970-01-01 (instants on ``timezone``'s clock).
+
+    ``values`` is read as the io layer reads a column: ``datetime64`` (unit day: dates;
+    finer: UTC instants), a timezone-aware pandas or polars column, a sequence of dates,
+    aware datetimes or ISO text. An instant counts on the day it falls on in
+    ``timezone``. Columns of instants are converted on the whole column.
 
     Raises:
-        InvalidInputError: On a naive datetime or a value that is not a date.
-
-    Examples:
-        >>> as_day(date(1970, 1, 2), "start")
-        1
-    """
-    if isinstance(value, datetime) or not isinstance(value, date):
-        return int(as_instant(value, name).astype(np.int64)) // _DAY_US
-    return value.toordinal() - _EPOCH_ORDINAL
-
-
-def event_days(values: object, name: str) -> IntArray:
-    """Dates or instants as whole UTC days since 1970-01-01.
-
-    ``values`` is a ``datetime64`` array, or a sequence of dates, aware datetimes or ISO
-    text. A ``datetime64`` array is converted in one numpy call; other sequences are read value
-    by value with the library's date and instant rules.
-
-    Raises:
-        InvalidInputError: Naming every missing or unreadable value with its position.
+        InvalidInputError: Naming every missing or unreadable value with its position,
+            or an unknown ``timezone``.
 
     Examples:
         >>> event_days([date(1970, 1, 3)], "event_dates").tolist()
         [2]
-        >>> event_days(np.array(["1970-01-02T23:00"], dtype="datetime64[us]"), "t").tolist()
-        [1]
+        >>> t = np.array(["1970-01-02T23:00"], dtype="datetime64[us]")
+        >>> event_days(t, "t").tolist(), event_days(t, "t", timezone="Europe/Berlin").tolist()
+        ([1], [2])
     """
-    from cshealth.io._columns import convert_column  # the io layer imports the models
-    from cshealth.models import Account, UsageEvent
+    from cshealth.io._time import utc_instants  # the io layer imports the models
+    from cshealth.io._values import _numpy
 
-    array = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
-    if array.ndim != 1:
-        msg = f"`{name}` must be one-dimensional, got shape {array.shape}"
+    zone = time_zone(timezone).key
+    shape = getattr(values, "shape", None)
+    given = _numpy(values)
+    if given.ndim != 1 or (isinstance(shape, tuple) and len(shape) != 1):
+        msg = f"`{name}` must be one-dimensional, got shape {shape or given.shape}"
         raise InvalidInputError(msg)
-    if array.dtype.kind == "M":
-        days: NDArray[np.datetime64] = array.astype("datetime64[D]")
+    aware = utc_instants(given) if given.dtype == object and len(given) else None
+    if aware is not None:
+        array: NDArray[np.datetime64] = aware
+    elif given.dtype.kind == "M":
+        array = cast("NDArray[np.datetime64]", given)
     else:
-        timed = any(isinstance(v, datetime) or (isinstance(v, str) and "T" in v) for v in array)
-        model, field = (UsageEvent, "occurred_at") if timed else (Account, "start_date")
-        try:
-            days = np.asarray(convert_column(array, model, field)).astype("datetime64[D]")
-        except InvalidInputError as exc:
-            errors = tuple(replace(error, field=name) for error in exc.errors)
-            msg = f"{len(errors)} of {len(array)} values of `{name}` are invalid"
-            raise InvalidInputError(msg, errors) from None
-    missing = np.isnat(days)
-    if missing.any():
-        rows = np.flatnonzero(missing)
+        array = _converted(given, name)
+    if zone == "UTC" or np.datetime_data(array.dtype)[0] in ("Y", "M", "W", "D"):
+        days: IntArray = array.astype("datetime64[D]").view(np.int64)
+    else:
+        days = local_days(array, zone)
+    if len(days) and int(days.min()) == NAT_DAY:  # NaT
+        rows = np.flatnonzero(days == NAT_DAY)
         msg = (
             f"`{name}` has {len(rows)} missing values (rows {(rows[:10] + 1).tolist()}, "
             "counted from 1); "
             "every value must be a date or an aware datetime"
         )
         raise InvalidInputError(msg)
-    return days.astype(np.int64)
+    return days
+
+
+def _converted(array: NDArray[np.generic], name: str) -> NDArray[np.datetime64]:
+    """Dates, or instants, read by the models' rules (named ``name`` in errors)."""
+    from cshealth.io._columns import convert_column
+    from cshealth.models import Account, UsageEvent
+
+    if array.dtype.kind == "U":
+        lengths = np.strings.str_len(cast("NDArray[np.str_]", array))
+        timed = bool(len(array)) and int(lengths.max()) > 10
+    else:
+        timed = any(isinstance(v, (datetime, str)) and len(str(v)) > 10 for v in array)
+    model, field = (UsageEvent, "occurred_at") if timed else (Account, "start_date")
+    try:
+        return np.asarray(convert_column(array, model, field))
+    except InvalidInputError as exc:
+        errors = tuple(replace(error, field=name) for error in exc.errors)
+        msg = f"{len(errors)} of {len(array)} values of `{name}` are invalid"
+        raise InvalidInputError(msg, errors) from None
 
 
 def periods_per_year(start: int, end: int) -> float:

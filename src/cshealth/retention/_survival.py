@@ -30,9 +30,10 @@ from cshealth._codes import id_codes, missing_ids
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import z_critical
 from cshealth._types import BoolArray, FloatArray, IntArray
-from cshealth.io._read import read_columns
+from cshealth.io._durations import time_durations
 from cshealth.io._schema import field_specs
 from cshealth.models import Account
+from cshealth.retention._accounts import read_churn_accounts
 from cshealth.retention._periods import as_day
 
 __all__ = [
@@ -47,7 +48,8 @@ __all__ = [
     "survival",
 ]
 
-#: Units of the durations `survival` builds from account dates.
+#: Units of the durations `survival` builds from account dates, and of the times
+#: `kaplan_meier` gives for durations given as time spans (``time_unit``).
 SurvivalUnit = Literal["day", "week", "month"]
 SURVIVAL_UNITS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.2425 / 12.0}
 #: Interval methods of `SurvivalCurve.confidence_interval`.
@@ -469,15 +471,26 @@ class SurvivalCurve:
         return f"SurvivalCurve(n={self.n}, events={self.n_events}, median={shown})"
 
 
-def kaplan_meier(durations: ArrayLike, observed: ArrayLike | None = None) -> SurvivalCurve:
+def kaplan_meier(
+    durations: ArrayLike,
+    observed: ArrayLike | None = None,
+    *,
+    time_unit: SurvivalUnit = "day",
+) -> SurvivalCurve:
     """The Kaplan–Meier survival curve of right-censored durations.
 
     Args:
-        durations: Time from each subject's start to its event or censoring; finite
-            numbers ``>= 0`` in any unit (days, months).
+        durations: Time from each subject's start to its event or censoring: finite
+            numbers ``>= 0`` in any unit (days, months), or time spans (a
+            ``timedelta64`` array, a pandas ``TimedeltaIndex`` or timedelta column, a
+            polars ``Duration`` column, a list of ``datetime.timedelta``). Points in
+            time (dates, datetimes, ``datetime64``) are refused: they are not durations.
         observed: ``True`` (or 1) where the event (churn) happened, ``False`` (or 0)
             where the subject was right-censored (still active when last seen); ``None``
             means every event was observed.
+        time_unit: ``{'day', 'week', 'month'}``: the unit of the curve's times when
+            ``durations`` are time spans (days; weeks = 7 days; average months =
+            365.2425 / 12 days). Numbers are taken as given.
 
     Returns:
         The curve (with its mergeable `SurvivalCounts`). No durations give a curve of
@@ -500,8 +513,15 @@ def kaplan_meier(durations: ArrayLike, observed: ArrayLike | None = None) -> Sur
         [0.8, 0.266...]
         >>> curve
         SurvivalCurve(n=5, events=3, median=5)
+
+        Time spans come back in ``time_unit`` (days by default), here from pandas:
+
+        >>> import pandas as pd
+        >>> spans = pd.to_timedelta([7, 14, 21], unit="D")
+        >>> kaplan_meier(spans).times.tolist(), kaplan_meier(spans, time_unit="week").times.tolist()
+        ([7.0, 14.0, 21.0], [1.0, 2.0, 3.0])
     """
-    times = _durations(durations)
+    times = _durations(durations, _unit(time_unit))
     flags = None if observed is None else _observed(observed, len(times))
     return SurvivalCurve(_count(times, flags))
 
@@ -542,9 +562,10 @@ def _counts_part(part: object, position: int | None) -> SurvivalCounts:
     return part
 
 
-def _durations(values: ArrayLike) -> FloatArray:
+def _durations(values: ArrayLike, days_per_unit: float) -> FloatArray:
+    spans = time_durations(values, "durations", days_per_unit=days_per_unit)
     try:
-        durations = np.asarray(values, dtype=np.float64)
+        durations = spans if spans is not None else np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         msg = f"`durations` must be numbers >= 0, got {_shown(values)}"
         raise InvalidInputError(msg) from None
@@ -618,7 +639,7 @@ def survival(
     accounts: object,
     *,
     as_of: date | datetime,
-    unit: SurvivalUnit = "day",
+    time_unit: SurvivalUnit = "day",
     by: None = None,
 ) -> SurvivalCurve: ...
 @overload
@@ -626,14 +647,14 @@ def survival(
     accounts: object,
     *,
     as_of: date | datetime,
-    unit: SurvivalUnit = "day",
+    time_unit: SurvivalUnit = "day",
     by: str,
 ) -> dict[str, SurvivalCurve]: ...
 def survival(
     accounts: object,
     *,
     as_of: date | datetime,
-    unit: SurvivalUnit = "day",
+    time_unit: SurvivalUnit = "day",
     by: str | None = None,
 ) -> SurvivalCurve | dict[str, SurvivalCurve]:
     """Customer lifetime survival from account start and end dates, as of a date.
@@ -646,11 +667,12 @@ def survival(
 
     Args:
         accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
-            ``start_date`` (and ``end_date``, missing while active; and the ``by`` column).
+            ``start_date`` and ``end_date`` (an empty cell while active), and the ``by``
+            column.
         as_of: The date the data is seen from (a ``date``, or an aware ``datetime`` taken
             at its UTC day).
-        unit: ``{'day', 'week', 'month'}``: the durations in days, in weeks (days / 7) or
-            in average months (days / (365.2425 / 12)).
+        time_unit: ``{'day', 'week', 'month'}``: the durations in days, in weeks
+            (days / 7) or in average months (days / (365.2425 / 12)).
         by: A text field of `Account` (``'segment'``, ``'plan'``, ``'owner'``, ...) to
             get one curve per value; accounts without a value are grouped as
             ``'(none)'``.
@@ -660,9 +682,10 @@ def survival(
         order of the keys.
 
     Raises:
-        InvalidInputError: On a naive ``as_of``, an unknown ``unit`` or ``by`` field,
-            missing columns or bad dates (every bad row named), or an ``end_date`` before
-            its ``start_date``.
+        InvalidInputError: On a naive ``as_of``, an unknown ``time_unit`` or ``by`` field,
+            missing columns (no ``end_date`` column: churn not measured, never read as
+            100% survival), bad dates (every bad row named), or an ``end_date`` before its
+            ``start_date``.
 
     Examples:
         >>> from datetime import date
@@ -677,20 +700,16 @@ def survival(
         >>> sorted(survival(accounts, as_of=date(2025, 3, 1), by="segment"))
         ['(none)', 'smb']
     """
-    scale = _unit(unit)
+    scale = _unit(time_unit)
     day = as_day(as_of, "as_of")
     need = ["start_date"] if by is None else ["start_date", _check_by(by)]
-    table = read_columns(accounts, Account, need=need, optional=["end_date"])
+    table = read_churn_accounts(accounts, need, function="survival")
     start = table["start_date"]
     seen = start.astype(np.int64) < day
     start = start[seen].astype(np.int64)
-    if "end_date" in table:
-        ends = table["end_date"][seen]
-        churned = ~np.isnat(ends) & (ends.astype(np.int64) <= day)
-        stop = np.where(churned, ends.astype(np.int64), day)
-    else:
-        churned = np.zeros(len(start), dtype=bool)
-        stop = np.full(len(start), day, dtype=np.int64)
+    ends = table["end_date"][seen]
+    churned = ~np.isnat(ends) & (ends.astype(np.int64) <= day)
+    stop = np.where(churned, ends.astype(np.int64), day)
     durations = (stop - start) / scale
     if by is None:
         return SurvivalCurve(_count(durations, churned))
@@ -710,7 +729,7 @@ def _unit(unit: object) -> float:
     for name, scale in SURVIVAL_UNITS.items():
         if unit == name:
             return scale
-    msg = f"`unit` must be one of {list(SURVIVAL_UNITS)}, got {unit!r}"
+    msg = f"`time_unit` must be one of {list(SURVIVAL_UNITS)}, got {unit!r}"
     raise InvalidInputError(msg)
 
 

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import cast
 
 import numpy as np
 
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, RecordError
-from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
 from cshealth.io._read import read_columns
 from cshealth.models import RevenueChange
 
-__all__ = ["Timeline", "read_timeline"]
+__all__ = ["MAX_MRR", "Timeline", "read_timeline"]
+
+#: The largest MRR one change may set: a quadrillion a month is not a plausible amount,
+#: and below it every sum over accounts and periods stays finite in a float.
+MAX_MRR = 1e15
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Timeline:
     """
 
     codes: IntArray
-    account_ids: ObjectArray
+    account_ids: IdArray
     day: IntArray
     mrr: FloatArray
     before: FloatArray
@@ -105,16 +108,18 @@ def read_timeline(changes: object) -> Timeline:
     """Read `RevenueChange` records (or columns) into a `Timeline`.
 
     Raises:
-        InvalidInputError: On a missing column, a bad value (every one listed), or two
-            changes of one account on one day (which level would be in force?).
+        InvalidInputError: On a missing column, a bad value (every one listed), an MRR
+            above `MAX_MRR` (1e15, not a plausible amount), or two changes of one account
+            on one day (which level would be in force?).
     """
     table = read_columns(changes, RevenueChange, need=["account_id", "effective_on", "mrr"])
-    ids = cast("ObjectArray", table["account_id"])
+    ids = table["account_id"]  # whole numbers or text, as given
     # sparse codes (no sort of the ids); the one sort below groups them, then they are
     # renumbered densely in that order
     sparse, _ = id_codes(ids, dense=False)
     day = table["effective_on"].astype(np.int64)
     mrr = np.asarray(table["mrr"], dtype=np.float64)
+    _check_plausible(mrr, ids)
     low = int(day.min()) if len(day) else 0
     span = int(day.max()) - low + 1 if len(day) else 1
     # one int64 key: (account, day) pairs are unique once duplicates are ruled out
@@ -141,7 +146,7 @@ def read_timeline(changes: object) -> Timeline:
     return Timeline(codes, account_ids, day, mrr, before, paid_before, order, bounds)
 
 
-def _raise_duplicates(order: IntArray, pairs: IntArray, ids: ObjectArray, day: IntArray) -> None:
+def _raise_duplicates(order: IntArray, pairs: IntArray, ids: IdArray, day: IntArray) -> None:
     errors = []
     for i in pairs.tolist():
         first, second = sorted((int(order[i]), int(order[i + 1])))
@@ -154,3 +159,16 @@ def _raise_duplicates(order: IntArray, pairs: IntArray, ids: ObjectArray, day: I
     errors.sort(key=lambda error: error.row)
     msg = f"{len(errors)} of the revenue changes repeat an account and day"
     raise InvalidInputError(msg, tuple(errors))
+
+
+def _check_plausible(mrr: FloatArray, ids: IdArray) -> None:
+    """Refuse MRR above `MAX_MRR`, naming the first such row."""
+    high = mrr > MAX_MRR
+    if high.any():
+        row = int(np.flatnonzero(high)[0])
+        msg = (
+            f"`mrr` of account {ids[row]!r} (row {row + 1}) is {float(mrr[row]):g}; an MRR "
+            f"above {MAX_MRR:g} is not a plausible amount ({int(high.sum())} such rows): "
+            "check the currency unit (cents?) and the column"
+        )
+        raise InvalidInputError(msg)
