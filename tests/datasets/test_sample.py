@@ -692,17 +692,20 @@ def test_records_rejects_an_unknown_table(small: SampleData) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"n_accounts": 0}, "`n_accounts` must be a whole number >= 1, got 0"),
-        ({"n_accounts": 2.5}, "`n_accounts` must be a whole number >= 1, got 2.5"),
-        ({"n_accounts": True}, "`n_accounts` must be a whole number >= 1, got True"),
-        ({"months": 0}, "`months` must be a whole number >= 1, got 0"),
-        ({"months": -3}, "`months` must be a whole number >= 1, got -3"),
+        ({"n_accounts": 0}, "`n_accounts` must be a whole number from 1 to 100000, got 0"),
+        ({"n_accounts": 2.5}, "`n_accounts` must be a whole number from 1 to 100000, got 2.5"),
+        ({"n_accounts": True}, "`n_accounts` must be a whole number from 1 to 100000, got True"),
+        ({"months": 0}, "`months` must be a whole number from 1 to 240, got 0"),
+        ({"months": -3}, "`months` must be a whole number from 1 to 240, got -3"),
         ({"seed": "0"}, "`seed` must be a whole number >= 0, got '0'"),
         ({"seed": 1.0}, "`seed` must be a whole number >= 0, got 1.0"),
         ({"seed": -1}, "`seed` must be a whole number >= 0, got -1"),
         ({"as_of": datetime(2026, 1, 1)}, "`as_of` must be a datetime.date"),
         ({"as_of": "2026-01-01"}, "`as_of` must be a datetime.date"),
         ({"as_of": date(2, 1, 1), "months": 36}, "outside the years"),
+        ({"n_accounts": 10**12}, "`n_accounts` must be a whole number from 1 to 100000"),
+        ({"months": 10**12}, "`months` must be a whole number from 1 to 240"),
+        ({"n_accounts": 40_000, "months": 120}, "`n_accounts` x `months` must be at most"),
     ],
 )
 def test_bad_arguments_are_named(kwargs: dict[str, Any], message: str) -> None:

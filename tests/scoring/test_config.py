@@ -1154,7 +1154,11 @@ def test_override_scope_without_node(scope: str) -> None:
         ({"scope": "overall", "author": ""}, "author: String should have at least 1 character"),
         (
             {"scope": "overall", "account_id": ""},
-            "account_id: String should have at least 1 character",
+            "account_id: an identifier is required: got ''",
+        ),
+        (
+            {"scope": "overall", "account_id": True},
+            "account_id: expected an identifier: text or a whole number (not a flag, date or list)",
         ),
         (
             {"scope": "overall", "expires_on": "2026-02-30"},

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pytest
 
 from cshealth._exceptions import InvalidInputError
@@ -209,20 +210,35 @@ def test_missing_account_id_column() -> None:
 @pytest.mark.parametrize(
     ("ids", "message"),
     [
-        (["a", None, "c"], "`account_id` is missing in row 2"),
-        (["a", "b", NAN], "`account_id` is missing in row 3"),
-        (np.array(["a", None], dtype=object), "`account_id` is missing in row 2"),
-        (["a", 7], "`account_id` is 7, not text in row 2"),
-        ([b"a", "b"], "`account_id` is b'a', not text in row 1"),
-        ([1, 2], "`account_id` must be text, got int64 values such as [1]"),
-        (np.array([1.5, 2.5]), "`account_id` must be text, got float64 values such as [1.5]"),
-        (np.array([["a"], ["b"]]), "column 'account_id' must be 1-D, got shape (2, 1)"),
+        (["a", None, "c"], "row 2: `account_id`: an identifier is required here"),
+        (["a", "b", NAN], "row 3: `account_id`: an identifier is required here"),
+        (np.array(["a", None], dtype=object), "row 2: `account_id`: an identifier is required"),
+        (["a", 7], "row 2: `account_id` = 7: whole numbers and text are mixed"),
+        ([b"a", "b"], "row 1: `account_id` = b'a': expected an identifier"),
+        (np.array([1.5, 2.5]), "row 1: `account_id` = 1.5: a number used as an identifier"),
+        (np.array([["a"], ["b"]]), "row 1: `account_id` = array(['a'], dtype='<U1'): expected"),
     ],
 )
 def test_bad_account_ids(ids: object, message: str) -> None:
     with pytest.raises(InvalidInputError) as info:
         read_inputs({"account_id": ids}, {})
-    assert str(info.value) == message
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        [3, 1, 2],
+        np.array([3, 1, 2], dtype=np.int32),
+        np.array([3.0, 1.0, 2.0]),
+        pd.Series([3, 1, 2], dtype="Int64"),
+        pl.Series([3, 1, 2]),
+    ],
+)
+def test_whole_number_account_ids_stay_whole_numbers(ids: object) -> None:
+    inputs = read_inputs({"account_id": ids, "n": [1.0, 2.0, 3.0]}, {"n": "number"})
+    assert inputs.account_ids.dtype == np.int64
+    assert inputs.account_ids.tolist() == [3, 1, 2]
 
 
 def test_repeated_account_ids_are_listed() -> None:

@@ -551,10 +551,11 @@ OK = {"account_id": ["a", "b"], "score": [10.0, 20.0]}
         (OK, {"a": "P", "z": "P", "y": None}, {}, r"lists 2 account\(s\).*e.g. \['z', 'y'\]"),
         (OK, {"a": "b", "b": "b"}, {}, r"account 'b' is its own parent"),
         (OK, ["a", None], {}, r"account 'a' is its own parent"),
-        (OK, {None: "P"}, {}, r"missing child id"),
+        (OK, {None: "P"}, {}, r"row 1: `the keys of parent_ids`: an identifier is required"),
         (OK, "PP", {}, r"must be a mapping .* got text"),
         (OK, ["P"], {}, r"one parent \(or None\) per scored account \(2\), got shape \(1,\)"),
-        (OK, {"a": "P", "b": 7}, {}, r"parent ids must be comparable"),
+        (OK, {"a": "P", "b": 7}, {}, r"whole numbers and text are mixed"),
+        (OK, {"a": 1}, {}, r"the keys of `parent_ids`: text; `parent_ids`: whole numbers"),
         (
             OK,
             {"a": "P"},

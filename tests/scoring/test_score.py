@@ -1155,7 +1155,10 @@ def test_empty_data_with_a_scorecard_set() -> None:
     [
         ({"x": [1]}, r"needs an `account_id` column"),
         ({"account_id": ["a", "a"], "x": [1, 2]}, r"`account_id` repeats \['a'\]"),
-        ({"account_id": ["a", None], "x": [1, 2]}, r"`account_id` is missing in row 2"),
+        (
+            {"account_id": ["a", None], "x": [1, 2]},
+            r"row 2: `account_id`: an identifier is required",
+        ),
         ({"account_id": ["a"], "y": [1]}, r"no column 'x'"),
         (
             {"account_id": ["a", "b"], "x": [1.0, math.inf]},

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import numpy as np
 from dateutil.relativedelta import relativedelta
 
+from cshealth._checks import whole_number
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, IntArray
 from cshealth.datasets._accounts import INDUSTRIES, PLANS, REGIONS, SEGMENTS, Firms, draw_firms
@@ -35,6 +36,12 @@ DEFAULT_AS_OF = date(2026, 1, 1)
 GOALS_RANGE = ((1, 2), (1, 3), (2, 3))
 
 
+#: Upper bounds of `sample`'s size arguments (and of their product).
+MAX_ACCOUNTS = 100_000
+MAX_MONTHS = 240
+MAX_ACCOUNT_MONTHS = 4_000_000
+
+
 def sample(
     seed: int = 0, *, n_accounts: int = 2000, months: int = 36, as_of: date | None = None
 ) -> SampleData:
@@ -52,8 +59,10 @@ def sample(
     Args:
         seed: Seed of the one `numpy.random.default_rng()` behind every draw; the
             same seed (and options) gives identical tables.
-        n_accounts: Number of accounts, ``>= 1``.
-        months: Length of the simulated window in calendar months, ``>= 1``.
+        n_accounts: Number of accounts, 1 to 100,000.
+        months: Length of the simulated window in calendar months, 1 to 240; with
+            ``n_accounts`` x ``months`` at most 4,000,000 (the sample's size, and the
+            time and memory it takes, grow with both).
         as_of: The day after the window, a `date` (default
             2026-01-01). Nothing is dated on or after it except planned dates.
 
@@ -76,7 +85,7 @@ def sample(
         >>> sample(n_accounts=0)
         Traceback (most recent call last):
         ...
-        cshealth._exceptions.InvalidInputError: `n_accounts` must be a whole number >= 1, ...
+        cshealth._exceptions.InvalidInputError: `n_accounts` must be a whole number from 1 to ...
     """
     as_of = _checked(seed, n_accounts, months, as_of)
     calendar = Calendar.ending(as_of, months)
@@ -135,9 +144,15 @@ def _draw(rng: np.random.Generator, calendar: Calendar, n: int) -> dict[str, Col
 
 def _checked(seed: object, n_accounts: object, months: object, as_of: object) -> date:
     """``as_of`` (defaulted) once every argument is checked."""
-    _whole("seed", seed, 0)
-    _whole("n_accounts", n_accounts, 1)
-    span = _whole("months", months, 1)
+    whole_number(seed, "seed", low=0)
+    accounts = whole_number(n_accounts, "n_accounts", low=1, high=MAX_ACCOUNTS)
+    span = whole_number(months, "months", low=1, high=MAX_MONTHS)
+    if accounts * span > MAX_ACCOUNT_MONTHS:
+        msg = (
+            f"`n_accounts` x `months` must be at most {MAX_ACCOUNT_MONTHS:,} (the sample's "
+            f"size grows with both), got {accounts} x {span}; ask for fewer of either"
+        )
+        raise InvalidInputError(msg)
     if as_of is None:
         return DEFAULT_AS_OF
     if isinstance(as_of, datetime) or not isinstance(as_of, date):
@@ -153,14 +168,6 @@ def _checked(seed: object, n_accounts: object, months: object, as_of: object) ->
         )
         raise InvalidInputError(msg)
     return as_of
-
-
-def _whole(name: str, value: object, low: int) -> int:
-    """``value`` as an ``int`` if it is a whole number ``>= low``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        msg = f"`{name}` must be a whole number >= {low}, got {value!r}"
-        raise InvalidInputError(msg)
-    return int(value)
 
 
 def _account_columns(calendar: Calendar, firms: Firms, history: History) -> Columns:

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from cshealth._codes import sorted_positions
-from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
+from cshealth.io._ids import same_kind
 from cshealth.scoring._config import Override, Scorecard
 from cshealth.scoring._engine import Overrides, Plan, evaluate
 from cshealth.scoring._result import read_only
-from cshealth.scoring._score import score_one
+from cshealth.scoring._score import check_card, check_overrides, score_one
 
 __all__ = ["ScoreChange", "attribute_change"]
 
@@ -64,7 +65,7 @@ class ScoreChange:
         config_hash_t1: The later scorecard's hash.
     """
 
-    account_ids: ObjectArray
+    account_ids: IdArray
     score_t0: FloatArray
     score_t1: FloatArray
     change: FloatArray
@@ -84,7 +85,7 @@ class ScoreChange:
     def __len__(self) -> int:
         return len(self.account_ids)
 
-    def drivers(self, account_id: str) -> list[tuple[str, float]]:
+    def drivers(self, account_id: int | str) -> list[tuple[str, float]]:
         """One account's causes with their effects, largest first (zero effects left out).
 
         Inputs are labelled ``input: <measure>``; the others are ``configuration``,
@@ -108,7 +109,7 @@ class ScoreChange:
         ranked = sorted(parts.items(), key=lambda item: (-abs(item[1]), item[0]))
         return [(label, float(value)) for label, value in ranked if value != 0.0]
 
-    def movers(self, n: int = 10, *, direction: str = "both") -> list[str]:
+    def movers(self, n: int = 10, *, direction: str = "both") -> list[int | str]:
         """The ``n`` accounts whose scores moved most (``"down"``, ``"up"`` or ``"both"``).
 
         Raises:
@@ -119,9 +120,10 @@ class ScoreChange:
             raise ValueError(msg)
         change = np.where(np.isnan(self.change), 0.0, self.change)
         key = {"down": change, "up": -change, "both": -np.abs(change)}[direction]
-        order = np.lexsort((self.account_ids.astype(str), key))
+        order = np.lexsort((self.account_ids, key))  # ties in id order (one kind of id)
         moved = order[key[order] < 0] if direction != "both" else order[change[order] != 0]
-        return [str(a) for a in self.account_ids[moved[:n]].tolist()]
+        movers: list[int | str] = self.account_ids[moved[:n]].tolist()
+        return movers
 
     def to_records(self) -> list[dict[str, object]]:
         """One JSON-ready dict per account with every part."""
@@ -232,14 +234,23 @@ def attribute_change(
         >>> change.drivers("a")
         [('input: logins', 22.5), ('missing data', -12.5)]
     """
-    old = score_one(card_t0, data_t0, as_of=as_of_t0, overrides=tuple(overrides_t0), absent="error")
-    new = score_one(card_t1, data_t1, as_of=as_of_t1, overrides=tuple(overrides_t1), absent="error")
+    check_card(card_t0, "card_t0", sets=False)
+    check_card(card_t1, "card_t1", sets=False)
+    overrides_t0_checked = check_overrides(overrides_t0, "overrides_t0")
+    overrides_t1_checked = check_overrides(overrides_t1, "overrides_t1")
+    old = score_one(
+        card_t0, data_t0, as_of=as_of_t0, overrides=overrides_t0_checked, absent="error"
+    )
+    new = score_one(
+        card_t1, data_t1, as_of=as_of_t1, overrides=overrides_t1_checked, absent="error"
+    )
     bridge = score_one(
-        card_t1, data_t0, as_of=as_of_t0, overrides=tuple(overrides_t0), absent="missing"
+        card_t1, data_t0, as_of=as_of_t0, overrides=overrides_t0_checked, absent="missing"
     )
     ids0, ids1 = old.inputs.account_ids, new.inputs.account_ids
-    order0 = np.argsort(ids0.astype(str), kind="stable")
-    at0 = sorted_positions(ids0[order0].astype(str), ids1.astype(str))
+    same_kind(("the accounts at t0", ids0), ("the accounts at t1", ids1))
+    order0 = np.argsort(ids0, kind="stable")
+    at0 = sorted_positions(ids0[order0], ids1)
     both = at0 >= 0
     rows1 = np.flatnonzero(both)
     rows0 = order0[at0[both]]

@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from cshealth.models._base import Identifier
 from cshealth.scoring._bands import Band, Closure
 from cshealth.scoring._base import Config
 
@@ -623,7 +624,7 @@ class Override(Config):
         datetime.date(2026, 3, 1)
     """
 
-    account_id: str = Field(min_length=1)
+    account_id: Identifier
     scope: Literal["measure", "group", "overall"]
     node: str | None = None
     value: _Score

@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
-from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +19,7 @@ from cshealth import adoption, nps, support
 from cshealth._codes import sorted_positions
 from cshealth._measures import MeasureTable, join_measures
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import FloatArray, ObjectArray
+from cshealth._types import FloatArray, IdArray
 from cshealth.io._read import read_columns
 from cshealth.models import Account, Milestone
 from cshealth.scoring._config import Scorecard
@@ -137,7 +136,7 @@ def _own_measures(
     day: date,
     instant: np.datetime64,
 ) -> MeasureTable:
-    ids = cast("ObjectArray", customers["id"])
+    ids = customers["id"]
     today = np.datetime64(day, "D")
     renewal = customers.get("renewal_date")
     days: FloatArray = np.full(len(ids), np.nan)
@@ -153,7 +152,7 @@ def _own_measures(
     )
 
 
-def _onboarding(ids: ObjectArray, milestones: object, today: np.datetime64) -> FloatArray:
+def _onboarding(ids: IdArray, milestones: object, today: np.datetime64) -> FloatArray:
     """Per account, of the required milestones due before today, the share done on time."""
     progress: FloatArray = np.full(len(ids), np.nan)
     if milestones is None:

@@ -7,7 +7,6 @@ names the column, the account and the bad value.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Literal, cast
@@ -15,13 +14,14 @@ from typing import Literal, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._codes import is_missing, missing_ids
+from cshealth._codes import missing_ids
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_instant
-from cshealth._types import FloatArray, InstantArray, ObjectArray
-from cshealth.io._read import named_columns
-from cshealth.io._time import _norm_instant
-from cshealth.io._values import _DATE_TEXT
+from cshealth._types import FloatArray, IdArray, InstantArray, ObjectArray
+from cshealth.io._ids import read_ids
+from cshealth.io._read import named_columns, row_columns
+from cshealth.io._time import _norm_instant, utc_instants
+from cshealth.io._values import _DATE_TEXT, _numpy
 
 __all__ = ["Inputs", "Kind", "gather", "read_inputs"]
 
@@ -35,7 +35,7 @@ class Inputs:
 
     __slots__ = ("account_ids", "columns", "n")
 
-    def __init__(self, account_ids: ObjectArray, columns: dict[str, NDArray[np.generic]]) -> None:
+    def __init__(self, account_ids: IdArray, columns: dict[str, NDArray[np.generic]]) -> None:
         self.account_ids = account_ids
         self.columns = columns
         self.n = len(account_ids)
@@ -69,9 +69,7 @@ def gather(data: object) -> dict[str, object]:
                 "column to value"
             )
             raise InvalidInputError(msg)
-        mappings = cast("list[Mapping[str, object]]", rows)
-        names = dict.fromkeys(str(name) for row in mappings for name in row)
-        return {name: [row.get(name) for row in mappings] for name in names}
+        return dict(row_columns(cast("list[Mapping[object, object]]", rows)))
     msg = (
         "scoring data must be a mapping of columns, a data frame or an iterable of "
         f"per-account mappings; got {type(data).__name__}"
@@ -111,28 +109,12 @@ def read_inputs(
     return Inputs(ids, columns)
 
 
-def _account_ids(values: object) -> ObjectArray:
-    ids = _array(values, "account_id", None)
-    if len(ids) and ids.dtype.kind not in "OUT":
-        msg = f"`account_id` must be text, got {ids.dtype} values such as {ids[:1].tolist()}"
-        raise InvalidInputError(msg)
-    ids = cast("ObjectArray", ids.astype(object))
-    listed = ids.tolist()
-    if set(map(type, listed)) - {str}:
-        row = next(i for i, v in enumerate(listed) if not isinstance(v, str))
-        what = "missing" if is_missing(listed[row]) else f"{listed[row]!r}, not text"
-        msg = f"`account_id` is {what} in row {row + 1}"
-        raise InvalidInputError(msg)
-    distinct = set(listed)
-    if len(distinct) < len(listed):
-        counts = Counter(listed)
-        repeated = sorted(v for v, count in counts.items() if count > 1)
-        msg = f"`account_id` repeats {repeated[:5]}: one row per account"
-        raise InvalidInputError(msg)
-    return ids
+def _account_ids(values: object) -> IdArray:
+    """The account ids by the identifier rule: whole numbers stay numbers, none repeated."""
+    return read_ids(_listed(values), name="account_id", unique=True)
 
 
-def _array(values: object, name: str, ids: ObjectArray | None) -> NDArray[np.generic]:
+def _array(values: object, name: str, ids: IdArray | None) -> NDArray[np.generic]:
     array = values if isinstance(values, np.ndarray) else np.asarray(_listed(values))
     if array.ndim != 1 or (ids is not None and len(array) != len(ids)):
         want = f"{len(ids)} values (one per account)" if ids is not None else "1-D"
@@ -163,27 +145,27 @@ def _absent(kind: Kind, n: int) -> NDArray[np.generic]:
     return np.full(n, None, dtype=object)
 
 
-def _convert(values: object, name: str, kind: Kind, ids: ObjectArray) -> NDArray[np.generic]:
+def _convert(values: object, name: str, kind: Kind, ids: IdArray) -> NDArray[np.generic]:
+    if kind == "instant":  # a timezone-aware frame column converts by its own UTC rule
+        return _instants(_array(_numpy(values), name, ids), name, ids)
     array = _array(values, name, ids)
     if kind == "number":
         return _numbers(array, name, ids)
     if kind == "flag":
         return _flags(array, name, ids)
-    if kind == "instant":
-        return _instants(array, name, ids)
     if kind == "text":
         return _texts(array, name, ids)
     return array
 
 
-def _bad(name: str, ids: ObjectArray, row: int, value: object, allowed: str) -> InvalidInputError:
+def _bad(name: str, ids: IdArray, row: int, value: object, allowed: str) -> InvalidInputError:
     if not len(ids):  # a column of the wrong type, with no rows
         return InvalidInputError(f"column {name!r} must hold {allowed}")
     msg = f"column {name!r}, account {ids[row]!r} (row {row + 1}): {value!r} is not {allowed}"
     return InvalidInputError(msg)
 
 
-def _numbers(array: NDArray[np.generic], name: str, ids: ObjectArray) -> FloatArray:
+def _numbers(array: NDArray[np.generic], name: str, ids: IdArray) -> FloatArray:
     if array.dtype.kind in "fiu":
         numbers = array.astype(np.float64, copy=False)
     elif array.dtype.kind == "O":
@@ -208,7 +190,7 @@ def _is_number_type(kind: type) -> bool:
     return issubclass(kind, (int, float, np.number)) and not issubclass(kind, (bool, np.bool_))
 
 
-def _flags(array: NDArray[np.generic], name: str, ids: ObjectArray) -> FloatArray:
+def _flags(array: NDArray[np.generic], name: str, ids: IdArray) -> FloatArray:
     if array.dtype.kind == "b":
         return array.astype(np.float64)
     if array.dtype.kind in "fiu" or array.dtype.kind == "O":
@@ -228,7 +210,7 @@ def _flags(array: NDArray[np.generic], name: str, ids: ObjectArray) -> FloatArra
     raise _bad(name, ids, 0, array[0] if len(array) else None, "true or false")
 
 
-def _texts(array: NDArray[np.generic], name: str, ids: ObjectArray) -> ObjectArray:
+def _texts(array: NDArray[np.generic], name: str, ids: IdArray) -> ObjectArray:
     texts = array.astype(object)
     missing = missing_ids(texts)
     present = np.flatnonzero(~missing)
@@ -240,15 +222,18 @@ def _texts(array: NDArray[np.generic], name: str, ids: ObjectArray) -> ObjectArr
     return out
 
 
-def _instants(array: NDArray[np.generic], name: str, ids: ObjectArray) -> InstantArray:
+def _instants(array: NDArray[np.generic], name: str, ids: IdArray) -> InstantArray:
     """Instants from datetime64, aware datetimes, ISO text with an offset, or dates.
 
     A date (or ``YYYY-MM-DD`` text) is the start of that day in UTC.
     """
     if array.dtype.kind == "M":
         return array.astype("datetime64[us]")
-    out = np.full(len(array), np.datetime64("NaT"), dtype="datetime64[us]")
     cells = array.astype(object)
+    aware = utc_instants(cells)  # aware datetimes: converted on the whole column
+    if aware is not None:
+        return aware
+    out = np.full(len(array), np.datetime64("NaT"), dtype="datetime64[us]")
     for row in np.flatnonzero(~missing_ids(cast("ObjectArray", cells))).tolist():
         value = cells[row]
         if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):

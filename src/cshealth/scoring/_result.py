@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from cshealth._time import to_datetime
-from cshealth._types import FloatArray, IntArray, ObjectArray
+from cshealth._types import FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.scoring._bands import Band, Closure, assign_bands, band_labels
 from cshealth.scoring._config import Override, Scorecard, ScorecardSet
 from cshealth.scoring._engine import Evaluation, Overrides, Plan, PlanNode, evaluate
@@ -228,7 +228,7 @@ class HealthScores:
     """
 
     name: str
-    account_ids: ObjectArray
+    account_ids: IdArray
     score: FloatArray
     band: ObjectArray
     coverage: FloatArray
@@ -340,7 +340,7 @@ class HealthScores:
         counts[None] = counts.pop(None, 0)
         return counts
 
-    def explain(self, account_id: str) -> Explanation:
+    def explain(self, account_id: int | str) -> Explanation:
         """A readable breakdown of one account's score.
 
         Args:

@@ -29,7 +29,16 @@ from numpy.typing import ArrayLike
 
 from cshealth._codes import id_codes, missing_ids
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import BoolArray, ColumnsLike, DataFrameLike, FloatArray, IntArray, ObjectArray
+from cshealth._types import (
+    BoolArray,
+    ColumnsLike,
+    DataFrameLike,
+    FloatArray,
+    IdArray,
+    IntArray,
+    ObjectArray,
+)
+from cshealth.io._ids import read_ids, same_kind
 from cshealth.scoring._bands import Band, Closure, assign_bands
 
 __all__ = ["Rollup", "RollupMethod", "ScoresLike", "rollup"]
@@ -61,7 +70,7 @@ class ScoresLike(Protocol):
     """
 
     @property
-    def account_ids(self) -> ObjectArray:
+    def account_ids(self) -> IdArray:
         """One identifier per account."""
 
     @property
@@ -118,7 +127,7 @@ class Rollup:
     method: RollupMethod
     parent: _Parent
     by: _By
-    parent_ids: ObjectArray
+    parent_ids: IdArray
     value: FloatArray
     shares: dict[str, FloatArray]
     worst_band: str | None
@@ -477,13 +486,13 @@ def _object_column(values: object, name: str) -> ObjectArray:
 class _Links(NamedTuple):
     """The hierarchy as rows: each child's row in the scores and its parent's rank."""
 
-    parent_ids: ObjectArray  # sorted distinct parents
+    parent_ids: IdArray  # sorted distinct parents
     parent_rows: IntArray  # each parent's row in the scores, -1 where not scored
     child_rows: IntArray  # each child's row in the scores
     groups: IntArray  # each child's parent, as an index into parent_ids
 
 
-def _links(ids: ObjectArray, parent_ids: object) -> _Links:
+def _links(ids: IdArray, parent_ids: object) -> _Links:
     children, parents = _pairs(parent_ids, ids)
     has_parent = ~missing_ids(parents)
     parents = parents[has_parent]
@@ -518,11 +527,7 @@ def _links(ids: ObjectArray, parent_ids: object) -> _Links:
     distinct[parent_codes] = np.arange(len(parent_codes)) + 1  # any row of each code, 1-based
     parent_code = np.flatnonzero(distinct)
     names = parents[distinct[parent_code] - 1]
-    try:
-        order = np.argsort(names, kind="stable")
-    except TypeError:
-        msg = "`parent_ids`: parent ids must be comparable (all text, or all numbers)"
-        raise InvalidInputError(msg) from None
+    order = np.argsort(names, kind="stable")  # one kind of id (checked on reading)
     rank = np.zeros(k, dtype=np.int64)
     rank[parent_code[order]] = np.arange(len(order))
     return _Links(
@@ -533,20 +538,26 @@ def _links(ids: ObjectArray, parent_ids: object) -> _Links:
     )
 
 
-def _pairs(parent_ids: object, ids: ObjectArray) -> tuple[ObjectArray, ObjectArray]:
+def _pairs(parent_ids: object, ids: IdArray) -> tuple[IdArray, IdArray]:
     """``(children, parents)`` from a mapping, or from a sequence aligned with ``ids``."""
     if isinstance(parent_ids, Mapping):
-        children = np.fromiter(parent_ids.keys(), dtype=object, count=len(parent_ids))
-        parents = np.fromiter(parent_ids.values(), dtype=object, count=len(parent_ids))
-        missing = missing_ids(children)
-        if missing.any():
-            msg = "`parent_ids` has a missing child id (None or NaN) as a key"
-            raise InvalidInputError(msg)
+        children = read_ids(list(parent_ids.keys()), name="the keys of parent_ids")
+        parents = read_ids(list(parent_ids.values()), name="parent_ids", allow_missing=True)
+        same_kind(
+            ("`scores`", ids), ("the keys of `parent_ids`", children), ("`parent_ids`", parents)
+        )
         return children, parents
     if isinstance(parent_ids, (str, bytes)):
         msg = "`parent_ids` must be a mapping {child_id: parent_id} or a sequence, got text"
         raise InvalidInputError(msg)
-    parents = np.asarray(parent_ids, dtype=object)
+    if np.ndim(cast("ArrayLike", parent_ids)) != 1:
+        msg = (
+            "`parent_ids` must be a mapping {child_id: parent_id} or a sequence, got "
+            f"{parent_ids!r}"
+        )
+        raise InvalidInputError(msg)
+    parents = read_ids(parent_ids, name="parent_ids", allow_missing=True)
+    same_kind(("`scores`", ids), ("`parent_ids`", parents))
     if parents.shape != ids.shape:
         msg = (
             f"`parent_ids` as a sequence must hold one parent (or None) per scored account "
@@ -556,10 +567,11 @@ def _pairs(parent_ids: object, ids: ObjectArray) -> tuple[ObjectArray, ObjectArr
     return ids, parents
 
 
-def _weights(weights: object, ids: ObjectArray) -> FloatArray:
+def _weights(weights: object, ids: IdArray) -> FloatArray:
     """One weight per row of the scores (NaN where a mapping gives none), checked."""
     if isinstance(weights, Mapping):
-        keys = np.fromiter(weights.keys(), dtype=object, count=len(weights))
+        keys = read_ids(list(weights.keys()), name="the keys of weights")
+        same_kind(("`scores`", ids), ("the keys of `weights`", keys))
         raw: object = list(weights.values())
     else:
         keys, raw = ids, weights
@@ -589,7 +601,7 @@ def _weights(weights: object, ids: ObjectArray) -> FloatArray:
 
 
 def _member_weights(
-    weight: FloatArray, ids: ObjectArray, rows: IntArray, scored: BoolArray, parent: str
+    weight: FloatArray, ids: IdArray, rows: IntArray, scored: BoolArray, parent: str
 ) -> FloatArray:
     """The members' weights: children first, then parents (1 for a fallback parent)."""
     member = weight[rows]
@@ -604,7 +616,7 @@ def _member_weights(
 
 
 def _band_index(
-    ids: ObjectArray,
+    ids: IdArray,
     score: FloatArray,
     labels: ObjectArray | None,
     bands: list[Band],

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cshealth._checks import items, shown
 from cshealth._codes import id_codes
 from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IntArray
+from cshealth.io._ids import read_ids, same_kind
 from cshealth.scoring._config import Condition, Override, Scorecard, ScorecardSet
 from cshealth.scoring._engine import Evaluation, Overrides, Plan, compile_plan, evaluate
 from cshealth.scoring._inputs import Inputs, Kind, read_inputs
@@ -99,13 +101,14 @@ def score(
         >>> scores.coverage.tolist(), scores.contributions["logins"].tolist()
         ([1.0, 0.75], [37.5, 100.0])
     """
+    check_card(card, "card", sets=True)
     cards = card.scorecards() if isinstance(card, ScorecardSet) else (card,)
     plans = [compile_plan(c) for c in cards]
     kinds = _kinds(card, plans)
     inputs = read_inputs(data, kinds)
     instant = _as_of(as_of, data)
     chosen = _assign(card, inputs) if isinstance(card, ScorecardSet) else None
-    listed = tuple(overrides)
+    listed = check_overrides(overrides, "overrides")
     day = _override_day(listed, instant)
     if chosen is not None:
         _known_nodes(plans, listed)
@@ -123,6 +126,10 @@ def score(
         applied.extend(part.applied)
         skipped.extend(part.skipped)
     if listed:
+        keys = read_ids([o.account_id for o in listed], name="overrides' account_id")
+        same_kind(
+            ("the overrides' `account_id`", keys), ("the data's `account_id`", inputs.account_ids)
+        )
         known = set(inputs.account_ids.tolist())
         skipped.extend((o, "account not in the data") for o in listed if o.account_id not in known)
     return HealthScores._build(
@@ -135,6 +142,33 @@ def score(
     )
 
 
+def check_card(card: object, name: str, *, sets: bool) -> None:
+    """Raise `ConfigError` unless ``card`` is a `Scorecard` (or a `ScorecardSet`)."""
+    if isinstance(card, Scorecard) or (sets and isinstance(card, ScorecardSet)):
+        return
+    allowed = "a Scorecard or a ScorecardSet" if sets else "a Scorecard"
+    hint = "Scorecard.model_validate(d)" if isinstance(card, dict) else "Scorecard(...)"
+    msg = f"`{name}` must be {allowed}, got {type(card).__name__}; build one with {hint}"
+    raise ConfigError(msg)
+
+
+def check_overrides(overrides: object, name: str) -> tuple[Override, ...]:
+    """``overrides`` as a tuple, checked to hold `Override` items only.
+
+    Raises:
+        InvalidInputError: On anything that is not an iterable of `Override` items.
+    """
+    listed = items(overrides, name, "Override items")
+    for position, item in enumerate(listed):
+        if not isinstance(item, Override):
+            msg = (
+                f"`{name}` must hold Override items; position {position} holds "
+                f"{type(item).__name__} {shown(item)}"
+            )
+            raise InvalidInputError(msg)
+    return cast("tuple[Override, ...]", tuple(listed))
+
+
 def score_one(
     card: Scorecard,
     data: object,
@@ -144,6 +178,7 @@ def score_one(
     absent: Literal["error", "missing"],
 ) -> Scored:
     """One scorecard over every account (absent columns may count as missing)."""
+    check_card(card, "card", sets=False)
     plan = compile_plan(card)
     inputs = read_inputs(data, column_kinds(plan.measures), absent=absent)
     instant = _as_of(as_of, data)
@@ -320,7 +355,7 @@ def _overrides(
         return {}, (), ()
     position = {account: row for row, account in enumerate(inputs.account_ids.tolist())}
     by_node: dict[int, list[tuple[int, float]]] = {}
-    taken: dict[tuple[str, int], Override] = {}
+    taken: dict[tuple[int | str, int], Override] = {}
     applied: list[Override] = []
     skipped: list[tuple[Override, str]] = []
     for override in overrides:

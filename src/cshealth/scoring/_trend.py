@@ -34,12 +34,13 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
-from cshealth._codes import id_codes, missing_ids
+from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, RecordError
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
 from cshealth.adoption._slopes import SlopeFit, theil_kendall
 from cshealth.io._columns import _length
+from cshealth.io._ids import read_ids, same_kind
 from cshealth.io._read import raw_columns, read_columns
 from cshealth.io._time import _parse_instant
 from cshealth.io._values import _DATE_TEXT, _Bad, _numpy
@@ -106,7 +107,7 @@ class ScoresLike(Protocol):
     """A score result of one date, as `trend` reads it (the engine's ``HealthScores``)."""
 
     @property
-    def account_ids(self) -> ObjectArray:
+    def account_ids(self) -> IdArray:
         """The accounts scored (``object`` array of ``str``)."""
 
     @property
@@ -121,7 +122,7 @@ class ScoresLike(Protocol):
 class _Snapshots(NamedTuple):
     """A history as three aligned columns."""
 
-    ids: ObjectArray
+    ids: IdArray
     instants: InstantArray
     scores: FloatArray
 
@@ -178,7 +179,7 @@ class ScoreTrend:
         0 falling, 0 rising)
     """
 
-    account_ids: ObjectArray
+    account_ids: IdArray
     snapshots: InstantArray
     as_of: datetime | None
     n_points: IntArray
@@ -383,7 +384,7 @@ class _Banding(NamedTuple):
 
 
 def _build(
-    account_ids: ObjectArray,
+    account_ids: IdArray,
     snapshots: InstantArray,
     matrix: FloatArray,
     options: _Options,
@@ -585,21 +586,18 @@ def _read_history(history: object) -> _Snapshots:
 
 
 def _from_results(results: list[ScoresLike]) -> _Snapshots:
-    ids: list[ObjectArray] = []
+    ids: list[IdArray] = []
     instants: list[InstantArray] = []
     scores: list[FloatArray] = []
     for position, result in enumerate(results):
         where = f"history[{position}]"
-        accounts = np.asarray(result.account_ids, dtype=object)
+        accounts = read_ids(result.account_ids, name=f"{where}.account_ids")
         values = np.asarray(result.score, dtype=np.float64)
         if accounts.ndim != 1 or accounts.shape != values.shape:
             msg = (
                 f"{where}: `account_ids` and `score` must be 1-D and of one length, got "
                 f"shapes {accounts.shape} and {values.shape}"
             )
-            raise InvalidInputError(msg)
-        if missing_ids(accounts).any():
-            msg = f"{where}: `account_ids` has a missing identifier (None or NaN)"
             raise InvalidInputError(msg)
         bad = np.flatnonzero(~np.isnan(values) & ~((values >= 0) & (values <= 100)))
         if len(bad):
@@ -609,13 +607,14 @@ def _from_results(results: list[ScoresLike]) -> _Snapshots:
             )
             raise InvalidInputError(msg)
         instant = _result_instant(result.as_of, where)
-        ids.append(accounts.astype(str).astype(object))
+        ids.append(accounts)
         instants.append(np.full(len(accounts), instant, dtype="datetime64[us]"))
         scores.append(values)
     if not results:
         return _Snapshots(
             np.empty(0, dtype=object), np.empty(0, "datetime64[us]"), np.empty(0, np.float64)
         )
+    same_kind(*((f"history[{position}]", part) for position, part in enumerate(ids)))
     return _Snapshots(np.concatenate(ids), np.concatenate(instants), np.concatenate(scores))
 
 
@@ -648,7 +647,7 @@ def _from_columns(raw: dict[str, object]) -> _Snapshots:
         errors = [*exc.errors, *errors]
     else:
         if not errors:
-            ids = cast("ObjectArray", table["account_id"])
+            ids = table["account_id"]
             return _Snapshots(ids, instants, cast("FloatArray", table["score"]))
     errors.sort(key=lambda error: error.row)
     bad_rows = len({error.row for error in errors})
@@ -733,7 +732,7 @@ def _row_errors(
 # --- the (accounts, snapshots) matrix --------------------------------------------------------
 
 
-def _matrix(snaps: _Snapshots) -> tuple[ObjectArray, InstantArray, FloatArray]:
+def _matrix(snaps: _Snapshots) -> tuple[IdArray, InstantArray, FloatArray]:
     """Sorted account ids, sorted snapshot instants, and the score of each pair (or NaN)."""
     codes, k = id_codes(snaps.ids)
     representative = np.zeros(k, dtype=np.int64)
@@ -753,7 +752,7 @@ def _matrix(snaps: _Snapshots) -> tuple[ObjectArray, InstantArray, FloatArray]:
     return account_ids, snapshots, matrix
 
 
-def _duplicates(keys: IntArray, account_ids: ObjectArray, snapshots: InstantArray) -> None:
+def _duplicates(keys: IntArray, account_ids: IdArray, snapshots: InstantArray) -> None:
     shown = ", ".join(
         f"({account_ids[key // len(snapshots)]!r}, "
         f"{to_datetime(snapshots[key % len(snapshots)]).isoformat()})"
