@@ -362,3 +362,47 @@ def test_rate_interval_contains_the_rate(a: int, b: int) -> None:
         assert ci is not None
         assert rate.statistic is not None
         assert 0.0 <= ci.low <= rate.statistic <= ci.high <= 1.0
+
+
+# --- pinned by mutation testing (issue 13 §6) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("level", "shown"), [(1.5, "1.5"), (0, "0"), ("high", "'high'"), (None, "None")]
+)
+def test_bad_confidence_level_message_in_full(level: object, shown: str) -> None:
+    # the whole text: the argument, the value as given, and what to pass instead
+    with pytest.raises(InvalidInputError) as caught:
+        check_confidence_level(level)
+    assert str(caught.value) == (
+        f"`confidence_level` must be strictly between 0 and 1, got {shown}; "
+        "pass e.g. 0.95 for a 95% interval"
+    )
+
+
+@pytest.mark.parametrize("level", [*LEVELS, 0.51, 0.7, 0.72, 0.75, 0.86])
+def test_one_trial_intervals_end_exactly_at_zero_and_one(level: float) -> None:
+    # Wilson's bounds at x = 0 and x = n are 0 and 1 by algebra (the centre equals the
+    # half-width); computed, 1 success of 1 at 90% gives 0.9999999999999999, which would leave
+    # the estimate 1.0 outside its own interval. The pin must hold for n = 1 too.
+    low, high = proportion_interval([0, 1], [1, 1], confidence_level=level)
+    assert float(low[0]) == 0.0
+    assert float(high[1]) == 1.0
+    # and the other bound against scipy's Wilson interval
+    ref_none = stats.binomtest(0, 1).proportion_ci(confidence_level=level, method="wilson")
+    ref_all = stats.binomtest(1, 1).proportion_ci(confidence_level=level, method="wilson")
+    assert float(high[0]) == pytest.approx(ref_none.high, rel=1e-12)
+    assert float(low[1]) == pytest.approx(ref_all.low, rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [16, 40, 46, 54])
+def test_share_interval_of_a_whole_share_stays_in_the_unit_interval(n: int) -> None:
+    # at share 1 over these n, centre + half-width rounds to 1.0000000000000002; the bound
+    # is the share itself, as for whole counts (scipy's Wilson interval gives the low end)
+    low, high = wilson_share_interval(1.0, float(n))
+    assert high == 1.0
+    ref = stats.binomtest(n, n).proportion_ci(method="wilson")
+    assert low == pytest.approx(ref.low, rel=1e-12)
+    low, high = wilson_share_interval(0.0, float(n))
+    assert low == 0.0
+    assert high == pytest.approx(1.0 - ref.low, rel=1e-12)
