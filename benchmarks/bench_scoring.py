@@ -13,7 +13,8 @@ Printed beside each other:
 * the floor the issue names, ``np.nan_to_num(X) @ w`` on the same 1M x 12 matrix: a
   weighted sum that neither renormalises nor explains anything;
 * ``score``: reading and checking the ids and columns, the transforms, the nested
-  renormalised means, coverage, bands and the 12 contribution columns;
+  renormalised means, coverage, bands and the 12 contribution columns; with the ids as
+  Python text (an object array), numpy text and whole numbers;
 * the pandas code a user would write for the same scores and contributions (clip the
   transforms, then per group the weighted sum over the weights present, then the same at
   the root, then each measure's product of renormalised weights), checked to agree.
@@ -118,6 +119,13 @@ def main() -> None:
     print(
         f"  pandas, written by hand    : {pandas:.3f} s  ({pandas / engine:.1f}x slower than score)"
     )
+    text = columns["account_id"].astype(str)
+    for kind, ids in (("numpy text ids", text), ("integer ids", np.arange(args.rows) * 3 + 7)):
+        variant = {**columns, "account_id": ids}
+        same = scoring.score(card, variant)
+        np.testing.assert_array_equal(same.score, ours.score)  # ids never change a score
+        seconds = best_of(args.repeat, lambda variant=variant: scoring.score(card, variant))
+        print(f"  score, {kind:<20}: {seconds:.3f} s  ({seconds / floor:.1f}x the floor)")
 
 
 if __name__ == "__main__":

@@ -71,16 +71,21 @@ def with_pandas(columns: dict[str, np.ndarray]) -> dict[str, object]:
     created, replied, resolved = df["created_at"], df["first_response_at"], df["resolved_at"]
     new = (created >= start) & (created < end)
     answered = (replied >= start) & (replied < end)
-    closed = (resolved >= start) & (resolved < end)
+    # abandoned contacts were never served: they are not resolutions (the guide's rule)
+    closed = (resolved >= start) & (resolved < end) & ~df["abandoned"].astype(bool)
     first = ((replied - created).dt.total_seconds())[answered]
     resolution = ((resolved - created).dt.total_seconds())[closed]
     fresh = df[new]
     target = fresh["priority"].map(TARGET_HOURS).fillna(24.0) * 3600
     waited = (fresh["first_response_at"] - fresh["created_at"]).dt.total_seconds()
-    on_time = fresh["first_response_at"] < end
+    # the SLA clock stops at resolution: solved before `end` with no reply by then, no verdict
+    replied_first = fresh["first_response_at"] <= fresh["resolved_at"]
+    unjudged = (fresh["resolved_at"] < end) & ~replied_first
+    on_time = (fresh["first_response_at"] < end) & ~unjudged
+    waiting = ~(fresh["first_response_at"] < end) & ~unjudged
     elapsed = (end - fresh["created_at"]).dt.total_seconds()
     achieved = int((on_time & (waited <= target)).sum())
-    breached = int((on_time & (waited > target)).sum() + (~on_time & (elapsed > target)).sum())
+    breached = int((on_time & (waited > target)).sum() + (waiting & (elapsed > target)).sum())
     done = df[closed]
     queued = fresh[fresh["channel"].isin(["chat", "phone"]) & fresh["queue_wait_seconds"].notna()]
     picked = queued.loc[~queued["abandoned"], "queue_wait_seconds"]
