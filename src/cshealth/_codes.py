@@ -21,7 +21,9 @@ __all__ = ["id_codes", "is_missing", "latest_rows", "missing_ids", "sorted_posit
 _NONE = np.array(None, dtype=object)
 
 
-def id_codes(values: NDArray[np.generic], *, dense: bool = True) -> tuple[IntArray, int]:
+def id_codes(
+    values: NDArray[np.generic], *, dense: bool = True, present: bool = False
+) -> tuple[IntArray, int]:
     """Integer codes ``0..k-1`` for the distinct values; ``-1`` where missing.
 
     Missing is ``None`` or NaN. Integer identifiers in a compact range are used as they
@@ -29,7 +31,9 @@ def id_codes(values: NDArray[np.generic], *, dense: bool = True) -> tuple[IntArr
     themselves, so two identifiers that share a hash are still told apart. The order of
     the codes is unspecified (grouping only). With ``dense=False``, integer identifiers
     spanning fewer than ``len(values)`` numbers are only shifted, so some of the ``k``
-    codes may be unused (cheaper, for callers that only group).
+    codes may be unused (cheaper, for callers that only group). With ``present=True`` the
+    caller vouches that no value is missing (identifiers read by `cshealth.io` for a
+    required field), and the pass looking for missing values is skipped.
 
     Returns:
         ``(codes, k)``.
@@ -55,21 +59,24 @@ def id_codes(values: NDArray[np.generic], *, dense: bool = True) -> tuple[IntArr
         return inverse.astype(np.int64), len(unique)
     if values.dtype.kind == "f":
         floats = values.astype(np.float64)
-        present = ~np.isnan(floats)
-        unique, inverse = np.unique(floats[present], return_inverse=True)
+        numbered = ~np.isnan(floats)
+        unique, inverse = np.unique(floats[numbered], return_inverse=True)
         codes = np.full(n, -1, dtype=np.int64)
-        codes[present] = inverse
+        codes[numbered] = inverse
         return codes, len(unique)
-    objects = values.astype(object)
-    missing = missing_ids(objects)
-    present_rows = np.flatnonzero(~missing)
-    present = objects[present_rows]
+    objects = values.astype(object, copy=False)
+    if present:
+        present_rows = np.arange(n)
+        known = objects
+    else:
+        present_rows = np.flatnonzero(~missing_ids(objects))
+        known = objects[present_rows]
     try:
-        hashes = np.fromiter(map(hash, present), dtype=np.int64, count=len(present))
+        hashes = np.fromiter(map(hash, known), dtype=np.int64, count=len(known))
     except TypeError:
         msg = "identifiers must be hashable (text or whole numbers)"
         raise InvalidInputError(msg) from None
-    inverse, k = (_exact if dense else _slotted)(present, hashes)
+    inverse, k = (_exact if dense else _slotted)(known, hashes)
     codes = np.full(n, -1, dtype=np.int64)
     codes[present_rows] = inverse
     return codes, k

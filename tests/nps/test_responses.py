@@ -50,6 +50,17 @@ def test_object_codes_group_exactly(values: list[object]) -> None:
     assert set(codes[codes >= 0].tolist()) == set(range(k))
 
 
+@given(st.lists(st.sampled_from(["a", "b", "c", "", "é"]) | st.text(max_size=3), max_size=30))
+def test_codes_of_values_known_present_are_the_same_grouping(values: list[str]) -> None:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    for dense in (True, False):
+        codes, k = id_codes(array, dense=dense, present=True)
+        assert grouping_is_exact(values, codes)
+        assert (codes >= 0).all()
+        assert k >= len(set(values))
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -65,6 +76,8 @@ def test_numeric_codes_group_exactly(values: np.ndarray) -> None:
     codes, k = id_codes(values)
     assert grouping_is_exact(values.tolist(), codes)
     assert set(codes[codes >= 0].tolist()) == set(range(k))
+    again, _ = id_codes(values, present=True)  # numbers are never missing but as NaN
+    assert again.tolist() == codes.tolist()
 
 
 def test_compact_integers_may_skip_renumbering() -> None:

@@ -492,7 +492,7 @@ def _account_slots(values: NDArray[np.generic]) -> tuple[Int32Array, _Slots]:
         codes, span, low = shifted
         used = np.flatnonzero(np.bincount(codes, minlength=span))
         return codes, _Slots(span, used, (used + low).astype(np.int64))
-    hashed, slots = id_codes(values, dense=False)
+    hashed, slots = id_codes(values, dense=False, present=True)  # required ids, read by io
     first = np.full(slots, -1, dtype=np.int64)  # a row of each code (any will do)
     first[hashed] = np.arange(len(hashed))
     used = np.flatnonzero(first >= 0)
@@ -545,7 +545,7 @@ def _pairs(users: NDArray[np.generic], account: Int32Array) -> tuple[IntArray, I
     users found under several accounts are sorted, to number their other pairs.
     """
     shifted = _shifted(users, np.int64)
-    user, slots = shifted[:2] if shifted is not None else id_codes(users, dense=False)
+    user, slots = shifted[:2] if shifted is not None else id_codes(users, dense=False, present=True)
     if slots > len(user):  # hashed slots, mostly unused: number the codes densely
         used = np.zeros(slots, dtype=bool)
         used[user] = True
