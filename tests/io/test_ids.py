@@ -165,6 +165,12 @@ def test_missing_values_in_optional_identifier_columns() -> None:
     assert read_ids(pl.Series([1, None]), name="x", allow_missing=True).tolist() == [1, None]
     texts = read_ids(["a", None, "", float("nan")], name="x", allow_missing=True)
     assert texts.tolist() == ["a", None, None, None]
+    for dtype in ("string", "object", "category"):  # pandas' NA and NaN among clean text
+        column = pd.Series(["a", None, "b", "a"], dtype=dtype)
+        assert read_ids(column, name="x", allow_missing=True).tolist() == ["a", None, "b", "a"]
+    stripped = pd.Series([" a", pd.NA], dtype="string")
+    assert read_ids(stripped, name="x", allow_missing=True).tolist() == ["a", None]
+    assert read_ids([pd.NA, float("nan")], name="x", allow_missing=True).tolist() == [None, None]
     with pytest.raises(InvalidInputError, match=r"row 2: `x`: an identifier is required here"):
         read_ids(["a", None], name="x")
 

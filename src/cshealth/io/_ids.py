@@ -185,15 +185,16 @@ def _from_objects(objects: ObjectArray) -> _Read:
 def _text_lookup(
     objects: ObjectArray,
 ) -> tuple[dict[object, object] | None, int | None, bool]:
-    """For a column of text (and ``None``): each distinct value's identifier.
+    """For a column of text and missing values: each distinct value's identifier.
 
-    Returns ``{}`` when every text is clean already (the column is kept as it is), the
-    map from each distinct value to its identifier otherwise, or ``None`` when the column
-    holds anything but text and ``None`` (or unhashable values); the number of distinct
-    texts when the column holds nothing else; and whether ``None`` is among the values.
-    Clean text is checked
-    on the distinct values at C speed: their types and lengths, then white space at
-    either end, NUL and lone surrogates by one search over the texts joined.
+    Returns ``{}`` when every text is clean already and ``None`` is the only missing
+    value (the column is kept as it is), the map from each distinct value to its
+    identifier otherwise (pandas' ``NA`` and NaN map to ``None``), or ``None`` when the
+    column holds anything but text and missing values (or unhashable values); the number
+    of distinct texts when the column is kept; and whether ``None`` is among the values.
+    Clean text is checked on the distinct values at C speed: their types and lengths,
+    then white space at either end, NUL and lone surrogates by one pass over the texts
+    joined.
     """
     try:
         distinct = dict.fromkeys(objects.tolist())
@@ -203,12 +204,20 @@ def _text_lookup(
     distinct.pop(None, None)
     if not distinct:
         return {}, 0, has_none
-    if set(map(type, distinct)) != {str}:
-        return None, None, has_none
+    gone = [value for value in distinct if type(value) is not str]
+    if any(normalise_id(value) is not None for value in gone):
+        return None, None, has_none  # numbers (or other things) among the text
+    for value in gone:  # pandas' NA, NaN: missing, as None is
+        del distinct[value]
+    if not distinct:
+        return dict.fromkeys([None, *gone]), None, True
     if _clean(list(cast("dict[str, None]", distinct))):
-        return {}, len(distinct), has_none
-    normal: dict[object, object] = {value: normalise_id(value) for value in distinct}
-    normal[None] = None
+        if not gone:
+            return {}, len(distinct), has_none
+        normal: dict[object, object] = {value: value for value in distinct}
+    else:
+        normal = {value: normalise_id(value) for value in distinct}
+    normal.update(dict.fromkeys([None, *gone]))
     return normal, None, has_none
 
 
