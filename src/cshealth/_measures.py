@@ -24,7 +24,8 @@ from cshealth._codes import sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import to_datetime
 from cshealth._types import ColumnsLike, DataFrameLike
-from cshealth.io._ids import IdArray, read_ids, same_kind
+from cshealth.io._ids import IdArray, read_ids
+from cshealth.io._keyed import same_kind
 from cshealth.io._table import Table
 
 if TYPE_CHECKING:

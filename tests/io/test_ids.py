@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from cshealth import Account, InvalidInputError, RevenueChange, load, to_columns
 from cshealth._ids import MAX_ID_LENGTH, IdProblem, normalise_id
-from cshealth.io._ids import id_kind, keyed_values, position_of, read_ids, same_kind
+from cshealth.io._ids import id_kind, read_ids
+from cshealth.io._keyed import keyed_values, position_of, same_kind
 
 # --- the rule, value by value ------------------------------------------------------------
 

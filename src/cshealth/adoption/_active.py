@@ -50,7 +50,8 @@ from cshealth._time import as_instant, to_datetime
 from cshealth._types import FloatArray, IntArray, ObjectArray
 from cshealth._zones import day_start, local_days, time_zone
 from cshealth.adoption._usage import freeze
-from cshealth.io._ids import IdArray, position_of, same_kind
+from cshealth.io._ids import IdArray
+from cshealth.io._keyed import position_of, same_kind
 from cshealth.io._read import read_columns
 from cshealth.models import Account, UsageEvent
 

@@ -41,7 +41,8 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
-from cshealth.io._ids import keyed_values, read_ids
+from cshealth.io._ids import read_ids
+from cshealth.io._keyed import keyed_values
 from cshealth.models import SurveyType
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult

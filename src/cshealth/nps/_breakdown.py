@@ -21,7 +21,7 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_instant
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth._zones import time_zone
-from cshealth.io._ids import keyed_values
+from cshealth.io._keyed import keyed_values
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
 from cshealth.nps._responses import check_survey_type, survey_columns

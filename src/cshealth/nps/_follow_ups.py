@@ -28,7 +28,8 @@ from cshealth._codes import id_codes, is_missing, latest_rows
 from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._time import as_instant
 from cshealth._types import IdArray, IntArray
-from cshealth.io._ids import read_ids, same_kind
+from cshealth.io._ids import read_ids
+from cshealth.io._keyed import same_kind
 from cshealth.models import SurveyType
 from cshealth.nps._responses import SurveyColumns, survey_columns
 

@@ -23,7 +23,8 @@ from cshealth._codes import id_codes, latest_rows
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._types import FloatArray, IntArray
-from cshealth.io._ids import IdArray, read_ids, same_kind
+from cshealth.io._ids import IdArray, read_ids
+from cshealth.io._keyed import same_kind
 from cshealth.nps._responses import survey_columns
 from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import _CATEGORY, NPSTally, _check_scores

@@ -29,7 +29,7 @@ import numpy as np
 
 from cshealth._codes import sorted_positions
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
-from cshealth.io._ids import same_kind
+from cshealth.io._keyed import same_kind
 from cshealth.scoring._config import Override, Scorecard
 from cshealth.scoring._engine import Overrides, Plan, evaluate
 from cshealth.scoring._result import read_only

@@ -38,7 +38,8 @@ from cshealth._types import (
     IntArray,
     ObjectArray,
 )
-from cshealth.io._ids import read_ids, same_kind
+from cshealth.io._ids import read_ids
+from cshealth.io._keyed import same_kind
 from cshealth.scoring._bands import Band, Closure, assign_bands
 
 __all__ = ["Rollup", "RollupMethod", "ScoresLike", "rollup"]

@@ -40,7 +40,8 @@ from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
 from cshealth.adoption._slopes import SlopeFit, theil_kendall
 from cshealth.io._columns import _length
-from cshealth.io._ids import read_ids, same_kind
+from cshealth.io._ids import read_ids
+from cshealth.io._keyed import same_kind
 from cshealth.io._read import raw_columns, read_columns
 from cshealth.io._time import _parse_instant
 from cshealth.io._values import _DATE_TEXT, _Bad, _numpy
