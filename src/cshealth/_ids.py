@@ -20,20 +20,19 @@ records and columns accept and refuse exactly the same values.
 from __future__ import annotations
 
 import math
-import re
 from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["BAD_CHARACTERS", "MAX_ID_LENGTH", "IdProblem", "normalise_id"]
+from cshealth._scalars import BAD_TEXT
+
+__all__ = ["MAX_ID_LENGTH", "IdProblem", "normalise_id"]
 
 #: The longest text identifier, in characters.
 MAX_ID_LENGTH = 512
 _INT64_MIN = -(2**63)
 _INT64_MAX = 2**63 - 1
 _EXACT_FLOAT = 2.0**53
-#: What no text identifier may hold: NUL and lone surrogates.
-BAD_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 
 
 class IdProblem(NamedTuple):
@@ -79,7 +78,7 @@ def normalise_id(value: object) -> int | str | IdProblem | None:
             return None
         if len(text) > MAX_ID_LENGTH:
             return TOO_LONG
-        return BAD_CHARACTER if BAD_CHARACTERS.search(text) else text
+        return BAD_CHARACTER if BAD_TEXT.search(text) else text
     if isinstance(value, (bool, np.bool_)):
         return NOT_AN_ID
     if isinstance(value, (int, np.integer)):

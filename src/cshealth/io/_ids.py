@@ -18,13 +18,13 @@ from numpy.typing import NDArray
 
 from cshealth._exceptions import InvalidInputError, RecordError
 from cshealth._ids import (
-    BAD_CHARACTERS,
     MAX_ID_LENGTH,
     NOT_AN_ID,
     NOT_WHOLE,
     IdProblem,
     normalise_id,
 )
+from cshealth._scalars import BAD_TEXT
 from cshealth._types import BoolArray, IdArray, ObjectArray
 from cshealth.io._schema import FieldSpec
 from cshealth.io._table import Column
@@ -231,7 +231,7 @@ def _clean(texts: list[str]) -> bool:
         return b"\x00" not in raw
     if any(text.strip() is not text for text in texts):
         return False
-    return BAD_CHARACTERS.search(joined) is None
+    return BAD_TEXT.search(joined) is None
 
 
 def _mixed(
