@@ -159,6 +159,31 @@ def test_text_columns_stay_text(values: Any) -> None:
     assert id_kind(ids) == "text"
 
 
+@pytest.mark.parametrize("dtype", ["category", "string[pyarrow]"])
+def test_columns_a_frame_has_factorised_are_read_by_their_codes(dtype: str) -> None:
+    column = pd.Series(["b", " a", None, "b", "c"], dtype=dtype)
+    assert read_ids(column, name="x", allow_missing=True).tolist() == ["b", "a", None, "b", "c"]
+    with pytest.raises(InvalidInputError, match=r"row 3: `x`: an identifier is required"):
+        read_ids(column, name="x")
+    with pytest.raises(InvalidInputError, match=r"`x` repeats \['b'\]"):
+        read_ids(column.dropna(), name="x", unique=True)
+    bad = pd.Series(["a", "b\x00", "a", "b\x00"], dtype=dtype)  # rows named as in any column
+    with pytest.raises(InvalidInputError) as info:
+        read_ids(bad, name="x")
+    assert [(e.row, e.code) for e in info.value.errors] == [
+        (2, "id_character"),
+        (4, "id_character"),
+    ]
+    clean = pd.Series(["a", "b"], dtype=dtype)
+    assert read_ids(clean, name="x", unique=True).tolist() == ["a", "b"]
+    nothing = pd.Series([None, None], dtype=dtype)
+    assert read_ids(nothing, name="x", allow_missing=True).tolist() == [None, None]
+    numbers = pd.Series([30, 4, 30], dtype="category")
+    ids = read_ids(numbers, name="x")
+    assert ids.dtype == np.int64
+    assert ids.tolist() == [30, 4, 30]
+
+
 def test_missing_values_in_optional_identifier_columns() -> None:
     ints = read_ids(pd.Series([3, None, 2], dtype="Int64"), name="x", allow_missing=True)
     assert ints.tolist() == [3, None, 2]
@@ -281,3 +306,20 @@ def test_the_fast_clean_text_check_is_the_rule(texts: list[str]) -> None:
     from cshealth.io._ids import _clean
 
     assert _clean(texts) == all(normalise_id(text) == text for text in texts)
+
+
+def test_inputs_that_are_no_column_of_ids() -> None:
+    for scalar in (5, "A-1", {"a": 1}, {1, 2}):
+        with pytest.raises(InvalidInputError, match=r"`x` must be a sequence of identifiers"):
+            read_ids(scalar, name="x")
+    with pytest.raises(InvalidInputError) as info:
+        read_ids(np.array([[1], [2]]), name="x")  # a 2-D array: each row one (bad) value
+    assert [e.code for e in info.value.errors] == ["id_type", "id_type"]
+    for array in (np.array([True, False]), np.array(["2025-01-01"], dtype="datetime64[D]")):
+        with pytest.raises(InvalidInputError, match="not a flag, date or list"):
+            read_ids(array, name="x")
+    with pytest.raises(InvalidInputError, match=r"`x` repeats \['a'\]"):
+        read_ids(["a", None, "a"], name="x", allow_missing=True, unique=True)
+    assert read_ids(["a", None], name="x", allow_missing=True, unique=True).tolist() == ["a", None]
+    assert id_kind(read_ids([None, None], name="x", allow_missing=True)) == "none"
+    assert id_kind(np.array([], dtype=np.int64)) == "none"

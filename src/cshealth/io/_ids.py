@@ -64,10 +64,46 @@ def _id_column(
     values: object, spec: FieldSpec, problems: _Problems, model: type[Record]
 ) -> tuple[Column, BoolArray]:
     """The column converter for identifier fields (see `cshealth.io._kinds`)."""
-    ids, missing, bad, _ = _convert(_as_array(values))
+    ids, missing, bad, _ = _read(values, spec.name)
     for code, (rows, message) in bad.items():
         problems.mask(spec.name, rows, code, message)
     return ids, missing
+
+
+def _read(values: object, name: str) -> _Read:
+    """Identifiers of a column: by the frame's own factorisation when it has one."""
+    return _factorised(values) or _convert(_as_array(values, name))
+
+
+def _factorised(values: object) -> _Read | None:
+    """A pandas categorical or Arrow-backed text column, through its own ``factorize``.
+
+    Such a column is already factorised (categories and codes), or factorises in Arrow's
+    C++: only its distinct values are then read by the rule, and spread back by their
+    codes. (A plain ``object`` column factorises no faster than Python hashes it, so it
+    takes the usual path.) Anything unusual among the distinct values (a bad id, two
+    kinds of id) returns ``None``, so that the value-by-value path reports each bad row
+    where it is.
+    """
+    factorize = getattr(values, "factorize", None)
+    dtype = getattr(values, "dtype", None)
+    coded = str(dtype) == "category" or getattr(dtype, "storage", None) == "pyarrow"
+    if not callable(factorize) or not coded:
+        return None
+    codes, uniques = factorize()
+    codes = np.asarray(codes, dtype=np.int64)
+    read = _convert(object_array(list(uniques)))
+    if read.bad or read.missing.any():
+        return None
+    kept = read.ids.astype(object)
+    absent = codes < 0  # pandas' NA, NaN and None
+    ids = kept[np.where(absent, 0, codes)] if len(kept) else np.full(len(codes), None, object)
+    if absent.any():
+        ids[absent] = None
+    elif read.ids.dtype.kind == "i":
+        ids = read.ids[codes]
+    distinct = len(kept) if read.distinct == len(kept) else None
+    return _Read(ids, absent, {}, distinct)
 
 
 def _as_array(values: object, name: str = "identifiers") -> NDArray[np.generic]:
@@ -300,7 +336,7 @@ def read_ids(
         cshealth._exceptions.InvalidInputError: 1 of 2 values of `ids` are invalid
           row 1: `ids` = 1: whole numbers and text are mixed in one identifier column ...
     """
-    ids, missing, bad, distinct = _convert(_as_array(values, name))
+    ids, missing, bad, distinct = _read(values, name)
     if not allow_missing:
         flagged = np.zeros(len(ids), dtype=bool)
         for rows, _ in bad.values():
