@@ -222,21 +222,27 @@ def _text_lookup(
     joined.
     """
     try:
-        distinct = dict.fromkeys(objects.tolist())
+        values = objects.tolist()
+        distinct = set(values)
     except TypeError:
         return None, None, False
     has_none = None in distinct
-    distinct.pop(None, None)
+    distinct.discard(None)
     if not distinct:
         return {}, 0, has_none
-    gone = [value for value in distinct if type(value) is not str]
-    if any(normalise_id(value) is not None for value in gone):
-        return None, None, has_none  # numbers (or other things) among the text
-    for value in gone:  # pandas' NA, NaN: missing, as None is
-        del distinct[value]
-    if not distinct:
-        return dict.fromkeys([None, *gone]), None, True
-    if _clean(list(cast("dict[str, None]", distinct))):
+    gone: list[object] = []
+    # mostly distinct values are checked in the column's own order (memory in sequence);
+    # a set's order scatters the reads
+    sequential = len(distinct) * 4 > len(values) and not has_none
+    if set(map(type, values if sequential else distinct)) != {str}:
+        sequential = False
+        gone = [value for value in distinct if type(value) is not str]
+        if any(normalise_id(value) is not None for value in gone):
+            return None, None, has_none  # numbers (or other things) among the text
+        distinct.difference_update(gone)  # pandas' NA, NaN: missing, as None is
+        if not distinct:
+            return dict.fromkeys([None, *gone]), None, True
+    if _clean(cast("list[str]", values) if sequential else list(cast("set[str]", distinct))):
         if not gone:
             return {}, len(distinct), has_none
         normal: dict[object, object] = {value: value for value in distinct}
