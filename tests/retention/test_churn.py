@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
+from tests.retention.forms import accounts_in_form
 
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import Rate
@@ -702,18 +703,7 @@ def month_accounts(form: str, folder: Path, *, end_dates: bool) -> object:
         "name": ["x"] * len(MONTH),
         **columns(MONTH),
     }
-    if not end_dates:
-        del data["end_date"]
-    if form == "columns":
-        return data
-    if form == "pandas":
-        return pd.DataFrame(data)
-    path = folder / "accounts.csv"
-    lines = [",".join(data)] + [
-        ",".join(value or "" for value in row) for row in zip(*data.values(), strict=True)
-    ]
-    path.write_text("\n".join(lines) + "\n")
-    return load_table(path, Account)
+    return accounts_in_form(data, form, folder, end_dates=end_dates)
 
 
 @pytest.mark.parametrize("form", ["columns", "pandas", "csv"])

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.retention.forms import accounts_in_form
 
 import cshealth.retention._cohorts as cohorts_module
 from cshealth._exceptions import InvalidInputError
-from cshealth.io import load_table
 from cshealth.models import Account, RevenueChange
 from cshealth.retention._cohorts import (
     CohortTable,
@@ -632,16 +632,7 @@ def logo_accounts(form: str, folder: Path, *, end_dates: bool) -> object:
         "start_date": [row[1] for row in LOGO_ROWS],
         "end_date": [row[2] for row in LOGO_ROWS],
     }
-    if not end_dates:
-        del data["end_date"]
-    if form == "columns":
-        return data
-    if form == "pandas":
-        return pd.DataFrame(data)
-    path = folder / "accounts.csv"
-    body = [",".join(v or "" for v in row) for row in zip(*data.values(), strict=True)]
-    path.write_text("\n".join([",".join(data), *body]) + "\n")
-    return load_table(path, Account)
+    return accounts_in_form(data, form, folder, end_dates=end_dates)
 
 
 @pytest.mark.parametrize("form", ["columns", "pandas", "csv"])

@@ -22,9 +22,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
+from tests.retention.forms import accounts_in_form
 
 from cshealth._exceptions import InvalidInputError
-from cshealth.io import load_table
 from cshealth.models import Account
 from cshealth.retention._logrank import SurvivalComparison, compare_survival
 from cshealth.retention._survival import (
@@ -926,16 +926,7 @@ def worked_accounts_as(form: str, folder: Path, *, end_dates: bool) -> object:
         for name, values in worked_accounts().items()
     }
     data["name"] = data["id"]
-    if not end_dates:
-        del data["end_date"]
-    if form == "columns":
-        return data
-    if form == "pandas":
-        return pd.DataFrame(data)
-    path = folder / "accounts.csv"
-    body = [",".join(v or "" for v in row) for row in zip(*data.values(), strict=True)]
-    path.write_text("\n".join([",".join(data), *body]) + "\n")
-    return load_table(path, Account)
+    return accounts_in_form(data, form, folder, end_dates=end_dates)
 
 
 @pytest.mark.parametrize("form", ["columns", "pandas", "csv"])
