@@ -24,7 +24,7 @@ from cshealth._codes import sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import to_datetime
 from cshealth._types import ColumnsLike, DataFrameLike
-from cshealth.io._ids import IdArray, read_ids
+from cshealth.io._ids import IdArray, read_ids, repeated
 from cshealth.io._keyed import same_kind
 from cshealth.io._table import Table
 
@@ -332,9 +332,8 @@ def _as_table(table: object, index: int) -> MeasureTable:
 def _ids(values: ArrayLike, what: str) -> IdArray:
     """Account ids by the identifier rule: whole numbers stay numbers, none missing or twice."""
     ids = read_ids(values, name=f"{what or 'measures'} account ids")
-    unique, counts = np.unique(ids, return_counts=True)
-    if len(unique) < len(ids):
-        twice = unique[counts > 1][:5].tolist()
+    twice = repeated(ids)
+    if twice:
         msg = f"{what or 'measures'}: duplicate account ids {twice}; one row per account"
         raise InvalidInputError(msg)
     return ids

@@ -31,7 +31,15 @@ from cshealth.io._table import Column
 from cshealth.io._values import _Problems
 from cshealth.models import Record
 
-__all__ = ["IdArray", "IdKind", "id_kind", "mixed_rows", "object_array", "read_ids"]
+__all__ = [
+    "IdArray",
+    "IdKind",
+    "id_kind",
+    "mixed_rows",
+    "object_array",
+    "read_ids",
+    "repeated",
+]
 
 #: What an identifier column holds: whole numbers, text, or nothing yet.
 IdKind = Literal["int", "text", "none"]
@@ -358,22 +366,33 @@ def read_ids(
 
 
 def _check_unique(ids: IdArray, name: str) -> None:
-    """Refuse an identifier given twice (one sort of the whole numbers, a set of the texts)."""
+    twice = repeated(ids)
+    if twice:
+        msg = f"`{name}` repeats {twice}: one row per account"
+        raise InvalidInputError(msg)
+
+
+def repeated(ids: IdArray, *, at_most: int = _SHOWN) -> list[object]:
+    """The first few (sorted) identifiers given more than once; ``[]`` when all differ.
+
+    One sort of whole numbers, or one set of texts (missing ones ignored).
+
+    Examples:
+        >>> repeated(np.array([3, 1, 3])), repeated(np.array(["a", "b"], dtype=object))
+        ([3], [])
+    """
     if ids.dtype.kind == "i":
         ordered = np.sort(ids)
-        twice = ordered[1:][ordered[1:] == ordered[:-1]]
+        twice = ordered[1:][ordered[1:] == ordered[:-1]].tolist()
     else:
         present = ids[~np.equal(ids, _NONE)].tolist()
         if len(set(present)) == len(present):
-            return
+            return []
         counts: dict[object, int] = {}
         for value in present:
             counts[value] = counts.get(value, 0) + 1
-        twice = np.array([v for v, count in counts.items() if count > 1], dtype=object)
-    if len(twice):
-        repeated = sorted(set(twice.tolist()))[:_SHOWN]
-        msg = f"`{name}` repeats {repeated}: one row per account"
-        raise InvalidInputError(msg)
+        twice = [value for value, count in counts.items() if count > 1]
+    return sorted(set(twice))[:at_most]
 
 
 def _raise(values: object, name: str, bad: _Bad) -> None:
