@@ -8,8 +8,10 @@ binary search of `Timeline.last_change_at`.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from datetime import date, timedelta
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 from cshealth._exceptions import InvalidInputError
 from cshealth.io import Table
 from cshealth.models import RevenueChange
+from cshealth.retention import _timeline
 from cshealth.retention._timeline import Timeline, read_timeline
 
 EPOCH = date(1970, 1, 1)
@@ -30,9 +33,21 @@ def day_number(value: date) -> int:
     return (value - EPOCH).days
 
 
-def columns(rows: list[tuple[str, date, float]]) -> dict[str, list[object]]:
+#: How the account ids are given (and how `read_timeline` sorts them): text; whole
+#: numbers in a compact range (shifted); whole numbers far apart (hashed); text again with
+#: the packed sort key made too wide, so that `numpy.lexsort` sorts.
+ID_FORMS = {
+    "text": {"A": "A", "B": "B", "C": "C", "D": "D"},
+    "compact": {"A": 7, "B": 5, "C": 6, "D": 8},
+    "far apart": {"A": -(2**40), "B": 3, "C": 2**50, "D": 17},
+    "lexsort": {"A": "A", "B": "B", "C": "C", "D": "D"},
+}
+
+
+def columns(rows: list[tuple[str, date, float]], form: str = "text") -> dict[str, list[object]]:
+    ids = ID_FORMS[form]
     return {
-        "account_id": [r[0] for r in rows],
+        "account_id": [ids[r[0]] for r in rows],
         "effective_on": [r[1] for r in rows],
         "mrr": [r[2] for r in rows],
     }
@@ -79,11 +94,14 @@ change_sets = st.lists(
 # --- properties against the reference --------------------------------------------------------
 
 
-@given(rows=change_sets, probe=st.integers(-3, 64))
+@given(rows=change_sets, probe=st.integers(-3, 64), form=st.sampled_from(list(ID_FORMS)))
 def test_levels_and_history_match_the_reference(
-    rows: list[tuple[str, date, float]], probe: int
+    rows: list[tuple[str, date, float]], probe: int, form: str
 ) -> None:
-    t = read_timeline(columns(rows))
+    with mock.patch.object(_timeline, "_WORD_BITS", 8 if form == "lexsort" else 63):
+        t = read_timeline(columns(rows, form))
+    names = {v: k for k, v in ID_FORMS[form].items()}
+    t = dataclasses.replace(t, account_ids=np.array([names[a] for a in t.account_ids.tolist()]))
     ref = histories(rows)
     day = day_number(BASE) + probe
     assert t.n_accounts == len(ref)

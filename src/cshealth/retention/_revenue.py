@@ -607,17 +607,21 @@ def _drop_new_and_churn(moves: _Moves, timeline: Timeline) -> _Moves:
 
 def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Period) -> MRRMovements:
     n = len(edges) - 1
-    amount = np.abs(moves.after - moves.before)
-    sums: list[FloatArray] = []
-    counts: dict[MovementKind, IntArray] = {}
-    for i, kind in enumerate(KINDS):
-        mine = moves.kind == i
-        sums.append(np.bincount(moves.slot[mine], weights=amount[mine], minlength=n).astype(float))
-        counts[kind] = _read_only(np.bincount(moves.slot[mine], minlength=n).astype(np.int64))
-    new, expansion, reactivation, contraction, churned = sums
+    moving = moves.kind >= 0
+    # one bincount per measure: the cell of (kind, period) is ``kind * n + period``
+    cell = moves.kind[moving] * n + moves.slot[moving]
+    amount = np.abs(moves.after[moving] - moves.before[moving])
+    size = len(KINDS) * n
+    sums = np.bincount(cell, weights=amount, minlength=size).astype(float).reshape(len(KINDS), n)
+    tallies = np.bincount(cell, minlength=size).astype(np.int64).reshape(len(KINDS), n)
+    counts: dict[MovementKind, IntArray] = {
+        kind: _read_only(tallies[i].copy()) for i, kind in enumerate(KINDS)
+    }
+    new, expansion, reactivation, contraction, churned = (row.copy() for row in sums)
     starting = np.empty(n)
     ending = np.empty(n)
-    level = math.fsum(timeline.levels_at(int(edges[0]) - 1))
+    levels = timeline.levels_at(int(edges[0]) - 1)
+    level = math.fsum(levels[levels > 0].tolist())
     for p in range(n):  # a handful of periods: the ledger, in the documented order
         starting[p] = level
         level = level + new[p] + expansion[p] + reactivation[p] - contraction[p] - churned[p]

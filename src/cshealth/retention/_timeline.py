@@ -24,6 +24,9 @@ __all__ = ["MAX_MRR", "Timeline", "read_timeline"]
 #: and below it every sum over accounts and periods stays finite in a float.
 MAX_MRR = 1e15
 
+#: Bits of a non-negative int64: the account key, day and row packed into one must fit.
+_WORD_BITS = 63
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -83,25 +86,24 @@ class Timeline:
         return np.where(last >= 0, self.mrr[np.maximum(last, 0)], 0.0)
 
     @cached_property
-    def _keys(self) -> tuple[IntArray, int, int]:
-        """One sorted int64 key per change, ``code * span + day offset``, built once.
-
-        The changes are sorted by (code, day), so one search per account finds its last
-        change on or before a day.
-        """
-        low = int(self.day.min())
-        span = int(self.day.max()) - low + 2
-        return self.codes * span + (self.day - low + 1), low, span
+    def _closing(self) -> BoolArray:
+        """Per change, whether it is its account's last."""
+        closing = np.ones(len(self.codes), dtype=bool)
+        closing[:-1] = self.codes[1:] != self.codes[:-1]
+        return closing
 
     def last_change_at(self, day: int) -> IntArray:
-        """Per account code, the position of its last change on or before ``day``; -1 if none."""
-        if not len(self.day):
-            return np.empty(0, dtype=np.int64)
-        keys, low, span = self._keys
-        query = min(max(day - low + 1, 0), span - 1)
-        position = np.searchsorted(keys, np.arange(self.n_accounts) * span + query, side="right")
-        position -= 1
-        return np.where(position >= self.bounds[:-1], position, -1)
+        """Per account code, the position of its last change on or before ``day``; -1 if none.
+
+        One pass over the changes: an account's changes on or before ``day`` are a run at
+        the start of its block (they are sorted by day), and the run's last one is wanted.
+        """
+        on = self.day <= day
+        tail = on.copy()
+        tail[:-1] &= self._closing[:-1] | ~on[1:]
+        position = np.full(self.n_accounts, -1, dtype=np.int64)
+        position[self.codes[tail]] = np.flatnonzero(tail)
+        return position
 
 
 def read_timeline(changes: object) -> Timeline:
@@ -114,36 +116,64 @@ def read_timeline(changes: object) -> Timeline:
     """
     table = read_columns(changes, RevenueChange, need=["account_id", "effective_on", "mrr"])
     ids = table["account_id"]  # whole numbers or text, as given
-    # sparse codes (no sort of the ids); the one sort below groups them, then they are
-    # renumbered densely in that order
-    sparse, _ = id_codes(ids, dense=False)
     day = table["effective_on"].astype(np.int64)
     mrr = np.asarray(table["mrr"], dtype=np.float64)
     _check_plausible(mrr, ids)
-    low = int(day.min()) if len(day) else 0
-    span = int(day.max()) - low + 1 if len(day) else 1
-    # one int64 key: (account, day) pairs are unique once duplicates are ruled out
-    order = np.argsort(sparse * span + (day - low))
-    sparse, day, mrr = sparse[order], day[order], mrr[order]
+    order, sparse, day = _sorted(ids, day)
+    mrr = mrr[order]
     same = (sparse[1:] == sparse[:-1]) & (day[1:] == day[:-1])
     if same.any():
         _raise_duplicates(order, np.flatnonzero(same), ids, day)
     first = np.ones(len(sparse), dtype=bool)
     first[1:] = sparse[1:] != sparse[:-1]
-    codes = np.cumsum(first) - 1
-    account_ids = ids[order[first]]
+    starts = np.flatnonzero(first)
+    bounds = np.append(starts, len(sparse))
+    lengths = np.diff(bounds)
+    codes = np.repeat(np.arange(len(starts)), lengths)
+    account_ids = ids[order[starts]]
     before = np.empty_like(mrr)
     before[1:] = mrr[:-1]
-    before[first] = 0.0
-    # paid before: some earlier change of the account set a positive level
-    paid = np.cumsum(mrr > 0)
-    paid_start = np.maximum.accumulate(np.where(first, np.arange(len(codes)), 0))
-    base = np.where(paid_start > 0, paid[paid_start - 1], 0)
-    paid_before = np.zeros(len(codes), dtype=bool)
-    paid_before[1:] = paid[:-1] > base[1:]
-    paid_before[first] = False
-    bounds = np.append(np.flatnonzero(first), len(codes))
+    before[starts] = 0.0
+    # paid before: some earlier change of the account set a positive level, i.e. more
+    # positive levels come before the change than before the account's first change
+    positive = mrr > 0
+    earlier: IntArray = np.cumsum(positive) - positive
+    paid_before = earlier > np.repeat(earlier[starts], lengths)
     return Timeline(codes, account_ids, day, mrr, before, paid_before, order, bounds)
+
+
+def _sorted(ids: IdArray, day: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """The changes in (account, day) order: ``(order, account keys, days)``, all sorted.
+
+    Accounts get sparse integer keys (whole-number ids shifted, when their range is
+    small; hashed slots otherwise: `id_codes` without its sort), so an account's changes
+    are one run of equal keys. One int64 holds the key, the day and the row, and
+    `numpy.sort` of those (much faster than `numpy.argsort`) is a stable sort by account
+    and day; when they do not fit in 63 bits, `numpy.lexsort` sorts instead.
+    """
+    n = len(day)
+    if not n:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    low = int(day.min())
+    span = int(day.max()) - low + 1
+    sparse: IntArray | None = None
+    if ids.dtype.kind == "i":
+        smallest, largest = int(ids.min()), int(ids.max())
+        if largest - smallest < 8 * n:  # a compact range: the shifted ids are the keys
+            sparse = ids.astype(np.int64) - smallest
+            accounts = largest - smallest + 1
+    if sparse is None:
+        sparse, accounts = id_codes(ids, dense=False, present=True)
+    row_bits = max(n - 1, 1).bit_length()
+    if (accounts * span - 1).bit_length() + row_bits <= _WORD_BITS:
+        packed = np.sort(((sparse * span + (day - low)) << row_bits) | np.arange(n))
+        order = packed & ((1 << row_bits) - 1)
+        key = packed >> row_bits
+        account = key // span
+        return order, account, key - account * span + low
+    order = np.lexsort((day, sparse))
+    return order, sparse[order], day[order]
 
 
 def _raise_duplicates(order: IntArray, pairs: IntArray, ids: IdArray, day: IntArray) -> None:
