@@ -323,3 +323,73 @@ def test_inputs_that_are_no_column_of_ids() -> None:
     assert read_ids(["a", None], name="x", allow_missing=True, unique=True).tolist() == ["a", None]
     assert id_kind(read_ids([None, None], name="x", allow_missing=True)) == "none"
     assert id_kind(np.array([], dtype=np.int64)) == "none"
+
+
+# --- numpy fixed-width text, read in C loops -----------------------------------------------
+
+
+def _outcome(values: Any, unique: bool) -> object:
+    try:
+        return read_ids(values, name="id", unique=unique).tolist()
+    except InvalidInputError as error:
+        return str(error)
+
+
+@given(
+    texts=st.lists(
+        st.text(alphabet="ab \t\x00\x1c\u3000é\ud800", min_size=0, max_size=4) | st.just("x" * 513),
+        min_size=1,
+        max_size=6,
+    ),
+    unique=st.booleans(),
+)
+def test_numpy_text_reads_as_the_same_texts_given_one_by_one(
+    texts: list[str], unique: bool
+) -> None:
+    """numpy text (read on its code points) and the same texts as a list (read one by one)
+    give the same ids, or the same error naming the same rows."""
+    array = np.array(texts, dtype=str)  # numpy drops trailing NULs: compare with its texts
+    assert _outcome(array, unique) == _outcome(array.tolist(), unique)
+
+
+def test_numpy_text_that_is_clean_is_read_on_its_code_points() -> None:
+    from cshealth.io import _ids
+
+    array = np.array(["B-2", "A-1", "é-3"])
+    read = _ids._clean_numpy_text(array)
+    assert read is not None
+    assert read.ids.dtype == object
+    assert read.ids.tolist() == ["B-2", "A-1", "é-3"]
+    assert read.distinct == 3
+    # every kind of text the rule changes or refuses goes value by value instead
+    for bad in (["A", ""], ["A", " B"], ["A", "B\t"], ["A", "a\x00b"], ["A", "\ud800"]):
+        assert _ids._clean_numpy_text(np.array(bad)) is None
+    assert _ids._clean_numpy_text(np.array(["x" * (MAX_ID_LENGTH + 1)])) is None
+    assert _ids._clean_numpy_text(np.array([], dtype=str)) is None
+    # repeated texts share a hash: not counted as distinct, so `unique` looks again
+    assert _ids._clean_numpy_text(np.array(["A", "B", "A"])).distinct is None  # type: ignore[union-attr]
+    with pytest.raises(InvalidInputError, match=r"repeats \['A'\]"):
+        read_ids(np.array(["A", "B", "A"]), name="account_id", unique=True)
+
+
+def test_numpy_text_sharing_a_hash_is_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cshealth.io import _ids
+
+    monkeypatch.setattr(_ids, "_TEXT_HASH", np.zeros(MAX_ID_LENGTH, dtype=np.uint64))
+    read = _ids._clean_numpy_text(np.array(["A", "B"]))
+    assert read is not None
+    assert read.distinct is None
+    assert read_ids(np.array(["A", "B"]), name="id", unique=True).tolist() == ["A", "B"]
+
+
+def test_repeated_tells_apart_values_that_share_a_hash() -> None:
+    from cshealth.io._ids import repeated
+
+    assert hash(-1) == hash(-2)  # CPython: -1 is reserved, so hash(-1) is -2
+    assert repeated(np.array([-1, -2, "a"], dtype=object)) == []
+    assert repeated(np.array([-1, -2, -1, None, None], dtype=object)) == [-1]
+    assert repeated(np.array(["b", "a", "b", "a", "c"], dtype=object)) == ["a", "b"]
+    assert repeated(np.array([f"{i % 9}" for i in range(30)], dtype=object), at_most=2) == [
+        "0",
+        "1",
+    ]

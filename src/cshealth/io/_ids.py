@@ -54,6 +54,9 @@ _ASCII_SPACE = bytes(code for code in range(128) if chr(code).isspace())
 _NONE_TYPE = np.array(type(None), dtype=object)
 _INT_TYPE = np.array(int, dtype=object)
 _TEXT_TYPE = np.array(str, dtype=object)
+#: Odd 64-bit factors, one per character position: a hash of fixed-width text (equal
+#: texts hash equal; texts that share a hash are rare and then compared exactly).
+_TEXT_HASH = np.random.default_rng(0x1D5).integers(1, 2**63, MAX_ID_LENGTH, dtype=np.uint64) | 1
 
 _Bad = dict[str, tuple[BoolArray, str]]
 
@@ -156,6 +159,10 @@ def _convert(array: NDArray[np.generic]) -> _Read:
         return _Read(array.astype(np.int64), np.zeros(n, dtype=bool), {})
     if kind == "f":
         return _from_floats(array.astype(np.float64))
+    if kind == "U":
+        clean = _clean_numpy_text(array)
+        if clean is not None:
+            return clean
     if kind in "OUSu":
         return _from_objects(array.astype(object))
     problem = NOT_AN_ID  # flags, dates, durations, complex numbers
@@ -163,6 +170,35 @@ def _convert(array: NDArray[np.generic]) -> _Read:
     return _Read(
         np.full(n, None, dtype=object), everything, {problem.code: (everything, problem.message)}
     )
+
+
+def _clean_numpy_text(array: NDArray[np.generic]) -> _Read | None:
+    """A fixed-width numpy text column that is clean as it stands, checked in C loops.
+
+    numpy's string functions and its code points (no Python object per value) check the
+    rule: no empty text, nothing to strip, no NUL inside, no lone surrogate, at most
+    `MAX_ID_LENGTH` characters; and a hash of the code points, sorted, counts the
+    distinct values when no two share a hash. A clean column becomes ``object`` text in
+    one ``astype``; anything else returns ``None`` and goes value by value, where each
+    bad row is reported.
+    """
+    text = cast("NDArray[np.str_]", array)
+    width = text.dtype.itemsize // 4
+    if not len(text) or not width or width > MAX_ID_LENGTH:
+        return None
+    lengths = np.strings.str_len(text)
+    if not lengths.all() or not np.array_equal(np.strings.str_len(np.strings.strip(text)), lengths):
+        return None
+    units = text.view(np.uint32).reshape(len(text), width)
+    # a NUL before the end (numpy drops the trailing ones), or a UTF-16 surrogate
+    if np.count_nonzero(units) != int(lengths.sum()):
+        return None
+    if units.max() >= 0xD800 and np.any((units - np.uint32(0xD800)) < np.uint32(0x800)):
+        return None
+    hashes = np.dot(units, _TEXT_HASH[:width])  # wraps around at 2**64, as a hash may
+    hashes.sort()
+    distinct = len(text) if not np.any(hashes[1:] == hashes[:-1]) else None
+    return _Read(text.astype(object), np.zeros(len(text), dtype=bool), {}, distinct)
 
 
 def _from_floats(floats: NDArray[np.float64]) -> _Read:
@@ -375,7 +411,8 @@ def _check_unique(ids: IdArray, name: str) -> None:
 def repeated(ids: IdArray, *, at_most: int = _SHOWN) -> list[object]:
     """The first few (sorted) identifiers given more than once; ``[]`` when all differ.
 
-    One sort of whole numbers, or one set of texts (missing ones ignored).
+    One sort of whole numbers; for text, one sort of the hashes, then only the values
+    that share a hash are counted (missing ones ignored).
 
     Examples:
         >>> repeated(np.array([3, 1, 3])), repeated(np.array(["a", "b"], dtype=object))
@@ -384,14 +421,18 @@ def repeated(ids: IdArray, *, at_most: int = _SHOWN) -> list[object]:
     if ids.dtype.kind == "i":
         ordered = np.sort(ids)
         twice = ordered[1:][ordered[1:] == ordered[:-1]].tolist()
-    else:
-        present = ids[~np.equal(ids, _NONE)].tolist()
-        if len(set(present)) == len(present):
-            return []
-        counts: dict[object, int] = {}
-        for value in present:
-            counts[value] = counts.get(value, 0) + 1
-        twice = [value for value, count in counts.items() if count > 1]
+        return sorted(set(twice))[:at_most]
+    present = ids[~np.equal(ids, _NONE)]
+    # equal values have equal hashes: only values sharing a hash can repeat
+    hashes = np.fromiter(map(hash, present.tolist()), dtype=np.int64, count=len(present))
+    ordered = np.sort(hashes)
+    shared = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(shared):
+        return []
+    counts: dict[object, int] = {}
+    for value in present[np.isin(hashes, shared)].tolist():
+        counts[value] = counts.get(value, 0) + 1
+    twice = [value for value, count in counts.items() if count > 1]
     return sorted(set(twice))[:at_most]
 
 

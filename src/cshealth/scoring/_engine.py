@@ -269,10 +269,14 @@ class _Block:
         # each child's weight over the weight present, divided per child so that a lone
         # child's weight is exactly 1 and the group's score exactly the child's
         info.alpha = []
+        # where no child is present, dividing by inf gives 0 (a masked divide is ~3x slower)
+        safe = np.where(info.wp > 0.0, info.wp, np.inf)
         for w, p, f in zip(node.weights, info.present, info.filled):
-            share = np.zeros(self.n)
-            if w > 0.0:  # present with a weight: wp >= w > 0
-                np.divide(w, info.wp, out=share, where=p)
+            if w > 0.0:  # present with a weight: wp >= w > 0, and w / wp as before
+                share = np.divide(w, safe)
+                share *= p
+            else:
+                share = np.zeros(self.n)
             total += share * f
             info.alpha.append(share)
         return total
@@ -357,12 +361,12 @@ class _Block:
                 out.fixed[i][rows] = 0.0 if a is None else a
                 out.node_coverage[i][rows] = self.coverage[i]
             if node.measure >= 0:
-                part = m * filled[i]
+                part = out.contributions[node.measure][rows]  # written in place
+                np.multiply(m, filled[i], out=part)
                 if a is not None:
                     part += a
                 if blank:
                     part[undefined] = np.nan
-                out.contributions[node.measure][rows] = part
                 continue
             self._push(node, self.groups[i], (m, a), filled, (mult, fixed, weight))
         out.score[rows] = final

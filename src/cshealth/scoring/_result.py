@@ -487,7 +487,8 @@ class HealthScores:
 
 def _repeat(value: object, n: int) -> ObjectArray:
     """``n`` copies of ``value`` in an object array (much faster than ``np.full``)."""
-    out: ObjectArray = np.array([value], dtype=object)[np.zeros(n, dtype=np.intp)]
+    out: ObjectArray = np.empty(n, dtype=object)
+    out.fill(value)
     return out
 
 
