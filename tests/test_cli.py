@@ -12,6 +12,7 @@ import pytest
 from cshealth import __version__
 from cshealth.cli import main
 from cshealth.models import MODELS
+from cshealth.scoring import Scorecard
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -210,8 +211,17 @@ def test_schema_of_all_models(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "schema")
     assert status == 0
     schemas = json.loads(out)
-    assert set(schemas) == set(MODELS)
+    assert set(MODELS) < set(schemas)
+    assert {"Scorecard", "SLAPolicy", "Schedule", "FeatureCatalog"} < set(schemas)
     assert schemas["Ticket"]["additionalProperties"] is False
+    assert schemas["Scorecard"] == Scorecard.model_json_schema()
+
+
+@pytest.mark.parametrize("name", ["Scorecard", "scorecard", "FollowUpPolicy", "DropThresholds"])
+def test_schema_of_a_configuration(capsys: pytest.CaptureFixture[str], name: str) -> None:
+    status, out, _ = run(capsys, "schema", name)
+    assert status == 0
+    assert json.loads(out)["title"].lower() == name.lower()
 
 
 @pytest.mark.parametrize("name", ["Account", "account", "accounts", "ACCOUNTS"])

@@ -169,7 +169,7 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
     "cshealth.nps.compare": lambda: (([10, 9, 3, 8, 10], [0, 7, 9, 10, 2, 6]), {}),
     "cshealth.nps.csat": lambda: (([5, 4, 4, 3, 5, 2, 5, 4, 1, 5],), {"min_n": 0}),
     "cshealth.nps.follow_ups": lambda: ((_nps_only(),), {"as_of": AS_OF}),
-    "cshealth.nps.from_counts": lambda: ((3, 4, 5), {}),
+    "cshealth.nps.from_counts": lambda: ((), {"promoters": 5, "passives": 4, "detractors": 3}),
     "cshealth.nps.holm": lambda: (([0.01, 0.04, 0.03],), {}),
     "cshealth.nps.migration": lambda: (({"a": 9, "b": 3, "c": 7}, {"a": 10, "b": 8}), {}),
     "cshealth.nps.queue_summary": lambda: (

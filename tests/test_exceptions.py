@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import pickle
+import traceback
 import warnings
 from typing import Any
 
 import pytest
 
+import cshealth
 from cshealth import (
     ConfigError,
     CSHealthError,
@@ -164,3 +167,47 @@ def test_invalid_input_error_with_no_args() -> None:
     exc = InvalidInputError.__new__(InvalidInputError)
     exc.errors = ()
     assert str(exc) == ""
+
+
+# --- the public name: tracebacks and pickles say `cshealth.InvalidInputError` -------------
+
+#: Every exception and warning class cshealth exports (all of them at the top level).
+EXCEPTION_NAMES = [
+    name
+    for name in cshealth.__all__
+    if isinstance(getattr(cshealth, name), type)
+    and issubclass(getattr(cshealth, name), BaseException)
+]
+
+
+def test_every_exception_class_is_listed() -> None:
+    assert {"InvalidInputError", "ConfigError", "SmallSampleWarning"} <= set(EXCEPTION_NAMES)
+
+
+@pytest.mark.parametrize("name", EXCEPTION_NAMES)
+def test_a_traceback_shows_the_public_name(name: str) -> None:
+    kind = getattr(cshealth, name)
+    assert kind.__module__ == "cshealth"
+    last = traceback.format_exception_only(kind, kind("`x` must be positive"))[-1]
+    assert last == f"cshealth.{name}: `x` must be positive\n"
+
+
+@pytest.mark.parametrize("name", EXCEPTION_NAMES)
+def test_an_exception_pickles_under_its_public_name(name: str) -> None:
+    kind = getattr(cshealth, name)
+    exc = kind("`x` must be positive")
+    data = pickle.dumps(exc)
+    assert b"_exceptions" not in data
+    back = pickle.loads(data)
+    assert type(back) is kind
+    assert back.args == exc.args
+    assert str(back) == str(exc)
+
+
+def test_an_invalid_input_error_pickles_with_its_record_errors() -> None:
+    errors = (error(row=1), error(row=2, line=3))
+    exc = InvalidInputError("2 of 5 records are invalid", errors)
+    back = pickle.loads(pickle.dumps(exc))
+    assert back.errors == errors
+    assert str(back) == str(exc)
+    assert type(back.errors[0]).__module__ == "cshealth"

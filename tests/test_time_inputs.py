@@ -245,3 +245,23 @@ def test_an_unknown_zone_is_named() -> None:
         as_instant(DAY, timezone="Berlin")
     with pytest.raises(InvalidInputError, match="`timezone` 'Berlin' is not an IANA time zone"):
         as_day(DAY, "as_of", timezone="Berlin")
+
+
+@pytest.mark.parametrize("days", [2**40, -(2**40), 106_752_000, -106_752_000])
+def test_a_day_whose_instants_do_not_fit_is_named(days: int) -> None:
+    """Microseconds in an int64 reach about 292,000 years either side of 1970."""
+    value = np.datetime64(days, "D")
+    with pytest.raises(InvalidInputError, match="outside the representable range of instants"):
+        as_instant(value)
+    with pytest.raises(InvalidInputError, match="outside the representable range of instants"):
+        as_instant(value, timezone="Europe/Berlin")
+    assert as_day(value, "as_of") == days  # a day itself is fine
+
+
+def test_the_last_days_that_fit_are_read() -> None:
+    from cshealth._time import _LAST_DAY
+
+    assert as_instant(np.datetime64(_LAST_DAY, "D")) == np.datetime64(_LAST_DAY, "D")
+    assert as_instant(np.datetime64(-_LAST_DAY, "D")) == np.datetime64(-_LAST_DAY, "D")
+    with pytest.raises(InvalidInputError, match="representable range"):
+        as_instant(np.datetime64(_LAST_DAY + 1, "D"))

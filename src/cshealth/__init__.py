@@ -7,7 +7,9 @@ subpackage: `cshealth.nps`, `cshealth.scoring`, `cshealth.retention`,
 `cshealth.signals`, and the sample data in `cshealth.datasets`.
 """
 
+from cshealth import _public
 from cshealth._exceptions import (
+    AccountNotFoundError,
     ConfigError,
     CSHealthError,
     CSHealthWarning,
@@ -44,6 +46,7 @@ from cshealth.models import (
 
 __all__ = [
     "Account",
+    "AccountNotFoundError",
     "CSHealthError",
     "CSHealthWarning",
     "ConfidenceInterval",
@@ -74,3 +77,5 @@ __all__ = [
     "to_columns",
     "write",
 ]
+
+_public.publish(globals())

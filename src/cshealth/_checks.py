@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import types
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
-from typing import TypeVar, cast
+from typing import Literal, TypeVar, Union, cast, get_args, get_origin, overload
 
 import numpy as np
 
@@ -28,8 +30,10 @@ from cshealth._types import FloatArray
 __all__ = [
     "MAX_WINDOW_DAYS",
     "float_array",
+    "iso",
     "items",
     "one_of",
+    "options_of",
     "probability",
     "real_number",
     "shown",
@@ -39,7 +43,7 @@ __all__ = [
 #: Upper bound of every ``window_days`` argument: 100 years of days.
 MAX_WINDOW_DAYS = 36_525
 
-_Choice = TypeVar("_Choice", bound=str)
+_Choice = TypeVar("_Choice", bound="str | None")
 
 #: Longest text of a bad value shown in a message.
 _SHOWN = 80
@@ -86,7 +90,7 @@ def whole_number(value: object, name: str, *, low: int = 0, high: int | None = N
         >>> whole_number(10**7, "weeks", low=1, high=520)
         Traceback (most recent call last):
         ...
-        cshealth._exceptions.InvalidInputError: `weeks` must be a whole number from 1 to 520, ...
+        cshealth.InvalidInputError: `weeks` must be a whole number from 1 to 520, ...
     """
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         number = int(value)
@@ -128,7 +132,7 @@ def real_number(
         >>> real_number("0.5", "alpha", low=0, high=1)
         Traceback (most recent call last):
         ...
-        cshealth._exceptions.InvalidInputError: `alpha` must be a finite number in [0, 1], got '0.5'
+        cshealth.InvalidInputError: `alpha` must be a finite number in [0, 1], got '0.5'
     """
     number = _as_float(value) if isinstance(value, (numbers.Real, Decimal)) else math.nan
     if isinstance(value, (bool, np.bool_)):
@@ -149,21 +153,92 @@ def probability(value: object, name: str, *, hint: str = "") -> float:
     return real_number(value, name, low=0.0, high=1.0, open_low=True, open_high=True, hint=hint)
 
 
-def one_of(value: object, options: tuple[_Choice, ...], name: str) -> _Choice:
+@overload
+def one_of(value: object, options: tuple[_Choice, ...], name: str) -> _Choice: ...
+@overload
+def one_of(value: object, options: object, name: str) -> object: ...
+def one_of(value: object, options: object, name: str) -> object:
     """``value`` after checking it is one of ``options`` (an argument named ``name``).
 
+    The one check of every option argument, so that every message lists the options the
+    same way: as a set, in the order they are declared (never in hash order).
+
+    Args:
+        value: The argument.
+        options: The allowed values: a tuple, or a ``Literal`` type such as the
+            argument's annotation (``Literal["a", "b"] | None`` allows ``None`` too).
+        name: The caller's parameter, for the message.
+
+    Returns:
+        The option equal to ``value``, as declared (typed by a tuple of options; a
+        ``Literal`` type gives an ``object`` for the caller to ``cast``).
+
     Raises:
-        InvalidInputError: On anything else, listing the options.
+        InvalidInputError: On anything else, listing the options in declared order.
 
     Examples:
         >>> one_of("week", ("month", "week"), "period")
         'week'
+        >>> one_of("day", Literal["month", "week"] | None, "period")
+        Traceback (most recent call last):
+        ...
+        cshealth.InvalidInputError: `period` must be one of {'month', 'week'} or None, got 'day'
     """
-    for known in options:
-        if isinstance(value, str) and value == known:
+    allowed = options_of(options)
+    for known in allowed:
+        if (value is None and known is None) or (isinstance(value, str) and value == known):
             return known
-    msg = f"`{name}` must be one of {list(options)}, got {shown(value)}"
+    listed = "{" + ", ".join(repr(known) for known in allowed if known is not None) + "}"
+    if None in allowed:
+        listed += " or None"
+    msg = f"`{name}` must be one of {listed}, got {shown(value)}"
     raise InvalidInputError(msg)
+
+
+def options_of(options: object) -> tuple[str | None, ...]:
+    """The values a tuple or a ``Literal`` type allows, in declared order.
+
+    ``None`` (or ``NoneType``) in a union stands for itself; nested unions and literals
+    are flattened. Anything else is a mistake in cshealth, not in the caller's input.
+
+    Raises:
+        TypeError: If ``options`` is not a tuple of text or ``None``, or such a type.
+
+    Examples:
+        >>> options_of(Literal["month", "quarter"] | None)
+        ('month', 'quarter', None)
+    """
+    if isinstance(options, tuple):
+        found: tuple[object, ...] = options
+    elif options is None or options is type(None):
+        found = (None,)
+    elif get_origin(options) is Literal:
+        found = get_args(options)
+    elif get_origin(options) in (Union, types.UnionType):
+        found = tuple(item for part in get_args(options) for item in options_of(part))
+    else:
+        found = (options,)
+    if not all(item is None or isinstance(item, str) for item in found):
+        msg = f"options must be text or None, got {options!r}"
+        raise TypeError(msg)
+    return cast("tuple[str | None, ...]", found)
+
+
+def iso(value: object) -> str:
+    """A date or an instant as ISO 8601 text (for messages); anything else as `shown`.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> iso(date(2025, 1, 31)), iso(datetime(2025, 1, 31, 9, 30, tzinfo=timezone.utc))
+        ('2025-01-31', '2025-01-31T09:30:00+00:00')
+        >>> iso(np.datetime64("2025-01-31T09:30", "us")), iso("2025-01-31")
+        ('2025-01-31T09:30:00.000000', "'2025-01-31'")
+    """
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, np.datetime64):
+        return str(value)
+    return shown(value)
 
 
 def items(values: object, name: str, what: str) -> list[object]:

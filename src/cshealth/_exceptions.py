@@ -8,6 +8,7 @@ optional dependency)::
     Exception
     └── CSHealthError
         ├── InvalidInputError (also ValueError)      bad data: records, columns, arguments
+        │   └── AccountNotFoundError (also KeyError) no such account in a result
         ├── ConfigError (also ValueError)            bad configuration (scorecards, rules, ...)
         └── MissingDependencyError (also ImportError) an optional extra is not installed
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AccountNotFoundError",
     "CSHealthError",
     "CSHealthWarning",
     "ConfigError",
@@ -151,8 +153,23 @@ class InvalidInputError(CSHealthError, ValueError):
         return "\n".join([head, *shown])
 
 
+class AccountNotFoundError(InvalidInputError, KeyError):
+    """An account that is not in a result (or not among the ids looked up).
+
+    Also a `KeyError`, as a missing key of a mapping is, and an `InvalidInputError`.
+    Its text is the message itself (a plain `KeyError` would show it quoted).
+    """
+
+    def __str__(self) -> str:
+        return InvalidInputError.__str__(self)
+
+
 class ConfigError(CSHealthError, ValueError):
-    """A configuration object (scorecard, rule set, schedule) is invalid."""
+    """A configuration (a scorecard, a policy, a schedule) is invalid, or was assigned to.
+
+    The message lists every problem at its place in the configuration, such as
+    ``features[1].tag: Input should be 'basic' or 'sticky'``.
+    """
 
 
 class MissingDependencyError(CSHealthError, ImportError):

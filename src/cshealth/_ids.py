@@ -20,13 +20,15 @@ records and columns accept and refuse exactly the same values.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 
+from cshealth._exceptions import AccountNotFoundError, InvalidInputError
 from cshealth._scalars import BAD_TEXT
+from cshealth._types import IdArray
 
-__all__ = ["MAX_ID_LENGTH", "IdProblem", "normalise_id"]
+__all__ = ["MAX_ID_LENGTH", "IdKind", "IdProblem", "id_kind", "normalise_id", "position_of"]
 
 #: The longest text identifier, in characters.
 MAX_ID_LENGTH = 512
@@ -95,3 +97,50 @@ def normalise_id(value: object) -> int | str | IdProblem | None:
     if kind.__name__ in ("NAType", "NaTType") and kind.__module__.startswith("pandas"):
         return None
     return NOT_AN_ID
+
+
+#: What an identifier column holds: whole numbers, text, or nothing yet.
+IdKind = Literal["int", "text", "none"]
+
+
+def id_kind(ids: IdArray) -> IdKind:
+    """Whether an identifier column holds whole numbers, text, or no identifier at all."""
+    if ids.dtype.kind in "iu":
+        return "int" if len(ids) else "none"
+    for value in ids.tolist():
+        if value is not None:
+            return "int" if isinstance(value, int) else "text"
+    return "none"
+
+
+def position_of(ids: IdArray, key: object, *, noun: str = "accounts") -> int:
+    """The row of identifier ``key`` among ``ids`` (looked up by the identifier rule).
+
+    Raises:
+        InvalidInputError: If ``key`` is not an identifier.
+        AccountNotFoundError: If ``key`` is of the other kind than ``ids`` (``"7"`` among
+            whole numbers) or is not among them (an `InvalidInputError` and a `KeyError`).
+
+    Examples:
+        >>> position_of(np.array([3, 7]), 7), position_of(np.array(["A", "B"], dtype=object), " B")
+        (1, 1)
+    """
+    found = normalise_id(key)
+    kind = id_kind(ids)
+    shown = ", ".join(repr(value) for value in ids[:3].tolist())
+    if found is None or isinstance(found, IdProblem):
+        why = "missing" if found is None else found.message
+        msg = f"{key!r} is not an identifier ({why}); the {noun} have ids such as {shown}"
+        raise InvalidInputError(msg)
+    if kind != "none" and (kind == "int") != isinstance(found, int):
+        words = {"int": "whole numbers", "text": "text"}
+        msg = (
+            f"no account {key!r} among the {len(ids)} {noun}: their ids are {words[kind]} "
+            f"({shown}), so {key!r} can never match; give the id as the data gives it"
+        )
+        raise AccountNotFoundError(msg)
+    hits = np.flatnonzero(np.asarray(np.equal(ids, found), dtype=bool)) if len(ids) else ids[:0]
+    if not len(hits):
+        msg = f"no account {key!r} among the {len(ids)} {noun} (ids such as {shown or 'none'})"
+        raise AccountNotFoundError(msg)
+    return int(hits[0])

@@ -23,10 +23,9 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._codes import sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import to_datetime
-from cshealth._types import ColumnsLike, DataFrameLike
-from cshealth.io._ids import IdArray, read_ids, repeated
-from cshealth.io._keyed import same_kind
-from cshealth.io._table import Table
+from cshealth._types import ColumnsLike, DataFrameLike, IdArray
+from cshealth.io import Table
+from cshealth.io._read import read_ids, repeated, same_kind
 
 if TYPE_CHECKING:
     import pandas as pd

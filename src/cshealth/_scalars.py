@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -31,6 +33,7 @@ __all__ = [
     "INSTANT_TEXT",
     "MAX_WHOLE",
     "ScalarProblem",
+    "read_instant",
     "read_number",
     "text_problem",
 ]
@@ -79,6 +82,14 @@ TOO_LARGE = ScalarProblem(
 BAD_CHARACTER = ScalarProblem(
     "text_character", "text must not hold a NUL character or a lone surrogate"
 )
+NOT_INSTANT = ScalarProblem(
+    "datetime_parsing", "expected a timestamp with a time zone, e.g. 2025-03-31T09:30:00Z"
+)
+NAIVE = ScalarProblem(
+    "naive_datetime",
+    "timestamp has no time zone: give an offset, e.g. '2025-01-31T09:30:00Z' (in Python, "
+    "tzinfo=timezone.utc); numpy datetime64 values are read as UTC",
+)
 
 
 def read_number(value: object, *, whole: bool) -> float | ScalarProblem | None:
@@ -112,6 +123,44 @@ def read_number(value: object, *, whole: bool) -> float | ScalarProblem | None:
         number = float(value)
         return None if math.isnan(number) else _checked(number, whole)
     return NOT_NUMBER
+
+
+def read_instant(text: str, *, assume_timezone: str | None = None) -> datetime | ScalarProblem:
+    """An instant written as text (`INSTANT_TEXT`) as an aware ``datetime``, or why not.
+
+    Text without ``Z`` or an offset is `NAIVE`, unless ``assume_timezone`` (an IANA zone,
+    already checked) says whose wall clock it is.
+
+    Examples:
+        >>> read_instant("2025-03-31T09:30:00Z")
+        datetime.datetime(2025, 3, 31, 9, 30, tzinfo=datetime.timezone.utc)
+        >>> read_instant("2025-03-31T09:30").code, read_instant("2025-03-31").code
+        ('naive_datetime', 'datetime_parsing')
+        >>> read_instant("2025-03-31T09:30", assume_timezone="Europe/Berlin").utcoffset()
+        datetime.timedelta(seconds=7200)
+    """
+    match = INSTANT_TEXT.fullmatch(text)
+    if match is None:
+        return NOT_INSTANT
+    year, month, day, hour, minute, second, fraction, utc, sign, off_h, off_m = match.groups()
+    if utc is None and sign is None and assume_timezone is None:
+        return NAIVE
+    try:
+        zone: timezone | ZoneInfo = (
+            timezone.utc if assume_timezone is None else ZoneInfo(assume_timezone)
+        )
+        if utc is not None:
+            zone = timezone.utc
+        elif sign is not None:
+            if int(off_m) > 59:
+                return NOT_INSTANT
+            offset = timedelta(hours=int(off_h), minutes=int(off_m))
+            zone = timezone(-offset if sign == "-" else offset)
+        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        parts = (int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
+        return datetime(*parts, micro, tzinfo=zone)
+    except ValueError:
+        return NOT_INSTANT
 
 
 def _checked(number: float, whole: bool) -> float | ScalarProblem:

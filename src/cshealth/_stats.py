@@ -14,6 +14,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray
 
@@ -29,7 +30,6 @@ __all__ = [
 
 #: Methods accepted by `proportion_interval()`.
 ProportionMethod = Literal["wilson", "wald"]
-_PROPORTION_METHODS: tuple[str, ...] = ("wilson", "wald")
 
 
 class ConfidenceInterval(NamedTuple):
@@ -160,7 +160,7 @@ def z_critical(confidence_level: float = 0.95) -> float:
         1.959964
     """
     alpha = 1.0 - check_confidence_level(confidence_level)
-    from scipy import special  # imported on first use: `import cshealth` stays light
+    from scipy import special  # noqa: PLC0415 - on first use: `import cshealth` stays light
 
     return float(special.ndtri(1.0 - alpha / 2.0))
 
@@ -205,9 +205,7 @@ def proportion_interval(
         >>> round(float(low), 4), round(float(high), 4)
         (0.7149, 0.9166)
     """
-    if method not in _PROPORTION_METHODS:
-        msg = f"`method` must be one of {{'wilson', 'wald'}}, got {method!r}"
-        raise InvalidInputError(msg)
+    one_of(method, ProportionMethod, "method")
     x, n = _check_counts(successes, trials)
     z = z_critical(confidence_level)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -18,11 +18,13 @@ everywhere: a point in time without a zone is ambiguous.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 
 from cshealth._exceptions import InvalidInputError
+from cshealth._scalars import DATE_TEXT, NAIVE, read_instant
 from cshealth._zones import day_start, local_days, time_zone
 
 __all__ = ["as_day", "as_instant", "naive_message", "to_datetime"]
@@ -49,6 +51,10 @@ def naive_message(name: str, value: object) -> str:
         f"`{name}` is a naive datetime ({shown}); give it a time zone, e.g. tzinfo=timezone.utc "
         "(in text an offset: '2025-01-31T09:30:00Z' or '...+01:00'), or pass a date"
     )
+
+
+#: The farthest day from 1970-01-01 whose instants fit in ``datetime64[us]``.
+_LAST_DAY = (2**63 - 1) // _DAY_US - 1
 
 
 def as_instant(value: object, name: str = "as_of", *, timezone: str = "UTC") -> np.datetime64:
@@ -80,6 +86,9 @@ def as_instant(value: object, name: str = "as_of", *, timezone: str = "UTC") -> 
     day, micros = _read(value, name)
     if micros is not None:
         return np.datetime64(micros, "us")
+    if abs(day) > _LAST_DAY:  # its first microsecond does not fit in an int64
+        msg = f"`{name}` {value} is outside the representable range of instants"
+        raise InvalidInputError(msg)
     if zone == "UTC":
         return np.datetime64(day * _DAY_US, "us")
     return day_start(day, zone)
@@ -139,21 +148,19 @@ def _not_a_time(value: datetime) -> bool:
 def _micros(value: np.datetime64, name: str) -> int:
     micros = value.astype("datetime64[us]")
     if np.isnat(micros):  # beyond the range of microseconds
-        msg = f"`{name}` {value!r} is outside the representable range of instants"
+        msg = f"`{name}` {value} is outside the representable range of instants"
         raise InvalidInputError(msg)
     return int(micros.astype(np.int64))
 
 
 def _text(value: str, name: str) -> tuple[int, int | None]:
-    from cshealth.io._time import _norm_date, _parse_instant  # io sits above this module
-
-    day = _norm_date(value) if len(value) == 10 else None
-    if isinstance(day, int):
-        return day, None
-    parsed = _parse_instant(value)
+    if len(value) == 10 and DATE_TEXT.fullmatch(value):
+        with contextlib.suppress(ValueError):  # not a day of the calendar: not a date
+            return date.fromisoformat(value).toordinal() - _EPOCH_ORDINAL, None
+    parsed = read_instant(value)
     if isinstance(parsed, datetime):
         return 0, (parsed - _EPOCH) // _ONE_MICROSECOND
-    if getattr(parsed, "code", "") == "naive_datetime":
+    if parsed == NAIVE:
         raise InvalidInputError(naive_message(name, value))
     msg = f"`{name}` must be a date or an aware datetime, got the text {value!r}; {_ALSO}"
     raise InvalidInputError(msg)

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "ArrayLike",
     "BoolArray",
+    "Column",
     "ColumnsLike",
     "DataFrameLike",
     "DateArray",
@@ -38,6 +39,8 @@ FloatArray: TypeAlias = NDArray[np.float64]
 IntArray: TypeAlias = NDArray[np.int64]
 BoolArray: TypeAlias = NDArray[np.bool_]
 ObjectArray: TypeAlias = NDArray[np.object_]
+#: One column of a `Table`: a 1-D numpy array of any dtype.
+Column: TypeAlias = NDArray[np.generic]
 #: Identifiers as the user gave them: ``int64`` whole numbers, or ``object`` text (an
 #: optional identifier column with missing values holds ``int``/``str`` and ``None``).
 IdArray: TypeAlias = NDArray[np.generic]

@@ -9,16 +9,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from pydantic import BaseModel
+
+from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError
 from cshealth._report import describe
 from cshealth._version import __version__
 from cshealth.io import Table, load, load_table
-from cshealth.io._load import FILE_SUFFIXES
+from cshealth.io._read import FILE_SUFFIXES
 from cshealth.models import MODELS, TABLES, Record
 
 __all__ = ["main"]
@@ -106,11 +109,15 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the models",
-        description="Print the JSON Schema of one model (by class or "
-        "table name) or of all of them.",
+        help="print the JSON Schema of the models and configurations",
+        description="Print the JSON Schema of one record model (by class or table name) "
+        "or configuration (Scorecard, SLAPolicy, ...), or of all of them.",
     )
-    schema.add_argument("model", nargs="?", help=f"one of {', '.join(MODELS)}")
+    schema.add_argument(
+        "model",
+        nargs="?",
+        help=f"one of {', '.join(MODELS)}, or a configuration such as Scorecard",
+    )
     schema.set_defaults(run=_schema)
     return parser
 
@@ -124,7 +131,7 @@ def _date(text: str) -> date:
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
-    from cshealth.datasets import sample
+    from cshealth.datasets import sample  # noqa: PLC0415
 
     try:
         data = sample(
@@ -208,18 +215,40 @@ def _table_files(directory: Path) -> list[tuple[Path, type[Record]]]:
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    models = {**MODELS, **_configs()}
     if args.model is None:
-        schema: object = {name: model.model_json_schema() for name, model in MODELS.items()}
+        schema: object = {name: model.model_json_schema() for name, model in models.items()}
     else:
-        schema = _find_model(args.model).model_json_schema()
+        schema = _find_model(args.model, models).model_json_schema()
     print(json.dumps(schema, indent=2), file=out)
     return 0
 
 
-def _find_model(name: str) -> type[Record]:
+def _find_model(name: str, models: Mapping[str, type[BaseModel]]) -> type[BaseModel]:
     wanted = name.lower()
-    for key, model in [*MODELS.items(), *TABLES.items()]:
+    for key, model in [*models.items(), *TABLES.items()]:
         if key.lower() == wanted:
             return model
-    msg = f"unknown model {name!r}; choose one of {', '.join(MODELS)} (or a table name)"
+    msg = f"unknown model {name!r}; choose one of {', '.join(models)} (or a table name)"
     raise _UsageError(msg)
+
+
+def _configs() -> dict[str, type[Config]]:
+    """Every public configuration model, by class name, in the order of the areas."""
+    from cshealth import (  # noqa: PLC0415 - the areas load only for `cshealth schema`
+        adoption,
+        lifecycle,
+        nps,
+        retention,
+        scoring,
+        signals,
+        support,
+    )
+
+    found: dict[str, type[Config]] = {}
+    for area in (scoring, nps, support, adoption, retention, lifecycle, signals):
+        for name in area.__all__:
+            member = getattr(area, name)
+            if isinstance(member, type) and issubclass(member, Config):
+                found[name] = member
+    return found

@@ -17,9 +17,16 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
-from cshealth import Account, InvalidInputError, Table, UsageEvent, UsageRecord, to_columns
+from cshealth import (
+    Account,
+    ConfigError,
+    InvalidInputError,
+    Table,
+    UsageEvent,
+    UsageRecord,
+    to_columns,
+)
 from cshealth.adoption._features import Feature, FeatureCatalog, feature_adoption
 
 UTC = timezone.utc
@@ -504,7 +511,7 @@ def test_catalog_loads_from_json_and_is_hashable():
     ],
 )
 def test_bad_catalogs(payload, message):
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ConfigError, match=message):
         FeatureCatalog.model_validate(payload)
 
 

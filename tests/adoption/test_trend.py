@@ -20,12 +20,10 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 from scipy import stats
 
-from cshealth import InvalidInputError, UsageRecord, to_columns
-from cshealth.adoption import _slopes
-from cshealth.adoption._slopes import theil_kendall
+from cshealth import ConfigError, InvalidInputError, UsageRecord, _slopes, to_columns
+from cshealth._slopes import theil_kendall
 from cshealth.adoption._trend import DropThresholds, UsageDrop, usage_trend
 
 UTC = timezone.utc
@@ -476,7 +474,7 @@ def test_bad_options(options, message):
     [(-0.2, -0.5), (-0.5, -0.5), (-0.5, 0.1), (-1.5, -0.2), (math.nan, -0.2)],
 )
 def test_bad_thresholds(red, yellow):
-    with pytest.raises(ValidationError, match=r"red|finite"):
+    with pytest.raises(ConfigError, match=r"red|finite"):
         DropThresholds(red=red, yellow=yellow)
 
 

@@ -75,8 +75,28 @@ def test_extra_ignore_on_json_and_rows(tmp_path: Path, suffix: str) -> None:
 
 def test_extra_must_be_forbid_or_ignore() -> None:
     extra: Any = "x"
-    with pytest.raises(InvalidInputError, match=r"`extra` must be 'forbid' or 'ignore', got 'x'"):
+    refused = r"`extra` must be one of \{'ignore', 'forbid'\}, got 'x'"
+    with pytest.raises(InvalidInputError, match=refused):
         load([GOOD_JSON], Account, extra=extra)
+    with pytest.raises(InvalidInputError, match=refused):
+        to_columns({"id": ["A-1"]}, Account, extra=extra)
+
+
+def test_an_unknown_format_is_refused_not_guessed(tmp_path: Path) -> None:
+    fmt: Any = "xml"
+    path = write([Account.model_validate(GOOD_JSON)], tmp_path / "a.csv")
+    refused = r"`format` must be one of \{'csv', 'jsonl', 'json'\} or None, got 'xml'"
+    with pytest.raises(InvalidInputError, match=refused):
+        load(path, Account, format=fmt)
+    with pytest.raises(InvalidInputError, match=refused):
+        write(load_table(path, Account), tmp_path / "b.csv", format=fmt)
+    assert not (tmp_path / "b.csv").exists()
+
+
+def test_write_names_columns_as_the_wrong_data() -> None:
+    columns: Any = {"id": ["A-1"], "name": ["Acme"], "start_date": ["2024-01-15"]}
+    with pytest.raises(InvalidInputError, match=r"^`data` must be a Table or records of one"):
+        write(columns, "never.csv")
 
 
 @pytest.mark.parametrize("encoding", ["cp1252", "latin-1", "utf-16", "utf-8-sig"])

@@ -11,7 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cshealth import InvalidInputError, MissingDependencyError, RevenueChange, Table, to_columns
+from cshealth import (
+    InvalidInputError,
+    MissingDependencyError,
+    RevenueChange,
+    Table,
+    from_columns,
+    to_columns,
+)
 from cshealth.io import _table
 
 NAN = np.nan
@@ -208,13 +215,13 @@ def test_to_dict_is_json_ready() -> None:
     assert type(data["mapping"][0]) is dict
 
 
-def test_to_records_needs_a_model() -> None:
-    with pytest.raises(InvalidInputError, match=r"this table has no model; use `from_columns"):
-        Table({"account_id": ["A1"]}).to_records()
+def test_from_columns_needs_a_model_without_the_tables() -> None:
+    with pytest.raises(InvalidInputError, match=r"pass `model` .* it cannot be inferred"):
+        from_columns(Table({"account_id": ["A1"]}))
 
 
-def test_to_records_with_a_model() -> None:
-    records = revenue().to_records()
+def test_from_columns_takes_the_tables_model() -> None:
+    records = from_columns(revenue())
     assert [(r.account_id, r.effective_on, r.mrr) for r in records] == [
         ("A1", date(2025, 1, 1), 100.0),
         ("A1", date(2025, 3, 1), 0.0),

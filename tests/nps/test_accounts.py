@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cshealth import InvalidInputError, SurveyResponse, Table
+from cshealth import InvalidInputError, SurveyResponse, Table, from_columns
 from cshealth.datasets import sample
 from cshealth.nps import score
 from cshealth.nps._accounts import ACCOUNT_UNITS, AccountNPS, account_scores
@@ -217,7 +217,7 @@ def assert_same(res: AccountNPS, ref: dict[str, dict[str, object]]) -> None:
 SAMPLE = sample(seed=11, n_accounts=300)
 NPS_ROWS = [
     r
-    for r in SAMPLE.survey_responses.to_records()
+    for r in from_columns(SAMPLE.survey_responses)
     if isinstance(r, SurveyResponse) and r.kind == "nps" and r.survey_type == "relationship"
 ]
 AS_OFS = [
@@ -255,7 +255,7 @@ def test_weighted_matches_plain_python_on_sample_data(unit: str) -> None:
 def test_transactional_survey_type_on_sample_data() -> None:
     rows = [
         r
-        for r in SAMPLE.survey_responses.to_records()
+        for r in from_columns(SAMPLE.survey_responses)
         if isinstance(r, SurveyResponse) and r.kind == "nps" and r.survey_type == "transactional"
     ]
     res = account_scores(
@@ -447,8 +447,8 @@ def test_records_table_dict_and_frame_agree(unit: str) -> None:
     table = SAMPLE.survey_responses
     base = account_scores(table, as_of=AS_OFS[1], unit=unit)
     forms = [
-        table.to_records(),
-        iter(table.to_records()),  # a one-shot iterator is read once
+        from_columns(table),
+        iter(from_columns(table)),  # a one-shot iterator is read once
         table.to_dict(),  # JSON-ready lists: ISO text instants
         dict(table.items()),  # numpy columns
         table.to_pandas(),

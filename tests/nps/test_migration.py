@@ -385,7 +385,7 @@ def test_unidentified_rows_are_counted_not_matched() -> None:
 
 @pytest.mark.parametrize("bad", [11, -1, 7.5, float("nan"), float("inf"), "9", None, [1, 2]])
 def test_bad_scores_in_a_mapping(bad: object) -> None:
-    with pytest.raises(InvalidInputError, match=r"`wave2`: `scores` must be whole numbers"):
+    with pytest.raises(InvalidInputError, match=r"the scores of `wave2` must be whole numbers"):
         migration({"a": 9}, {"a": 9, "b": bad}, min_n=0)
 
 
@@ -396,7 +396,7 @@ def test_bad_scores_in_a_mapping(bad: object) -> None:
 )
 def test_bad_scores_in_columns(bad: object, message: str) -> None:
     first = {"contact_id": ["a", "b"], "score": [9, bad]}
-    with pytest.raises(InvalidInputError, match=rf"`wave1`:.*{message}"):
+    with pytest.raises(InvalidInputError, match=rf"`wave1`.*{message}"):
         migration(first, {"a": 9}, min_n=0)
 
 

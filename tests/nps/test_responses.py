@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cshealth import InvalidInputError, SurveyResponse, to_columns
+from cshealth import InvalidInputError, SurveyResponse, from_columns, to_columns
 from cshealth._codes import id_codes
 from cshealth.nps._responses import check_survey_type, survey_columns
 from cshealth.nps._trend import trend
@@ -158,7 +158,7 @@ def test_rows_of_the_kind_and_type_are_kept() -> None:
 
 def test_every_input_form_reads_the_same() -> None:
     table = to_columns(sample_columns(), SurveyResponse)
-    forms = [table, dict(table.items()), pd.DataFrame(sample_columns()), table.to_records()]
+    forms = [table, dict(table.items()), pd.DataFrame(sample_columns()), from_columns(table)]
     for form in forms:
         got = survey_columns(
             form, kind="nps", need=("score", "submitted_at"), survey_type="relationship"

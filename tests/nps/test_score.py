@@ -22,8 +22,8 @@ from scipy import stats
 from cshealth import InvalidInputError, SmallSampleWarning, SurveyResponse, to_columns
 from cshealth.nps import NPSTally, compare, from_counts, sample_size, score, tally
 
-SPEC = from_counts(detractors=75, passives=675, promoters=250)  # spec §1.3 test vector
-SMALL = from_counts(detractors=0, passives=2, promoters=18)  # spec §1.3 small sample
+SPEC = from_counts(promoters=250, passives=675, detractors=75)  # spec §1.3 test vector
+SMALL = from_counts(promoters=18, passives=2, detractors=0)  # spec §1.3 small sample
 
 
 def codes(scores: np.ndarray) -> np.ndarray:
@@ -73,7 +73,10 @@ def test_dirichlet_posterior_matches_closed_form_moments() -> None:
 
 
 def test_measuringu_two_sample_example() -> None:
-    res = compare(from_counts(80, 160, 160), from_counts(70, 180, 200))
+    res = compare(
+        from_counts(promoters=160, passives=160, detractors=80),
+        from_counts(promoters=200, passives=180, detractors=70),
+    )
     assert (round(res.difference, 2), round(res.statistic, 2)) == (8.85, 1.76)
     assert res.pvalue == pytest.approx(0.079, abs=5e-4)
     low, high = res.confidence_interval()
@@ -154,7 +157,8 @@ def test_adjusted_wald_coverage_by_simulation() -> None:
     hits = 0
     trials = 2000
     for counts in rng.multinomial(120, [0.2, 0.4, 0.4], size=trials):
-        interval = from_counts(int(counts[0]), int(counts[1]), int(counts[2])).confidence_interval()
+        d, pa, pr = (int(c) for c in counts)
+        interval = from_counts(promoters=pr, passives=pa, detractors=d).confidence_interval()
         hits += interval.contains(true)
     assert 0.93 <= hits / trials <= 0.97
 
@@ -295,7 +299,7 @@ def test_bad_interval_options() -> None:
     with pytest.raises(InvalidInputError, match="three pseudo-counts"):
         SPEC.confidence_interval(method="bayes_dirichlet", prior=(1.0, 0.0, 1.0))
     with pytest.raises(InvalidInputError, match="two responses"):
-        from_counts(0, 0, 1).confidence_interval(method="trinomial_t")
+        from_counts(promoters=1, passives=0, detractors=0).confidence_interval(method="trinomial_t")
     with pytest.raises(InvalidInputError, match="confidence_level"):
         SPEC.confidence_interval(1.5)
 
@@ -304,13 +308,18 @@ def test_compare_refusals_and_edge_cases() -> None:
     with pytest.raises(InvalidInputError, match="`method` must be one of"):
         compare(SPEC, SPEC, method="t")
     with pytest.raises(InvalidInputError, match="sample `b` has no responses"):
-        compare(SPEC, from_counts(0, 0, 0))
+        compare(SPEC, from_counts(promoters=0, passives=0, detractors=0))
     shared = [response(0, 9), response(1, 3)]
     with pytest.raises(InvalidInputError, match="share 2 respondents"):
         compare(shared, shared)
-    same = compare(from_counts(0, 5, 0), from_counts(0, 5, 0), method="wald")
+    five_passives = from_counts(promoters=0, passives=5, detractors=0)
+    same = compare(five_passives, five_passives, method="wald")
     assert (same.statistic, same.pvalue) == (0.0, 1.0)
-    apart = compare(from_counts(5, 0, 0), from_counts(0, 0, 5), method="wald")
+    apart = compare(
+        from_counts(promoters=0, passives=0, detractors=5),
+        from_counts(promoters=5, passives=0, detractors=0),
+        method="wald",
+    )
     assert (apart.statistic, apart.pvalue, apart.difference) == (math.inf, 0.0, 200.0)
 
 
@@ -433,13 +442,45 @@ def test_counts_beyond_what_a_float_holds_are_refused() -> None:
 def test_out_of_range_scores_name_the_first_bad_position(answers: object, message: str) -> None:
     with pytest.raises(InvalidInputError) as caught:
         tally(answers)
-    assert str(caught.value) == f"`scores` must be whole numbers 0..10; {message}"
+    assert str(caught.value) == f"`data` must be whole numbers 0..10; {message}"
 
 
 def test_scores_that_are_not_numbers_message_in_full() -> None:
     with pytest.raises(InvalidInputError) as caught:
         tally(np.array([9, "ten"], dtype=object))
-    assert str(caught.value) == "`scores` must be whole numbers 0..10; some values are not numbers"
+    assert str(caught.value) == "`data` must be whole numbers 0..10; some values are not numbers"
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda: score([9, 11]), "`data` must be whole numbers 0..10; position 1 holds 11"),
+        (lambda: tally([[9, 10]]), "`data` must be one-dimensional, got shape (1, 2)"),
+        (lambda: NPSTally.from_scores([11]), "`scores` must be whole numbers 0..10; position 0"),
+        (lambda: compare([12], [9]), "`a` must be whole numbers 0..10; position 0 holds 12"),
+        (lambda: compare([9], [-1]), "`b` must be whole numbers 0..10; position 0 holds -1"),
+        (lambda: score({"score": [9, 11]}), "column `score` must be whole numbers 0..10; position"),
+        (
+            lambda: score({"score": [9, 3]}, weights=True),
+            "`weights` must be a sequence of values (one per response), got bool True",
+        ),
+        (
+            lambda: score({"score": [9, 3]}, weights=[1.0]),
+            "`weights` must hold one weight per row of the data (2), got 1",
+        ),
+    ],
+)
+def test_a_message_names_the_callers_parameter(call: object, named: str) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        call()  # type: ignore[operator]
+    assert str(caught.value).startswith(named)
+
+
+def test_from_counts_takes_the_counts_by_name_only() -> None:
+    with pytest.raises(TypeError):
+        from_counts(75, 675, 250)  # type: ignore[misc]
+    res = from_counts(promoters=250, passives=675, detractors=75)
+    assert (res.tally.promoters, res.tally.passives, res.tally.detractors) == (250, 675, 75)
 
 
 def test_tally_to_dict_has_every_field_in_order() -> None:

@@ -598,9 +598,9 @@ def test_bad_inputs_are_named() -> None:
         cohort_table(["a"], ["2025-01-01"], as_of=datetime(2025, 3, 1))
     with pytest.raises(InvalidInputError, match="`as_of` must be a date"):
         cohort_table(["a"], ["2025-01-01"], as_of=NUMBER_DAY)
-    with pytest.raises(InvalidInputError, match=r"`period` must be one of \['month', 'week'"):
+    with pytest.raises(InvalidInputError, match=r"`period` must be one of \{'month', 'week'"):
         cohort_table(["a"], ["2025-01-01"], as_of=as_of, period=WRONG)
-    with pytest.raises(InvalidInputError, match=r"`mode` must be one of \['on', 'on_or_after'\]"):
+    with pytest.raises(InvalidInputError, match=r"`mode` must be one of \{'on', 'on_or_after'\}"):
         cohort_table(["a"], ["2025-01-01"], as_of=as_of, mode=WRONG)
     with pytest.raises(
         InvalidInputError, match="`entity_ids` has 2 values but `event_dates` has 1"

@@ -856,7 +856,8 @@ def test_negative_group_within_days() -> None:
 
 
 def test_unknown_new_and_churn_policy() -> None:
-    with pytest.raises(InvalidInputError, match="must be 'count' or 'ignore', got 'drop'"):
+    refused = r"`same_period_new_and_churn` must be one of \{'count', 'ignore'\}, got 'drop'"
+    with pytest.raises(InvalidInputError, match=refused):
         mrr_movements(
             columns(WORKED),
             start=JAN,

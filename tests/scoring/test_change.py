@@ -182,8 +182,21 @@ def test_movers_and_drivers_errors() -> None:
     assert change.drivers("c") == []
     with pytest.raises(KeyError, match="'zzz' was not compared"):
         change.drivers("zzz")
-    with pytest.raises(ValueError, match="direction must be"):
-        change.movers(direction="sideways")
+    refused = r"`direction` must be one of \{'down', 'up', 'both'\}, got 'sideways'"
+    with pytest.raises(InvalidInputError, match=refused):
+        change.movers(direction="sideways")  # type: ignore[arg-type]
+    assert change.movers(1) == ["a"]
+    assert change.movers(0) == []
+    for bad in (-1, 2.0, True):
+        with pytest.raises(InvalidInputError, match=r"`n` must be a whole number >= 0"):
+            change.movers(bad)  # type: ignore[arg-type]
+
+
+def test_a_bad_as_of_is_named_by_its_parameter() -> None:
+    data = {"account_id": ["a"], "logins": [1.0], "nps": [0.0]}
+    for name in ("as_of_t0", "as_of_t1"):
+        with pytest.raises(InvalidInputError, match=rf"^`{name}` must be a date or an aware"):
+            attribute_change(_card(), data, _card(), data, **{name: 20250101})
 
 
 def test_bad_data_is_reported_as_for_score() -> None:

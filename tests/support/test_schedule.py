@@ -20,9 +20,8 @@ import pandas as pd
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
-from cshealth._exceptions import InvalidInputError
+from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth.support._schedule import Schedule
 
 UTC = timezone.utc
@@ -516,7 +515,7 @@ def test_adding_past_the_last_year():
         (
             {"timezone": "Qqqqq/Zzzzzz", "hours": {}},
             r"unknown time zone 'Qqqqq/Zzzzzz': give an IANA name such as "
-            r"'Europe/Berlin', 'America/New_York' or 'UTC' \[type",
+            r"'Europe/Berlin', 'America/New_York' or 'UTC'$",
         ),
         ({"timezone": "Europe", "hours": {}}, "unknown time zone 'Europe'"),
         ({"timezone": "../etc/passwd", "hours": {}}, "unknown time zone"),
@@ -555,14 +554,14 @@ def test_adding_past_the_last_year():
             {"hours": {"wed": [("13:00", "17:00"), ("09:00", "13:00")]}},
             r"out of order: list them as \['09:00', '13:00'\], \['13:00', '17:00'\]",
         ),
-        ({"hours": {"mon": [("09:00",)]}}, "hours.mon.0"),
-        ({"hours": "nine to five"}, "hours\n  Input should be a valid dictionary"),
-        ({"hours": {}, "opening": "09:00"}, "Extra inputs are not permitted"),
-        ({}, "hours\n  Field required"),
+        ({"hours": {"mon": [("09:00",)]}}, r"hours\.mon\[0\]\[1\]: Field required"),
+        ({"hours": "nine to five"}, "hours: Input should be a valid dictionary"),
+        ({"hours": {}, "opening": "09:00"}, "opening: Extra inputs are not permitted"),
+        ({}, "hours: Field required"),
     ],
 )
 def test_validation_errors(fields, message):
-    with pytest.raises(ValidationError, match=message) as caught:
+    with pytest.raises(ConfigError, match=message) as caught:
         Schedule(**fields)
     assert isinstance(caught.value, ValueError)
 
@@ -601,7 +600,7 @@ def test_json_round_trip_equality_and_hashing():
     assert reordered == schedule
     assert len({schedule, again, reordered, BERLIN_9_TO_5}) == 2
     assert "hours" in Schedule.model_json_schema()["required"]
-    with pytest.raises(ValidationError, match="frozen"):
+    with pytest.raises(ConfigError, match="frozen"):
         schedule.timezone = "UTC"
 
 
@@ -614,5 +613,5 @@ def test_the_issue_example_and_conveniences():
     assert berlin.weekly_seconds == 16 * 3600
     assert Schedule.weekdays(timezone="Europe/Berlin") == BERLIN_9_TO_5
     assert Schedule.always().hours["sun"] == (("00:00", "24:00"),)
-    with pytest.raises(ValidationError, match="crosses midnight"):
+    with pytest.raises(ConfigError, match="crosses midnight"):
         Schedule.weekdays("22:00", "06:00")

@@ -29,7 +29,7 @@ from tests.support.worked import (
     worked_records,
 )
 
-from cshealth import InvalidInputError, Ticket, load_table, to_columns
+from cshealth import InvalidInputError, Ticket, from_columns, load_table, to_columns
 from cshealth._stats import Rate
 from cshealth.support._schedule import Schedule
 from cshealth.support._summary import _NEEDS as NEEDS
@@ -481,7 +481,7 @@ def test_each_resolution_rate_is_measured_only_with_its_column(column, values, m
     assert getattr(with_column.overall, measure) == rate
     assert measure not in with_column.not_measured
     # the same tickets as records (every field given) agree on the measured rate
-    records = to_columns({**RESOLVED, column: values}, Ticket).to_records()
+    records = from_columns(to_columns({**RESOLVED, column: values}, Ticket))
     assert getattr(summary(records, start=START, end=END).overall, measure) == rate
 
 

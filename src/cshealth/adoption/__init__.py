@@ -13,6 +13,7 @@
 * `account_metrics`: all of it, one row per account, ready for a health score.
 """
 
+from cshealth import _public
 from cshealth.adoption._accounts import account_metrics
 from cshealth.adoption._active import ActiveUsers, active_users
 from cshealth.adoption._features import Feature, FeatureAdoption, FeatureCatalog, feature_adoption
@@ -44,3 +45,5 @@ __all__ = [
     "first_days",
     "usage_trend",
 ]
+
+_public.publish(globals())

@@ -129,7 +129,7 @@ def account_metrics(
         ('no `feature_events` column', [nan, nan])
     """
     days = whole_number(window_days, "window_days", low=1, high=MAX_WINDOW_DAYS)
-    trend_column = _check_measure(trend_measure)[0]
+    trend_column = _check_measure(trend_measure, "trend_measure")[0]
     usage, events = _once(usage), _once(events)
     listed = None if accounts is None else _listed(accounts)
     counts = _usage_measures(usage, as_of_day(as_instant(as_of)), days)

@@ -44,15 +44,14 @@ from numpy.typing import NDArray
 from cshealth._checks import MAX_WINDOW_DAYS, items, whole_number
 from cshealth._codes import id_codes, sorted_positions
 from cshealth._exceptions import InvalidInputError
+from cshealth._ids import position_of
 from cshealth._measures import MeasureTable
 from cshealth._stats import Rate
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import FloatArray, IntArray, ObjectArray
+from cshealth._types import FloatArray, IdArray, IntArray, ObjectArray
 from cshealth._zones import day_start, local_days, time_zone
 from cshealth.adoption._usage import freeze
-from cshealth.io._ids import IdArray
-from cshealth.io._keyed import position_of, same_kind
-from cshealth.io._read import read_columns
+from cshealth.io._read import read_columns, same_kind
 from cshealth.models import Account, UsageEvent
 
 __all__ = ["ActiveUsers", "active_users"]

@@ -35,11 +35,12 @@ from datetime import datetime
 from typing import Literal, NoReturn, cast
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._codes import id_codes
+from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant, to_datetime
@@ -53,8 +54,8 @@ from cshealth.adoption._usage import (
     positions_of,
     read_usage,
 )
+from cshealth.io import Table
 from cshealth.io._read import read_columns
-from cshealth.io._table import Table
 from cshealth.models import Account, UsageEvent
 from cshealth.models._base import Label
 
@@ -63,7 +64,7 @@ __all__ = ["Feature", "FeatureAdoption", "FeatureCatalog", "feature_adoption"]
 _US_PER_DAY = 86_400_000_000
 
 
-class Feature(BaseModel):
+class Feature(Config):
     """A product feature as adoption measures see it.
 
     Attributes:
@@ -72,12 +73,14 @@ class Feature(BaseModel):
         tag: ``'basic'``, ``'sticky'`` (events on it make the sticky share) or ``None``.
         plans: The plans entitled to it; ``None`` means every plan.
 
+    Raises:
+        ConfigError: On an empty name or list of plans, an unknown tag or an unknown
+            field, naming each.
+
     Examples:
         >>> Feature(name="api", plans=("growth", "enterprise")).key
         True
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: Label
     key: bool = True
@@ -85,7 +88,7 @@ class Feature(BaseModel):
     plans: tuple[str, ...] | None = Field(default=None, min_length=1)
 
 
-class FeatureCatalog(BaseModel):
+class FeatureCatalog(Config):
     """The features an adoption measure knows: key ones, sticky ones, plan entitlements.
 
     Loads from JSON with `FeatureCatalog.model_validate_json`; immutable and hashable.
@@ -94,7 +97,8 @@ class FeatureCatalog(BaseModel):
         features: The features, at least one, each name once.
 
     Raises:
-        pydantic.ValidationError: On a repeated feature name or an empty catalog.
+        ConfigError: On a repeated feature name, an empty catalog or a bad feature, naming
+            each (``features[1].tag: ...``).
 
     Examples:
         >>> catalog = FeatureCatalog.model_validate_json(
@@ -103,9 +107,14 @@ class FeatureCatalog(BaseModel):
         ... )
         >>> catalog.names, catalog.available("smb")
         (('reports', 'api', 'help'), ('reports', 'help'))
+        >>> from cshealth import ConfigError
+        >>> try:
+        ...     FeatureCatalog(features=[{"name": "api"}, {"name": "sso", "tag": "core"}])
+        ... except ConfigError as error:
+        ...     print(error)
+        invalid FeatureCatalog:
+          features[1].tag: Input should be 'basic' or 'sticky'
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     features: tuple[Feature, ...] = Field(min_length=1)
 

@@ -37,15 +37,16 @@ from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from cshealth._checks import MAX_WINDOW_DAYS, whole_number
+from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
+from cshealth._slopes import theil_kendall
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray, ObjectArray
-from cshealth.adoption._slopes import theil_kendall
 from cshealth.adoption._usage import (
     UsageRows,
     as_of_day,
@@ -76,7 +77,7 @@ TREND_MEASURES: tuple[str, ...] = (
 _WEEK = 7
 
 
-class DropThresholds(BaseModel):
+class DropThresholds(Config):
     """Where a usage change turns yellow and red (``change = current / baseline - 1``).
 
     A change at or below ``red`` is red, at or below ``yellow`` yellow, anything else
@@ -87,8 +88,8 @@ class DropThresholds(BaseModel):
         yellow: The change at or below which usage is yellow.
 
     Raises:
-        pydantic.ValidationError: Unless ``-1 <= red < yellow <= 0`` (a change is never
-            below −100%, and a rise is not a drop).
+        ConfigError: Unless ``-1 <= red < yellow <= 0`` (a change is never below −100%,
+            and a rise is not a drop).
 
     Examples:
         >>> DropThresholds()
@@ -96,8 +97,6 @@ class DropThresholds(BaseModel):
         >>> DropThresholds.model_validate_json('{"red": -0.6, "yellow": -0.3}').red
         -0.6
     """
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     red: float = Field(default=-0.5, allow_inf_nan=False)
     yellow: float = Field(default=-0.2, allow_inf_nan=False)
@@ -523,8 +522,11 @@ def _check_alpha(alpha: object) -> float:
     return float(alpha)
 
 
-def _check_measure(measure: object) -> tuple[str, str | None]:
-    """The column a measure reads, and the feature it picks (``None``: all of them)."""
+def _check_measure(measure: object, name: str = "measure") -> tuple[str, str | None]:
+    """The column a measure reads, and the feature it picks (``None``: all of them).
+
+    ``name`` is the caller's parameter, for the message.
+    """
     if isinstance(measure, str) and measure in {"logins", "active_users"}:
         return measure, None
     if measure == "events":
@@ -532,7 +534,7 @@ def _check_measure(measure: object) -> tuple[str, str | None]:
     if isinstance(measure, str) and measure.startswith("feature:") and measure[8:]:
         return "feature_events", measure[8:]
     msg = (
-        f"`measure` must be one of {{'logins', 'active_users', 'events'}} or "
+        f"`{name}` must be one of {{'logins', 'active_users', 'events'}} or "
         f"'feature:<name>' (e.g. 'feature:reports'), got {measure!r}"
     )
     raise InvalidInputError(msg)

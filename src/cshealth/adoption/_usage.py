@@ -11,9 +11,8 @@ from numpy.typing import NDArray
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import IdArray, IntArray, ObjectArray
-from cshealth.io._keyed import same_kind
-from cshealth.io._read import named_columns, read_columns
-from cshealth.io._table import Table
+from cshealth.io import Table
+from cshealth.io._read import named_columns, read_columns, same_kind
 from cshealth.models import UsageRecord
 
 __all__ = [

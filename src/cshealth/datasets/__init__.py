@@ -45,9 +45,10 @@ Examples:
     (50, 'A-00001')
 """
 
-from __future__ import annotations
-
+from cshealth import _public
 from cshealth.datasets._data import SampleData
 from cshealth.datasets._sample import sample
 
 __all__ = ["SampleData", "sample"]
+
+_public.publish(globals())

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal, overload
+from typing import Literal, cast, overload
 
-from cshealth._exceptions import InvalidInputError
+from cshealth._checks import one_of
 from cshealth.io import Table, from_columns, write
 from cshealth.models import (
     TABLES,
@@ -39,7 +39,8 @@ TableName = Literal[
     "usage_events",
     "revenue_changes",
 ]
-_FORMATS = ("csv", "jsonl")
+#: The file formats `SampleData.write` writes.
+SampleFormat = Literal["csv", "jsonl"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -166,14 +167,11 @@ class SampleData:
             >>> type(first).__name__, first.id
             ('Account', 'A-00001')
         """
-        model = TABLES.get(name)
-        if model is None:
-            msg = f"`name` must be one of {sorted(TABLES)}, got {name!r}"
-            raise InvalidInputError(msg)
-        return from_columns(self.tables()[name], model)
+        table = cast("str", one_of(name, TableName, "name"))
+        return from_columns(self.tables()[table], TABLES[table])
 
     def write(
-        self, directory: str | os.PathLike[str], *, format: Literal["csv", "jsonl"] = "csv"
+        self, directory: str | os.PathLike[str], *, format: SampleFormat = "csv"
     ) -> list[Path]:
         """Write every table to ``directory`` as ``{table_name}.csv`` (or ``.jsonl``).
 
@@ -201,9 +199,7 @@ class SampleData:
             >>> load_table(paths[0], Account) == data.accounts
             True
         """
-        if format not in _FORMATS:
-            msg = f"`format` must be one of {list(_FORMATS)}, got {format!r}"
-            raise InvalidInputError(msg)
+        one_of(format, SampleFormat, "format")
         folder = Path(directory)
         folder.mkdir(parents=True, exist_ok=True)
         return [

@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 
 from cshealth._types import FloatArray, IntArray
 from cshealth.datasets._common import sigmoid
@@ -119,5 +118,7 @@ def nps_mean(health: FloatArray, sentiment: FloatArray) -> FloatArray:
 
 def detractor_chance(health: FloatArray, sentiment: FloatArray) -> FloatArray:
     """Chance a random contact answers 0-6 (a detractor)."""
+    from scipy.special import ndtr  # noqa: PLC0415
+
     spread = np.hypot(NPS_NOISE, PERSON_NPS_SD)
     return np.asarray(ndtr((6.5 - nps_mean(health, sentiment)) / spread), dtype=np.float64)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import numpy as np
 from dateutil.relativedelta import relativedelta
 
-from cshealth._checks import whole_number
+from cshealth._checks import iso, whole_number
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, IntArray
 from cshealth.datasets._accounts import INDUSTRIES, PLANS, REGIONS, SEGMENTS, Firms, draw_firms
@@ -85,7 +85,7 @@ def sample(
         >>> sample(n_accounts=0)
         Traceback (most recent call last):
         ...
-        cshealth._exceptions.InvalidInputError: `n_accounts` must be a whole number from 1 to ...
+        cshealth.InvalidInputError: `n_accounts` must be a whole number from 1 to ...
     """
     as_of = _checked(seed, n_accounts, months, as_of)
     calendar = Calendar.ending(as_of, months)
@@ -157,7 +157,8 @@ def _checked(seed: object, n_accounts: object, months: object, as_of: object) ->
         return DEFAULT_AS_OF
     if isinstance(as_of, datetime) or not isinstance(as_of, date):
         msg = (
-            f"`as_of` must be a datetime.date (or None for {DEFAULT_AS_OF}), got {as_of!r}; "
+            f"`as_of` must be a datetime.date (or None for {DEFAULT_AS_OF}), got "
+            f"{type(as_of).__name__} {iso(as_of)}; "
             "for a datetime pass its .date()"
         )
         raise InvalidInputError(msg)

@@ -11,12 +11,12 @@
 * `write()` writes a table or records to CSV, JSON Lines or JSON.
 """
 
-from __future__ import annotations
-
+from cshealth import _public
+from cshealth._types import Column
 from cshealth.io._columns import from_columns, load_table, to_columns
 from cshealth.io._load import FileFormat, LoadResult, Source, load
 from cshealth.io._read import read_columns
-from cshealth.io._table import Column, Table
+from cshealth.io._table import Table
 from cshealth.io._write import write
 
 __all__ = [
@@ -32,3 +32,5 @@ __all__ = [
     "to_columns",
     "write",
 ]
+
+_public.publish(globals())

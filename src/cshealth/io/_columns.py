@@ -16,8 +16,9 @@ from typing import Literal, cast, overload
 import numpy as np
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import ColumnsLike, DataFrameLike
+from cshealth._types import Column, ColumnsLike, DataFrameLike
 from cshealth.io._arguments import check_data, check_model, check_source
+from cshealth.io._csvfile import check_extra
 from cshealth.io._frames import frame_columns
 from cshealth.io._kinds import _CONVERTERS
 from cshealth.io._load import (
@@ -32,7 +33,7 @@ from cshealth.io._load import (
 )
 from cshealth.io._rules import _check_keys, _check_rules, _report
 from cshealth.io._schema import FieldSpec, field_specs
-from cshealth.io._table import Column, Table
+from cshealth.io._table import Table
 from cshealth.io._text import text_array
 from cshealth.io._time import assumed_timezone
 from cshealth.io._validate import _gc_paused
@@ -127,6 +128,7 @@ def to_columns(
     """
     check_data(data, "data")
     check_model(model, optional=True)
+    check_extra(extra)
     raw, model = _raw_columns(data, model)
     with assumed_timezone(assume_timezone):
         return _convert(raw, model, extra)
@@ -140,8 +142,16 @@ def from_columns(
 def from_columns(
     columns: ColumnsLike, model: type[M], *, strict: Literal[False]
 ) -> LoadResult[M]: ...
+@overload
 def from_columns(
-    columns: ColumnsLike, model: type[M], *, strict: bool = True
+    columns: Table, model: None = ..., *, strict: Literal[True] = ...
+) -> list[Record]: ...
+@overload
+def from_columns(
+    columns: Table, model: None = ..., *, strict: Literal[False]
+) -> LoadResult[Record]: ...
+def from_columns(
+    columns: ColumnsLike, model: type[M] | None = None, *, strict: bool = True
 ) -> list[M] | LoadResult[M]:
     """Convert columns back to validated records (the inverse of `to_columns()`).
 
@@ -150,12 +160,17 @@ def from_columns(
 
     Args:
         columns: A `Table` or any mapping of name to array-like, or a data frame.
-        model: The record model.
+        model: The record model. ``None`` (the default) takes the model of a `Table`
+            that has one (`to_columns` and `load_table` set it).
         strict: As in `load()`: raise on any bad row (``True``) or return a
             `LoadResult`.
 
     Returns:
         The records, in row order (or a `LoadResult` with ``strict=False``).
+
+    Raises:
+        InvalidInputError: If ``model`` is not given and ``columns`` is not a `Table` with
+            a model, or (with ``strict=True``) on any bad row.
 
     Examples:
         >>> from cshealth import RevenueChange
@@ -165,10 +180,16 @@ def from_columns(
         ... )
         >>> recs[0].effective_on
         datetime.date(2025, 2, 1)
+        >>> table = to_columns(recs)
+        >>> from_columns(table) == recs  # the table remembers its model
+        True
     """
     check_data(columns, "columns")
-    check_model(model)
-    raw, _ = _raw_columns(columns, model)
+    if model is None and isinstance(columns, Table):
+        model = cast("type[M] | None", columns.model)
+    check_model(model, optional=True)
+    raw, found = _raw_columns(columns, model)
+    model = cast("type[M]", found)
     names = list(raw)
     _common_length(raw, names)
     lists = [_python_values(raw[name]) for name in names]

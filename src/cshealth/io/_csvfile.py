@@ -12,6 +12,7 @@ from typing import Literal, cast
 
 import numpy as np
 
+from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
 from cshealth.io._csvread import csv_records
 from cshealth.io._text import RowProblem, text_array
@@ -25,9 +26,8 @@ Extra = Literal["ignore", "forbid"]
 
 
 def check_extra(extra: object) -> None:
-    if extra not in ("ignore", "forbid"):
-        msg = f"`extra` must be 'forbid' or 'ignore', got {extra!r}"
-        raise InvalidInputError(msg)
+    """Check an ``extra`` argument against `Extra`."""
+    one_of(extra, Extra, "extra")
 
 
 def csv_rows(

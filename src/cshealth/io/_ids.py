@@ -11,7 +11,7 @@ Arguments keyed by identifier are matched by the same rule in `cshealth.io._keye
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal, NamedTuple, cast
+from typing import NamedTuple, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,13 +21,14 @@ from cshealth._ids import (
     MAX_ID_LENGTH,
     NOT_AN_ID,
     NOT_WHOLE,
+    IdKind,
     IdProblem,
+    id_kind,
     normalise_id,
 )
 from cshealth._scalars import BAD_TEXT
-from cshealth._types import BoolArray, IdArray, ObjectArray
+from cshealth._types import BoolArray, Column, IdArray, ObjectArray
 from cshealth.io._schema import FieldSpec
-from cshealth.io._table import Column
 from cshealth.io._values import _Problems
 from cshealth.models import Record
 
@@ -40,9 +41,6 @@ __all__ = [
     "read_ids",
     "repeated",
 ]
-
-#: What an identifier column holds: whole numbers, text, or nothing yet.
-IdKind = Literal["int", "text", "none"]
 
 _INT64_MAX = np.iinfo(np.int64).max
 _EXACT_FLOAT = 2.0**53
@@ -383,7 +381,7 @@ def read_ids(
         >>> read_ids([1, "a"], name="ids")
         Traceback (most recent call last):
           ...
-        cshealth._exceptions.InvalidInputError: 1 of 2 values of `ids` are invalid
+        cshealth.InvalidInputError: 1 of 2 values of `ids` are invalid
           row 1: `ids` = 1: whole numbers and text are mixed in one identifier column ...
     """
     ids, missing, bad, distinct = _read(values, name)
@@ -454,13 +452,3 @@ def _raise(values: object, name: str, bad: _Bad) -> None:
 
 def _python(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
-
-
-def id_kind(ids: IdArray) -> IdKind:
-    """Whether an identifier column holds whole numbers, text, or no identifier at all."""
-    if ids.dtype.kind in "iu":
-        return "int" if len(ids) else "none"
-    for value in ids.tolist():
-        if value is not None:
-            return "int" if isinstance(value, int) else "text"
-    return "none"

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 import numpy as np
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._ids import IdProblem, normalise_id
+from cshealth._ids import id_kind, position_of
 from cshealth._types import BoolArray, IdArray, ObjectArray
-from cshealth.io._ids import id_kind, object_array, read_ids
+from cshealth.io._ids import object_array, read_ids
 
 __all__ = ["keyed_values", "position_of", "same_kind"]
 
@@ -41,38 +41,6 @@ def same_kind(*named: tuple[str, IdArray], noun: str = "account ids") -> None:
             "match text ids; give every source its ids the same way"
         )
         raise InvalidInputError(msg)
-
-
-def position_of(ids: IdArray, key: object, *, noun: str = "accounts") -> int:
-    """The row of identifier ``key`` among ``ids`` (looked up by the identifier rule).
-
-    Raises:
-        InvalidInputError: If ``key`` is not an identifier, is of the other kind than
-            ``ids`` (``"7"`` among whole numbers), or is not among them.
-
-    Examples:
-        >>> position_of(np.array([3, 7]), 7), position_of(np.array(["A", "B"], dtype=object), " B")
-        (1, 1)
-    """
-    found = normalise_id(key)
-    kind = id_kind(ids)
-    shown = ", ".join(repr(value) for value in ids[:3].tolist())
-    if found is None or isinstance(found, IdProblem):
-        why = "missing" if found is None else found.message
-        msg = f"{key!r} is not an identifier ({why}); the {noun} have ids such as {shown}"
-        raise InvalidInputError(msg)
-    if kind != "none" and (kind == "int") != isinstance(found, int):
-        words = {"int": "whole numbers", "text": "text"}
-        msg = (
-            f"no account {key!r} among the {len(ids)} {noun}: their ids are {words[kind]} "
-            f"({shown}), so {key!r} can never match; give the id as the data gives it"
-        )
-        raise InvalidInputError(msg)
-    hits = np.flatnonzero(np.asarray(np.equal(ids, found), dtype=bool)) if len(ids) else ids[:0]
-    if not len(hits):
-        msg = f"no account {key!r} among the {len(ids)} {noun} (ids such as {shown or 'none'})"
-        raise InvalidInputError(msg)
-    return int(hits[0])
 
 
 def keyed_values(
@@ -103,7 +71,7 @@ def keyed_values(
         >>> keyed_values({"7": 10}, np.array([7]), name="seats")
         Traceback (most recent call last):
           ...
-        cshealth._exceptions.InvalidInputError: `seats` is keyed by text ('7'), but the
+        cshealth.InvalidInputError: `seats` is keyed by text ('7'), but the
         account ids are whole numbers (7): no key can match; ...
     """
     if not isinstance(mapping, Mapping):

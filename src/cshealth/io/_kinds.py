@@ -15,10 +15,9 @@ from pydantic import ConfigDict, TypeAdapter, ValidationError
 
 from cshealth._scalars import BAD_TEXT as _BAD_TEXT
 from cshealth._scalars import ScalarProblem, read_number
-from cshealth._types import BoolArray, FloatArray, ObjectArray
+from cshealth._types import BoolArray, Column, FloatArray, ObjectArray
 from cshealth.io._ids import _id_column
 from cshealth.io._schema import FieldSpec, _annotated_metadata, _strip_optional
-from cshealth.io._table import Column
 from cshealth.io._time import _date_column, _instant_column
 from cshealth.io._values import (
     _BAD_CHARACTER,

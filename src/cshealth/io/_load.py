@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, Literal, TypeVar, overload
 
+from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError, RecordError
 from cshealth.io._arguments import check_model, check_source
 from cshealth.io._csvfile import Extra, check_extra, csv_columns, csv_rows
@@ -52,6 +53,7 @@ def file_format(path: Path, format: FileFormat | None) -> FileFormat:
     Raises:
         InvalidInputError: If neither tells the format.
     """
+    one_of(format, FileFormat | None, "format")
     fmt = format or FILE_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         msg = (

@@ -7,6 +7,12 @@ converting and checking only the columns the caller asks for, so a ten-million-r
 is not validated field by field for a kernel that reads three columns. The model's order
 rules between the columns read (``created_at`` before ``resolved_at``) are checked too,
 and every bad value is reported.
+
+This module is also io's front door: its ``__all__`` lists every io name that another
+package may use besides the public names of `cshealth.io`. These are the column readers, the
+identifier rule, the whole-column time readers, the model field specs and the file
+suffixes io reads. io's other modules may change freely; ``tests/test_layers.py`` keeps
+every other package on this side of the door.
 """
 
 from __future__ import annotations
@@ -18,17 +24,38 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import DataFrameLike
+from cshealth._types import Column, DataFrameLike
 from cshealth.io._arguments import check_fields, check_model
-from cshealth.io._columns import _column, _length, to_columns
+from cshealth.io._columns import _column, _length, convert_column, to_columns
+from cshealth.io._durations import time_durations
 from cshealth.io._frames import frame_columns
+from cshealth.io._ids import read_ids, repeated
+from cshealth.io._keyed import keyed_values, same_kind
+from cshealth.io._load import FILE_SUFFIXES
 from cshealth.io._rules import _present, _report
 from cshealth.io._schema import field_specs
-from cshealth.io._table import Column, Table
-from cshealth.io._values import _Problems
+from cshealth.io._table import Table
+from cshealth.io._time import utc_instants
+from cshealth.io._values import _numpy, _Problems
 from cshealth.models import Record
 
-__all__ = ["raw_columns", "read_columns", "row_columns"]
+__all__ = [
+    "FILE_SUFFIXES",
+    "column_array",
+    "column_length",
+    "convert_column",
+    "field_specs",
+    "keyed_values",
+    "named_columns",
+    "raw_columns",
+    "read_columns",
+    "read_ids",
+    "repeated",
+    "row_columns",
+    "same_kind",
+    "time_durations",
+    "utc_instants",
+]
 
 
 def read_columns(
@@ -115,6 +142,39 @@ def read_columns(
         msg = f"{bad_rows} of {n} {model.__name__} rows are invalid"
         raise InvalidInputError(msg, tuple(errors))
     return Table(columns, model=model)
+
+
+def column_array(values: object) -> NDArray[np.generic]:
+    """One column as a 1-D numpy array, the way every reader here first takes it.
+
+    A timezone-aware pandas column gives its UTC instants, and a list that numpy's text
+    would change (text mixed with numbers, ``None`` or NaN) keeps each value in an
+    ``object`` array. A column of sequences gives one value per row.
+
+    Examples:
+        >>> column_array(["A-1", 7]).tolist()
+        ['A-1', 7]
+        >>> column_array([1.5, 2.0]).dtype
+        dtype('float64')
+    """
+    return _numpy(values)
+
+
+def column_length(name: str, values: object) -> int:
+    """The number of rows of the column ``name``, refusing values that are not a column.
+
+    Raises:
+        InvalidInputError: If ``values`` is text, a set, a mapping or has no length.
+
+    Examples:
+        >>> column_length("score", [9, 4])
+        2
+        >>> column_length("score", "94")
+        Traceback (most recent call last):
+          ...
+        cshealth.InvalidInputError: column `score` must be a sequence of values ...
+    """
+    return _length(name, values)
 
 
 def named_columns(data: object) -> dict[str, object] | None:

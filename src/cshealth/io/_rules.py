@@ -9,8 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._exceptions import RecordError
-from cshealth._types import BoolArray
-from cshealth.io._table import Column
+from cshealth._types import BoolArray, Column
 from cshealth.io._values import (
     _NONE,
     _numpy,

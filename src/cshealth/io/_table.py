@@ -11,16 +11,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cshealth._exceptions import InvalidInputError, MissingDependencyError
-from cshealth._types import BoolArray, DateArray, FloatArray, IdArray, ObjectArray
+from cshealth._types import BoolArray, Column, DateArray, FloatArray, IdArray, ObjectArray
 from cshealth.models import Record
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Column", "Table"]
-
-#: One column of a `Table`.
-Column = NDArray[np.generic]
+__all__ = ["Table"]
 
 
 class Table(Mapping[str, Column]):
@@ -29,7 +26,7 @@ class Table(Mapping[str, Column]):
     A ``Table`` is a read-only mapping of column name to 1-D numpy array, so it goes
     wherever cshealth accepts columns. Tables made by `to_columns()`
     follow a model's column conventions (see the concepts guide) and remember the model,
-    so they convert back to records with `to_records()`.
+    so `from_columns(table)` converts them back to records without naming it again.
 
     Args:
         columns: Column name to 1-D array-like, all of one length.
@@ -202,19 +199,6 @@ class Table(Mapping[str, Column]):
             model=self._model,
             absent=self._absent,
         )
-
-    def to_records(self) -> list[Record]:
-        """The rows as validated records of the table's model.
-
-        Raises:
-            InvalidInputError: If the table has no model, or a row is invalid.
-        """
-        if self._model is None:
-            msg = "this table has no model; use `from_columns(table, Model)` instead"
-            raise InvalidInputError(msg)
-        from cshealth.io._columns import from_columns
-
-        return list(from_columns(self, self._model))
 
     def to_dict(self) -> dict[str, list[object]]:
         """The columns as JSON-ready lists.

@@ -18,7 +18,7 @@ import operator
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from itertools import repeat
 from typing import cast
 from zoneinfo import ZoneInfo
@@ -27,20 +27,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import BoolArray, IntArray
+from cshealth._scalars import ScalarProblem, read_instant
+from cshealth._types import BoolArray, Column, IntArray
 from cshealth._zones import time_zone, wall_to_utc
 from cshealth.io._schema import FieldSpec, field_specs
-from cshealth.io._table import Column
 from cshealth.io._values import (
     _DATE_TEXT,
     _DATE_WITH_TIME,
     _EPOCH,
-    _INSTANT_TEXT,
     _NAIVE,
     _NAT_INT,
     _NOT_DATE,
     _NOT_INSTANT,
     _ONE_US,
+    _PROBLEMS,
     _Bad,
     _cells,
     _missing,
@@ -334,27 +334,9 @@ def _timestamp_micros(items: list[object]) -> IntArray | None:
 
 
 def _parse_instant(text: str) -> object:
-    match = _INSTANT_TEXT.fullmatch(text)
-    if match is None:
-        return _NOT_INSTANT
-    year, month, day, hour, minute, second, fraction, utc, sign, off_h, off_m = match.groups()
-    assumed = _ASSUMED.get()
-    if utc is None and sign is None and assumed is None:
-        return _NAIVE
-    try:
-        zone: timezone | ZoneInfo = timezone.utc if assumed is None else ZoneInfo(assumed)
-        if utc is not None:
-            zone = timezone.utc
-        elif sign is not None:
-            if int(off_m) > 59:
-                return _NOT_INSTANT
-            offset = timedelta(hours=int(off_h), minutes=int(off_m))
-            zone = timezone(-offset if sign == "-" else offset)
-        micro = int((fraction or "0")[:6].ljust(6, "0"))
-        parts = (int(year), int(month), int(day), int(hour), int(minute), int(second or 0))
-        return datetime(*parts, micro, tzinfo=zone)
-    except ValueError:
-        return _NOT_INSTANT
+    """An aware ``datetime``, or the `_Bad` of `cshealth._scalars.read_instant`'s problem."""
+    parsed = read_instant(text, assume_timezone=_ASSUMED.get())
+    return _PROBLEMS[parsed] if isinstance(parsed, ScalarProblem) else parsed
 
 
 def _norm_instant(value: object) -> object:

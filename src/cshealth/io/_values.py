@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cshealth import _scalars
-from cshealth._scalars import DATE_TEXT, INSTANT_TEXT, MAX_WHOLE
+from cshealth._scalars import DATE_TEXT, MAX_WHOLE
 from cshealth._types import BoolArray, ObjectArray
 from cshealth.io._schema import FieldSpec
 
@@ -28,10 +28,9 @@ _TRUE = frozenset({"true", "t", "yes", "y", "1", "on"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "off"})
 #: Whole numbers must be below this in magnitude: beyond it float64 is not exact.
 _MAX_EXACT_INT = float(MAX_WHOLE)
-#: The text forms the record models accept (`cshealth._scalars`), so that both paths agree
-#: on every Python version (``date.fromisoformat`` accepts more from Python 3.11 on).
+#: The text form of a date the record models accept (`cshealth._scalars`), so that both
+#: paths agree on every Python version (``date.fromisoformat`` accepts more from 3.11 on).
 _DATE_TEXT = DATE_TEXT
-_INSTANT_TEXT = INSTANT_TEXT
 
 
 _EMPTY_MAPPING: Mapping[str, object] = MappingProxyType({})
@@ -58,6 +57,8 @@ _NOT_FINITE = _bad(_scalars.NOT_FINITE)
 _NAN_TEXT = _bad(_scalars.NAN_TEXT)
 _TOO_LARGE = _bad(_scalars.TOO_LARGE)
 _BAD_CHARACTER = _bad(_scalars.BAD_CHARACTER)
+_NOT_INSTANT = _bad(_scalars.NOT_INSTANT)
+_NAIVE = _bad(_scalars.NAIVE)
 #: The column form of each problem of `cshealth._scalars`.
 _PROBLEMS: dict[_scalars.ScalarProblem, _Bad] = {
     _scalars.NOT_NUMBER: _NOT_NUMBER,
@@ -67,18 +68,12 @@ _PROBLEMS: dict[_scalars.ScalarProblem, _Bad] = {
     _scalars.NAN_TEXT: _NAN_TEXT,
     _scalars.TOO_LARGE: _TOO_LARGE,
     _scalars.BAD_CHARACTER: _BAD_CHARACTER,
+    _scalars.NOT_INSTANT: _NOT_INSTANT,
+    _scalars.NAIVE: _NAIVE,
 }
 _NOT_BOOL = _Bad("bool_parsing", "expected true or false (also yes/no, 1/0)")
 _NOT_DATE = _Bad("date_parsing", "expected a calendar date such as 2025-03-31")
 _DATE_WITH_TIME = _Bad("date_with_time", "expected a date, got a timestamp with a time of day")
-_NOT_INSTANT = _Bad(
-    "datetime_parsing", "expected a timestamp with a time zone, e.g. 2025-03-31T09:30:00Z"
-)
-_NAIVE = _Bad(
-    "naive_datetime",
-    "timestamp has no time zone: give an offset, e.g. '2025-01-31T09:30:00Z' (in Python, "
-    "tzinfo=timezone.utc); numpy datetime64 values are read as UTC",
-)
 _NOT_MAPPING = _Bad("json_object", "expected a mapping, or a JSON object as text")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from cshealth._exceptions import InvalidInputError
@@ -53,9 +53,9 @@ def write(
         The path written.
 
     Raises:
-        InvalidInputError: If a text value holds a lone surrogate (a half of a UTF-16
-            pair, such as ``'\ud800'``), which no UTF-8 file can hold; nothing is
-            written then.
+        InvalidInputError: If ``data`` is columns rather than a `Table` or records, or
+            a text value holds a lone surrogate (a half of a UTF-16 pair, such as
+            ``'\ud800'``), which no UTF-8 file can hold; nothing is written then.
 
     Examples:
         >>> import tempfile, pathlib
@@ -78,7 +78,22 @@ def write(
     """
     check_data(data, "data")
     check_path(path)
-    table = data if isinstance(data, Table) else to_columns(data)
+    if not isinstance(data, Table) and (isinstance(data, Mapping) or hasattr(data, "columns")):
+        msg = (
+            f"`data` must be a Table or records of one model, got {type(data).__name__}; "
+            "convert columns first: write(to_columns(data, Model), path)"
+        )
+        raise InvalidInputError(msg)
+    if not isinstance(data, Table):
+        records = list(data)
+        if not records:
+            msg = (
+                "`data` holds no records, so nothing tells their model; write an empty table "
+                "as write(to_columns([], Model), path)"
+            )
+            raise InvalidInputError(msg)
+        data = to_columns(records)
+    table = data
     target = Path(path)
     fmt = file_format(target, format)
     columns = table.to_dict()

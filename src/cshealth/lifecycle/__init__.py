@@ -6,4 +6,8 @@ Nothing is public here yet: this area is planned (see the roadmap in the docs), 
 exports no names until it is built.
 """
 
+from cshealth import _public
+
 __all__: list[str] = []
+
+_public.publish(globals())

@@ -7,15 +7,12 @@ publishes a JSON Schema (``Account.model_json_schema()`` or ``cshealth schema Ac
 ``MODELS`` maps each model's name to its class, and ``TABLES`` each table (file) name.
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping
-from types import MappingProxyType
-
+from cshealth import _public
 from cshealth.models._account import Account, Contact, TraitValue
 from cshealth.models._activity import RevenueChange, UsageEvent, UsageRecord
 from cshealth.models._base import Record
 from cshealth.models._journey import Goal, Milestone
+from cshealth.models._registry import MODELS, TABLES
 from cshealth.models._survey import DEFAULT_SCALES, SurveyKind, SurveyResponse, SurveyType
 from cshealth.models._ticket import KNOWN_CHANNELS, Priority, Ticket
 
@@ -40,18 +37,4 @@ __all__ = [
     "UsageRecord",
 ]
 
-_ALL: tuple[type[Record], ...] = (
-    Account,
-    Contact,
-    Milestone,
-    Goal,
-    Ticket,
-    SurveyResponse,
-    UsageRecord,
-    UsageEvent,
-    RevenueChange,
-)
-#: Model classes by class name (``"Account"``).
-MODELS: Mapping[str, type[Record]] = MappingProxyType({m.__name__: m for m in _ALL})
-#: Model classes by table name (``"accounts"``, the file ``accounts.csv``).
-TABLES: Mapping[str, type[Record]] = MappingProxyType({m.table_name: m for m in _ALL})
+_public.publish(globals())

@@ -39,6 +39,7 @@ from cshealth._scalars import (
 )
 
 __all__ = [
+    "IDENTIFIER",
     "ColumnViolation",
     "Count",
     "Day",

@@ -13,6 +13,7 @@ health score) and the revenue-weighted NPS; `csat` and `ces` score the other two
 `follow_ups` turns responses into the calls and requests a CS team makes next.
 """
 
+from cshealth import _public
 from cshealth.nps._accounts import ACCOUNT_UNITS, AccountNPS, AccountUnit, account_scores
 from cshealth.nps._breakdown import BreakdownRow, NPSBreakdown, breakdown, holm
 from cshealth.nps._compare import NPSComparison, compare, sample_size
@@ -70,3 +71,5 @@ __all__ = [
     "tally",
     "trend",
 ]
+
+_public.publish(globals())

@@ -35,14 +35,13 @@ from typing import Literal, cast, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._checks import MAX_WINDOW_DAYS, real_number, whole_number
+from cshealth._checks import MAX_WINDOW_DAYS, one_of, real_number, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
-from cshealth.io._ids import read_ids
-from cshealth.io._keyed import keyed_values
+from cshealth.io._read import keyed_values, read_ids
 from cshealth.models import SurveyType
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult
@@ -53,6 +52,8 @@ __all__ = ["ACCOUNT_UNITS", "AccountNPS", "AccountUnit", "account_scores"]
 #: What one account's NPS counts: see the module documentation.
 AccountUnit = Literal["response", "contact_latest", "account_mean"]
 ACCOUNT_UNITS: tuple[str, ...] = get_args(AccountUnit)
+#: What `AccountNPS.revenue_weighted` does with an account without revenue.
+MissingRevenue = Literal["drop", "raise"]
 
 #: Score -> category: 0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10).
 _CATEGORY = np.array([0] * 7 + [1] * 2 + [2] * 2, dtype=np.int64)
@@ -170,7 +171,7 @@ class AccountNPS:
         self,
         revenue: Mapping[object, float] | tuple[ArrayLike, ArrayLike],
         *,
-        missing: Literal["drop", "raise"] = "drop",
+        missing: MissingRevenue = "drop",
     ) -> NPSResult:
         """The NPS across accounts, each account counting with its revenue (ARR or MRR).
 
@@ -202,9 +203,7 @@ class AccountNPS:
             concentrated in a few accounts gives a small ``n_eff``. Like every Kish
             correction it ignores clustering of answers within an account (spec §1.6).
         """
-        if missing not in ("drop", "raise"):
-            msg = f"`missing` must be one of {{'drop', 'raise'}}, got {missing!r}"
-            raise InvalidInputError(msg)
+        one_of(missing, MissingRevenue, "missing")
         ids, values = _revenue_columns(revenue)
         given, found = keyed_values(
             dict(zip(ids.tolist(), values.tolist())), self.account_ids, name="revenue"
@@ -639,10 +638,7 @@ def _row_weights(weights: ArrayLike | None, columns: SurveyColumns) -> FloatArra
 
 
 def _check_unit(unit: object) -> AccountUnit:
-    if unit not in ACCOUNT_UNITS:
-        msg = f"`unit` must be one of {set(ACCOUNT_UNITS)}, got {unit!r}"
-        raise InvalidInputError(msg)
-    return cast("AccountUnit", unit)
+    return cast("AccountUnit", one_of(unit, AccountUnit, "unit"))
 
 
 def _iso(stamps: InstantArray | np.datetime64) -> NDArray[np.str_]:

@@ -15,18 +15,18 @@ from typing import Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._checks import float_array, probability, shown, whole_number
+from cshealth._checks import float_array, one_of, probability, shown, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_instant
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth._zones import time_zone
-from cshealth.io._keyed import keyed_values
+from cshealth.io._read import keyed_values
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
 from cshealth.nps._responses import check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult
-from cshealth.nps._tally import NPSTally, _check_scores
+from cshealth.nps._tally import SCORE_COLUMN, NPSTally, _check_scores
 
 __all__ = ["BreakdownRow", "NPSBreakdown", "breakdown", "holm"]
 
@@ -246,9 +246,7 @@ def breakdown(
         support     -25.0     120  [-39.0,  -9.8]  -73.6 *
         renewal       0.0      60  [-20.0,  20.0]  -24.7 *
     """
-    if correction not in ("holm", "none"):
-        msg = f"`correction` must be one of {{'holm', 'none'}}, got {correction!r}"
-        raise InvalidInputError(msg)
+    one_of(correction, Correction, "correction")
     probability(alpha, "alpha")
     whole_number(min_n, "min_n", low=0)
     label, column, extra = _grouping(by)
@@ -263,7 +261,7 @@ def breakdown(
         weights=weights,
     )
     keep = _window(columns.columns, as_of, since, timezone)
-    scores = _check_scores(columns.scores())[keep]
+    scores = _check_scores(columns.scores(), SCORE_COLUMN)[keep]
     w = columns.weights()
     groups = _labels(columns.columns, by, column)[keep]
     aside = _unanswered_labels(

@@ -7,11 +7,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from cshealth._checks import real_number, whole_number
+from cshealth._checks import one_of, real_number, whole_number
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import ConfidenceInterval, check_confidence_level, z_critical
 from cshealth.models import SurveyResponse
-from cshealth.nps._score import NPSResult, _variance, score
+from cshealth.nps._score import NPSResult, _variance, tally_answers
 
 __all__ = ["NPSComparison", "compare", "sample_size"]
 
@@ -85,13 +85,13 @@ def compare(a: object, b: object, *, method: CompareMethod = "adjusted_wald") ->
         of 450:
 
         >>> from cshealth.nps import from_counts
-        >>> res = compare(from_counts(80, 160, 160), from_counts(70, 180, 200))
+        >>> before = from_counts(promoters=160, passives=160, detractors=80)
+        >>> after = from_counts(promoters=200, passives=180, detractors=70)
+        >>> res = compare(before, after)
         >>> round(res.difference, 2), round(res.statistic, 2), round(res.pvalue, 3)
         (8.85, 1.76, 0.079)
     """
-    if method not in ("adjusted_wald", "wald"):
-        msg = f"`method` must be one of {{'adjusted_wald', 'wald'}}, got {method!r}"
-        raise InvalidInputError(msg)
+    one_of(method, CompareMethod, "method")
     a, b = (list(x) if isinstance(x, Iterator) else x for x in (a, b))  # read once
     _refuse_shared_respondents(a, b)
     first, second = (_result(x, name) for x, name in ((a, "a"), (b, "b")))
@@ -108,7 +108,7 @@ def compare(a: object, b: object, *, method: CompareMethod = "adjusted_wald") ->
 
 
 def _result(data: object, name: str) -> NPSResult:
-    result = data if isinstance(data, NPSResult) else score(data, min_n=0)
+    result = data if isinstance(data, NPSResult) else NPSResult(*tally_answers(data, None, name))
     if result.n == 0:
         msg = f"sample `{name}` has no responses; there is nothing to compare"
         raise InvalidInputError(msg)

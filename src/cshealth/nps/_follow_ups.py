@@ -20,16 +20,16 @@ from typing import Annotated, Literal, NamedTuple, cast, get_args
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from cshealth._checks import shown
 from cshealth._codes import id_codes, is_missing, latest_rows
+from cshealth._config import Config
 from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._time import as_instant
 from cshealth._types import IdArray, IntArray
-from cshealth.io._ids import read_ids
-from cshealth.io._keyed import same_kind
+from cshealth.io._read import read_ids, same_kind
 from cshealth.models import SurveyType
 from cshealth.nps._responses import SurveyColumns, survey_columns
 
@@ -74,7 +74,7 @@ _Days = Annotated[int, Field(json_schema_extra={"minimum": 0, "maximum": _MAX_DA
 _PositiveDays = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": _MAX_DAYS})]
 
 
-class FollowUpPolicy(BaseModel):
+class FollowUpPolicy(Config):
     """The rules of the NPS follow-up queue: which answers, what action, by when.
 
     Detractors (0-6) get a call, passives (7-8) a nurture touch (or nothing), promoters
@@ -82,14 +82,27 @@ class FollowUpPolicy(BaseModel):
     after the answer's (UTC) date. A policy is data: it loads from JSON
     (``FollowUpPolicy.model_validate_json``), publishes a JSON Schema, is immutable and
     hashable, and refuses unknown fields.
+
+    Raises:
+        ConfigError: On a number of days out of range, a value of the wrong type (the
+            policy is strict: ``"30"`` and ``True`` are not days) or an unknown field,
+            naming each.
+
+    Examples:
+        >>> FollowUpPolicy.model_validate_json('{"lookback_days": 60}').quiet_days
+        90
+        >>> from cshealth import ConfigError
+        >>> try:
+        ...     FollowUpPolicy(detractor_days=-1, call_days=3)
+        ... except ConfigError as error:
+        ...     print(error)
+        invalid FollowUpPolicy:
+          detractor_days: `detractor_days` must be a whole number of days from 0 to 36525
+          (0 means the same day), got -1
+          call_days: Extra inputs are not permitted
     """
 
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        strict=True,
-        use_attribute_docstrings=True,
-    )
+    model_config = ConfigDict(strict=True, use_attribute_docstrings=True)
 
     lookback_days: _PositiveDays = 30
     """Only answers submitted in ``[as_of - lookback_days, as_of)`` get a follow-up

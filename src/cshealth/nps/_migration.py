@@ -22,9 +22,8 @@ from cshealth._checks import whole_number
 from cshealth._codes import id_codes, latest_rows
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._stats import ConfidenceInterval, check_confidence_level
-from cshealth._types import FloatArray, IntArray
-from cshealth.io._ids import IdArray, read_ids
-from cshealth.io._keyed import same_kind
+from cshealth._types import FloatArray, IdArray, IntArray
+from cshealth.io._read import read_ids, same_kind
 from cshealth.nps._responses import survey_columns
 from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import _CATEGORY, NPSTally, _check_scores
@@ -166,7 +165,7 @@ class NPSMigration:
             return None
         if math.isinf(statistic):
             return 0.0
-        from scipy import stats
+        from scipy import stats  # noqa: PLC0415
 
         return float(2.0 * stats.t.sf(abs(statistic), df=self.matched - 1))
 
@@ -189,7 +188,7 @@ class NPSMigration:
                 f"waves; {self.matched} matched"
             )
             raise InvalidInputError(msg)
-        from scipy import stats
+        from scipy import stats  # noqa: PLC0415
 
         half = float(stats.t.ppf(0.5 + level / 2.0, df=self.matched - 1)) * se
         return ConfidenceInterval(change - half, change + half)
@@ -463,13 +462,10 @@ def _is_score_mapping(data: Mapping[object, object]) -> bool:
 
 def _scores(values: object, name: str) -> NDArray[np.intp]:
     try:
-        try:
-            array = np.asarray(values)
-        except ValueError:  # ragged: sequences among the scores
-            array = np.fromiter(cast("list[object]", values), dtype=object)
-        return _check_scores(array)
-    except InvalidInputError as err:
-        raise InvalidInputError(f"`{name}`: {err}") from None
+        array = np.asarray(values)
+    except ValueError:  # ragged: sequences among the scores
+        array = np.fromiter(cast("list[object]", values), dtype=object)
+    return _check_scores(array, f"the scores of `{name}`")
 
 
 def _codes(first: IdArray, second: IdArray) -> tuple[IntArray, int]:

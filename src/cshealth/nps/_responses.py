@@ -25,11 +25,10 @@ from typing import Literal, cast, get_args
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._checks import shown
+from cshealth._checks import one_of, shown
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
-from cshealth.io._columns import convert_column
-from cshealth.io._read import raw_columns
+from cshealth.io._read import convert_column, raw_columns
 from cshealth.models import SurveyKind, SurveyResponse, SurveyType
 
 __all__ = [
@@ -93,10 +92,7 @@ class SurveyColumns:
 
 def check_survey_type(survey_type: object) -> SurveyType | None:
     """Check a ``survey_type`` argument (``None`` means: the one type the data holds)."""
-    if survey_type is None or survey_type in _SURVEY_TYPES:
-        return cast("SurveyType | None", survey_type)
-    msg = f"`survey_type` must be one of {set(_SURVEY_TYPES)} or None, got {survey_type!r}"
-    raise InvalidInputError(msg)
+    return cast("SurveyType | None", one_of(survey_type, SurveyType | None, "survey_type"))
 
 
 def survey_columns(
@@ -138,6 +134,10 @@ def survey_columns(
         raw.update(extra)
         need = [*need, *extra]
     if weights is not None:
+        given, expected = _length("weights", weights, argument=True), _rows(raw)
+        if given != expected:
+            msg = f"`weights` must hold one weight per row of the data ({expected}), got {given}"
+            raise InvalidInputError(msg)
         raw["weight"] = weights
         need = [*need, "weight"]
     n = _rows(raw)
@@ -183,15 +183,16 @@ def _rows(raw: Mapping[str, object]) -> int:
     return next(iter(lengths.values()), 0)
 
 
-def _length(name: str, values: object) -> int:
-    """The length of a column, refusing what is not a column (a number, a text)."""
+def _length(name: str, values: object, *, argument: bool = False) -> int:
+    """The length of a column (or an argument), refusing a number or a text."""
     try:
         if isinstance(values, (str, bytes)):
             raise TypeError
         return len(cast("Sequence[object]", values))
     except TypeError:
+        label = f"`{name}`" if argument else f"column `{name}`"
         msg = (
-            f"column `{name}` must be a sequence of values (one per response), got "
+            f"{label} must be a sequence of values (one per response), got "
             f"{type(values).__name__} {shown(values)}"
         )
         raise InvalidInputError(msg) from None

@@ -14,12 +14,12 @@ import math
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, cast, get_args
+from typing import Literal, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._checks import whole_number
+from cshealth._checks import one_of, whole_number
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._stats import (
     ConfidenceInterval,
@@ -38,8 +38,6 @@ __all__ = ["CESMethod", "CESResult", "CSATMethod", "CSATResult", "ces", "csat"]
 CSATMethod = Literal["top_box", "mean_index"]
 #: How `ces` turns answers into a score.
 CESMethod = Literal["mean", "pct_easy"]
-_CSAT_METHODS: tuple[str, ...] = get_args(CSATMethod)
-_CES_METHODS: tuple[str, ...] = get_args(CESMethod)
 #: Share of the points of a CES scale that count as "easy" (rounded up to whole points):
 #: the top three of a 7-point scale, the top two of a 5-point scale.
 _EASY_FRACTION = 0.3
@@ -86,7 +84,7 @@ class _Sample:
                     "(almost) all the weight on one response"
                 )
             raise InvalidInputError(msg)
-        from scipy import stats
+        from scipy import stats  # noqa: PLC0415
 
         t = float(stats.t.ppf(0.5 + level / 2.0, df=self.effective_n - 1.0))
         half = t * self.standard_deviation / math.sqrt(self.effective_n)
@@ -274,12 +272,6 @@ def _warn_small(kind: str, n: int, min_n: int) -> None:
             SmallSampleWarning,
             stacklevel=3,
         )
-
-
-def _check_method(method: object, allowed: tuple[str, ...]) -> None:
-    if method not in allowed:
-        msg = f"`method` must be one of {set(allowed)}, got {method!r}"
-        raise InvalidInputError(msg)
 
 
 def _percent_interval(low: float, high: float) -> ConfidenceInterval:
@@ -483,7 +475,7 @@ def csat(
         (66.7, 3, 2)
     """
     whole_number(min_n, "min_n", low=0)
-    _check_method(method, _CSAT_METHODS)
+    one_of(method, CSATMethod, "method")
     answers = _read(data, "csat", scale, survey_type)
     chosen = _check_positive(positive, answers.scale)
     satisfied = np.isin(answers.scores, chosen)
@@ -710,7 +702,7 @@ def ces(
                   higher = easier)
     """
     whole_number(min_n, "min_n", low=0)
-    _check_method(method, _CES_METHODS)
+    one_of(method, CESMethod, "method")
     if not isinstance(cast("object", higher_is_easier), (bool, np.bool_)):
         msg = f"`higher_is_easier` must be True or False, got {higher_is_easier!r}"
         raise InvalidInputError(msg)

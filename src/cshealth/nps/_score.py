@@ -11,11 +11,18 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cshealth._checks import whole_number
+from cshealth._checks import one_of, whole_number
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._stats import ConfidenceInterval, check_confidence_level, z_critical
 from cshealth.nps._responses import survey_columns
-from cshealth.nps._tally import NPSTally, is_responses, tally
+from cshealth.nps._tally import (
+    SCORE_COLUMN,
+    NPSTally,
+    _check_scores,
+    is_responses,
+    tally_data,
+    tally_scores,
+)
 
 __all__ = ["NPS_INTERVALS", "NPSInterval", "NPSResult", "from_counts", "score"]
 
@@ -47,7 +54,7 @@ class NPSResult:
             and left out of the score.
 
     Examples:
-        >>> res = from_counts(detractors=75, passives=675, promoters=250)
+        >>> res = from_counts(promoters=250, passives=675, detractors=75)
         >>> res.score, res.n
         (17.5, 1000)
         >>> round(res.standard_error, 3)
@@ -173,9 +180,7 @@ class NPSResult:
         if self.n == 0:
             msg = "no responses: the NPS and its interval are undefined"
             raise InvalidInputError(msg)
-        if method not in NPS_INTERVALS:
-            msg = f"`method` must be one of {set(NPS_INTERVALS)}, got {method!r}"
-            raise InvalidInputError(msg)
+        one_of(method, NPSInterval, "method")
         if method in ("bootstrap", "bayes_dirichlet"):
             low, high = self._simulated(level, method, n_resamples, seed, prior)
         else:
@@ -199,7 +204,7 @@ class NPSResult:
         n = self.effective_n
         if method == "wald":
             return p - d, z_critical(level) * math.sqrt(_variance(p, d) / n)
-        from scipy import stats
+        from scipy import stats  # noqa: PLC0415
 
         if n <= 1:
             msg = "the trinomial t interval needs at least two responses"
@@ -320,7 +325,7 @@ def score(
         (33.3..., 3, 2)
     """
     whole_number(min_n, "min_n", low=0)
-    counts, unanswered = _tally_answers(data, weights)
+    counts, unanswered = tally_answers(data, weights)
     result = NPSResult(counts, unanswered)
     if result.n < min_n:
         warnings.warn(
@@ -331,26 +336,43 @@ def score(
     return result
 
 
-def _tally_answers(data: object, weights: ArrayLike | None) -> tuple[NPSTally, int]:
-    """The tally of the answers, and how many surveys were unanswered (column form)."""
+def tally_answers(
+    data: object, weights: ArrayLike | None, name: str = "data"
+) -> tuple[NPSTally, int]:
+    """The tally of the answers, and how many surveys were unanswered (column form).
+
+    ``name`` is the caller's parameter that holds ``data``, for messages about bare scores.
+    """
     if isinstance(data, Iterator):  # a one-shot iterator: read it once
         data = list(data)
     if isinstance(data, NPSTally) or not is_responses(data):
-        return tally(data, weights=weights), 0
+        return tally_data(data, weights, name), 0
     columns = survey_columns(
         data, kind="nps", need=("score",), optional=("weight",), weights=weights
     )  # explicit weights are one per row of the data: set aside with their rows
-    return NPSTally.from_scores(columns.scores(), weights=columns.weights()), (columns.n_unanswered)
+    scores = _check_scores(columns.scores(), SCORE_COLUMN)
+    return tally_scores(scores, columns.weights()), columns.n_unanswered
 
 
-def from_counts(detractors: int, passives: int, promoters: int) -> NPSResult:
-    """An `NPSResult` from the three category counts.
+def from_counts(*, promoters: int, passives: int, detractors: int) -> NPSResult:
+    """An `NPSResult` from the three category counts, each given by name.
+
+    Args:
+        promoters: Answers of 9 or 10.
+        passives: Answers of 7 or 8.
+        detractors: Answers of 0 to 6.
+
+    Returns:
+        The unweighted `NPSResult` of those counts.
+
+    Raises:
+        InvalidInputError: If a count is not a whole number from 0 to ``2**53``.
 
     Examples:
-        Eighteen promoters in twenty answers: the raw score is 90, the adjusted-Wald
-        centre (which the default interval is built around) 78.3:
+        Eighteen promoters and two passives in twenty answers: the raw score is 90, the
+        adjusted-Wald centre (which the default interval is built around) 78.3:
 
-        >>> res = from_counts(detractors=0, passives=2, promoters=18)
+        >>> res = from_counts(promoters=18, passives=2, detractors=0)
         >>> res.score, round(res.adjusted_score, 2)
         (90.0, 78.26)
     """

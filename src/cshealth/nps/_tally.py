@@ -13,6 +13,7 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray
 from cshealth.io import Table
 from cshealth.models import SurveyResponse
+from cshealth.nps._responses import survey_columns
 
 __all__ = ["NPSTally", "tally"]
 
@@ -24,6 +25,8 @@ _WEIGHT_RANGE = (1e-100, 1e100)
 
 #: Score -> category: 0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10).
 _CATEGORY = np.array([0] * 7 + [1] * 2 + [2] * 2)
+#: How messages name scores read from a ``score`` column.
+SCORE_COLUMN = "column `score`"
 
 
 @dataclass(frozen=True)
@@ -80,20 +83,7 @@ class NPSTally:
             InvalidInputError: On a score that is not a whole number in 0..10 (NaN
                 included), or a weight that is negative or not finite.
         """
-        values = _check_scores(scores)
-        if weights is None:
-            d, pa, pr = (int(c) for c in _fold(np.bincount(values, minlength=11)))
-            return cls(d, pa, pr, float(d), float(pa), float(pr), float(d + pa + pr))
-        w = _check_weights(weights, len(values))
-        if not (w > 0).all():  # rows of weight 0 are left out
-            keep = w > 0
-            values, w = values[keep], w[keep]
-        counts = _fold(np.bincount(values, minlength=11))
-        sums = _fold(np.bincount(values, weights=w, minlength=11))
-        return cls(
-            int(counts[0]), int(counts[1]), int(counts[2]),
-            float(sums[0]), float(sums[1]), float(sums[2]), float(np.dot(w, w)),
-        )  # fmt: skip
+        return tally_scores(_check_scores(scores), weights)
 
     @property
     def n(self) -> int:
@@ -156,18 +146,38 @@ def tally(data: object, *, weights: ArrayLike | None = None) -> NPSTally:
         >>> tally([10, 9, 7, 2]).to_dict()["promoters"]
         2
     """
+    return tally_data(data, weights, "data")
+
+
+def tally_data(data: object, weights: ArrayLike | None, name: str) -> NPSTally:
+    """`tally` of the argument ``name`` (bare scores are named by it in messages)."""
     if isinstance(data, NPSTally):
         return data
     if isinstance(data, Iterator):  # a one-shot iterator: read it once, then inspect it
         data = list(data)
     if not is_responses(data):
-        return NPSTally.from_scores(np.asarray(data), weights=weights)
-    from cshealth.nps._responses import survey_columns
-
+        return tally_scores(_check_scores(np.asarray(data), f"`{name}`"), weights)
     columns = survey_columns(data, kind="nps", need=("score",), optional=("weight",))
     if weights is None:
         weights = columns.weights()
-    return NPSTally.from_scores(columns.scores(), weights=weights)
+    return tally_scores(_check_scores(columns.scores(), SCORE_COLUMN), weights)
+
+
+def tally_scores(values: NDArray[np.intp], weights: ArrayLike | None) -> NPSTally:
+    """The tally of checked scores (see `_check_scores`), optionally weighted."""
+    if weights is None:
+        d, pa, pr = (int(c) for c in _fold(np.bincount(values, minlength=11)))
+        return NPSTally(d, pa, pr, float(d), float(pa), float(pr), float(d + pa + pr))
+    w = _check_weights(weights, len(values))
+    if not (w > 0).all():  # rows of weight 0 are left out
+        keep = w > 0
+        values, w = values[keep], w[keep]
+    counts = _fold(np.bincount(values, minlength=11))
+    sums = _fold(np.bincount(values, weights=w, minlength=11))
+    return NPSTally(
+        int(counts[0]), int(counts[1]), int(counts[2]),
+        float(sums[0]), float(sums[1]), float(sums[2]), float(np.dot(w, w)),
+    )  # fmt: skip
 
 
 def is_responses(data: object) -> bool:
@@ -181,41 +191,42 @@ def is_responses(data: object) -> bool:
     return False
 
 
-def _check_scores(scores: ArrayLike) -> NDArray[np.intp]:
+def _check_scores(scores: ArrayLike, label: str = "`scores`") -> NDArray[np.intp]:
+    """Scores as whole numbers 0..10; ``label`` names them in messages (the argument)."""
     array = np.asarray(scores)
     if array.ndim != 1:
-        msg = f"`scores` must be one-dimensional, got shape {array.shape}"
+        msg = f"{label} must be one-dimensional, got shape {array.shape}"
         raise InvalidInputError(msg)
     if array.dtype.kind in "iu":
         values = array.astype(np.intp, copy=False)
     elif array.dtype.kind == "f" or array.dtype == object:
-        floats = _as_floats(array)
+        floats = _as_floats(array, label)
         whole = np.isfinite(floats) & (floats == np.floor(floats))
         if not whole.all():
-            _bad_score(array, ~whole)
+            _bad_score(array, ~whole, label)
         values = floats.astype(np.intp)
     else:
-        msg = f"`scores` must be whole numbers 0..10, got an array of {array.dtype}"
+        msg = f"{label} must be whole numbers 0..10, got an array of {array.dtype}"
         raise InvalidInputError(msg)
     if len(values) and (values.min() < 0 or values.max() > 10):
-        _bad_score(array, (values < 0) | (values > 10))
+        _bad_score(array, (values < 0) | (values > 10), label)
     return values
 
 
-def _as_floats(array: NDArray[np.generic]) -> FloatArray:
+def _as_floats(array: NDArray[np.generic], label: str) -> FloatArray:
     try:
         return array.astype(np.float64)
     except (TypeError, ValueError):
-        msg = "`scores` must be whole numbers 0..10; some values are not numbers"
+        msg = f"{label} must be whole numbers 0..10; some values are not numbers"
         raise InvalidInputError(msg) from None
 
 
-def _bad_score(array: NDArray[np.generic], bad: NDArray[np.bool_]) -> None:
+def _bad_score(array: NDArray[np.generic], bad: NDArray[np.bool_], label: str) -> None:
     position = int(np.flatnonzero(bad)[0])
     value = array[position]
     shown = value.item() if isinstance(value, np.generic) else value
     msg = (
-        f"`scores` must be whole numbers 0..10; position {position} holds {shown!r} "
+        f"{label} must be whole numbers 0..10; position {position} holds {shown!r} "
         f"({int(bad.sum())} bad values in all)"
     )
     raise InvalidInputError(msg)

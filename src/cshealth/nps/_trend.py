@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._checks import probability, whole_number
+from cshealth._checks import one_of, probability, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import check_confidence_level
@@ -37,7 +37,7 @@ from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult
-from cshealth.nps._tally import NPSTally, _check_scores
+from cshealth.nps._tally import SCORE_COLUMN, NPSTally, _check_scores
 
 __all__ = ["Dedupe", "NPSTrend", "Period", "TrendPoint", "trend"]
 
@@ -337,9 +337,7 @@ def trend(
     if type(step_days) is not int or step_days < 1:
         msg = f"`step_days` must be a whole number of days >= 1, got {step_days!r}"
         raise InvalidInputError(msg)
-    if dedupe not in (None, "latest", "none"):
-        msg = f"`dedupe` must be one of {{'latest', 'none'}} or None, got {dedupe!r}"
-        raise InvalidInputError(msg)
+    one_of(dedupe, Dedupe | None, "dedupe")
     zone = time_zone(timezone).key
     instant = as_instant(as_of, timezone=zone)
     cutoff = int(instant.astype(np.int64))
@@ -406,7 +404,7 @@ class _Frame:
 
     @classmethod
     def build(cls, data: SurveyColumns, cutoff: int, rule: Dedupe) -> _Frame:
-        scores = _check_scores(data.scores())
+        scores = _check_scores(data.scores(), SCORE_COLUMN)
         times = data.instants().view(np.int64)
         w = data.weights()
         codes = None

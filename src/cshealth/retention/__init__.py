@@ -10,6 +10,7 @@ Conventions (see the retention guide):
 * Cohort cells not yet observed as of ``as_of`` are NaN (censored), never 0.
 """
 
+from cshealth import _public
 from cshealth.retention._churn import (
     ActivityChurn,
     Denominator,
@@ -92,3 +93,5 @@ __all__ = [
     "revenue_retention",
     "survival",
 ]
+
+_public.publish(globals())

@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from cshealth._absent import absent_reason
 from cshealth._exceptions import InvalidInputError
+from cshealth.io import Table
 from cshealth.io._read import named_columns, read_columns
-from cshealth.io._table import Table
 from cshealth.models import Account
 
 __all__ = ["read_churn_accounts"]
@@ -53,7 +53,7 @@ def read_churn_accounts(accounts: object, need: Sequence[str], *, function: str)
         >>> read_churn_accounts({"start_date": ["2025-01-01"]}, ["start_date"], function="f")
         Traceback (most recent call last):
         ...
-        cshealth._exceptions.InvalidInputError: `accounts` has no `end_date` column ...
+        cshealth.InvalidInputError: `accounts` has no `end_date` column ...
     """
     table = read_columns(accounts, Account, need=need, optional=[END_DATE])
     if END_DATE in table:

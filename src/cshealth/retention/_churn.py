@@ -31,18 +31,19 @@ from typing import Literal, Protocol, TypeAlias, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._checks import iso, one_of
 from cshealth._codes import id_codes, missing_ids
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import ConfidenceInterval, Rate, check_confidence_level
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import InstantLike, IntArray
+from cshealth.io._read import convert_column
 from cshealth.models import UsageEvent
 from cshealth.retention._accounts import read_churn_accounts
 from cshealth.retention._economics import _periods_per_year, _shown, annualize
-from cshealth.retention._periods import as_day, day_to_date, one_of, periods_per_year
+from cshealth.retention._periods import as_day, day_to_date, periods_per_year
 
 __all__ = [
-    "DENOMINATORS",
     "ActivityChurn",
     "Denominator",
     "LogoChurn",
@@ -52,7 +53,6 @@ __all__ = [
 
 #: The denominator of a logo churn rate.
 Denominator: TypeAlias = Literal["start", "average", "customer_days"]
-DENOMINATORS: tuple[Denominator, ...] = ("start", "average", "customer_days")
 
 _DAY_US = 86_400_000_000
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -156,7 +156,7 @@ class LogoChurn:
         level = check_confidence_level(confidence_level)
         if self.denominator == "average" or not self.customer_days:
             return None
-        from scipy import stats
+        from scipy import stats  # noqa: PLC0415
 
         alpha, events = 1.0 - level, self.churn_events
         low = stats.chi2.ppf(alpha / 2, 2 * events) / 2 if events else 0.0
@@ -196,7 +196,7 @@ def _window(start: object, end: object, timezone: str) -> tuple[int, int]:
     first = as_day(start, "start", timezone=timezone)
     last = as_day(end, "end", timezone=timezone)
     if first >= last:
-        msg = f"`start` must be before `end`, got start={start!r} and end={end!r}"
+        msg = f"`start` must be before `end`, got start={iso(start)} and end={iso(end)}"
         raise InvalidInputError(msg)
     return first, last
 
@@ -286,7 +286,7 @@ def logo_churn(
         >>> round(res.rate, 4)  # 2 / 82 * 31
         0.7561
     """
-    form = one_of(denominator, DENOMINATORS, "denominator")
+    form = cast("Denominator", one_of(denominator, Denominator, "denominator"))
     first, last = _window(start, end, timezone)
     table = read_churn_accounts(accounts, ["start_date"], function="logo_churn")
     begins = table["start_date"].astype(np.int64)
@@ -454,8 +454,6 @@ def _refuse_missing(missing: NDArray[np.bool_], name: str, need: str) -> None:
 
 def _event_times(values: object) -> IntArray:
     """Event instants as microseconds since the epoch (UTC)."""
-    from cshealth.io._columns import convert_column
-
     if getattr(getattr(values, "dt", None), "tz", None) is not None:
         # a timezone-aware pandas column: its UTC instants, without reading each value
         unit = getattr(getattr(values, "dtype", None), "unit", "ns")  # pandas 2 keeps "us"
@@ -574,7 +572,7 @@ def activity_churn(
     first = int(as_instant(start, "start", timezone=timezone).astype(np.int64))
     last = int(as_instant(end, "end", timezone=timezone).astype(np.int64))
     if first >= last:
-        msg = f"`start` must be before `end`, got start={start!r} and end={end!r}"
+        msg = f"`start` must be before `end`, got start={iso(start)} and end={iso(end)}"
         raise InvalidInputError(msg)
     times = _event_times(event_times)
     ids = _entity_ids(entity_ids, len(times))

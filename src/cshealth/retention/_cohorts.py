@@ -37,6 +37,7 @@ from typing import Literal, TypedDict, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._checks import one_of
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, DateArray, FloatArray, IntArray
@@ -48,10 +49,10 @@ from cshealth.retention._periods import (
     day_to_date,
     days_to_periods,
     event_days,
-    one_of,
     period_labels,
     period_starts,
 )
+from cshealth.retention._timeline import read_timeline
 
 __all__ = [
     "CohortMode",
@@ -65,7 +66,6 @@ __all__ = [
 #: ``on``: retained at offset ``k`` with an event in exactly period ``c + k``;
 #: ``on_or_after``: with an event in period ``c + k`` or any later one.
 CohortMode = Literal["on", "on_or_after"]
-_MODES: tuple[CohortMode, ...] = ("on", "on_or_after")
 
 #: Events handled per step of the kernel (a few MB of temporaries: they stay in cache).
 _CHUNK = 1 << 19
@@ -407,7 +407,7 @@ def cohort_table(
         >>> cohort_table(["u1"], start, as_of=date(2025, 3, 1), timezone="Europe/Berlin").cohorts
         ('2025-02',)
     """
-    mode = one_of(mode, _MODES, "mode")
+    mode = cast("CohortMode", one_of(mode, CohortMode, "mode"))
     period = check_period(period)
     as_of_day = as_day(as_of, "as_of", timezone=timezone)
     ids = np.asarray(entity_ids)
@@ -555,8 +555,6 @@ def revenue_cohorts(
         >>> t.mrr.tolist(), t.rates.tolist()
         ([[200.0, 400.0, 300.0]], [[1.0, 2.0, 1.5]])
     """
-    from cshealth.retention._timeline import read_timeline
-
     period = check_period(period)
     as_of_day = as_day(as_of, "as_of", timezone=timezone)
     timeline = read_timeline(changes)

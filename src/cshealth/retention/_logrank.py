@@ -140,7 +140,7 @@ def compare_survival(
     reduced = covariance[:-1, :-1]
     statistic = pvalue = None
     if np.abs(reduced).max() > 0:
-        from scipy import stats
+        from scipy import stats  # noqa: PLC0415
 
         statistic = max(float(z @ np.linalg.pinv(reduced) @ z), 0.0)
         pvalue = float(stats.chi2.sf(statistic, len(curves) - 1))

@@ -22,16 +22,16 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_day
 from cshealth._types import IntArray
 from cshealth._zones import NAT_DAY, local_days, time_zone
+from cshealth.io._read import column_array, convert_column, utc_instants
+from cshealth.models import Account, UsageEvent
 
 __all__ = [
-    "PERIODS",
     "Period",
     "as_day",
     "check_period",
     "day_to_date",
     "days_to_periods",
     "event_days",
-    "one_of",
     "period_labels",
     "period_starts",
     "periods_per_year",
@@ -39,7 +39,6 @@ __all__ = [
 
 #: A calendar period of a cohort table or an MRR waterfall.
 Period: TypeAlias = Literal["month", "week", "quarter"]
-PERIODS: tuple[Period, ...] = ("month", "week", "quarter")
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # 1970-01-01 was a Thursday: the Monday of its ISO week is day -3
@@ -47,12 +46,12 @@ _MONDAY_SHIFT = 3
 
 
 def check_period(period: object) -> Period:
-    """``period`` after checking it is one of `PERIODS`.
+    """``period`` after checking it is one of the values of `Period`.
 
     Raises:
         InvalidInputError: On anything else.
     """
-    return one_of(period, PERIODS, "period")
+    return cast("Period", one_of(period, Period, "period"))
 
 
 def day_to_date(day: int) -> date:
@@ -132,12 +131,9 @@ def event_days(values: object, name: str, *, timezone: str = "UTC") -> IntArray:
         >>> event_days(t, "t").tolist(), event_days(t, "t", timezone="Europe/Berlin").tolist()
         ([1], [2])
     """
-    from cshealth.io._time import utc_instants  # the io layer imports the models
-    from cshealth.io._values import _numpy
-
     zone = time_zone(timezone).key
     shape = getattr(values, "shape", None)
-    given = _numpy(values)
+    given = column_array(values)
     if given.ndim != 1 or (isinstance(shape, tuple) and len(shape) != 1):
         msg = f"`{name}` must be one-dimensional, got shape {shape or given.shape}"
         raise InvalidInputError(msg)
@@ -165,9 +161,6 @@ def event_days(values: object, name: str, *, timezone: str = "UTC") -> IntArray:
 
 def _converted(array: NDArray[np.generic], name: str) -> NDArray[np.datetime64]:
     """Dates, or instants, read by the models' rules (named ``name`` in errors)."""
-    from cshealth.io._columns import convert_column
-    from cshealth.models import Account, UsageEvent
-
     if array.dtype.kind == "U":
         lengths = np.strings.str_len(cast("NDArray[np.str_]", array))
         timed = bool(len(array)) and int(lengths.max()) > 10

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, cast, get_args
 
 import numpy as np
 
+from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray, IntArray, ObjectArray
 from cshealth.io import Table
@@ -46,7 +47,9 @@ __all__ = [
 
 #: The kinds of MRR movement (spec 3.1), in waterfall order.
 MovementKind = Literal["new", "expansion", "reactivation", "contraction", "churn"]
-KINDS: tuple[MovementKind, ...] = ("new", "expansion", "reactivation", "contraction", "churn")
+KINDS: tuple[MovementKind, ...] = get_args(MovementKind)
+#: What `mrr_movements` does with an account that starts and churns in one period.
+NewAndChurn = Literal["count", "ignore"]
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -365,10 +368,7 @@ class MRRMovements:
             "contraction": self.contraction_mrr,
             "churn": self.churned_mrr,
         }
-        if kind not in columns:
-            msg = f"`kind` must be one of {list(KINDS)}, got {kind!r}"
-            raise InvalidInputError(msg)
-        return columns[kind]
+        return columns[cast("MovementKind", one_of(kind, MovementKind, "kind"))]
 
     def quick_ratio(
         self, *, include_reactivation: bool = False, allow_inf: bool = False
@@ -475,7 +475,7 @@ def mrr_movements(
     end: date | datetime,
     period: Period = "month",
     group_within_days: int = 0,
-    same_period_new_and_churn: Literal["count", "ignore"] = "count",
+    same_period_new_and_churn: NewAndChurn = "count",
 ) -> MRRMovements:
     """Classify every MRR change in ``[start, end)`` and add them up per period.
 
@@ -536,12 +536,7 @@ def mrr_movements(
     if group_within_days < 0:
         msg = f"`group_within_days` must be >= 0, got {group_within_days}"
         raise InvalidInputError(msg)
-    if same_period_new_and_churn not in ("count", "ignore"):
-        msg = (
-            "`same_period_new_and_churn` must be 'count' or 'ignore', got "
-            f"{same_period_new_and_churn!r}"
-        )
-        raise InvalidInputError(msg)
+    one_of(same_period_new_and_churn, NewAndChurn, "same_period_new_and_churn")
     timeline = read_timeline(changes)
     edges = _edges(first, last, period)
     moves = _movements(timeline, edges, group_within_days)

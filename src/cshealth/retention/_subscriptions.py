@@ -19,10 +19,9 @@ from numpy.typing import NDArray
 
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, RecordError
-from cshealth._types import BoolArray, FloatArray, IntArray
-from cshealth.io._columns import convert_column, to_columns
-from cshealth.io._read import named_columns, row_columns
-from cshealth.io._table import Column, Table
+from cshealth._types import BoolArray, Column, FloatArray, IntArray
+from cshealth.io import Table, to_columns
+from cshealth.io._read import convert_column, named_columns, row_columns
 from cshealth.models import Account, Record, RevenueChange
 
 __all__ = ["changes_from_subscriptions"]

@@ -21,17 +21,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal, NamedTuple, overload
+from typing import Literal, NamedTuple, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from cshealth._checks import one_of
 from cshealth._codes import id_codes, missing_ids
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import z_critical
 from cshealth._types import BoolArray, FloatArray, IntArray
-from cshealth.io._durations import time_durations
-from cshealth.io._schema import field_specs
+from cshealth.io._read import field_specs, time_durations
 from cshealth.models import Account
 from cshealth.retention._accounts import read_churn_accounts
 from cshealth.retention._periods import as_day
@@ -53,8 +53,7 @@ __all__ = [
 SurvivalUnit = Literal["day", "week", "month"]
 SURVIVAL_UNITS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.2425 / 12.0}
 #: Interval methods of `SurvivalCurve.confidence_interval`.
-BandMethod = Literal["log-log", "linear"]
-_BAND_METHODS = ("log-log", "linear")
+BandMethod = Literal["log_log", "linear"]
 #: The group key of accounts without a value in the ``by`` column.
 NO_GROUP = "(none)"
 #: Relative slack of ``S(t) <= 0.5``: a product that is 0.5 in exact arithmetic counts.
@@ -370,13 +369,13 @@ class SurvivalCurve:
         return np.cumsum(np.where(survivors > 0, self.events / (n * safe), 0.0))
 
     def confidence_interval(
-        self, confidence_level: float = 0.95, *, method: BandMethod = "log-log"
+        self, confidence_level: float = 0.95, *, method: BandMethod = "log_log"
     ) -> SurvivalBand:
         """Pointwise confidence bounds of ``S`` at each of ``times``.
 
         Args:
             confidence_level: Coverage, strictly between 0 and 1.
-            method: ``{'log-log', 'linear'}``. ``'log-log'`` (the default, lifelines' only
+            method: ``{'log_log', 'linear'}``. ``'log_log'`` (the default, lifelines' only
                 choice) is the exponential Greenwood interval and stays inside ``[0, 1]``;
                 ``'linear'`` is ``S ± z·S·sqrt(greenwood)`` clipped to ``[0, 1]``
                 (``scipy.stats.ecdf``'s default).
@@ -398,9 +397,7 @@ class SurvivalCurve:
             >>> round(float(low[4]), 4), float(curve.survival[4]), round(float(high[4]), 4)
             (0.1836, 0.5, 0.7532)
         """
-        if method not in _BAND_METHODS:
-            msg = f"`method` must be one of {{'log-log', 'linear'}}, got {method!r}"
-            raise InvalidInputError(msg)
+        one_of(method, BandMethod, "method")
         z = z_critical(confidence_level)
         s = self.survival
         root = np.sqrt(self.greenwood())
@@ -415,12 +412,12 @@ class SurvivalCurve:
         high = np.where(alive, np.exp(-np.exp(np.log(-v) - spread)), 0.0)
         return SurvivalBand(low, high)
 
-    def median(self, confidence_level: float = 0.95, *, method: BandMethod = "log-log") -> Median:
+    def median(self, confidence_level: float = 0.95, *, method: BandMethod = "log_log") -> Median:
         """The median lifetime, with the interval read off the confidence bands.
 
         Args:
             confidence_level: Coverage of the bands, strictly between 0 and 1.
-            method: ``{'log-log', 'linear'}``, the bands' method.
+            method: ``{'log_log', 'linear'}``, the bands' method.
 
         Returns:
             ``Median(statistic, low, high)``: the smallest time at which ``S`` (resp. the
@@ -726,11 +723,7 @@ def survival(
 
 
 def _unit(unit: object) -> float:
-    for name, scale in SURVIVAL_UNITS.items():
-        if unit == name:
-            return scale
-    msg = f"`time_unit` must be one of {list(SURVIVAL_UNITS)}, got {unit!r}"
-    raise InvalidInputError(msg)
+    return SURVIVAL_UNITS[cast("str", one_of(unit, SurvivalUnit, "time_unit"))]
 
 
 def _check_by(by: object) -> str:

@@ -10,6 +10,7 @@ calls a rising or falling score only when the change is real, and `rollup` summa
 child accounts for their parent.
 """
 
+from cshealth import _public
 from cshealth.scoring._bands import Band, Closure
 from cshealth.scoring._change import ScoreChange, attribute_change
 from cshealth.scoring._config import (
@@ -69,3 +70,5 @@ __all__ = [
     "score",
     "trend",
 ]
+
+_public.publish(globals())

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import Field
 
 from cshealth._types import FloatArray, IntArray, ObjectArray
-from cshealth.scoring._base import Config
+from cshealth.scoring._base import ScoringConfig
 
 __all__ = ["Band", "Closure", "assign_bands", "band_labels", "band_top"]
 
@@ -23,7 +23,7 @@ __all__ = ["Band", "Closure", "assign_bands", "band_labels", "band_top"]
 Closure = Literal["lower_inclusive", "upper_inclusive"]
 
 
-class Band(Config):
+class Band(ScoringConfig):
     """One labelled score interval, such as ``red`` for scores from 0 to 40.
 
     Attributes:

@@ -1,112 +1,25 @@
-"""The base of every configuration model: frozen, strict, hashable, `ConfigError` on misuse.
+"""The base of scoring's configuration models: `Config` naming scorecard nodes in errors.
 
-pydantic raises ``ValidationError``; a configuration that is wrong should raise the
-library's `ConfigError`, naming where in the tree each problem is
-(``overall > usage > seats: transform.worst: ...``), with every problem listed.
+A scoring configuration is a `cshealth._config.Config` whose `ConfigError` names each
+problem's place by the names of the scorecard's nodes
+(``overall > usage > seats: transform.worst: ...``) rather than by their positions.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
-from contextvars import ContextVar
-from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from cshealth._config import Config
 
-from cshealth._exceptions import ConfigError
-
-__all__ = ["Config"]
-
-#: Whether a configuration model is being built inside another one.
-_NESTING: ContextVar[bool] = ContextVar("cshealth_config_nesting", default=False)
-
-_C = TypeVar("_C", bound="Config")
+__all__ = ["ScoringConfig"]
 
 
-class Config(BaseModel):
-    """Frozen, strict models whose validation errors are `ConfigError` naming the tree path."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def __init__(self, /, **data: object) -> None:
-        # pydantic calls a custom __init__ for nested models too; only the outermost
-        # call turns the collected errors into one ConfigError.
-        outermost = not _NESTING.get()
-        token = _NESTING.set(True)
-        try:
-            super().__init__(**data)
-        except ValidationError as exc:
-            if outermost:
-                raise _config_error(type(self).__name__, exc, data) from None
-            raise
-        finally:
-            _NESTING.reset(token)
+class ScoringConfig(Config):
+    """A configuration of the scoring area: its errors name the nodes of the scorecard."""
 
     @classmethod
-    def model_validate(cls: type[_C], obj: object, **options: object) -> _C:
-        """Validate a Python object (a dict read from JSON, say) into this configuration.
-
-        Raises:
-            ConfigError: Naming every problem and where it is in the tree.
-        """
-        token = _NESTING.set(True)
-        try:
-            return super().model_validate(obj, **cast("dict[str, Any]", options))
-        except ValidationError as exc:
-            raise _config_error(cls.__name__, exc, obj) from None
-        finally:
-            _NESTING.reset(token)
-
-    @classmethod
-    def model_validate_json(
-        cls: type[_C], json_data: str | bytes | bytearray, **options: object
-    ) -> _C:
-        """Validate JSON text into this configuration.
-
-        Raises:
-            ConfigError: Naming every problem and where it is in the tree.
-        """
-        token = _NESTING.set(True)
-        try:
-            return super().model_validate_json(json_data, **cast("dict[str, Any]", options))
-        except ValidationError as exc:
-            try:
-                raw: object = json.loads(json_data)
-            except ValueError:
-                raw = None
-            raise _config_error(cls.__name__, exc, raw) from None
-        finally:
-            _NESTING.reset(token)
-
-    @property
-    def config_hash(self) -> str:
-        """A stable hash of the configuration: 16 hex digits of the SHA-256 of its JSON."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self.config_hash))
-
-
-# --- errors ------------------------------------------------------------------------------
-
-
-def _config_error(model: str, exc: ValidationError, raw: object) -> ConfigError:
-    lines = []
-    errors = exc.errors(include_url=False)
-    inner = [tuple(error["loc"]) for error in errors]
-    for error in errors:
-        loc = tuple(error["loc"])
-        if error["type"] == "too_short" and any(
-            len(other) > len(loc) and other[: len(loc)] == loc for other in inner
-        ):
-            continue  # a list emptied by its own bad items: the items say what is wrong
-        where = _tree_path(raw, tuple(error["loc"]))
-        text = str(error["msg"])
-        lines.append(f"  {where}: {text}" if where else f"  {text}")
-    return ConfigError(f"invalid {model}:\n" + "\n".join(lines))
+    def _error_path(cls, raw: object, loc: tuple[int | str, ...]) -> str:
+        return _tree_path(raw, loc)
 
 
 def _tree_path(raw: object, loc: tuple[int | str, ...]) -> str:

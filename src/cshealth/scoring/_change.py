@@ -24,12 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
+from cshealth._checks import one_of, whole_number
 from cshealth._codes import sorted_positions
+from cshealth._time import as_instant
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
-from cshealth.io._keyed import same_kind
+from cshealth.io._read import same_kind
 from cshealth.scoring._config import Override, Scorecard
 from cshealth.scoring._engine import Overrides, Plan, evaluate
 from cshealth.scoring._result import read_only
@@ -38,6 +41,9 @@ from cshealth.scoring._score import check_card, check_overrides, score_one
 __all__ = ["ScoreChange", "attribute_change"]
 
 _CAUSES = ("configuration", "overrides", "missing data")
+
+#: Which accounts `ScoreChange.movers` lists: those that fell, those that rose, or both.
+Direction = Literal["down", "up", "both"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -109,20 +115,25 @@ class ScoreChange:
         ranked = sorted(parts.items(), key=lambda item: (-abs(item[1]), item[0]))
         return [(label, float(value)) for label, value in ranked if value != 0.0]
 
-    def movers(self, n: int = 10, *, direction: str = "both") -> list[int | str]:
-        """The ``n`` accounts whose scores moved most (``"down"``, ``"up"`` or ``"both"``).
+    def movers(self, n: int = 10, *, direction: Direction = "both") -> list[int | str]:
+        """The ``n`` accounts whose scores moved most, largest move first.
+
+        Args:
+            n: How many accounts at most (a whole number ``>= 0``).
+            direction: ``{'down', 'up', 'both'}``: the accounts whose score fell, rose,
+                or moved either way.
 
         Raises:
-            ValueError: On another ``direction``.
+            InvalidInputError: On another ``direction`` or an ``n`` that is not a whole
+                number ``>= 0``.
         """
-        if direction not in ("down", "up", "both"):
-            msg = f"direction must be 'down', 'up' or 'both', got {direction!r}"
-            raise ValueError(msg)
+        count = whole_number(n, "n", low=0)
+        one_of(direction, Direction, "direction")
         change = np.where(np.isnan(self.change), 0.0, self.change)
         key = {"down": change, "up": -change, "both": -np.abs(change)}[direction]
         order = np.lexsort((self.account_ids, key))  # ties in id order (one kind of id)
         moved = order[key[order] < 0] if direction != "both" else order[change[order] != 0]
-        movers: list[int | str] = self.account_ids[moved[:n]].tolist()
+        movers: list[int | str] = self.account_ids[moved[:count]].tolist()
         return movers
 
     def to_records(self) -> list[dict[str, object]]:
@@ -236,6 +247,9 @@ def attribute_change(
     """
     check_card(card_t0, "card_t0", sets=False)
     check_card(card_t1, "card_t1", sets=False)
+    for name, as_of in (("as_of_t0", as_of_t0), ("as_of_t1", as_of_t1)):
+        if as_of is not None:  # checked here so that a message names the parameter
+            as_instant(as_of, name)
     overrides_t0_checked = check_overrides(overrides_t0, "overrides_t0")
     overrides_t1_checked = check_overrides(overrides_t1, "overrides_t1")
     old = score_one(

@@ -26,7 +26,7 @@ from pydantic_core import PydanticCustomError
 
 from cshealth.models._base import Identifier
 from cshealth.scoring._bands import Band, Closure
-from cshealth.scoring._base import Config
+from cshealth.scoring._base import ScoringConfig
 
 __all__ = [
     "Aggregate",
@@ -63,7 +63,7 @@ _Finite = Annotated[float, Field(allow_inf_nan=False)]
 # --- transforms --------------------------------------------------------------------------
 
 
-class _Linear(Config):
+class _Linear(ScoringConfig):
     worst: _Finite
     best: _Finite
 
@@ -81,6 +81,11 @@ class LinearTransform(_Linear):
     ``best < worst`` means lower is better (open tickets, days to first response).
     Planhat calls this "linear".
 
+    Attributes:
+        kind: ``"linear"``.
+        worst: The value that scores 0 (and anything beyond it, away from ``best``).
+        best: The value that scores 100 (and anything beyond it); differs from ``worst``.
+
     Examples:
         >>> LinearTransform(worst=10, best=0)
         LinearTransform(worst=10.0, best=0.0, kind='linear')
@@ -95,6 +100,11 @@ class LinearBoundedTransform(_Linear):
     Planhat's "linear (bounded)": a value out of range is treated as bad data, not as
     the best or the worst.
 
+    Attributes:
+        kind: ``"linear_bounded"``.
+        worst: The value that scores 0; a value beyond it counts as missing.
+        best: The value that scores 100; a value beyond it counts as missing.
+
     Examples:
         >>> LinearBoundedTransform(worst=0, best=1).kind
         'linear_bounded'
@@ -103,13 +113,20 @@ class LinearBoundedTransform(_Linear):
     kind: Literal["linear_bounded"] = "linear_bounded"
 
 
-class ThresholdsTransform(Config):
+class ThresholdsTransform(ScoringConfig):
     """Cut points to fixed scores: ``len(cuts) + 1`` intervals, one score each.
 
     With ``lower_inclusive`` closure, ``cuts=[2, 5]`` and ``scores=[0, 50, 100]`` mean
     ``value < 2 -> 0``, ``2 <= value < 5 -> 50``, ``value >= 5 -> 100``; with
     ``upper_inclusive`` the cut points belong to the interval below them. Without a
     ``closure`` the scorecard's applies. Gainsight and ChurnZero bands, Quivly buckets.
+
+    Attributes:
+        kind: ``"thresholds"``.
+        cuts: The cut points, strictly increasing (at least one).
+        scores: The score of each interval (0..100), one more than ``cuts``.
+        closure: ``lower_inclusive`` or ``upper_inclusive``: which interval a cut point
+            belongs to; ``None`` takes the scorecard's.
 
     Examples:
         >>> ThresholdsTransform(cuts=[0, 30], scores=[0, 50, 100]).closure is None
@@ -135,12 +152,17 @@ class ThresholdsTransform(Config):
         return self
 
 
-class CategoriesTransform(Config):
+class CategoriesTransform(ScoringConfig):
     """A score for each category, such as ``{"good": 100, "average": 60, "poor": 0}``.
 
     Totango scores good/average/poor as 100/60/0, Vitally as 10/5/0. A category not in
     ``scores`` is an error naming the account (``unknown="error"``, the default: it is
     usually a typo) or counts as missing (``unknown="missing"``).
+
+    Attributes:
+        kind: ``"categories"``.
+        scores: The score (0..100) of each category (at least one).
+        unknown: ``error`` or ``missing``: what a category not in ``scores`` does.
 
     Examples:
         >>> CategoriesTransform(scores={"good": 100, "poor": 0}).unknown
@@ -152,8 +174,13 @@ class CategoriesTransform(Config):
     unknown: Literal["error", "missing"] = "error"
 
 
-class BooleanTransform(Config):
+class BooleanTransform(ScoringConfig):
     """True and false to two scores (100 and 0 unless set).
+
+    Attributes:
+        kind: ``"boolean"``.
+        true: The score of true (0..100).
+        false: The score of false (0..100).
 
     Examples:
         >>> BooleanTransform(true=0, false=100).true
@@ -165,7 +192,7 @@ class BooleanTransform(Config):
     false: _Score = 0.0
 
 
-class PercentileTransform(Config):
+class PercentileTransform(ScoringConfig):
     """The value's percentile rank among the scored accounts, 0..100.
 
     The percentile rank of a value is the share of values below it plus half the share
@@ -173,6 +200,13 @@ class PercentileTransform(Config):
     with ``kind="mean"``). With ``by`` (a column such as ``"segment"``) accounts are
     ranked within their own group; with ``higher_is_better=False`` the rank is turned
     round (100 minus it).
+
+    Attributes:
+        kind: ``"percentile"``.
+        by: The column whose groups accounts are ranked within; ``None`` ranks them all
+            together.
+        higher_is_better: Whether a higher value ranks higher; if false, the rank is
+            turned round.
 
     Examples:
         >>> PercentileTransform(by="segment").by
@@ -199,7 +233,7 @@ Transform = Annotated[
 # --- the tree ----------------------------------------------------------------------------
 
 
-class Measure(Config):
+class Measure(ScoringConfig):
     """A leaf of the scorecard: one input column and the transform to a 0..100 score.
 
     Attributes:
@@ -252,7 +286,7 @@ Node = Annotated[
 ]
 
 
-class Group(Config):
+class Group(ScoringConfig):
     """An inner node: children (groups or measures) combined by an aggregate.
 
     Attributes:
@@ -335,7 +369,7 @@ _DEFAULT_BANDS = (
 )
 
 
-class Scorecard(Config):
+class Scorecard(ScoringConfig):
     """A health scorecard: a tree of groups and measures, bands and policies.
 
     Attributes:
@@ -383,7 +417,7 @@ class Scorecard(Config):
         >>> Scorecard(name="bad", bands=[{"label": "all", "min": 0, "max": 90}], root=card.root)
         Traceback (most recent call last):
         ...
-        cshealth._exceptions.ConfigError: invalid Scorecard:
+        cshealth.ConfigError: invalid Scorecard:
           bands: the bands end at 90, not at 100
     """
 
@@ -501,13 +535,21 @@ def _band_problem(bands: tuple[Band, ...]) -> str:
 _Value = str | float | bool
 
 
-class Condition(Config):
+class Condition(ScoringConfig):
     """One test of an account's column, for choosing its scorecard.
 
     ``op`` is ``eq``, ``ne``, ``in``, ``not_in`` (``value`` a list), ``lt``, ``le``,
     ``gt``, ``ge`` (``value`` a number), ``missing`` or ``present`` (no ``value``). A
     missing value fails every test except ``missing`` (and ``ne`` / ``not_in``, which
     hold only for present values too: "missing" is never "not enterprise" by accident).
+
+    Attributes:
+        column: The account's column tested.
+        op: The test: ``eq``, ``ne``, ``in``, ``not_in``, ``lt``, ``le``, ``gt``, ``ge``,
+            ``missing`` or ``present``.
+        value: What the column is compared with: one value, a list (``in``,
+            ``not_in``), a number (``lt`` ... ``ge``) or nothing (``missing``,
+            ``present``).
 
     Examples:
         >>> Condition(column="segment", op="in", value=["enterprise", "strategic"]).value
@@ -536,8 +578,13 @@ class Condition(Config):
         return self
 
 
-class Segment(Config):
+class Segment(ScoringConfig):
     """A scorecard for the accounts that meet every condition in ``when``.
+
+    Attributes:
+        name: The segment's name, unique in its set.
+        when: The conditions an account must all meet (at least one).
+        scorecard: The scorecard of the segment's accounts.
 
     Examples:
         >>> from cshealth.scoring import default_scorecard
@@ -555,12 +602,17 @@ class Segment(Config):
     scorecard: Scorecard
 
 
-class ScorecardSet(Config):
+class ScorecardSet(ScoringConfig):
     """Scorecards by segment: the first segment whose conditions hold wins, else the default.
 
     Every account gets exactly one scorecard, deterministically (Gainsight assigns by
     criteria with a default). Score several named sets for several scores per account
     (product health, relationship health).
+
+    Attributes:
+        name: The set's name.
+        segments: The segments, tried in order.
+        default: The scorecard of an account that is in no segment.
 
     Examples:
         >>> from cshealth.scoring import default_scorecard
@@ -598,7 +650,7 @@ class ScorecardSet(Config):
         return (*(segment.scorecard for segment in self.segments), self.default)
 
 
-class Override(Config):
+class Override(ScoringConfig):
     """A person's score for one account's measure, group or overall score, until it expires.
 
     Attributes:

@@ -8,7 +8,7 @@ names the column, the account and the bad value.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date
 from typing import Literal, cast
 
 import numpy as np
@@ -16,12 +16,10 @@ from numpy.typing import NDArray
 
 from cshealth._codes import missing_ids
 from cshealth._exceptions import InvalidInputError
+from cshealth._scalars import DATE_TEXT
 from cshealth._time import as_instant
 from cshealth._types import FloatArray, IdArray, InstantArray, ObjectArray
-from cshealth.io._ids import read_ids
-from cshealth.io._read import named_columns, row_columns
-from cshealth.io._time import _norm_instant, utc_instants
-from cshealth.io._values import _DATE_TEXT, _numpy
+from cshealth.io._read import column_array, named_columns, read_ids, row_columns, utc_instants
 
 __all__ = ["Inputs", "Kind", "gather", "read_inputs"]
 
@@ -147,7 +145,7 @@ def _absent(kind: Kind, n: int) -> NDArray[np.generic]:
 
 def _convert(values: object, name: str, kind: Kind, ids: IdArray) -> NDArray[np.generic]:
     if kind == "instant":  # a timezone-aware frame column converts by its own UTC rule
-        return _instants(_array(_numpy(values), name, ids), name, ids)
+        return _instants(_array(column_array(values), name, ids), name, ids)
     array = _array(values, name, ids)
     if kind == "number":
         return _numbers(array, name, ids)
@@ -236,14 +234,11 @@ def _instants(array: NDArray[np.generic], name: str, ids: IdArray) -> InstantArr
     out = np.full(len(array), np.datetime64("NaT"), dtype="datetime64[us]")
     for row in np.flatnonzero(~missing_ids(cast("ObjectArray", cells))).tolist():
         value = cells[row]
-        if isinstance(value, str) and _DATE_TEXT.fullmatch(value.strip()):
+        if isinstance(value, str) and DATE_TEXT.fullmatch(value.strip()):
             value = date.fromisoformat(value.strip())  # a calendar date: its UTC start
-        if isinstance(value, date) and not isinstance(value, datetime):
+        try:
             out[row] = as_instant(value, name)
-            continue
-        micros = _norm_instant(value)
-        if not isinstance(micros, int):
+        except InvalidInputError:
             allowed = "a date, a timezone-aware instant or ISO 8601 text with an offset"
-            raise _bad(name, ids, row, value, allowed)
-        out[row] = np.datetime64(micros, "us")
+            raise _bad(name, ids, row, value, allowed) from None
     return out

@@ -22,11 +22,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol, cast, get_args
+from typing import Literal, NamedTuple, Protocol, cast
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from cshealth._checks import one_of
 from cshealth._codes import id_codes, missing_ids
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import (
@@ -38,8 +39,7 @@ from cshealth._types import (
     IntArray,
     ObjectArray,
 )
-from cshealth.io._ids import read_ids
-from cshealth.io._keyed import same_kind
+from cshealth.io._read import read_ids, same_kind
 from cshealth.scoring._bands import Band, Closure, assign_bands
 
 __all__ = ["Rollup", "RollupMethod", "ScoresLike", "rollup"]
@@ -346,14 +346,9 @@ def rollup(
 
 
 def _check_options(method: str, parent: str, by: str, weights: object) -> None:
-    for name, value, allowed in (
-        ("method", method, get_args(RollupMethod)),
-        ("parent", parent, get_args(_Parent)),
-        ("by", by, get_args(_By)),
-    ):
-        if value not in allowed:
-            msg = f"`{name}` must be one of {_choices(allowed)}, got {value!r}"
-            raise InvalidInputError(msg)
+    one_of(method, RollupMethod, "method")
+    one_of(parent, _Parent, "parent")
+    one_of(by, _By, "by")
     if by == "weight" and method != "band_share":
         msg = f"`by='weight'` applies to method='band_share' only, got method={method!r}"
         raise InvalidInputError(msg)
@@ -387,9 +382,7 @@ def _band_setup(
             raise InvalidInputError(msg)
         card = cast("_BandSource", scorecard)
         bands, closure = card.bands, card.closure
-    if closure not in get_args(Closure):
-        msg = f"`closure` must be one of {_choices(get_args(Closure))}, got {closure!r}"
-        raise InvalidInputError(msg)
+    one_of(closure, Closure, "closure")
     if method not in _BAND_METHODS:
         return [], cast("Closure", closure)
     if not bands:
@@ -694,10 +687,6 @@ def _band_share(
     np.divide(table, total[:, None], out=shares, where=total[:, None] > 0)
     by_label = {label: np.ascontiguousarray(shares[:, j]) for j, label in enumerate(labels)}
     return by_label[labels[0]].copy(), by_label
-
-
-def _choices(allowed: Iterable[str]) -> str:
-    return "{" + ", ".join(map(repr, allowed)) + "}"
 
 
 def _floats(values: FloatArray) -> list[object]:

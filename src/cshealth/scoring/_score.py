@@ -14,8 +14,7 @@ from cshealth._codes import id_codes
 from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IntArray
-from cshealth.io._ids import read_ids
-from cshealth.io._keyed import same_kind
+from cshealth.io._read import read_ids, same_kind
 from cshealth.scoring._config import Condition, Override, Scorecard, ScorecardSet
 from cshealth.scoring._engine import Evaluation, Overrides, Plan, compile_plan, evaluate
 from cshealth.scoring._inputs import Inputs, Kind, read_inputs

@@ -18,7 +18,7 @@ A history is a sequence of score results (``score(...)`` of several dates: anyth
 absent from a snapshot, or present with a NaN score, has no score there.
 
 Everything runs on one ``(accounts, snapshots)`` matrix of scores: the slopes and tests
-for all accounts at once (`cshealth.adoption._slopes.theil_kendall`), the hysteresis walk
+for all accounts at once (`cshealth._slopes.theil_kendall`), the hysteresis walk
 one snapshot at a time for all accounts together.
 """
 
@@ -28,23 +28,27 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import ClassVar, NamedTuple, Protocol, cast, get_args, runtime_checkable
+from typing import ClassVar, NamedTuple, Protocol, cast, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
 
+from cshealth._checks import iso, one_of
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, RecordError
+from cshealth._scalars import DATE_TEXT, NAIVE, ScalarProblem, read_instant
+from cshealth._slopes import SlopeFit, theil_kendall
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
-from cshealth.adoption._slopes import SlopeFit, theil_kendall
-from cshealth.io._columns import _length
-from cshealth.io._ids import read_ids
-from cshealth.io._keyed import same_kind
-from cshealth.io._read import raw_columns, read_columns
-from cshealth.io._time import _parse_instant
-from cshealth.io._values import _DATE_TEXT, _Bad, _numpy
+from cshealth.io._read import (
+    column_array,
+    column_length,
+    raw_columns,
+    read_columns,
+    read_ids,
+    same_kind,
+)
 from cshealth.models import Record
 from cshealth.models._base import Identifier, Instant
 from cshealth.scoring._bands import Band, Closure, assign_bands, band_labels
@@ -524,9 +528,7 @@ def _banding(bands: object, closure: object, hysteresis: object, scorecard: obje
                 f"got {type(scorecard).__name__}"
             )
             raise InvalidInputError(msg) from None
-    if closure not in get_args(Closure):
-        msg = f"`closure` must be one of {set(get_args(Closure))}, got {closure!r}"
-        raise InvalidInputError(msg)
+    one_of(closure, Closure, "closure")
     h = _number("hysteresis", hysteresis, "a finite number >= 0 (points)", lambda v: v >= 0)
     return _Banding(_check_bands(bands), cast("Closure", closure), h)
 
@@ -625,7 +627,7 @@ def _result_instant(value: object, where: str) -> np.datetime64:
         return instant
     if value is None or isinstance(value, np.datetime64):
         msg = (
-            f"{where}.as_of is {value!r}: a score result in a history needs the instant "
+            f"{where}.as_of is {iso(value)}: a score result in a history needs the instant "
             "it was taken at (score(..., as_of=...))"
         )
         raise InvalidInputError(msg)
@@ -637,7 +639,7 @@ def _from_columns(raw: dict[str, object]) -> _Snapshots:
     if missing:
         msg = f"a score history needs the columns {missing}; got {sorted(raw)}"
         raise InvalidInputError(msg)
-    lengths = {name: _length(name, raw[name]) for name in _COLUMNS}
+    lengths = {name: column_length(name, raw[name]) for name in _COLUMNS}
     if len(set(lengths.values())) > 1:
         msg = f"columns must all have one length, got {lengths}"
         raise InvalidInputError(msg)
@@ -658,7 +660,7 @@ def _from_columns(raw: dict[str, object]) -> _Snapshots:
 
 def _instant_column(values: object) -> tuple[InstantArray, list[RecordError]]:
     """``as_of`` as UTC instants, each distinct value read once, and the bad cells."""
-    array = _numpy(values)
+    array = column_array(values)
     if array.dtype.kind == "M":  # numpy datetime64: read as UTC
         instants = array.astype("datetime64[us]")
         return instants, _row_errors(array, np.isnat(instants), _MISSING)
@@ -681,7 +683,7 @@ def _instant_column(values: object) -> tuple[InstantArray, list[RecordError]]:
     if not errors and len(kinds) > 1:
         day, moment = (array[representative[kinds[kind]]] for kind in ("date", "instant"))
         msg = (
-            f"`as_of` mixes dates ({day!r}) and datetimes ({moment!r}); give every "
+            f"`as_of` mixes dates ({iso(day)}) and datetimes ({iso(moment)}); give every "
             "snapshot as a date, or every one as an aware datetime"
         )
         raise InvalidInputError(msg)
@@ -694,8 +696,8 @@ def _as_of_value(value: object) -> tuple[int | _Problem, str]:
         text = value.strip()
         if not text:
             return _MISSING, ""
-        if not _DATE_TEXT.fullmatch(text):
-            value = _parse_instant(text)
+        if not DATE_TEXT.fullmatch(text):
+            value = read_instant(text)
         else:
             try:
                 value = date.fromisoformat(text)
@@ -709,7 +711,7 @@ def _as_of_value(value: object) -> tuple[int | _Problem, str]:
         return int(as_instant(value).astype(np.int64)), "instant"
     if isinstance(value, date):
         return int(as_instant(value).astype(np.int64)), "date"
-    if isinstance(value, _Bad) and value.code == "naive_datetime":
+    if isinstance(value, ScalarProblem) and value == NAIVE:
         return _NAIVE_AS_OF, ""
     return _NOT_AS_OF, ""
 

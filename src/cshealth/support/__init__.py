@@ -12,6 +12,7 @@
 * `account_metrics`: one row per account as of a date, ready for a health score.
 """
 
+from cshealth import _public
 from cshealth.support._accounts import account_metrics
 from cshealth.support._schedule import Schedule, Weekday
 from cshealth.support._summary import (
@@ -37,3 +38,5 @@ __all__ = [
     "summary",
     "ticket_durations",
 ]
+
+_public.publish(globals())

@@ -26,10 +26,8 @@ from cshealth._codes import id_codes, sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant
-from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray
-from cshealth.io._ids import IdArray, read_ids
-from cshealth.io._keyed import keyed_values, same_kind
-from cshealth.io._read import read_columns
+from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray
+from cshealth.io._read import keyed_values, read_columns, read_ids, same_kind
 from cshealth.models import Account
 from cshealth.support._schedule import Schedule
 from cshealth.support._tickets import (

@@ -30,13 +30,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import numpy as np
 from numpy.typing import ArrayLike
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray
 from cshealth._zones import offset_change, utc_offset
+from cshealth.io._read import convert_column
+from cshealth.models import Ticket
 
 __all__ = ["Schedule", "Weekday"]
 
@@ -98,7 +101,7 @@ class _Table:
     hops: int
 
 
-class Schedule(BaseModel):
+class Schedule(Config):
     """Weekly business hours in a time zone, with holidays.
 
     Business time between two instants is the time during which the local wall clock
@@ -118,9 +121,9 @@ class Schedule(BaseModel):
     ``Schedule.model_validate_json``. `always` and `weekdays` build the common ones.
 
     Raises:
-        pydantic.ValidationError: (a ``ValueError``) On an unknown time zone or weekday,
-            a time that is not ``HH:MM``, an empty or midnight-crossing interval, or
-            intervals of one day that overlap or are out of order.
+        ConfigError: On an unknown time zone or weekday, a time that is not ``HH:MM``, an
+            empty or midnight-crossing interval, or intervals of one day that overlap or
+            are out of order.
 
     Examples:
         A Berlin support desk open 09:00-17:00 on weekdays, closed on Christmas Day:
@@ -142,9 +145,18 @@ class Schedule(BaseModel):
         ...     datetime(2025, 11, 10, 9, tzinfo=timezone.utc),
         ... )
         7200.0
-    """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+        A mistake is named with its place:
+
+        >>> from cshealth import ConfigError
+        >>> try:
+        ...     Schedule(timezone="Europe/Berlin", hours={"mon": [("09:00", "7pm")]})
+        ... except ConfigError as error:
+        ...     print(error)
+        invalid Schedule:
+          hours: hours['mon'][0] end = '7pm' is not a time of day:
+          write 'HH:MM' or 'HH:MM:SS' from '00:00' to '24:00'
+    """
 
     timezone: str = "UTC"
     hours: Mapping[Weekday, Sequence[tuple[str, str]]]
@@ -199,7 +211,7 @@ class Schedule(BaseModel):
             A schedule with every day open ``00:00-24:00`` and no holidays.
 
         Raises:
-            pydantic.ValidationError: On an unknown time zone.
+            ConfigError: On an unknown time zone.
 
         Examples:
             >>> Schedule.always().weekly_seconds == 7 * 24 * 3600
@@ -228,8 +240,7 @@ class Schedule(BaseModel):
             The schedule.
 
         Raises:
-            pydantic.ValidationError: On a bad time, ``start >= end`` or an unknown time
-                zone.
+            ConfigError: On a bad time, ``start >= end`` or an unknown time zone.
 
         Examples:
             >>> Schedule.weekdays("08:30", "17:00", timezone="America/New_York").hours["fri"]
@@ -505,7 +516,7 @@ def _instants(value: object, name: str) -> tuple[IntArray, bool]:
             raise InvalidInputError(msg)
         return np.asarray(as_instant(value, name).astype(np.int64)), True
     if isinstance(value, date):
-        msg = f"`{name}` must be an aware datetime or instants, got the date {value!r}"
+        msg = f"`{name}` must be an aware datetime or instants, got the date {value.isoformat()}"
         raise InvalidInputError(msg)
     if isinstance(value, (str, np.datetime64)):
         value = np.asarray(value)
@@ -518,9 +529,6 @@ def _instants(value: object, name: str) -> tuple[IntArray, bool]:
 
 
 def _converted(values: object, name: str) -> InstantArray:
-    from cshealth.io._columns import convert_column
-    from cshealth.models import Ticket
-
     try:
         column = convert_column(values, Ticket, _INSTANT_FIELD)
     except InvalidInputError as exc:

@@ -25,12 +25,13 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cshealth._absent import NOT_MEASURED, absent_reason, listed, not_measured
+from cshealth._checks import iso
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import Rate
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
-from cshealth.io._table import Table
+from cshealth.io import Table
 from cshealth.support._schedule import Schedule
 from cshealth.support._tickets import (
     Clock,
@@ -617,7 +618,7 @@ def summary(
     """
     low, high = as_instant(start, "start"), as_instant(end, "end")
     if high <= low:
-        msg = f"`end` ({end!r}) must be after `start` ({start!r}); the period is [start, end)"
+        msg = f"`end` ({iso(end)}) must be after `start` ({iso(start)}); the period is [start, end)"
         raise InvalidInputError(msg)
     policy = check_policy(sla)
     check_schedule(schedule)

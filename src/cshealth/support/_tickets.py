@@ -27,14 +27,15 @@ from typing import Annotated, Literal, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from cshealth._codes import id_codes
+from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError, RecordError
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, ObjectArray
+from cshealth.io import Table
 from cshealth.io._read import read_columns
-from cshealth.io._table import Table
 from cshealth.models import Priority, Ticket
 from cshealth.support._schedule import Schedule
 
@@ -76,7 +77,7 @@ _DUPLICATES_SHOWN = 5
 Hours = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
-class SLAPolicy(BaseModel):
+class SLAPolicy(Config):
     """First-response targets: a default and optional overrides per priority.
 
     Attributes:
@@ -86,22 +87,30 @@ class SLAPolicy(BaseModel):
             its target. ``business`` needs a `Schedule`; a function called with
             ``schedule=None`` measures on the calendar clock whatever this says.
 
+    The policy is immutable and hashable, and loads from JSON with
+    ``SLAPolicy.model_validate_json``.
+
+    Raises:
+        ConfigError: On a target that is not a finite number of hours above 0, an unknown
+            priority or clock, or an unknown field, naming each.
+
     Examples:
         >>> import numpy as np
         >>> policy = SLAPolicy(first_response_hours=8, by_priority={"urgent": 1})
         >>> policy.target_seconds(np.array(["urgent", "normal"], dtype=object)).tolist()
         [3600.0, 28800.0]
-        >>> SLAPolicy(first_response_hours=0)
-        Traceback (most recent call last):
-        ...
-        pydantic_core._pydantic_core.ValidationError: 1 validation error for SLAPolicy
-        ...
+        >>> from cshealth import ConfigError
+        >>> try:
+        ...     SLAPolicy(first_response_hours=0, by_priority={"urgent": 1, "critical": 1})
+        ... except ConfigError as error:
+        ...     print(error)
+        invalid SLAPolicy:
+          first_response_hours: Input should be greater than 0
+          by_priority.critical (the key): Input should be 'low', 'normal', 'high' or 'urgent'
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
     first_response_hours: Hours = 24.0
-    by_priority: dict[Priority, Hours] = {}
+    by_priority: dict[Priority, Hours] = Field(default_factory=dict)
     clock: Clock = "business"
 
     def target_hours(self, priority: str) -> float:
@@ -316,7 +325,7 @@ def read_tickets(tickets: object, *, need: Sequence[str], optional: Sequence[str
         >>> read_tickets({"id": ["T-1", "T-1"], "created_at": ["2025-03-03T09:00Z"] * 2}, need=[])
         Traceback (most recent call last):
         ...
-        cshealth._exceptions.InvalidInputError: ticket ids must be distinct; 1 id is used by ...
+        cshealth.InvalidInputError: ticket ids must be distinct; 1 id is used by ...
           row 1 (id 'T-1'): `id` = 'T-1': ticket ids must be distinct; ...
           row 2 (id 'T-1'): `id` = 'T-1': ticket ids must be distinct; ...
     """

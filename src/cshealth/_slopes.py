@@ -14,7 +14,6 @@ import functools
 from typing import NamedTuple
 
 import numpy as np
-from scipy import special, stats
 
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray, IntArray
@@ -69,6 +68,8 @@ def theil_kendall(
         >>> float(fit.slope[0]), float(fit.tau[0])
         (2.0, 1.0)
     """
+    from scipy import stats  # noqa: PLC0415
+
     n_rows, width = y.shape
     positions = _positions(x, width)
     parts = [np.full(n_rows, np.nan) for _ in range(5)]
@@ -141,6 +142,8 @@ def _kendall(
     tie_terms: IntArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Kendall's tau-b and its two-sided p-value, as `scipy.stats.kendalltau` (x untied)."""
+    from scipy import special  # noqa: PLC0415
+
     defined = (n >= 2) & (y_ties < pairs)
     score = (concordant - discordant).astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
