@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cshealth import InvalidInputError, MeasureTable, join_measures
+from cshealth import AccountNotFoundError, InvalidInputError, MeasureTable, join_measures
 
 AS_OF = np.datetime64("2026-01-01T00:00:00", "us")
 
@@ -76,6 +76,20 @@ def test_rows_records_and_json_give_python_values_with_missing_as_none() -> None
         table.row("A-9")
     with pytest.raises(KeyError, match="no column 'nope'"):
         table["nope"]
+
+
+def test_row_looks_an_account_up_by_the_identifier_rule() -> None:
+    table = MeasureTable([7, 12], {"x": [1.5, np.nan]})
+    assert table.row(12) == {"account_id": 12, "x": None}
+    assert table.row(np.int64(7)) == {"account_id": 7, "x": 1.5}
+    assert table.row(7.0) == table.row(7)  # a whole float is the whole number
+    with pytest.raises(AccountNotFoundError, match="no account 9 among the 2 accounts"):
+        table.row(9)
+    with pytest.raises(AccountNotFoundError, match="can never match"):
+        table.row("7")  # text among whole numbers
+    with pytest.raises(InvalidInputError, match="not an identifier"):
+        table.row(None)
+    assert MeasureTable([" A-1 "], {}).row("A-1") == {"account_id": "A-1"}
 
 
 def test_prefix_and_select_keep_ids_and_as_of() -> None:

@@ -247,7 +247,7 @@ def test_retention_section_against_hand_counts() -> None:
     month = retention["logo_churn_last_month"]
     assert (month["starting_customers"], month["churned_customers"]) == (3, 1)
     waterfall = retention["waterfall"]
-    assert [p["churn_mrr"] for p in waterfall["periods"]][7] == 80.0  # January 2025
+    assert waterfall["churned_mrr"][7] == 80.0  # January 2025
     text = report.to_text()
     assert "NRR 55.6%, GRR 55.6%, logo churn 50.0%" in text
     assert "Logo retention by start quarter" in text
@@ -320,7 +320,7 @@ def test_mrr_in_force_comes_from_the_revenue_changes(tmp_path: Path) -> None:
     assert accounts["mrr_in_force"] == 350.0
     assert accounts["median_mrr"] == 175.0
     waterfall = report.to_dict()["sections"]["Retention"]["waterfall"]
-    assert waterfall["periods"][-1]["ending_mrr"] == 350.0  # the same figure
+    assert waterfall["ending_mrr"][-1] == 350.0  # the same figure
     assert "MRR in force: 350 (from the revenue changes; median paying account 175)" in (
         report.to_text()
     )

@@ -8,7 +8,9 @@ scipy); ``scipy.stats.norm.ppf`` for the critical values.
 from __future__ import annotations
 
 import itertools
+import json
 import math
+import pickle
 from statistics import NormalDist
 
 import numpy as np
@@ -18,6 +20,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from cshealth import ConfidenceInterval, InvalidInputError, Rate
+from cshealth._result import Result, jsonable
 from cshealth._stats import (
     check_confidence_level,
     proportion_interval,
@@ -66,6 +69,38 @@ def test_confidence_interval_is_immutable() -> None:
     ci = ConfidenceInterval(0.0, 1.0)
     with pytest.raises(AttributeError):
         ci.low = 0.5
+
+
+def test_confidence_interval_of_arrays_like_scipys() -> None:
+    low, high = np.array([0.1, 0.4, np.nan]), np.array([0.3, 0.9, np.nan])
+    ci = ConfidenceInterval(low, high)
+    a, b = ci
+    assert a is low
+    assert b is high
+    np.testing.assert_allclose(ci.width, [0.2, 0.5, np.nan])
+    assert ci.contains([0.2, 0.2, 0.2]).tolist() == [True, False, False]  # NaN holds nothing
+    assert ci.contains(0.3).tolist() == [True, False, False]  # one value against each row
+
+
+def test_confidence_intervals_compare_by_value_and_never_raise() -> None:
+    arrays = ConfidenceInterval(np.array([0.1, np.nan]), np.array([0.3, 1.0]))
+    same = ConfidenceInterval(np.array([0.1, np.nan]), np.array([0.3, 1.0]))
+    assert arrays == same  # NaN equal to NaN, no truth-value error
+    assert not arrays != same  # noqa: SIM202  # != is the opposite of ==
+    assert arrays != ConfidenceInterval(np.array([0.1, 0.2]), np.array([0.3, 1.0]))
+    assert arrays != ConfidenceInterval(0.1, 0.3)
+    assert arrays == pickle.loads(pickle.dumps(arrays))
+    assert ConfidenceInterval(1.0, 2.0) != (1.0, 2.0, 3.0)
+    assert ConfidenceInterval(1.0, 2.0) != "1.0, 2.0"
+    # numbers keep a tuple's equality and hash
+    assert ConfidenceInterval(1.0, 2.0) == (1.0, 2.0)
+    assert hash(ConfidenceInterval(1.0, 2.0)) == hash((1.0, 2.0))
+    assert {ConfidenceInterval(1.0, 2.0): "x"}[(1.0, 2.0)] == "x"
+
+
+def test_confidence_interval_serialises_as_low_and_high() -> None:
+    ci = ConfidenceInterval(np.array([0.1, np.nan]), np.array([0.3, np.inf]))
+    assert jsonable(ci._asdict()) == {"low": [0.1, None], "high": [0.3, None]}
 
 
 # --- z_critical and the confidence level -------------------------------------------------------
@@ -322,8 +357,7 @@ def test_rate_keeps_its_counts_and_gives_wilsons_interval() -> None:
         "successes": 42,
         "n": 50,
         "statistic": pytest.approx(0.84),
-        "ci_low": pytest.approx(ci.low),
-        "ci_high": pytest.approx(ci.high),
+        "confidence_interval": {"low": pytest.approx(ci.low), "high": pytest.approx(ci.high)},
     }
 
 
@@ -336,11 +370,32 @@ def test_a_rate_of_nothing_is_none_not_zero() -> None:
         "successes": 0,
         "n": 0,
         "statistic": None,
-        "ci_low": None,
-        "ci_high": None,
+        "confidence_interval": None,
     }
     with pytest.raises(InvalidInputError, match="confidence_level"):
         rate.confidence_interval(1.5)
+
+
+def test_rates_are_results_compared_by_value() -> None:
+    rate = Rate(42, 50)
+    assert isinstance(rate, Result)
+    assert rate == Rate(42, 50)
+    assert rate != Rate(41, 50)
+    assert rate != Rate(84, 100)  # the same statistic of other counts
+    assert rate == pickle.loads(pickle.dumps(rate))
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(rate)
+    assert str(rate) == rate.format() == "Rate(0.84, 42 of 50)"
+
+
+def test_rate_to_dict_is_strict_json_with_one_interval() -> None:
+    rate = Rate(3, 7)
+    data = rate.to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False)) == data
+    ci = rate.confidence_interval()
+    assert ci is not None
+    assert data["confidence_interval"] == {"low": ci.low, "high": ci.high}
+    assert set(data) == {"successes", "n", "statistic", "confidence_interval"}
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cshealth._codes import sorted_positions
 from cshealth._exceptions import InvalidInputError
+from cshealth._ids import position_of
 from cshealth._time import to_datetime
 from cshealth._types import ColumnsLike, DataFrameLike, IdArray
 from cshealth.io import Table
@@ -167,17 +168,26 @@ class MeasureTable(Mapping[str, MeasureColumn]):
             f"measure{'' if k == 1 else 's'}{absent})"
         )
 
-    def row(self, account_id: str) -> dict[str, object]:
+    def row(self, account_id: object) -> dict[str, object]:
         """One account's measures as Python values (missing ones as ``None``).
 
+        The account is looked up by the identifier rule, as results look one up.
+
         Raises:
-            KeyError: If the account is not in the table.
+            AccountNotFoundError: If the account is not in the table (also a `KeyError`
+                and an `InvalidInputError`).
+            InvalidInputError: If ``account_id`` is not an identifier at all.
+
+        Examples:
+            >>> t = MeasureTable([7, 8], {"open_tickets": [3, 0]})
+            >>> t.row(8)
+            {'account_id': 8, 'open_tickets': 0}
+            >>> t.row(9)
+            Traceback (most recent call last):
+            ...
+            cshealth.AccountNotFoundError: no account 9 among the 2 accounts (ids such as 7, 8)
         """
-        hits = np.flatnonzero(self.account_ids == account_id)
-        if not len(hits):
-            msg = f"account {account_id!r} is not in the table"
-            raise KeyError(msg)
-        i = int(hits[0])
+        i = position_of(self.account_ids, account_id)
         return {name: _values(column[i : i + 1])[0] for name, column in self._columns.items()}
 
     def with_prefix(self, prefix: str) -> MeasureTable:

@@ -321,7 +321,7 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         last = nps.trend(table, as_of=as_of, survey_type="relationship", period="quarter")
         figures["relationship_by_quarter"] = last.to_dict()["points"]
         lines.append("Relationship NPS by quarter (latest answer per contact):")
-        lines.extend(f"  {line}" for line in last.table().splitlines()[-5:])
+        lines.extend(f"  {line}" for line in last.format().splitlines()[-5:])
         lines.extend(_unanswered_line(last, figures, "relationship_unanswered"))
         lines.extend(_migration_lines(table, last, figures))
     if _has(table, "transactional"):
@@ -330,14 +330,14 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         )
         figures["transactional_by_month"] = monthly.to_dict()["points"]
         lines.append("Transactional NPS by month, last 12 months (* = significant change):")
-        lines.extend(f"  {line}" for line in monthly.table().splitlines())
+        lines.extend(f"  {line}" for line in monthly.format().splitlines())
         lines.extend(_unanswered_line(monthly, figures, "transactional_unanswered"))
         touch = nps.breakdown(
             table, "touchpoint", survey_type="transactional", since=year, as_of=as_of
         )
         figures["transactional_by_touchpoint"] = touch.to_dict()["groups"]
         lines.append("Transactional NPS by touchpoint, last 12 months (* = unlike the rest, Holm):")
-        lines.extend(f"  {line}" for line in touch.table().splitlines())
+        lines.extend(f"  {line}" for line in touch.format().splitlines())
     queue = nps.follow_ups(table, as_of=as_of)
     summary = nps.queue_summary(queue)
     figures["follow_ups"] = summary
@@ -394,7 +394,7 @@ def _migration_lines(table: Table, quarters: NPSTrend, figures: dict[str, object
         f"Migration between the last two waves ({moved.matched} contacts answered both; "
         f"{moved.entrants} new, {moved.leavers} gone): change {change} points, p = {p}",
     ]
-    lines.extend(f"  {line}" for line in moved.table().splitlines())
+    lines.extend(f"  {line}" for line in moved.format().splitlines())
     return lines
 
 
@@ -416,7 +416,7 @@ def _support(tables: Mapping[str, Table], as_of: date) -> Section | None:
         f"Last 90 days ({start} to {as_of}), business hours Mon-Fri 08:00-18:00 UTC, "
         "SLA: first reply within 8 business hours (high 4, urgent 1):",
     ]
-    lines.extend(f"  {line}" for line in period.table().splitlines())
+    lines.extend(f"  {line}" for line in period.format().splitlines())
     absent = period.not_measured
     lines.append(_queue_line(overall, absent))
     lines.append(_wow_line(overall, absent))
@@ -570,7 +570,7 @@ def _health(tables: Mapping[str, Table], as_of: date) -> Section | None:
     movers = change.movers(5)
     lines.append(f"Biggest moves since {before} (points, and what moved them):")
     for account in movers:
-        row = int(np.flatnonzero(change.account_ids == account)[0])
+        row = change.row(account)
         causes = ", ".join(f"{k} {v:+.1f}" for k, v in change.drivers(account)[:3])
         lines.append(
             f"  {account}  {change.score_t0[row]:5.1f} -> {change.score_t1[row]:5.1f}  {causes}"

@@ -20,7 +20,7 @@ import dataclasses
 import html
 import math
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, cast
 
@@ -46,10 +46,11 @@ def jsonable(value: object) -> object:
 
     ``None``, booleans, whole numbers and text stay; a float stays when finite and becomes
     ``None`` when NaN or infinite; numpy scalars and arrays become Python values and
-    (nested) lists by the same rule; ``NaT`` becomes ``None``; dates, instants and
-    ``datetime64`` become ISO text (instants in UTC, ``Z``); durations become seconds;
-    mappings become dictionaries with text keys; tuples, lists and sets become lists;
-    a `Result` becomes its ``to_dict()``; an enumeration its value.
+    (nested) lists by the same rule; ``NaT`` becomes ``None``; dates become ISO text, and
+    instants (aware ``datetime``, ``datetime64`` with a time) ISO text in UTC ending in
+    ``Z``; durations become seconds; mappings become dictionaries with text keys; a named
+    tuple (a `ConfidenceInterval`) a dictionary by its names; other tuples, lists and sets
+    lists; a `Result` its ``to_dict()``; an enumeration its value.
 
     Examples:
         >>> import numpy as np
@@ -68,7 +69,7 @@ def jsonable(value: object) -> object:
     if isinstance(value, (np.ndarray, np.generic)):
         return _array(np.asarray(value))
     if isinstance(value, datetime):
-        return value.isoformat()
+        return _instant(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, timedelta):
@@ -84,6 +85,9 @@ def _composite(value: object) -> object:
         return value.to_dict()
     if isinstance(value, Mapping):
         return {str(key): jsonable(item) for key, item in value.items()}
+    asdict = getattr(value, "_asdict", None)
+    if isinstance(value, tuple) and callable(asdict):  # a named tuple: by its names
+        return jsonable(asdict())
     if isinstance(value, (list, tuple)):
         return [jsonable(item) for item in value]
     if isinstance(value, (set, frozenset)):
@@ -95,6 +99,14 @@ def _composite(value: object) -> object:
         return jsonable(model_dump(mode="json"))
     msg = f"no JSON form for {type(value).__name__} {value!r:.80}"
     raise TypeError(msg)
+
+
+def _instant(value: datetime) -> str:
+    """An instant as ISO text in UTC with ``Z``, as instant columns are written."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value.isoformat()  # naive: as it is (records refuse them; plain values may not)
+    utc = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return utc.isoformat(timespec="microseconds") + "Z"
 
 
 def _array(array: NDArray[np.generic]) -> object:

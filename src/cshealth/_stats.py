@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from typing import Generic, Literal, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
+from typing_extensions import NamedTuple, TypeVar
 
 from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import FloatArray
+from cshealth._result import Result, equal, jsonable
+from cshealth._types import BoolArray, FloatArray
 
 __all__ = [
     "ConfidenceInterval",
@@ -32,37 +34,77 @@ __all__ = [
 ProportionMethod = Literal["wilson", "wald"]
 
 
-class ConfidenceInterval(NamedTuple):
+#: The kind of a bound: one number, or one number per row (a curve, a group, an account).
+BoundT = TypeVar("BoundT", bound="float | FloatArray", default=float)
+
+
+class ConfidenceInterval(NamedTuple, Generic[BoundT]):
     """A two-sided interval estimate, in the units of the statistic it belongs to.
 
-    A ``NamedTuple``, so it unpacks: ``low, high = result.confidence_interval()``.
+    The bounds are numbers, or arrays of one number per row (a survival curve, a slope per
+    account), as scipy's ``confidence_interval()`` gives them. A ``NamedTuple``, so it
+    unpacks: ``low, high = result.confidence_interval()``. ``==`` compares values and never
+    raises (arrays element by element, NaN equal to NaN).
 
     Attributes:
-        low: Lower bound.
-        high: Upper bound.
+        low: Lower bound (a number, or an array).
+        high: Upper bound (of the same shape as ``low``).
 
     Examples:
         >>> ci = ConfidenceInterval(14.14, 20.86)
         >>> low, high = ci
         >>> round(ci.width, 2), ci.contains(17.5)
         (6.72, True)
+        >>> import numpy as np
+        >>> bands = ConfidenceInterval(np.array([0.1, 0.4]), np.array([0.3, 0.9]))
+        >>> bands.width.round(2), bands.contains(np.array([0.2, 0.2]))
+        (array([0.2, 0.5]), array([ True, False]))
+        >>> bands == ConfidenceInterval(np.array([0.1, 0.4]), np.array([0.3, 0.9]))
+        True
     """
 
-    low: float
-    high: float
+    low: BoundT
+    high: BoundT
 
     @property
-    def width(self) -> float:
-        """``high - low``."""
-        return self.high - self.low
+    def width(self) -> BoundT:
+        """``high - low`` (an array when the bounds are)."""
+        if isinstance(self.low, np.ndarray) or isinstance(self.high, np.ndarray):
+            return cast("BoundT", np.asarray(self.high) - np.asarray(self.low))
+        return cast("BoundT", self.high - self.low)
 
-    def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in the closed interval ``[low, high]``."""
-        return self.low <= value <= self.high
+    # mypy refuses a self type on a generic named tuple ("erased type of self") yet
+    # resolves calls by it: ConfidenceInterval[float].contains(x) is a bool.
+    @overload
+    def contains(self: ConfidenceInterval[float], value: float) -> bool: ...  # type: ignore[misc]
+    @overload
+    def contains(  # type: ignore[misc]
+        self: ConfidenceInterval[FloatArray], value: ArrayLike
+    ) -> BoolArray: ...
+    def contains(self, value: ArrayLike) -> bool | BoolArray:
+        """Whether ``value`` lies in the closed interval ``[low, high]`` (row by row for arrays)."""
+        if isinstance(self.low, np.ndarray) or isinstance(self.high, np.ndarray):
+            values = np.asarray(value, dtype=np.float64)
+            inside: BoolArray = (self.low <= values) & (values <= self.high)
+            return inside
+        return bool(self.low <= cast("float", value) <= self.high)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return len(other) == len(self) and all(equal(a, b) for a, b in zip(self, other))
+
+    def __ne__(self, other: object) -> bool:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return not self == other
+
+    def __hash__(self) -> int:
+        return tuple.__hash__(self)
 
 
-@dataclass(frozen=True, repr=False)
-class Rate:
+@dataclass(frozen=True, eq=False, repr=False)
+class Rate(Result):
     """A share of whole counts with its sample size: ``successes / n``.
 
     Every rate cshealth reports (SLA achievement, one-touch, reopen, abandonment, seat
@@ -89,6 +131,7 @@ class Rate:
 
     def __post_init__(self) -> None:
         _check_counts(self.successes, self.n)
+        super().__post_init__()
 
     @property
     def statistic(self) -> float | None:
@@ -108,14 +151,21 @@ class Rate:
         return ConfidenceInterval(float(low), float(high))
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: counts, the rate and its 95% Wilson interval."""
+        """JSON-ready: counts, the rate and its 95% Wilson interval (``None`` when ``n == 0``).
+
+        Examples:
+            >>> Rate(42, 50).to_dict()
+            {'successes': 42, 'n': 50, 'statistic': 0.84,
+             'confidence_interval': {'low': 0.714..., 'high': 0.916...}}
+            >>> Rate(0, 0).to_dict()["confidence_interval"] is None
+            True
+        """
         ci = self.confidence_interval()
         return {
             "successes": self.successes,
             "n": self.n,
-            "statistic": self.statistic,
-            "ci_low": None if ci is None else ci.low,
-            "ci_high": None if ci is None else ci.high,
+            "statistic": jsonable(self.statistic),
+            "confidence_interval": None if ci is None else jsonable(ci._asdict()),
         }
 
     def __repr__(self) -> str:

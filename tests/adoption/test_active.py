@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import pickle
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cshealth._exceptions import InvalidInputError
+from cshealth._exceptions import AccountNotFoundError, InvalidInputError
 from cshealth._stats import Rate
 from cshealth.adoption._active import ActiveUsers, active_users
 from cshealth.io import Table
@@ -512,12 +514,50 @@ def test_result_is_read_only_and_printable() -> None:
     assert repr(one).startswith("ActiveUsers(1 account, ")
 
 
+def test_results_compare_by_value_and_find_accounts() -> None:
+    res = active_users(columns(EVENTS), as_of=date(2026, 1, 1), seats={"A-1": 4})
+    assert res == active_users(columns(EVENTS), as_of=date(2026, 1, 1), seats={"A-1": 4})
+    assert res == pickle.loads(pickle.dumps(res))
+    assert res != active_users(columns(EVENTS), as_of=date(2026, 1, 1))  # seats NaN
+    assert res != active_users(columns(EVENTS), as_of=date(2025, 12, 31), seats={"A-1": 4})
+    assert [res.row(account) for account in ("A-1", "A-2", " A-9 ")] == [0, 1, 2]
+    for missing in ("B-1", "a-1"):
+        with pytest.raises(AccountNotFoundError, match=f"no account '{missing}' among the 3"):
+            res.row(missing)
+        with pytest.raises(AccountNotFoundError):
+            res.stickiness(missing)
+        with pytest.raises(KeyError):
+            res.histogram(missing)
+
+
+def test_to_pandas_has_the_per_account_columns() -> None:
+    res = active_users(columns(EVENTS), as_of=date(2026, 1, 1), seats={"A-1": 4})
+    frame = res.to_pandas()
+    assert list(frame.columns) == [
+        "account_ids",
+        "dau",
+        "wau",
+        "mau",
+        "mean_dau",
+        "dau_mau",
+        "wau_mau",
+        "seats",
+        "seat_utilisation",
+    ]  # l28 and daily have a column per day: not row columns
+    assert len(frame) == len(res) == 3
+    assert frame["account_ids"].tolist() == ["A-1", "A-2", "A-9"]
+    for name in frame.columns[1:]:
+        np.testing.assert_array_equal(frame[name].to_numpy(), getattr(res, name), err_msg=name)
+    assert frame["mau"].tolist() == [2, 1, 1]
+    assert frame["seat_utilisation"].iloc[0] == 0.5
+
+
 def test_to_dict_and_to_measures() -> None:
     res = active_users(
         columns(EVENTS), as_of=date(2026, 1, 1), seats={"A-1": 4}, features={"reports"}
     )
     out = res.to_dict()
-    assert out["as_of"] == "2026-01-01T00:00:00+00:00"
+    assert out["as_of"] == "2026-01-01T00:00:00.000000Z"
     assert (out["first_day"], out["last_day"], out["window_days"]) == (
         "2025-12-04",
         "2025-12-31",
@@ -525,16 +565,14 @@ def test_to_dict_and_to_measures() -> None:
     )
     assert out["features"] == ["reports"]
     assert out["timezone"] == "UTC"
-    accounts = out["accounts"]
-    assert isinstance(accounts, list)
-    assert accounts[0]["account_id"] == "A-1"
-    assert accounts[0]["mau"] == 1
-    assert accounts[0]["seats"] == 4
-    assert accounts[0]["seat_utilisation"] == 0.25
-    assert accounts[2]["dau_mau"] is None  # no qualifying event
-    assert accounts[2]["seats"] is None
-    assert accounts[0]["l28"][0] == 1
-    assert len(accounts[0]["daily"]) == 28
+    assert json.loads(json.dumps(out, allow_nan=False)) == out
+    assert out["account_ids"] == ["A-1", "A-2", "A-9"]
+    assert out["mau"] == [1, 1, 0]
+    assert out["seats"] == [4.0, None, None]
+    assert out["seat_utilisation"] == [0.25, None, None]
+    assert out["dau_mau"][2] is None  # no qualifying event
+    assert out["l28"][0][0] == 1
+    assert len(out["daily"][0]) == 28
     assert active_users(columns(EVENTS), as_of=date(2026, 1, 1)).to_dict()["features"] is None
     table = res.to_measures()
     assert table.source == "adoption"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
 
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 
 from cshealth import (
     Account,
+    AccountNotFoundError,
     ConfigError,
     InvalidInputError,
     Table,
@@ -537,14 +539,15 @@ def test_measures_dict_and_repr():
     assert payload["unknown_features"] == ["beta"]
     assert FeatureCatalog.model_validate(payload["catalog"]) == CATALOG
     assert feature_adoption(HAND, as_of=AS_OF).to_dict()["catalog"] is None
-    assert payload["accounts"][0]["features"]["api"] == {
+    api = payload["features"].index("api")
+    assert {name: payload[name][0][api] for name in ("users", "uses", "depth", "available")} == {
         "users": 1.0,
         "uses": 4,
-        "adoption": pytest.approx(1 / 3),
         "depth": 4.0,
         "available": True,
     }
-    assert payload["accounts"][2]["sticky_share"] is None
+    assert payload["adoption"][0][api] == pytest.approx(1 / 3)
+    assert payload["sticky_share"][2] is None
     text = repr(r)
     assert text.startswith(
         "FeatureAdoption(events: 3 accounts x 4 features, 28 days before 2025-06-01, "
@@ -556,6 +559,33 @@ def test_measures_dict_and_repr():
     assert "  api                           1                -" in aggregates
     with pytest.raises(ValueError, match="read-only"):
         r.breadth[0] = 1.0
+
+
+def test_results_compare_by_value_find_accounts_and_tabulate():
+    r = feature_adoption(HAND, as_of=AS_OF, catalog=CATALOG, accounts=PLANS)
+    assert r == feature_adoption(HAND, as_of=AS_OF, catalog=CATALOG, accounts=PLANS)
+    assert r == pickle.loads(pickle.dumps(r))
+    assert r != feature_adoption(HAND, as_of=AS_OF, catalog=CATALOG)  # B entitled to the API
+    assert r != feature_adoption(HAND, as_of=AS_OF)  # no catalog: other features
+    assert [r.row(account) for account in ("A", "B", "C")] == [0, 1, 2]
+    with pytest.raises(AccountNotFoundError, match="no account 'D' among the 3"):
+        r.row("D")
+    frame = r.to_pandas()
+    assert list(frame.columns) == [
+        "account_ids",
+        "breadth",
+        "sticky_share",
+        "active_users",
+        "feature_events",
+    ]  # the arrays of accounts by features are not row columns
+    assert len(frame) == len(r) == 3
+    for name in frame.columns:
+        np.testing.assert_array_equal(frame[name].to_numpy(), getattr(r, name), err_msg=name)
+    assert frame["active_users"].tolist() == [3, 1, 0]
+    payload = json.loads(json.dumps(r.to_dict(), allow_nan=False))
+    assert payload == r.to_dict()
+    assert payload["users"] == [[2, 0, 1, 1], [0, 1, 0, 0], [0, 0, 0, 0]]
+    assert payload["adoption"][2] == [None] * 4  # C: no active users
 
 
 def test_repr_without_any_breadth():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -18,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cshealth import Account, InvalidInputError, UsageRecord, to_columns
+from cshealth import Account, AccountNotFoundError, InvalidInputError, UsageRecord, to_columns
 from cshealth.adoption._onboarding import FirstDaysSummary, first_days
 
 AS_OF = date(2025, 6, 1)
@@ -110,7 +111,8 @@ def test_without_logins_the_logins_are_not_measured(form):
     assert repr(first).endswith("median logins of complete windows not measured)")
     out = first.to_dict()
     assert out["not_measured"] == first.not_measured
-    assert {row["logins"] for row in out["accounts"]} == {None}
+    assert out["logins"] is None
+    assert out["logins_per_seat"] is None
     assert out["summary"]["not_measured"] == {"median_logins": reason}
     table = first.to_measures()
     assert table.not_measured == {"first_90d_logins": reason, "first_90d_logins_per_seat": reason}
@@ -194,8 +196,18 @@ def test_dict_and_repr():
     json.dumps(payload)
     assert payload["observed_from"] == "2025-01-06"
     assert payload["summary"]["median_logins"] == 10.0
-    assert payload["accounts"][1] == {
-        "account_id": "B",
+    names = (
+        "account_ids",
+        "start_date",
+        "logins",
+        "active_days",
+        "observed_days",
+        "complete",
+        "seats",
+        "logins_per_seat",
+    )
+    assert {name: payload[name][1] for name in names} == {
+        "account_ids": "B",
         "start_date": "2025-05-05",
         "logins": 5,
         "active_days": 1,
@@ -213,6 +225,46 @@ def test_dict_and_repr():
     )
     with pytest.raises(ValueError, match="read-only"):
         first.logins[0] = 1
+
+
+def test_results_compare_by_value_find_accounts_and_tabulate():
+    first = first_days(USAGE, ACCOUNTS, as_of=AS_OF)
+    assert first == first_days(USAGE, ACCOUNTS, as_of=AS_OF)  # NaN seats equal NaN seats
+    assert first == pickle.loads(pickle.dumps(first))
+    assert first != first_days(USAGE, ACCOUNTS, as_of=AS_OF, days=60)
+    without = {name: values for name, values in USAGE.items() if name != "logins"}
+    assert first != first_days(without, ACCOUNTS, as_of=AS_OF)  # logins not measured
+    assert first.summary() == first_days(USAGE, ACCOUNTS, as_of=AS_OF).summary()
+    assert first.summary() != first_days(without, ACCOUNTS, as_of=AS_OF).summary()
+    assert [first.row(account) for account in ("A", "B", "C", "D")] == [0, 1, 2, 3]
+    with pytest.raises(AccountNotFoundError, match="no account 'E' among the 4"):
+        first.row("E")  # starts on as_of: not listed
+    frame = first.to_pandas()
+    assert list(frame.columns) == [
+        "account_ids",
+        "start_date",
+        "logins",
+        "active_days",
+        "observed_days",
+        "complete",
+        "seats",
+        "logins_per_seat",
+    ]
+    assert len(frame) == len(first) == 4
+    for name in frame.columns:
+        np.testing.assert_array_equal(frame[name].to_numpy(), getattr(first, name), err_msg=name)
+    assert "logins" not in first_days(without, ACCOUNTS, as_of=AS_OF).to_pandas().columns
+    payload = first.to_dict()
+    assert json.loads(json.dumps(payload, allow_nan=False)) == payload
+    assert payload["logins_per_seat"] == [2.0, None, None, 0.0]
+    assert payload["summary"] == first.summary().to_dict()
+    assert payload["summary"] == {
+        "complete": 2,
+        "partial": 2,
+        "median_logins": 10.0,
+        "median_active_days": 1.0,
+        "not_measured": {},
+    }
 
 
 # --- bad input -------------------------------------------------------------------------------

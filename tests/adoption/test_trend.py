@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import warnings
 from collections import defaultdict
 from datetime import date, datetime, timedelta, timezone
@@ -22,8 +23,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from cshealth import ConfigError, InvalidInputError, UsageRecord, _slopes, to_columns
+from cshealth import (
+    AccountNotFoundError,
+    ConfigError,
+    InvalidInputError,
+    UsageRecord,
+    _slopes,
+    to_columns,
+)
 from cshealth._slopes import theil_kendall
+from cshealth._stats import ConfidenceInterval
 from cshealth.adoption._trend import DropThresholds, UsageDrop, usage_trend
 
 UTC = timezone.utc
@@ -225,7 +234,8 @@ def check_against_scipy(trend, i, totals):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # constant input: SciPy warns and returns NaN
         tau = stats.kendalltau(x, y)
-    got = [trend.slope[i], trend.slope_low[i], trend.slope_high[i], trend.tau[i], trend.pvalue[i]]
+    low, high = trend.slope_confidence_interval()
+    got = [trend.slope[i], low[i], high[i], trend.tau[i], trend.pvalue[i]]
     want = [fit.slope, fit.low_slope, fit.high_slope, tau.statistic, tau.pvalue]
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
     called = tau.pvalue < trend.alpha and len(y) >= trend.min_weeks
@@ -396,8 +406,8 @@ def test_measures_dict_and_repr():
     payload = trend.to_dict()
     json.dumps(payload)
     assert payload["thresholds"] == {"red": -0.5, "yellow": -0.2}
-    assert payload["accounts"][0]["change"] == pytest.approx(-0.6)
-    assert payload["accounts"][3]["change"] is None
+    assert payload["change"][0] == pytest.approx(-0.6)
+    assert payload["change"][3] is None
     text = repr(trend)
     assert "1 red, 1 yellow, 2 green" in text
     assert "UsageDrop('A', -60%: 20 vs 50, red)" in text
@@ -408,6 +418,63 @@ def test_measures_dict_and_repr():
     )
     with pytest.raises(ValueError, match="read-only"):
         trend.change[0] = 1.0
+
+
+def test_results_compare_by_value_find_accounts_and_tabulate():
+    trend = usage_trend(HAND, as_of=MONDAY)
+    assert trend == usage_trend(HAND, as_of=MONDAY)  # NaN slopes equal NaN slopes
+    assert trend == pickle.loads(pickle.dumps(trend))
+    assert trend != usage_trend(HAND, as_of=MONDAY, alpha=0.2)  # another interval
+    assert trend != usage_trend(HAND, as_of=MONDAY, thresholds=DropThresholds(red=-0.7))
+    assert trend.drops() == usage_trend(HAND, as_of=MONDAY).drops()
+    assert trend.drops()[0] == UsageDrop("A", 20.0, 50.0, trend.change[0], "red")
+    assert trend.drops()[0] != UsageDrop("A", 20.0, 50.0, trend.change[0], "yellow")
+    assert [trend.row(account) for account in "ABCDEF"] == list(range(6))
+    with pytest.raises(AccountNotFoundError, match="no account 'G' among the 6"):
+        trend.row("G")
+    frame = trend.to_pandas()
+    assert len(frame) == len(trend) == 6
+    assert list(frame.columns) == [
+        "account_ids",
+        "observed_from",
+        "current",
+        "baseline",
+        "baseline_observed",
+        "change",
+        "band",
+        "weeks_observed",
+        "slope",
+        "tau",
+        "pvalue",
+        "falling",
+        "rising",
+    ]
+    for name in frame.columns:
+        np.testing.assert_array_equal(frame[name].to_numpy(), getattr(trend, name), err_msg=name)
+
+
+def test_slope_interval_is_one_confidence_interval_of_arrays():
+    trend = usage_trend(HAND, as_of=MONDAY)
+    interval = trend.slope_confidence_interval()
+    assert isinstance(interval, ConfidenceInterval)
+    low, high = interval
+    # A's weeks 50, 40, 60, 50, 20 (the current window's week last): SciPy's interval
+    fit = stats.theilslopes([50, 40, 60, 50, 20], None, 1 - trend.alpha)
+    assert (low[0], high[0]) == (fit.low_slope, fit.high_slope)
+    assert np.isnan([low[5], high[5]]).all()  # F: one observed week, no slope
+    for bound in (low, high):
+        assert bound.shape == trend.slope.shape
+        with pytest.raises(ValueError, match="read-only"):
+            bound[0] = 0.0
+    payload = trend.to_dict()
+    assert json.loads(json.dumps(payload, allow_nan=False)) == payload
+    assert payload["slope_confidence_interval"] == {
+        "low": [None if np.isnan(v) else v for v in low.tolist()],
+        "high": [None if np.isnan(v) else v for v in high.tolist()],
+    }
+    assert payload["slope"][:5] == trend.slope[:5].tolist()
+    assert payload["slope"][5] is None
+    assert not {"slope_low", "_slope_low"} & set(payload)
 
 
 def test_custom_thresholds():
@@ -550,7 +617,7 @@ def test_invariants(rows, window, red, gap):
     assert not (trend.falling & trend.rising).any()
     assert (trend.slope[trend.falling] < 0).all()
     assert (trend.pvalue[trend.falling | trend.rising] < trend.alpha).all()
-    low, high = trend.slope_low, trend.slope_high
+    low, high = trend.slope_confidence_interval()
     defined = ~np.isnan(trend.slope)
     assert (low[defined] <= trend.slope[defined]).all()
     assert (trend.slope[defined] <= high[defined]).all()
@@ -568,8 +635,10 @@ def test_row_order_does_not_matter():
     grouped = usage_trend(columns_of(rows), as_of=date(2025, 2, 1))
     mixed = usage_trend(columns_of(shuffled), as_of=date(2025, 2, 1))
     assert grouped.account_ids.tolist() == mixed.account_ids.tolist()
-    for name in ("current", "baseline", "change", "slope", "slope_low", "pvalue"):
+    for name in ("current", "baseline", "change", "slope", "pvalue"):
         np.testing.assert_array_equal(getattr(grouped, name), getattr(mixed, name))
+    assert grouped.slope_confidence_interval() == mixed.slope_confidence_interval()
+    assert grouped == mixed
 
 
 def test_a_change_of_exactly_a_threshold_is_in_its_band():

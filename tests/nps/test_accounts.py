@@ -300,7 +300,7 @@ def test_result_equals_score_of_selected_answers(unit: str) -> None:
             assert one.score == pytest.approx(direct.score, abs=1e-9)
             assert one.n == direct.n
             # each contact is one sampling unit
-            assert one.effective_n == pytest.approx(res.respondents[res._position(account)])
+            assert one.effective_n == pytest.approx(res.respondents[res.row(account)])
         else:
             direct = score(answers, min_n=0)
             assert one.score == direct.score  # unweighted: exactly the same tally
@@ -561,17 +561,20 @@ def test_output_forms() -> None:
     out = res.to_dict()
     assert json.loads(json.dumps(out)) == out
     assert out["as_of"] == "2025-07-01T00:00:00.000000Z"
-    assert out["accounts"][0] == {
-        "account_id": "A",
+    assert {name: column[0] for name, column in out.items() if isinstance(column, list)} == {
+        "account_ids": "A",
         "score": 50.0,
         "n": 2,
         "respondents": 2,
         "promoters": 1,
         "passives": 1,
         "detractors": 0,
-        "effective_n": 2.0,
-        "unanswered": 0,
+        "promoter_weight": 1.0,
+        "passive_weight": 1.0,
+        "detractor_weight": 0.0,
+        "weight_squares": 2.0,
         "last_response_at": "2025-06-01T10:00:00.000000Z",
+        "unanswered": 0,
         "small": False,
     }
     assert res.to_records()[1]["last_response_at"] == datetime(2025, 6, 10, 10, tzinfo=UTC)
@@ -586,7 +589,7 @@ def test_empty_window() -> None:
     assert len(res) == 0
     assert res.score.dtype == np.float64
     assert res.last_response_at.dtype == np.dtype("datetime64[us]")
-    assert res.to_dict()["accounts"] == []
+    assert res.to_dict()["account_ids"] == []
     assert repr(res).endswith("before 2020-01-01T00:00:00.000000Z)")
     assert res.revenue_weighted({}).score is None
     assert len(account_scores([], as_of=AS_OF)) == 0

@@ -164,7 +164,7 @@ def test_views_and_export() -> None:
     exported = json.loads(json.dumps(result.to_dict()))
     assert exported["by"] == "touchpoint"
     assert len(exported["groups"]) == len(result) == 5
-    lines = result.table().splitlines()
+    lines = result.format().splitlines()
     assert lines[0].split() == ["group", "NPS", "n", "interval", "vs", "rest"]
     assert len(lines) == 6
     assert "5 groups" in repr(result)

@@ -339,7 +339,7 @@ def test_repr_and_to_dict_are_json_ready() -> None:
         "survey_type": "relationship",
         "touchpoint": None,
         "comment": "Too many bugs lately.",
-        "submitted_at": "2025-11-02T09:00:00+00:00",
+        "submitted_at": "2025-11-02T09:00:00.000000Z",
         "due_on": "2025-11-04",
         "overdue": True,
         "priority": 1,

@@ -503,15 +503,15 @@ def test_repr_table_and_to_dict() -> None:
         "NPSMigration(change=+20.0, 95% CI [-141.9, 181.9], pvalue=0.749, matched=5, "
         "entrants=1, leavers=1, promoter_retention=0.50, detractor_recovery=1.00)"
     )
-    lines = res.table().splitlines()
+    lines = res.format().splitlines()
     assert lines[0].split() == ["wave", "1", "→", "wave", "2", *CATEGORIES, "total"]
     assert lines[-1].split() == ["total", "1", "2", "2", "5"]
-    assert res.table(shares=True).splitlines()[3].split() == ["promoter", "50%", "0%", "50%", "2"]
-    empty_row = migration({"a": 9}, {"a": 9}, min_n=0).table(shares=True).splitlines()[1]
+    assert res.format(shares=True).splitlines()[3].split() == ["promoter", "50%", "0%", "50%", "2"]
+    empty_row = migration({"a": 9}, {"a": 9}, min_n=0).format(shares=True).splitlines()[1]
     assert empty_row.split() == ["detractor", "--", "--", "--", "0"]
     data = json.loads(json.dumps(res.to_dict()))
     assert data["transitions"] == [[0, 2, 0], [0, 0, 1], [1, 0, 1]]
-    assert data["confidence_interval"] == list(res.confidence_interval())
+    assert data["confidence_interval"] == res.confidence_interval()._asdict()
     assert (data["before"], data["after"], data["method"]) == (0.0, 20.0, "paired_t")
     assert (data["matched"], data["unidentified"], data["duplicates"]) == (5, [0, 0], [0, 0])
 

@@ -456,7 +456,7 @@ def test_repr_and_to_dict() -> None:
     assert as_dict["positive"] == 42
     assert as_dict["scale"] == [1, 5]
     assert as_dict["positive_values"] == [4, 5]
-    assert as_dict["confidence_interval"] == pytest.approx([71.49, 91.66], abs=0.01)
+    assert as_dict["confidence_interval"] == pytest.approx({"low": 71.49, "high": 91.66}, abs=0.01)
     pct = ces(np.repeat([7, 6, 5, 2], [10, 10, 10, 10]), method="pct_easy")
     assert repr(pct).startswith("CESResult(score=75.0, n=40, 95% CI [")
     assert pct.to_dict()["easy_values"] == [5, 6, 7]

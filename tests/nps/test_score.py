@@ -81,7 +81,7 @@ def test_measuringu_two_sample_example() -> None:
     assert res.pvalue == pytest.approx(0.079, abs=5e-4)
     low, high = res.confidence_interval()
     assert (low + high) / 2 == pytest.approx(res.difference)
-    assert res.to_dict()["n_a"] == 400
+    assert (res.to_dict()["a"]["n"], res.to_dict()["b"]["n"]) == (400, 450)
 
 
 @pytest.mark.parametrize(
@@ -288,7 +288,7 @@ def test_other_kinds_are_set_aside() -> None:
 )
 def test_bad_counts(counts: tuple[int, int, int], fragment: str) -> None:
     with pytest.raises(InvalidInputError, match=fragment):
-        NPSTally.from_counts(*counts)
+        NPSTally.from_counts(**dict(zip(("detractors", "passives", "promoters"), counts)))
 
 
 def test_bad_interval_options() -> None:
@@ -423,10 +423,10 @@ def test_text_weights_are_refused_by_name() -> None:
 
 
 def test_counts_beyond_what_a_float_holds_are_refused() -> None:
-    top = NPSTally.from_counts(2**53, 0, 0)
+    top = NPSTally.from_counts(detractors=2**53, passives=0, promoters=0)
     assert top.detractors == 2**53
     with pytest.raises(InvalidInputError, match="`detractors` must be a whole number"):
-        NPSTally.from_counts(2**53 + 1, 0, 0)
+        NPSTally.from_counts(detractors=2**53 + 1, passives=0, promoters=0)
 
 
 @pytest.mark.parametrize(
@@ -519,7 +519,10 @@ def test_unanswered_scores_in_columns_are_counted_apart_and_left_out():
 
 def test_tally_reads_the_weight_field_of_records_and_columns() -> None:
     # hand-worked: a promoter of weight 3 and a detractor of weight 1 -> Σw² = 9 + 1
-    expected = NPSTally(1, 0, 1, 1.0, 0.0, 3.0, 10.0)
+    expected = NPSTally(
+        detractors=1, passives=0, promoters=1,
+        detractor_weight=1.0, passive_weight=0.0, promoter_weight=3.0, weight_squares=10.0,
+    )  # fmt: skip
     records = [response(0, 10, weight=3.0), response(1, 0, weight=1.0)]
     assert tally(records) == expected
     assert tally({"score": [10, 0], "weight": [3.0, 1.0]}) == expected

@@ -262,7 +262,7 @@ def test_empty_inputs_give_empty_trends() -> None:
         result = trend(empty, as_of=date(2024, 1, 1), period=period)
         assert len(result) == 0
         assert result.scores.shape == (0,)
-        assert result.low.shape == (0,)
+        assert result.confidence_interval().low.shape == (0,)
     late = {"score": [9], "submitted_at": np.array(["2030-01-01"], "datetime64[us]")}
     assert len(trend(late, as_of=date(2024, 1, 1))) == 0
     assert len(trend([], as_of=date(2024, 1, 1))) == 0
@@ -299,7 +299,8 @@ def test_result_views_and_export() -> None:
     result = trend(data, as_of=date(2024, 6, 1), min_n=40, confidence_level=0.9)
     point = result[2]
     low, high = point.result.confidence_interval(0.9)
-    assert (result.low[2], result.high[2]) == (low, high)
+    interval = result.confidence_interval()
+    assert (interval.low[2], interval.high[2]) == (low, high)
     assert result.scores[2] == point.result.score
     assert result.small.tolist() == (result.n < 40).tolist()
     assert result.starts[0] == np.datetime64("2024-01-01", "us")
@@ -310,7 +311,7 @@ def test_result_views_and_export() -> None:
     assert len(list(result)) == len(result) == 5
     assert "5 periods of month" in repr(result)
     assert repr(point).startswith("TrendPoint(2024-03-01..2024-04-01: NPSResult(")
-    lines = result.table().splitlines()
+    lines = result.format().splitlines()
     assert lines[0].split() == ["period", "NPS", "n", "interval", "change"]
     assert len(lines) == 6
 
@@ -322,9 +323,9 @@ def test_empty_periods_in_views_and_table() -> None:
     }
     result = trend(data, as_of=date(2024, 4, 1), min_n=0)
     assert math.isnan(result.scores[1])
-    assert math.isnan(result.low[1])
-    assert result.to_dict()["points"][1]["low"] is None
-    assert result.table().splitlines()[2].split() == ["2024-02-01..2024-03-01", "-", "0"]
+    assert math.isnan(result.confidence_interval().low[1])
+    assert result.to_dict()["points"][1]["confidence_interval"] is None
+    assert result.format().splitlines()[2].split() == ["2024-02-01..2024-03-01", "-", "0"]
 
 
 @pytest.mark.parametrize(

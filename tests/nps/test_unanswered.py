@@ -62,7 +62,7 @@ def test_account_scores_count_unanswered_per_account() -> None:
     table = res.to_measures()
     assert table["nps_unanswered"].tolist() == [1, 1]
     assert [record["unanswered"] for record in res.to_records()] == [1, 1]
-    assert [a["unanswered"] for a in res.to_dict()["accounts"]] == [1, 1]
+    assert res.to_dict()["unanswered"] == [1, 1]
     assert ", 2 unanswered;" in repr(res)
     assert "unanswered" not in repr(plain)
 

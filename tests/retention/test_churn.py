@@ -528,7 +528,7 @@ def test_activity_result_details() -> None:
     data = res.to_dict()
     assert json.loads(json.dumps(data, allow_nan=False)) == data
     assert data["inactive_after_seconds"] == 30 * 86_400
-    assert data["start"] == "2025-02-01T00:00:00+00:00"
+    assert data["start"] == "2025-02-01T00:00:00.000000Z"
     # a window between instants that are not midnights: 365.2425 days over its length
     odd = activity_churn(
         ["a"],

@@ -568,23 +568,26 @@ def test_movements_results_are_read_only_json_and_readable() -> None:
     assert json.loads(json.dumps(data)) == data
     assert data["period"] == "month"
     assert data["end"] == "2025-03-01"
-    periods = data["periods"]
-    assert isinstance(periods, list)
-    assert periods[1] == {
-        "period": "2025-02",
-        "start": "2025-02-01",
+    second = {key: value[1] for key, value in data.items() if isinstance(value, list)}
+    assert second == {
+        "labels": "2025-02",
+        "starts": "2025-02-01",
         "starting_mrr": 430.0,
         "new_mrr": 40.0,
-        "new_count": 1,
         "expansion_mrr": 0.0,
-        "expansion_count": 0,
         "reactivation_mrr": 80.0,
-        "reactivation_count": 1,
         "contraction_mrr": 0.0,
-        "contraction_count": 0,
-        "churn_mrr": 190.0,
-        "churn_count": 2,
+        "churned_mrr": 190.0,
         "ending_mrr": 360.0,
+    }
+    counts = data["counts"]
+    assert isinstance(counts, dict)
+    assert {kind: counts[kind][1] for kind in KINDS} == {
+        "new": 1,
+        "expansion": 0,
+        "reactivation": 1,
+        "contraction": 0,
+        "churn": 2,
     }
     assert repr(m) == (
         "MRRMovements(period='month', periods=2 (2025-01..2025-02), "

@@ -25,12 +25,12 @@ from scipy import stats
 from tests.retention.forms import accounts_in_form
 
 from cshealth._exceptions import InvalidInputError
+from cshealth._stats import ConfidenceInterval
 from cshealth.models import Account
 from cshealth.retention._logrank import SurvivalComparison, compare_survival
 from cshealth.retention._survival import (
     BandMethod,
     Median,
-    SurvivalBand,
     SurvivalCounts,
     SurvivalCurve,
     kaplan_meier,
@@ -234,7 +234,7 @@ def test_worked_example() -> None:
     low = math.exp(-math.exp(math.log(-v) + z * math.sqrt(0.05) / -v))
     high = math.exp(-math.exp(math.log(-v) - z * math.sqrt(0.05) / -v))
     band = curve.confidence_interval()
-    assert isinstance(band, SurvivalBand)
+    assert isinstance(band, ConfidenceInterval)
     assert (band.low[0], band.high[0]) == pytest.approx((low, high), rel=1e-12)
     assert curve.median() == Median(5.0, 2.0, None)
     assert curve.counts.to_dict() == {
@@ -314,8 +314,8 @@ def test_results_are_read_only_and_json_ready() -> None:
     data = curve.to_dict()
     json.dumps(data)
     assert data["n"] == 4
-    assert data["median"] == 2.0  # 3/4, then 3/4 * 2/3 = 1/2 at t=2
-    assert data["median_ci_high"] == 5.0  # the band drops to 0 with S at t=5
+    assert data["median"]["statistic"] == 2.0  # 3/4, then 3/4 * 2/3 = 1/2 at t=2
+    assert data["median"]["high"] == 5.0  # the band drops to 0 with S at t=5
     assert data["counts"] == curve.counts.to_dict()
     assert repr(curve) == "SurvivalCurve(n=4, events=3, median=2)"
     assert repr(curve.counts) == "SurvivalCounts(n=4, events=3, times=3)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import date
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from cshealth import scoring
-from cshealth._exceptions import InvalidInputError
+from cshealth._exceptions import AccountNotFoundError, InvalidInputError
 from cshealth.scoring import Override, Scorecard, attribute_change
 
 
@@ -180,7 +181,7 @@ def test_movers_and_drivers_errors() -> None:
     assert change.movers(direction="up") == ["b"]
     assert change.movers() == ["a", "b"]
     assert change.drivers("c") == []
-    with pytest.raises(KeyError, match="'zzz' was not compared"):
+    with pytest.raises(AccountNotFoundError, match="no account 'zzz' among the 3 accounts"):
         change.drivers("zzz")
     refused = r"`direction` must be one of \{'down', 'up', 'both'\}, got 'sideways'"
     with pytest.raises(InvalidInputError, match=refused):
@@ -255,3 +256,57 @@ def test_step_without_a_score_merges_into_the_step_before() -> None:
     assert change.change[0] == pytest.approx(30.0)
     assert change.config_effect[0] == pytest.approx(30.0)
     assert change.missing_effect[0] == 0.0
+
+
+# --- the result shape (issue 14) -------------------------------------------------------------
+
+_BEFORE = {"account_id": ["a", "b", "c"], "logins": [10.0, 10.0, None], "nps": [0.0, 50.0, 0.0]}
+_AFTER = {"account_id": ["c", "b", "a"], "logins": [4.0, 18.0, 2.0], "nps": [0.0, None, 0.0]}
+
+
+def test_score_changes_compare_by_value() -> None:
+    change = attribute_change(_card(), _BEFORE, _card(), _AFTER)
+    assert change == attribute_change(_card(), _BEFORE, _card(), _AFTER)
+    assert change == pickle.loads(pickle.dumps(change))
+    assert change != attribute_change(_card(), _BEFORE, _card(logins_weight=1), _AFTER)
+    with pytest.raises(ValueError, match="read-only"):
+        change.input_effects["logins"][0] = 1.0
+
+
+def test_score_change_rows_pandas_and_lookup() -> None:
+    change = attribute_change(_card(), _BEFORE, _card(), _AFTER)
+    frame = change.to_pandas()
+    assert list(frame.columns) == [
+        "account_ids",
+        "score_t0",
+        "score_t1",
+        "change",
+        "config_effect",
+        "override_effect",
+        "missing_effect",
+    ]
+    assert len(frame) == len(change) == 3
+    assert frame["account_ids"].tolist() == ["c", "b", "a"]  # the later data's order
+    for name in ("score_t0", "change", "missing_effect"):
+        np.testing.assert_array_equal(frame[name].to_numpy(), getattr(change, name))
+    assert change.row("a") == 2
+    # b: logins 10 -> 18 (50 -> 90 points, +40), nps 50 (75 points, weight 1/4) gone
+    assert change.drivers("b") == [("input: logins", 40.0), ("missing data", -6.25)]
+    assert change.input_effects["logins"][change.row("b")] == 40.0
+    with pytest.raises(AccountNotFoundError, match="no account 'd' among the 3 accounts"):
+        change.row("d")
+
+
+def test_score_change_to_dict_is_strict_json_of_the_fields() -> None:
+    thin = _card(min_coverage=0.5)  # c has no logins at t0: coverage 1/4, no score
+    change = attribute_change(thin, _BEFORE, thin, _AFTER)
+    data = change.to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False)) == data
+    assert data["account_ids"] == ["c", "b", "a"]
+    assert data["score_t0"] == [None, 56.25, 50.0]
+    assert data["change"] == [None, 33.75, -30.0]
+    assert data["input_effects"] == {"logins": [None, 40.0, -30.0], "nps": [None, 0.0, 0.0]}
+    assert data["became_missing"]["nps"] == [False, True, False]
+    assert data["became_present"]["logins"] == [True, False, False]
+    assert data["not_compared"] == []
+    assert [r["input_effects"]["logins"] for r in change.to_records()] == [None, 40.0, -30.0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 from collections import defaultdict
 from dataclasses import dataclass
 from types import SimpleNamespace
@@ -21,7 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cshealth._exceptions import InvalidInputError
+from cshealth._exceptions import AccountNotFoundError, InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth.scoring._bands import Band
 from cshealth.scoring._rollup import Rollup, rollup
@@ -254,7 +255,7 @@ def test_repr_records_dict_and_read_only() -> None:
     as_json = json.loads(json.dumps(r.to_dict()))
     assert as_json["method"] == "band_share"
     assert as_json["worst_band"] == "red"
-    assert as_json["parents"][1]["parent_score"] is None
+    assert as_json["parent_score"][1] is None
     with pytest.raises(ValueError, match="read-only"):
         r.value[0] = 1.0
     with pytest.raises(ValueError, match="read-only"):
@@ -269,6 +270,57 @@ def test_repr_shows_five_parents() -> None:
     assert text.endswith("  ... 2 more)")
     one = rollup({"account_id": ["a"], "score": [1.0]}, ["P"])
     assert repr(one).startswith("Rollup(1 parent, method='mean'")
+
+
+def test_rollups_compare_by_value() -> None:
+    r = worked(method="band_share", parent="include")
+    assert r == worked(method="band_share", parent="include")  # NaN shares equal
+    assert r == pickle.loads(pickle.dumps(r))
+    assert r != worked(method="band_share", parent="exclude")
+    with pytest.raises(ValueError, match="read-only"):
+        pickle.loads(pickle.dumps(r)).shares["red"][0] = 1.0
+
+
+def test_rollup_rows_pandas_and_lookup_by_parent() -> None:
+    r = worked(method="band_share", parent="include")
+    frame = r.to_pandas()
+    assert list(frame.columns) == [
+        "parent_ids",
+        "value",
+        "share_red",
+        "share_yellow",
+        "share_green",
+        "n_children",
+        "n_scored",
+        "n_unscored",
+        "parent_score",
+        "parent_used",
+    ]
+    assert len(frame) == len(r) == 4
+    assert frame["parent_ids"].tolist() == ["P1", "P2", "P3", "P4"]
+    for label, share in r.shares.items():
+        np.testing.assert_array_equal(frame[f"share_{label}"].to_numpy(), share)
+    assert frame["n_unscored"].tolist() == r.n_unscored.tolist()
+    records = r.to_records()
+    assert [list(record) for record in records] == [
+        ["parent_id", *frame.columns[1:]] for _ in records
+    ]
+    assert r.row("P3") == 2
+    assert r.n_children[r.row("P1")] == 3
+    with pytest.raises(AccountNotFoundError, match="no account 'a1' among the 4 accounts"):
+        r.row("a1")  # a child, not a parent
+
+
+def test_rollup_to_dict_is_strict_json_of_the_fields() -> None:
+    r = worked(method="band_share", parent="include")
+    data = r.to_dict()
+    assert json.loads(json.dumps(data, allow_nan=False)) == data
+    assert data["parent_ids"] == ["P1", "P2", "P3", "P4"]
+    assert data["value"][2] is None
+    assert data["shares"]["green"][1] == 1.0
+    assert data["n_children"] == [3, 1, 1, 1]
+    assert data["parent_used"] == r.parent_used.tolist()
+    assert (data["method"], data["parent"], data["by"]) == ("band_share", "include", "count")
 
 
 # --- the reference --------------------------------------------------------------------------

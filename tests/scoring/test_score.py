@@ -8,8 +8,10 @@ written from the contract), so the hand numbers, the reference and the engine ag
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
+import pickle
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -19,7 +21,7 @@ from scipy import stats
 from tests.scoring.reference import reference_scores
 
 import cshealth
-from cshealth._exceptions import ConfigError, InvalidInputError
+from cshealth._exceptions import AccountNotFoundError, ConfigError, InvalidInputError
 from cshealth.scoring._config import Override, Scorecard, ScorecardSet
 from cshealth.scoring._result import Explanation, ExplanationLine, HealthScores
 from cshealth.scoring._score import score, score_one
@@ -1136,7 +1138,7 @@ def test_empty_data(data: object) -> None:
     assert result.to_records() == []
     assert json.dumps(result.to_dict(), allow_nan=False)
     assert repr(result).startswith("HealthScores('test', 0 accounts: red 0, yellow 0, green 0")
-    with pytest.raises(KeyError, match="'a' was not scored"):
+    with pytest.raises(AccountNotFoundError, match="no account 'a' among the 0 accounts"):
         result.explain("a")
 
 
@@ -1365,10 +1367,12 @@ def test_to_records_and_to_dict_are_json() -> None:
     assert loaded[2]["node_scores"]["usage"] is None
     whole = result.to_dict()
     assert json.loads(json.dumps(whole, allow_nan=False)) == whole
-    assert whole["as_of"] == "2025-05-01T00:00:00+00:00"
+    assert whole["as_of"] == "2025-05-01T00:00:00.000000Z"
     assert whole["band_counts"] == {"red": 1, "yellow": 0, "green": 2, "None": 1}
     assert whole["closure"] == "lower_inclusive"
-    assert whole["accounts"] == records
+    assert whole["account_ids"] == [record["account_id"] for record in records]
+    assert whole["score"] == [record["score"] for record in records]
+    assert whole["node_scores"]["usage"] == [record["node_scores"]["usage"] for record in records]
     with_overrides = score(
         OVERRIDE_CARD, OVERRIDE_DATA, overrides=[override("overall", None, 3)]
     ).to_dict()
@@ -1405,3 +1409,101 @@ def test_the_public_names() -> None:
 
     assert scoring.score is score
     assert scoring.HealthScores is HealthScores
+
+
+# --- the result shape (issue 14) -------------------------------------------------------------
+
+
+def test_health_scores_compare_by_value() -> None:
+    result = issue_result()
+    again = issue_result()
+    assert result == result  # noqa: PLR0124
+    assert result == again  # another call, the same values (NaN equal to NaN)
+    assert result == pickle.loads(pickle.dumps(result))
+    assert result != score(
+        Scorecard.model_validate_json(ISSUE_JSON), ISSUE_DATA, as_of=date(2025, 5, 2)
+    )
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(result)
+
+
+def test_health_scores_to_pandas_rows_and_lookup() -> None:
+    result = issue_result()
+    frame = result.to_pandas()
+    assert list(frame.columns) == ["account_ids", "score", "band", "coverage", "scorecard"]
+    assert len(frame) == len(result) == 4
+    assert frame["account_ids"].tolist() == result.account_ids.tolist()
+    np.testing.assert_array_equal(frame["score"].to_numpy(), result.score)
+    assert frame["band"].tolist() == result.band.tolist()
+    assert result.row("c") == 2
+    assert result.explain("c") == result.explain(result.account_ids[2])
+    with pytest.raises(AccountNotFoundError, match="no account 'zz' among the 4 accounts"):
+        result.row("zz")
+    with pytest.raises(KeyError):  # an AccountNotFoundError is a KeyError too
+        result.explain("zz")
+    with pytest.raises(AccountNotFoundError, match="can never match"):
+        result.explain(1)  # the ids are text
+
+
+def test_explain_needs_the_scoring_run() -> None:
+    by_hand = dataclasses.replace(issue_result(), _parts=())
+    with pytest.raises(InvalidInputError, match="holds no scoring run"):
+        by_hand.explain("a")
+
+
+def test_health_scores_to_dict_is_strict_json_of_the_fields() -> None:
+    result = issue_result()
+    whole = result.to_dict()
+    assert json.loads(json.dumps(whole, allow_nan=False)) == whole
+    assert list(whole)[:7] == [
+        "name",
+        "account_ids",
+        "score",
+        "band",
+        "coverage",
+        "scorecard",
+        "node_scores",
+    ]
+    assert "_parts" not in whole
+    assert whole["score"][1] is None  # NaN
+    assert whole["score"][0] == pytest.approx(float(result.score[0]))
+    assert whole["contributions"]["nps"] == [
+        None if math.isnan(v) else v for v in result.contributions["nps"].tolist()
+    ]
+    assert whole["bands"][0] == {"label": "red", "min": 0.0, "max": 40.0}
+
+
+def test_explanations_compare_format_and_serialise() -> None:
+    explanation = issue_result().explain("a")
+    assert explanation == issue_result().explain("a")
+    assert explanation != issue_result().explain("c")
+    assert explanation.lines[2] == issue_result().explain("a").lines[2]
+    assert str(explanation) == explanation.format()
+    assert explanation.format().startswith("a: 89.3 (green)")
+    assert explanation._repr_html_().startswith("<pre>a: 89.3 (green)")
+    as_dict = explanation.to_dict()
+    assert set(as_dict) == {
+        "account_id",
+        "scorecard",
+        "score",
+        "band",
+        "coverage",
+        "min_coverage",
+        "lines",
+        "overrides",
+        "config_hash",
+    }
+    assert as_dict["lines"][2] == explanation.lines[2].to_dict()
+    insufficient = issue_result().explain("b")
+    assert insufficient.score is None
+    assert json.dumps(insufficient.to_dict(), allow_nan=False)  # NaN contributions as None
+    assert insufficient.to_dict()["lines"][0]["contribution"] is None
+
+
+def test_explain_finds_each_account_of_a_scorecard_set() -> None:
+    result = score(CARDS, columns(SET_ROWS))
+    for row, account in enumerate(result.account_ids.tolist()):
+        explanation = result.explain(account)
+        assert explanation.account_id == account
+        assert explanation.scorecard == result.scorecard[row]
+        assert explanation.score == pytest.approx(float(result.score[row]))

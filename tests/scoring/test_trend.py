@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import pickle
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -24,8 +25,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from cshealth import InvalidInputError, _slopes
+from cshealth import AccountNotFoundError, InvalidInputError, _slopes
 from cshealth._slopes import theil_kendall
+from cshealth._stats import ConfidenceInterval
 from cshealth.scoring._bands import Band
 from cshealth.scoring._trend import ScoresLike, ScoreSnapshot, ScoreTrend, trend
 
@@ -118,7 +120,8 @@ def test_hand_worked_slope_and_trend():
     assert fewer.trend.tolist() == ["rising", "flat", "rising", None, None, None, None]
     np.testing.assert_array_equal(fewer.slope, result.slope)  # only the call changes
     # G: one point -> no slope, no tau
-    assert np.isnan([result.slope[6], result.slope_low[6], result.tau[6], result.pvalue[6]]).all()
+    low = result.slope_confidence_interval().low
+    assert np.isnan([result.slope[6], low[6], result.tau[6], result.pvalue[6]]).all()
     # a looser level calls F falling: 0.083 < 0.1
     assert trend(history_of(HAND), confidence_level=0.9).trend[5] == "falling"
 
@@ -214,7 +217,7 @@ def test_one_snapshot_and_empty_history():
         assert len(empty) == 0
         assert empty.as_of is None
         assert repr(empty) == "ScoreTrend(0 accounts, 0 snapshots)"
-        assert empty.to_dict()["accounts"] == []
+        assert empty.to_dict()["account_ids"] == []
         assert empty.to_dict()["as_of"] is None
 
 
@@ -262,8 +265,9 @@ def test_slopes_match_scipy_on_uneven_histories(seed, n_accounts, n_snapshots, l
     result = trend(rows, confidence_level=level, min_points=3)
     expected = per_account(rows, min(instants))
     assert result.account_ids.tolist() == list(expected)
+    low, high = result.slope_confidence_interval()
     for i, points in enumerate(expected.values()):
-        got = [result.slope[i], result.slope_low[i], result.slope_high[i]]
+        got = [result.slope[i], low[i], high[i]]
         got += [result.tau[i], result.pvalue[i]]
         assert result.n_points[i] == len(points)
         if len(points) < 2:
@@ -454,8 +458,12 @@ def test_invariants(rows, order, shift):
     assert trend(columns_of(shuffled), bands=RYG, hysteresis=4).to_dict() == result.to_dict()
     # adding a constant to every score moves no slope, test or direction
     moved = trend(columns_of(rows, shift))
-    for name in ("slope", "slope_low", "slope_high", "tau", "pvalue", "change"):
+    for name in ("slope", "tau", "pvalue", "change"):
         np.testing.assert_array_equal(getattr(moved, name), getattr(result, name))
+    for bound_moved, bound in zip(
+        moved.slope_confidence_interval(), result.slope_confidence_interval()
+    ):
+        np.testing.assert_array_equal(bound_moved, bound)
     assert moved.direction.tolist() == result.direction.tolist()
     assert moved.trend.tolist() == result.trend.tolist()
     # every account of the history is there once, sorted
@@ -551,20 +559,84 @@ def test_results_are_read_only_and_json_ready():
         result.slope[0] = 1.0
     data = json.loads(json.dumps(result.to_dict()))
     assert data["bands"][0] == {"label": "red", "min": 0.0, "max": 40.0}
-    assert data["snapshots"][0] == "2025-01-01T00:00:00+00:00"
+    assert data["snapshots"][0] == "2025-01-01T00:00:00.000000Z"
     assert data["hysteresis"] == 5.0
-    first = data["accounts"][0]
-    assert first["account_id"] == "A"
-    assert first["band"] == "yellow"
-    assert first["raw_band"] == "green"
-    assert first["band_changed"] is False
-    assert data["accounts"][3]["current"] is None  # D has no score at 01-25
+    assert data["account_ids"][0] == "A"
+    assert data["band"][0] == "yellow"
+    assert data["raw_band"][0] == "green"
+    assert data["band_changed"][0] is False
+    assert data["current"][3] is None  # D has no score at 01-25
     assert repr(result) == (
         # A 64.9 -> 71 and E 30 -> 46 up, B 74 -> 75 and C 68 -> 69 same, D unscored;
         # B rises at every one of 5 snapshots (p = 2/120)
         "ScoreTrend(5 accounts, 5 snapshots to 2025-01-25: 2 up, 0 down, 2 same; "
         "0 falling, 1 rising; 2 changed band)"
     )
+
+
+def test_slope_interval_is_one_confidence_interval_of_arrays() -> None:
+    result = trend(history_of(HAND), confidence_level=0.9)
+    interval = result.slope_confidence_interval()
+    assert isinstance(interval, ConfidenceInterval)
+    low, high = interval
+    # A: scipy's Sen interval at 0.9 on its own points
+    fit = stats.theilslopes(HAND["A"], [0.0, 1.0, 3.0, 10.0, 24.0], 0.9)  # DAYS
+    assert (low[0], high[0]) == pytest.approx((fit.low_slope, fit.high_slope), rel=1e-12)
+    assert not low.flags.writeable
+    finite = ~np.isnan(result.slope)
+    assert (low[finite] <= result.slope[finite]).all()
+    assert (result.slope[finite] <= high[finite]).all()
+    assert interval.contains(result.slope)[finite].all()
+    data = result.to_dict()
+    assert data["slope_confidence_interval"] == {
+        "low": [None if math.isnan(v) else v for v in low.tolist()],
+        "high": [None if math.isnan(v) else v for v in high.tolist()],
+    }
+    assert "_slope_low" not in data
+
+
+def test_score_trends_compare_by_value() -> None:
+    result = trend(history_of(BANDED), bands=RYG, hysteresis=5)
+    assert result == trend(history_of(BANDED), bands=RYG, hysteresis=5)  # NaN equal
+    assert result == pickle.loads(pickle.dumps(result))
+    assert result != trend(history_of(BANDED), bands=RYG, hysteresis=0)
+    assert result != trend(history_of(BANDED), bands=RYG, hysteresis=5, confidence_level=0.8)
+    assert json.loads(json.dumps(result.to_dict(), allow_nan=False)) == result.to_dict()
+
+
+def test_score_trend_rows_pandas_and_lookup() -> None:
+    result = trend(history_of(BANDED), bands=RYG, hysteresis=5)
+    frame = result.to_pandas()
+    records = result.to_records()
+    assert list(frame.columns) == ["account_ids", *list(records[0])[1:]]
+    assert list(records[0]) == [
+        "account_id",
+        "n_points",
+        "current",
+        "previous",
+        "change",
+        "direction",
+        "slope",
+        "slope_low",
+        "slope_high",
+        "tau",
+        "pvalue",
+        "trend",
+        "band",
+        "raw_band",
+        "band_changed",
+    ]
+    assert len(frame) == len(result) == 5
+    low, high = result.slope_confidence_interval()
+    np.testing.assert_array_equal(frame["slope_low"].to_numpy(), low)
+    np.testing.assert_array_equal(frame["slope_high"].to_numpy(), high)
+    assert frame["band"].tolist() == result.band.tolist()
+    assert result.row("D") == 3
+    with pytest.raises(AccountNotFoundError, match="no account 'Z' among the 5 accounts"):
+        result.row("Z")
+    plain = trend(history_of(BANDED)).to_pandas()  # no bands: no band columns
+    assert "band" not in plain.columns
+    assert list(plain.columns)[-1] == "trend"
 
 
 # --- bad input -------------------------------------------------------------------------------

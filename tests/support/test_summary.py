@@ -312,7 +312,8 @@ def test_results_print_and_serialise():
     }
     overall = out["overall"]
     assert overall["sla"]["statistic"] == pytest.approx(4 / 6)
-    assert overall["sla"]["ci_low"] < 4 / 6 < overall["sla"]["ci_high"]
+    sla_interval = overall["sla"]["confidence_interval"]
+    assert sla_interval["low"] < 4 / 6 < sla_interval["high"]
     assert (overall["sla_active"], overall["sla_not_applicable"]) == (2, 2)
     assert overall["wow_ticket_ids"] == ["T02", "T14"]
     assert overall["first_response"] == {
@@ -324,7 +325,7 @@ def test_results_print_and_serialise():
     assert list(out["groups"]) == ["chat", "email", "phone", "forum", "web"]
 
 
-def test_table():
+def test_format():
     # the worked numbers above, rounded to two or three figures:
     # all: replies median 7200 s = 2.0 h, p90 241920 s = 2.8 d; resolution median 45000 s
     #   = 12.5 h, shown "12 h" (Python rounds halves to even); SLA 4/6, one-touch 4/6,
@@ -338,7 +339,7 @@ def test_table():
     # forum: T08 replied after 48 h = 2.0 d (breached), still open
     # web: T03 urgent replied after 2 h (breached), resolved after 24 h, 2 agent replies,
     #   a customer reply, reopened
-    assert worked(by="channel").table().splitlines() == [
+    assert worked(by="channel").format().splitlines() == [
         "group  tickets    reply      p90  resolved   SLA  1-touch   FCR  reopen  backlog",
         "all         10    2.0 h    2.8 d      12 h   67%      67%   67%     33%        4",
         "chat         3  2.8 min  4.5 min    40 min  100%     100%  100%      0%        0",
@@ -348,10 +349,11 @@ def test_table():
         "web          1    2.0 h    2.0 h      24 h    0%       0%    0%    100%        0",
     ]
     # the first column is as wide as the longest group name; no groups: one line
-    lines = worked(by=["a-much-longer-label"] * 14).table().splitlines()
+    lines = worked(by=["a-much-longer-label"] * 14).format().splitlines()
     assert lines[0].startswith("group                tickets")
     assert lines[2].startswith("a-much-longer-label       10    2.0 h")
-    assert len(worked().table().splitlines()) == 2
+    assert len(worked().format().splitlines()) == 2
+    assert str(worked(by="channel")) == worked(by="channel").format()  # print() shows the table
 
 
 @pytest.mark.parametrize(
@@ -372,6 +374,58 @@ def test_results_are_frozen_and_pickle():
     with pytest.raises(AttributeError):
         s.overall.first_response.n = 3
     assert pickle.loads(pickle.dumps(s)) == s
+
+
+def test_results_compare_by_value():
+    s = worked(by="channel", include_mean=True)
+    again = worked(by="channel", include_mean=True)
+    assert s == again  # another call: equal values, never an error
+    assert s.overall == again.overall
+    assert s.groups["chat"] == again.groups["chat"]
+    assert s.overall.first_response == DurationStats(
+        7, 7200.0, s.overall.first_response.p90, s.overall.first_response.mean
+    )
+    assert s != worked(by="channel")  # means left out
+    assert s.overall != worked(include_mean=True, end=date(2025, 3, 31)).overall
+    assert s != worked(by="channel", include_mean=True, sla=SLAPolicy())
+    assert s.groups["chat"] != s.groups["email"]
+    assert DurationStats(0, None, None) == DurationStats(0, None, None, None)
+    assert DurationStats(1, 60.0, 60.0) != DurationStats(1, 60.0, 61.0)
+
+
+def test_to_dict_is_every_field_and_not_measured_in_strict_json():
+    s = summary(
+        {k: v for k, v in worked_columns().items() if k != "agent_replies"},
+        start=START,
+        end=END,
+        sla=POLICY,
+        by="channel",
+    )
+    out = s.to_dict()
+    assert json.loads(json.dumps(out, allow_nan=False)) == out
+    assert list(out) == [
+        "start",
+        "end",
+        "clock",
+        "sla_clock",
+        "sla_policy",
+        "by",
+        "overall",
+        "groups",
+        "not_measured",
+    ]
+    assert (out["start"], out["end"]) == (
+        "2025-03-01T00:00:00.000000Z",
+        "2025-04-01T00:00:00.000000Z",
+    )
+    assert out["not_measured"] == {"one_touch": "no `agent_replies` column"}
+    assert out["overall"]["not_measured"] == out["not_measured"]
+    assert out["overall"]["one_touch"] is None
+    assert out["overall"]["volume_by_channel"] == dict(s.overall.volume_by_channel)
+    assert out["groups"]["chat"] == s.groups["chat"].to_dict()
+    assert list(out["overall"]) == [
+        name for name in SupportStats.__dataclass_fields__ if not name.startswith("_")
+    ]
 
 
 # --- empty input ------------------------------------------------------------------------------
@@ -470,7 +524,7 @@ def test_each_resolution_rate_is_measured_only_with_its_column(column, values, m
     assert getattr(without.overall, measure) is None
     assert without.overall.resolution.n == 3  # the resolutions themselves are measured
     assert without.overall.backlog == 0
-    text = without.table()
+    text = without.format()
     assert "100%" in text  # the SLA: all answered within the hour
     assert text.splitlines()[1].split()[-4:] == ["n/m", "n/m", "n/m", "0"]
     assert text.splitlines()[-1] == (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
@@ -144,17 +145,58 @@ def test_durations_as_of_hides_later_events_and_tickets():
 
 def test_durations_to_dict_is_json_ready():
     out = ticket_durations(COLUMNS, as_of=date(2026, 1, 1)).to_dict()
-    json.dumps(out)
+    assert json.loads(json.dumps(out, allow_nan=False)) == out
     assert out["clock"] == "calendar"
-    assert out["as_of"] == "2026-01-01T00:00:00+00:00"
-    assert out["tickets"][1] == {
-        "id": "T-2",
-        "account_id": "A-1",
-        "created_at": "2025-03-03T10:00:00.000000Z",
-        "first_response_seconds": None,
-        "resolution_seconds": None,
+    assert out["as_of"] == "2026-01-01T00:00:00.000000Z"
+    assert out == {
+        "ids": ["T-1", "T-2", "T-3"],
+        "account_ids": ["A-1", "A-1", "A-2"],
+        "created_at": [
+            "2025-03-03T09:00:00.000000Z",
+            "2025-03-03T10:00:00.000000Z",
+            "2025-03-05T10:00:00.000000Z",
+        ],
+        "first_response_seconds": [9000.0, None, 30.0],
+        "resolution_seconds": [86400.0, None, 93600.0],
+        "clock": "calendar",
+        "as_of": "2026-01-01T00:00:00.000000Z",
     }
-    assert out["tickets"][2]["resolution_seconds"] == 93600.0
+
+
+def test_durations_compare_by_value_and_are_read_only():
+    d = ticket_durations(COLUMNS)
+    assert d == ticket_durations(COLUMNS)  # another call: equal values (NaN equal to NaN)
+    assert d == pickle.loads(pickle.dumps(d))
+    assert d != ticket_durations(COLUMNS, as_of=date(2026, 1, 1))  # as_of differs
+    assert d != ticket_durations(COLUMNS, schedule=Schedule.always())  # the clock differs
+    answered = {**COLUMNS, "first_response_at": ["2025-03-03T11:30Z", "2025-03-03T10:01Z", None]}
+    assert d != ticket_durations(answered)
+    for copy in (d, pickle.loads(pickle.dumps(d))):
+        for name in ("ids", "account_ids", "created_at"):
+            assert not getattr(copy, name).flags.writeable, name
+        with pytest.raises(ValueError, match="read-only"):
+            copy.first_response_seconds[0] = 0.0
+        with pytest.raises(ValueError, match="read-only"):
+            copy.resolution_seconds[0] = 0.0
+
+
+def test_durations_to_pandas_has_one_row_per_ticket():
+    d = ticket_durations(COLUMNS)
+    frame = d.to_pandas()
+    assert list(frame.columns) == [
+        "ids",
+        "account_ids",
+        "created_at",
+        "first_response_seconds",
+        "resolution_seconds",
+    ]
+    assert len(frame) == len(d) == 3
+    assert frame["ids"].tolist() == d.ids.tolist()
+    assert frame["account_ids"].tolist() == ["A-1", "A-1", "A-2"]
+    assert frame["created_at"].tolist() == [pd.Timestamp(t) for t in d.created_at]
+    np.testing.assert_array_equal(frame["first_response_seconds"], [9000.0, np.nan, 30.0])
+    np.testing.assert_array_equal(frame["resolution_seconds"], [86400.0, np.nan, 93600.0])
+    assert ticket_durations([]).to_pandas().shape == (0, 5)
 
 
 def test_durations_without_event_columns():
@@ -465,7 +507,8 @@ def test_durations_on_business_time():
     assert np.isnan(d.first_response_seconds[1])
     # always open: business time is calendar time
     always = ticket_durations(COLUMNS, schedule=Schedule.always())
-    assert always.to_dict()["tickets"] == ticket_durations(COLUMNS).to_dict()["tickets"]
+    calendar = ticket_durations(COLUMNS)
+    assert always.to_dict() == {**calendar.to_dict(), "clock": "business"}
 
 
 @given(tickets_strategy)

@@ -44,13 +44,12 @@ from numpy.typing import NDArray
 from cshealth._checks import MAX_WINDOW_DAYS, items, whole_number
 from cshealth._codes import id_codes, sorted_positions
 from cshealth._exceptions import InvalidInputError
-from cshealth._ids import position_of
 from cshealth._measures import MeasureTable
+from cshealth._result import AccountResult
 from cshealth._stats import Rate
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import FloatArray, IdArray, IntArray, ObjectArray
 from cshealth._zones import day_start, local_days, time_zone
-from cshealth.adoption._usage import freeze
 from cshealth.io._read import read_columns, same_kind
 from cshealth.models import Account, UsageEvent
 
@@ -66,11 +65,13 @@ _MEASURES = ("dau", "wau", "mau", "mean_dau", "dau_mau", "wau_mau", "seats", "se
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class ActiveUsers:
+class ActiveUsers(AccountResult):
     """Active users per account over the complete local days before ``as_of``.
 
     One row per account, sorted by id; every array is aligned with `account_ids` and
     read-only. Ratios are NaN where their denominator is 0 (or ``seats`` unknown).
+    ``len()`` counts the accounts, `row` finds one, and `to_pandas` gives the per-account
+    columns (all but the per-day arrays `l28` and `daily`).
 
     Attributes:
         account_ids: The accounts (``object`` array of text, ascending).
@@ -131,9 +132,6 @@ class ActiveUsers:
     timezone: str
     features: tuple[str, ...] | None
 
-    def __len__(self) -> int:
-        return len(self.account_ids)
-
     def histogram(self, account_id: object | None = None) -> tuple[IntArray, FloatArray]:
         """The L28 histogram: users active on exactly ``k`` days, ``k = 1..window_days``.
 
@@ -146,7 +144,7 @@ class ActiveUsers:
             active (no share of nobody).
 
         Raises:
-            InvalidInputError: If the account is not in the result.
+            AccountNotFoundError: If the account is not in the result.
 
         Examples:
             >>> from datetime import date
@@ -167,7 +165,7 @@ class ActiveUsers:
             >>> counts.tolist(), shares.round(2).tolist()
             ([1, 1, 0, 0, 0, 0, 0], [0.5, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0])
         """
-        counts = self.l28.sum(axis=0) if account_id is None else self.l28[self._row(account_id)]
+        counts = self.l28.sum(axis=0) if account_id is None else self.l28[self.row(account_id)]
         total = int(counts.sum())
         shares = counts / total if total else np.full(self.window_days, np.nan)
         return counts.astype(np.int64), shares
@@ -182,7 +180,7 @@ class ActiveUsers:
         it understates the uncertainty.
 
         Raises:
-            InvalidInputError: If the account is not in the result.
+            AccountNotFoundError: If the account is not in the result.
 
         Examples:
             >>> from datetime import date
@@ -202,11 +200,8 @@ class ActiveUsers:
             >>> res.stickiness("A")  # 3 active user-days of 2 users x 7 days
             Rate(0.2143, 3 of 14)
         """
-        i = self._row(account_id)
+        i = self.row(account_id)
         return Rate(int(self.daily[i].sum()), self.window_days * int(self.mau[i]))
-
-    def _row(self, account_id: object) -> int:
-        return position_of(self.account_ids, account_id)
 
     def to_measures(self) -> MeasureTable:
         """The per-account measures a health score reads, as a `MeasureTable`.
@@ -230,27 +225,6 @@ class ActiveUsers:
             as_of=as_instant(self.as_of),
             source="adoption",
         )
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the window and one entry per account (NaN as ``None``)."""
-        accounts = []
-        for i, account in enumerate(self.account_ids.tolist()):
-            entry: dict[str, object] = {"account_id": account}
-            for name in _MEASURES:
-                entry[name] = _number(getattr(self, name)[i])
-            entry["seats"] = None if math.isnan(self.seats[i]) else int(self.seats[i])
-            entry["l28"] = self.l28[i].tolist()
-            entry["daily"] = self.daily[i].tolist()
-            accounts.append(entry)
-        return {
-            "as_of": self.as_of.isoformat(),
-            "timezone": self.timezone,
-            "window_days": self.window_days,
-            "first_day": self.first_day.isoformat(),
-            "last_day": self.last_day.isoformat(),
-            "features": None if self.features is None else list(self.features),
-            "accounts": accounts,
-        }
 
     def __repr__(self) -> str:
         head = (
@@ -621,7 +595,7 @@ def _result(
         dau_mau = np.where(mau > 0, mean_dau / mau, np.nan)
         wau_mau = np.where(mau > 0, counts.wau / mau, np.nan)
         utilisation = np.where(seats > 0, mau / seats, np.nan)
-    result = ActiveUsers(
+    return ActiveUsers(
         account_ids=ids,
         dau=counts.daily[:, -1].copy(),
         wau=counts.wau,
@@ -640,8 +614,6 @@ def _result(
         timezone=timezone,
         features=features,
     )
-    freeze(result)
-    return result
 
 
 def _listed(accounts: object) -> tuple[IdArray, FloatArray]:
@@ -736,13 +708,6 @@ def _features(features: object) -> tuple[str, ...] | None:
 
 def _date(day: int) -> date:
     return date.fromordinal(_EPOCH_ORDINAL + day)
-
-
-def _number(value: np.generic) -> object:
-    number = value.item()
-    if isinstance(number, float) and math.isnan(number):
-        return None
-    return number
 
 
 def _shown(value: float, digits: int = 2) -> str:

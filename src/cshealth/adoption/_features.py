@@ -28,7 +28,6 @@ are listed when they have data before ``as_of``; one without activity in the win
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,13 +42,13 @@ from cshealth._codes import id_codes
 from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
+from cshealth._result import AccountResult
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, DataFrameLike, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.adoption._usage import (
     account_positions,
     as_of_day,
     counted,
-    freeze,
     grouped_codes,
     positions_of,
     read_usage,
@@ -144,12 +143,14 @@ class FeatureCatalog(Config):
         )
 
 
-@dataclass(frozen=True, repr=False)
-class FeatureAdoption:
+@dataclass(frozen=True, eq=False, repr=False)
+class FeatureAdoption(AccountResult):
     """Feature adoption per account and feature, and breadth and sticky share per account.
 
     Rows are accounts (ascending, those with data before ``as_of``), columns of the 2-D
-    arrays are `features`. Arrays are read-only; NaN marks an undefined value.
+    arrays are `features`. Arrays are read-only; NaN marks an undefined value. ``len()``
+    counts the accounts, `row` finds one, and `to_pandas` gives the per-account columns
+    (not the 2-D arrays of accounts by features).
 
     Attributes:
         account_ids: The accounts (``object`` array, ascending).
@@ -206,9 +207,6 @@ class FeatureAdoption:
     depth_basis: Literal["feature_users", "active_users"]
     catalog: FeatureCatalog | None
 
-    def __len__(self) -> int:
-        return len(self.account_ids)
-
     @property
     def events_per_active_user(self) -> FloatArray:
         """All feature events per active user; NaN without active users.
@@ -238,41 +236,6 @@ class FeatureAdoption:
             self.account_ids, measures, as_of=as_instant(self.as_of), source="adoption"
         )
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the parameters and one entry per account (NaN as ``None``)."""
-        accounts = []
-        for i, account in enumerate(self.account_ids.tolist()):
-            features = {
-                name: {
-                    "users": _number(self.users[i, j]),
-                    "uses": int(self.uses[i, j]),
-                    "adoption": _number(self.adoption[i, j]),
-                    "depth": _number(self.depth[i, j]),
-                    "available": bool(self.available[i, j]),
-                }
-                for j, name in enumerate(self.features)
-            }
-            accounts.append(
-                {
-                    "account_id": account,
-                    "active_users": int(self.active_users[i]),
-                    "feature_events": int(self.feature_events[i]),
-                    "breadth": _number(self.breadth[i]),
-                    "sticky_share": _number(self.sticky_share[i]),
-                    "features": features,
-                }
-            )
-        return {
-            "as_of": self.as_of.isoformat(),
-            "window_days": self.window_days,
-            "source": self.source,
-            "depth_basis": self.depth_basis,
-            "catalog": None if self.catalog is None else self.catalog.model_dump(mode="json"),
-            "features": list(self.features),
-            "unknown_features": list(self.unknown_features),
-            "accounts": accounts,
-        }
-
     def __repr__(self) -> str:
         head = (
             f"FeatureAdoption({self.source}: {counted(len(self), 'account')} x "
@@ -292,10 +255,6 @@ class FeatureAdoption:
         breadth = self.breadth[~np.isnan(self.breadth)]
         shown = f"{np.median(breadth):.2f}" if len(breadth) else "-"
         return head + f"; median breadth {shown}\n" + "\n".join(lines) + ")"
-
-
-def _number(value: float) -> float | None:
-    return None if math.isnan(value) else float(value)
 
 
 @dataclass(frozen=True)
@@ -398,7 +357,7 @@ def feature_adoption(
         breadth = ((counts.uses > 0) & available & key).sum(axis=1) / offered
         sticky_uses = counts.uses[:, sticky].sum(axis=1) if sticky.any() else np.nan
         share = np.where(counts.events > 0, sticky_uses / counts.events, np.nan)
-    result = FeatureAdoption(
+    return FeatureAdoption(
         account_ids=counts.ids,
         features=counts.features,
         users=counts.users,
@@ -417,8 +376,6 @@ def feature_adoption(
         depth_basis="feature_users" if events else "active_users",
         catalog=catalog,
     )
-    freeze(result)
-    return result
 
 
 def _check_catalog(catalog: object) -> None:

@@ -21,7 +21,6 @@ covers counts when its Monday falls in the window, and `FirstDays.active_days` c
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,15 +31,10 @@ from numpy.typing import NDArray
 from cshealth._absent import NOT_MEASURED, not_measured
 from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._measures import MeasureTable
+from cshealth._result import AccountResult, Result
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
-from cshealth.adoption._usage import (
-    as_of_day,
-    counted,
-    freeze,
-    positions_of,
-    read_usage,
-)
+from cshealth.adoption._usage import as_of_day, counted, positions_of, read_usage
 from cshealth.io._read import read_columns
 from cshealth.models import Account
 
@@ -50,8 +44,8 @@ __all__ = ["FirstDays", "FirstDaysSummary", "first_days"]
 _NEEDS: dict[str, tuple[str, ...]] = {"logins": ("logins",), "logins_per_seat": ("logins",)}
 
 
-@dataclass(frozen=True, repr=False)
-class FirstDaysSummary:
+@dataclass(frozen=True, eq=False, repr=False)
+class FirstDaysSummary(Result):
     """Median first-days logins of the complete windows, with the partial ones counted.
 
     Attributes:
@@ -75,16 +69,6 @@ class FirstDaysSummary:
     median_active_days: float | None
     not_measured: Mapping[str, str] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready, with ``not_measured`` (figure name to reason)."""
-        return {
-            "complete": self.complete,
-            "partial": self.partial,
-            "median_logins": self.median_logins,
-            "median_active_days": self.median_active_days,
-            "not_measured": dict(self.not_measured),
-        }
-
     def __repr__(self) -> str:
         logins = NOT_MEASURED if "median_logins" in self.not_measured else None
         return (
@@ -98,11 +82,12 @@ def _text(value: float | None) -> str:
     return "-" if value is None else f"{value:g}"
 
 
-@dataclass(frozen=True, repr=False)
-class FirstDays:
+@dataclass(frozen=True, eq=False, repr=False)
+class FirstDays(AccountResult):
     """Logins and active days in each account's first ``days`` days.
 
-    Arrays are aligned with `account_ids` (ascending) and read-only.
+    Arrays are aligned with `account_ids` (ascending) and read-only. ``len()`` counts the
+    accounts, `row` finds one, and `to_pandas` gives one row per account.
 
     Attributes:
         account_ids: The accounts with at least one observed day of their window.
@@ -150,9 +135,6 @@ class FirstDays:
     days: int
     observed_from: np.datetime64 | None
     not_measured: Mapping[str, str] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return len(self.account_ids)
 
     def summary(self) -> FirstDaysSummary:
         """Medians over the complete windows only, with the partial windows counted.
@@ -209,35 +191,12 @@ class FirstDays:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the parameters and one entry per account (NaN as ``None``).
+        """JSON-ready: every field (`Result.to_dict`), and the `summary` as ``summary``.
 
-        Figures that were not measured are ``None`` for every account and listed, with
-        their reasons, under ``not_measured``.
+        Figures that were not measured are ``None`` and listed, with their reasons, under
+        ``not_measured``.
         """
-        n = len(self)
-        per_seat = self.logins_per_seat
-        columns: dict[str, list[object]] = {
-            "account_id": self.account_ids.tolist(),
-            "start_date": [str(day) for day in self.start_date.tolist()],
-            "logins": [None] * n if self.logins is None else self.logins.tolist(),
-            "active_days": self.active_days.tolist(),
-            "observed_days": self.observed_days.tolist(),
-            "complete": self.complete.tolist(),
-            "seats": [None if math.isnan(v) else v for v in self.seats.tolist()],
-            "logins_per_seat": (
-                [None] * n
-                if per_seat is None
-                else [None if math.isnan(v) else v for v in per_seat.tolist()]
-            ),
-        }
-        return {
-            "as_of": self.as_of.isoformat(),
-            "days": self.days,
-            "observed_from": None if self.observed_from is None else str(self.observed_from),
-            "not_measured": dict(self.not_measured),
-            "summary": self.summary().to_dict(),
-            "accounts": [dict(zip(columns, row)) for row in zip(*columns.values())],
-        }
+        return {**super().to_dict(), "summary": self.summary().to_dict()}
 
     def __repr__(self) -> str:
         s = self.summary()
@@ -342,7 +301,7 @@ def first_days(
     with np.errstate(invalid="ignore", divide="ignore"):
         per_seat = np.where(seats > 0, logins / seats, np.nan)
     absent = not_measured(set(data.table.columns) - data.absent, _NEEDS)
-    result = FirstDays(
+    return FirstDays(
         account_ids=ids,
         start_date=start.astype("datetime64[D]"),
         logins=None if "logins" in absent else logins.astype(np.int64),
@@ -356,5 +315,3 @@ def first_days(
         observed_from=np.datetime64(coverage, "D") if len(data.first) else None,
         not_measured=absent,
     )
-    freeze(result)
-    return result

@@ -30,7 +30,6 @@ differences of weekly totals (NaN where a week is not observed), in blocks of ac
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -44,16 +43,12 @@ from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
+from cshealth._result import AccountResult, Result, jsonable
 from cshealth._slopes import theil_kendall
+from cshealth._stats import ConfidenceInterval
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray, ObjectArray
-from cshealth.adoption._usage import (
-    UsageRows,
-    as_of_day,
-    counted,
-    freeze,
-    read_usage,
-)
+from cshealth.adoption._usage import UsageRows, as_of_day, counted, read_usage
 
 __all__ = ["MEASURES", "DropThresholds", "UsageDrop", "UsageTrend", "usage_trend"]
 
@@ -141,8 +136,8 @@ class DropThresholds(Config):
 DEFAULT_THRESHOLDS = DropThresholds()
 
 
-@dataclass(frozen=True, repr=False)
-class UsageDrop:
+@dataclass(frozen=True, eq=False, repr=False)
+class UsageDrop(Result):
     """One account whose usage fell below a drop threshold.
 
     Attributes:
@@ -169,23 +164,14 @@ class UsageDrop:
             f"{self.baseline:g}, {self.band})"
         )
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready."""
-        return {
-            "account_id": self.account_id,
-            "current": self.current,
-            "baseline": self.baseline,
-            "change": self.change,
-            "band": self.band,
-        }
 
-
-@dataclass(frozen=True, repr=False)
-class UsageTrend:
+@dataclass(frozen=True, eq=False, repr=False)
+class UsageTrend(AccountResult):
     """Each account's usage against its trailing baseline, and its weekly slope.
 
     Arrays are aligned with `account_ids` (ascending, accounts with a usage record before
-    ``as_of``) and read-only; NaN marks an undefined value.
+    ``as_of``) and read-only; NaN marks an undefined value. ``len()`` counts the accounts,
+    `row` finds one, and `to_pandas` gives one row per account.
 
     Attributes:
         account_ids: The accounts (``object`` array, ascending).
@@ -202,9 +188,7 @@ class UsageTrend:
             is NaN.
         weeks_observed: Weeks of the slope window that were observed.
         slope: Theil–Sen slope of the weekly totals, in measure units per week; NaN with
-            fewer than two observed weeks.
-        slope_low: Lower bound of the slope's ``1 - alpha`` confidence interval (Sen 1968).
-        slope_high: Upper bound of that interval.
+            fewer than two observed weeks. Its interval is `slope_confidence_interval`.
         tau: Kendall's tau-b between the weekly totals and the week index; NaN when all
             observed totals are equal or fewer than two weeks are observed.
         pvalue: Two-sided p-value of Kendall's test of no monotonic trend.
@@ -242,8 +226,8 @@ class UsageTrend:
     band: ObjectArray
     weeks_observed: IntArray
     slope: FloatArray
-    slope_low: FloatArray
-    slope_high: FloatArray
+    _slope_low: FloatArray
+    _slope_high: FloatArray
     tau: FloatArray
     pvalue: FloatArray
     falling: BoolArray
@@ -257,8 +241,27 @@ class UsageTrend:
     min_weeks: int
     thresholds: DropThresholds
 
-    def __len__(self) -> int:
-        return len(self.account_ids)
+    def slope_confidence_interval(self) -> ConfidenceInterval[FloatArray]:
+        """Sen's (1968) ``1 - alpha`` confidence interval of each account's `slope`.
+
+        The bounds of `scipy.stats.theilslopes` at ``1 - alpha``, in measure units per
+        week, aligned with `account_ids`; NaN where the slope is.
+
+        Examples:
+            >>> from datetime import date
+            >>> usage = {
+            ...     "account_id": ["A"] * 5,
+            ...     "day": ["2025-05-05", "2025-05-12", "2025-05-19", "2025-05-26", "2025-06-02"],
+            ...     "logins": [40, 38, 30, 26, 20],
+            ... }
+            >>> trend = usage_trend(usage, as_of=date(2025, 6, 9), alpha=0.2)
+            >>> trend.slope.tolist()  # five fewer logins a week
+            [-5.0]
+            >>> low, high = trend.slope_confidence_interval()  # at 1 - alpha = 80%
+            >>> low.tolist(), high.tolist()
+            ([-6.0], [-4.0])
+        """
+        return ConfidenceInterval(self._slope_low, self._slope_high)
 
     def drops(self) -> tuple[UsageDrop, ...]:
         """The accounts banded red or yellow, the largest drop first (ties by id).
@@ -317,30 +320,12 @@ class UsageTrend:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the parameters and one entry per account (NaN as ``None``)."""
-        columns: dict[str, list[object]] = {
-            "account_id": self.account_ids.tolist(),
-            "observed_from": [str(day) for day in self.observed_from.tolist()],
-            "band": self.band.tolist(),
-            "baseline_observed": self.baseline_observed.tolist(),
-            "weeks_observed": self.weeks_observed.tolist(),
-            "falling": self.falling.tolist(),
-            "rising": self.rising.tolist(),
-        }
-        for name in ("current", "baseline", "change", "slope", "slope_low", "slope_high"):
-            columns[name] = _floats(getattr(self, name))
-        columns["tau"], columns["pvalue"] = _floats(self.tau), _floats(self.pvalue)
-        return {
-            "as_of": self.as_of.isoformat(),
-            "measure": self.measure,
-            "window_days": self.window_days,
-            "baseline_windows": self.baseline_windows,
-            "weeks": self.weeks,
-            "alpha": self.alpha,
-            "min_weeks": self.min_weeks,
-            "thresholds": self.thresholds.model_dump(),
-            "accounts": [dict(zip(columns, row)) for row in zip(*columns.values())],
-        }
+        """JSON-ready: every field (`Result.to_dict`), and the slope's interval.
+
+        The interval is ``"slope_confidence_interval": {"low": [...], "high": [...]}``.
+        """
+        interval = self.slope_confidence_interval()
+        return {**super().to_dict(), "slope_confidence_interval": jsonable(interval._asdict())}
 
     def __repr__(self) -> str:
         counts = {band: int(np.sum(self.band == band)) for band in ("red", "yellow", "green")}
@@ -355,10 +340,6 @@ class UsageTrend:
         if not worst:
             return head + ")"
         return head + ";\n" + "\n".join(f"  {drop!r}" for drop in worst) + ")"
-
-
-def _floats(values: FloatArray) -> list[object]:
-    return [None if math.isnan(v) else v for v in values.tolist()]
 
 
 def usage_trend(
@@ -476,7 +457,7 @@ def usage_trend(
     fit = theil_kendall(weekly, 1.0 - level)
     weeks_observed = weeks_seen.sum(axis=1)
     called = (fit.pvalue < level) & (weeks_observed >= floor)
-    result = UsageTrend(
+    return UsageTrend(
         account_ids=data.ids,
         observed_from=data.first.astype("datetime64[D]"),
         current=current,
@@ -486,8 +467,8 @@ def usage_trend(
         band=rules.band(change),
         weeks_observed=weeks_observed.astype(np.int64),
         slope=fit.slope,
-        slope_low=fit.low,
-        slope_high=fit.high,
+        _slope_low=fit.low,
+        _slope_high=fit.high,
         tau=fit.tau,
         pvalue=fit.pvalue,
         falling=called & (fit.slope < 0),
@@ -501,8 +482,6 @@ def usage_trend(
         min_weeks=floor,
         thresholds=rules,
     )
-    freeze(result)
-    return result
 
 
 def _check_thresholds(thresholds: object) -> DropThresholds:

@@ -21,7 +21,6 @@ __all__ = [
     "as_of_day",
     "check_unique_days",
     "counted",
-    "freeze",
     "grouped_codes",
     "has_column",
     "positions_of",
@@ -171,13 +170,6 @@ def as_of_day(instant: np.datetime64) -> int:
 def counted(n: int, noun: str) -> str:
     """``'1 account'``, ``'2 accounts'``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def freeze(result: object) -> None:
-    """Make every numpy array attribute of a result read-only."""
-    for value in vars(result).values():
-        if isinstance(value, np.ndarray):
-            value.setflags(write=False)
 
 
 def positions_of(keys: IdArray, values: IdArray, what: str) -> IntArray:

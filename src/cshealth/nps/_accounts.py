@@ -37,15 +37,16 @@ from numpy.typing import ArrayLike, NDArray
 
 from cshealth._checks import MAX_WINDOW_DAYS, one_of, real_number, whole_number
 from cshealth._codes import id_codes
-from cshealth._exceptions import InvalidInputError
+from cshealth._exceptions import AccountNotFoundError, InvalidInputError
 from cshealth._measures import MeasureTable
+from cshealth._result import AccountResult
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
 from cshealth.io._read import keyed_values, read_ids
 from cshealth.models import SurveyType
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult
-from cshealth.nps._tally import NPSTally
+from cshealth.nps._tally import tally_of
 
 __all__ = ["ACCOUNT_UNITS", "AccountNPS", "AccountUnit", "account_scores"]
 
@@ -62,13 +63,18 @@ _OLDEST = int(np.iinfo(np.int64).min) + 1  # one above NaT
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class AccountNPS:
+class AccountNPS(AccountResult):
     """One NPS per account as of a date: the input a health score uses.
 
     Only accounts with at least one response in the window are listed, sorted by id. The
     arrays are aligned with `account_ids` and read-only. Counts are of responses with a
     weight above 0 (as in `NPSTally`), so an account whose responses in the window all
     weigh 0 is listed with ``n == 0`` and a NaN score; that is the only way NaN appears.
+
+    ``len()`` is the number of accounts, ``row(account_id)`` an account's position in the
+    arrays, `result` its full `NPSResult`; ``to_pandas()`` gives one row per account,
+    ``to_dict()`` every field (the arrays as lists), `to_measures` the columns a health
+    score reads.
 
     Attributes:
         account_ids: The accounts (``object`` array, ascending).
@@ -131,9 +137,6 @@ class AccountNPS:
         np.divide(total**2, self.weight_squares, out=out, where=self.weight_squares > 0)
         return out
 
-    def __len__(self) -> int:
-        return len(self.account_ids)
-
     def result(self, account_id: object) -> NPSResult:
         """The full `NPSResult` of one account: counts, standard error, intervals.
 
@@ -142,30 +145,26 @@ class AccountNPS:
         answers treated as independent responses.
 
         Raises:
-            InvalidInputError: If the account has no response in the window.
+            AccountNotFoundError: If the account has no response in the window (also an
+                `InvalidInputError` and a `KeyError`).
         """
-        i = self._position(account_id)
-        return NPSResult(
-            NPSTally(
-                int(self.detractors[i]), int(self.passives[i]), int(self.promoters[i]),
-                float(self.detractor_weight[i]), float(self.passive_weight[i]),
-                float(self.promoter_weight[i]), float(self.weight_squares[i]),
-            )
-        )  # fmt: skip
-
-    def _position(self, account_id: object) -> int:
         try:
-            i = int(np.searchsorted(self.account_ids, cast("ArrayLike", account_id)))
-        except TypeError:  # an id of another type than the accounts' (text vs numbers)
-            i = len(self)
-        if i < len(self) and self.account_ids[i] == account_id:
-            return i
-        shown = ", ".join(repr(a) for a in self.account_ids[:3].tolist())
-        msg = (
-            f"no account {account_id!r} among the {len(self)} accounts with responses in "
-            f"the window ({self._window_text()}; ids such as {shown or 'none'})"
+            i = self.row(account_id)
+        except AccountNotFoundError as error:
+            window = self._window_text()
+            msg = f"{error}; only accounts with responses in the window are listed ({window})"
+            raise AccountNotFoundError(msg) from None
+        return NPSResult(
+            tally_of(
+                (int(self.detractors[i]), int(self.passives[i]), int(self.promoters[i])),
+                (
+                    float(self.detractor_weight[i]),
+                    float(self.passive_weight[i]),
+                    float(self.promoter_weight[i]),
+                ),
+                float(self.weight_squares[i]),
+            )
         )
-        raise InvalidInputError(msg)
 
     def revenue_weighted(
         self,
@@ -222,13 +221,20 @@ class AccountNPS:
         scale = np.zeros(len(self))
         np.divide(per_account, totals, out=scale, where=use)
         return NPSResult(
-            NPSTally(
-                int(self.detractors[use].sum()), int(self.passives[use].sum()),
-                int(self.promoters[use].sum()), float(scale @ self.detractor_weight),
-                float(scale @ self.passive_weight), float(scale @ self.promoter_weight),
+            tally_of(
+                (
+                    int(self.detractors[use].sum()),
+                    int(self.passives[use].sum()),
+                    int(self.promoters[use].sum()),
+                ),
+                (
+                    float(scale @ self.detractor_weight),
+                    float(scale @ self.passive_weight),
+                    float(scale @ self.promoter_weight),
+                ),
                 float(scale**2 @ self.weight_squares),
             )
-        )  # fmt: skip
+        )
 
     def to_measures(self) -> MeasureTable:
         """The per-account measures a health score reads, as a `MeasureTable`.
@@ -285,21 +291,6 @@ class AccountNPS:
             "small": self.small.tolist(),
         }
         return [dict(zip(columns, row)) for row in zip(*columns.values())]
-
-    def to_dict(self) -> dict[str, object]:
-        """The scores as a JSON-ready dictionary, with one entry per account."""
-        stamps = _iso(self.last_response_at).tolist()
-        accounts = self.to_records()
-        for record, stamp in zip(accounts, stamps):
-            record["last_response_at"] = stamp
-        return {
-            "as_of": str(_iso(as_instant(self.as_of))),
-            "unit": self.unit,
-            "window_days": self.window_days,
-            "survey_type": self.survey_type,
-            "min_n": self.min_n,
-            "accounts": accounts,
-        }
 
     def _window_text(self) -> str:
         end = _iso(as_instant(self.as_of))
@@ -545,7 +536,7 @@ def _assemble(
         "FloatArray",
         np.bincount(counted.unit_account, weights=counted.unit_weight**2, minlength=k),
     )
-    result = AccountNPS(
+    return AccountNPS(
         account_ids=ids,
         score=score,
         n=n,
@@ -566,10 +557,6 @@ def _assemble(
         survey_type=survey_type,
         min_n=min_n,
     )
-    for value in vars(result).values():
-        if isinstance(value, np.ndarray):
-            value.setflags(write=False)
-    return result
 
 
 def _account_index(values: NDArray[np.generic], rows: IntArray) -> tuple[IntArray, ObjectArray]:

@@ -8,7 +8,7 @@ Holm-adjusted so that "one group in twelve looks different" is not read as a fin
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -18,6 +18,8 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._checks import float_array, one_of, probability, shown, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
+from cshealth._result import Result, RowsResult
+from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._time import as_instant
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth._zones import time_zone
@@ -25,8 +27,8 @@ from cshealth.io._read import keyed_values
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
 from cshealth.nps._responses import check_survey_type, survey_columns
-from cshealth.nps._score import NPSResult
-from cshealth.nps._tally import SCORE_COLUMN, NPSTally, _check_scores
+from cshealth.nps._score import NPSInterval, NPSResult, interval_dict, json_dict
+from cshealth.nps._tally import SCORE_COLUMN, NPSTally, _check_scores, tally_of
 
 __all__ = ["BreakdownRow", "NPSBreakdown", "breakdown", "holm"]
 
@@ -34,8 +36,8 @@ Correction = Literal["holm", "none"]
 _GROUP = "__group__"
 
 
-@dataclass(frozen=True, repr=False)
-class BreakdownRow:
+@dataclass(frozen=True, eq=False, repr=False)
+class BreakdownRow(Result):
     """One group of an `NPSBreakdown`.
 
     Attributes:
@@ -60,9 +62,14 @@ class BreakdownRow:
         return f"BreakdownRow({self.label!r}: {self.result!r}{flag})"
 
 
-@dataclass(frozen=True, repr=False)
-class NPSBreakdown:
+@dataclass(frozen=True, eq=False, repr=False)
+class NPSBreakdown(RowsResult):
     """NPS per group, largest group first, with tests against the rest.
+
+    Iterating gives the `BreakdownRow` objects and ``breakdown[label]`` one of them; the
+    array properties give the same numbers as columns, `confidence_interval` the
+    intervals as two arrays, ``to_pandas()`` the columns as a data frame and ``format()``
+    (or ``str()``) a text table.
 
     Attributes:
         by: What the groups are (a column name, ``'account'`` for an account mapping, or
@@ -82,6 +89,9 @@ class NPSBreakdown:
     alpha: float
     min_n: int
     survey_type: str | None
+
+    #: The columns of ``to_pandas()``: one row per group.
+    row_fields = ("labels", "scores", "n", "unanswered", "small", "pvalues", "significant")
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -121,51 +131,111 @@ class NPSBreakdown:
         return np.array([row.result.unanswered for row in self.rows], dtype=np.int64)
 
     @property
+    def small(self) -> BoolArray:
+        """Where a group has fewer responses than ``min_n``."""
+        return np.array([row.small for row in self.rows], dtype=bool)
+
+    @property
+    def pvalues(self) -> FloatArray:
+        """The adjusted p-value of each group against the rest; ``NaN`` where not tested."""
+        return np.array(
+            [math.nan if row.pvalue is None else row.pvalue for row in self.rows],
+            dtype=np.float64,
+        )
+
+    @property
     def significant(self) -> BoolArray:
         """Where a group differs from the rest (adjusted p-value below ``alpha``)."""
         return np.array([row.significant for row in self.rows], dtype=bool)
 
-    def to_dict(self) -> dict[str, object]:
-        """The breakdown as JSON-ready data."""
-        groups = []
-        for row in self.rows:
-            low, high = row.result.confidence_interval()
-            groups.append(
-                {
-                    "label": row.label if row.label is None else str(row.label),
-                    "score": row.result.score,
-                    "n": row.result.n,
-                    "unanswered": row.result.unanswered,
-                    "low": low,
-                    "high": high,
-                    "small": row.small,
-                    "difference_from_rest": row.versus_rest.difference if row.versus_rest else None,
-                    "pvalue": row.pvalue,
-                    "significant": row.significant,
-                }
-            )
-        return {
-            "by": self.by,
-            "overall": self.overall.score,
-            "n": self.overall.n,
-            "unanswered": self.overall.unanswered,
-            "correction": self.correction,
-            "alpha": self.alpha,
-            "survey_type": self.survey_type,
-            "groups": groups,
-        }
+    def confidence_interval(
+        self, confidence_level: float = 0.95, method: NPSInterval = "adjusted_wald"
+    ) -> ConfidenceInterval[FloatArray]:
+        """The interval of each group's NPS, in points, as two arrays (in row order).
 
-    def table(self) -> str:
-        """The breakdown as a text table; ``*`` marks a group unlike the rest, ``?`` a small one."""
+        Args:
+            confidence_level: Coverage, strictly between 0 and 1.
+            method: ``{'adjusted_wald', 'wald', 'trinomial_t', 'bootstrap',
+                'bayes_dirichlet'}``, as in `NPSResult.confidence_interval`.
+
+        Returns:
+            ``ConfidenceInterval(low, high)``, one bound per group in each array; each
+            group's bounds are those of its ``result.confidence_interval``.
+
+        Raises:
+            InvalidInputError: On a level outside (0, 1) or an unknown method.
+
+        Examples:
+            >>> data = {"plan": ["pro"] * 4 + ["basic"] * 2, "score": [10, 9, 9, 3, 2, 8]}
+            >>> low, high = breakdown(data, "plan", min_n=0).confidence_interval()
+            >>> low.round(1), high.round(1)
+            (array([-33.6, -79.4]), array([90.7, 39.4]))
+        """
+        level = check_confidence_level(confidence_level)
+        one_of(method, NPSInterval, "method")
+        bounds = [row.result.confidence_interval(level, method) for row in self.rows]
+        array = np.array(bounds, dtype=np.float64).reshape(-1, 2)
+        return ConfidenceInterval(array[:, 0], array[:, 1])
+
+    def to_dict(self) -> dict[str, object]:
+        """The breakdown as strict JSON values, one entry per group in ``groups``.
+
+        Each group has ``label`` (as text; ``None`` for responses without one),
+        ``score``, ``n``, ``unanswered``, ``confidence_interval`` (``{"low", "high"}``,
+        adjusted Wald at 95%), ``small``, ``difference_from_rest``, ``pvalue`` and
+        ``significant``; ``overall`` is the score of all the responses together.
+        """
+        groups = [
+            {
+                "label": row.label if row.label is None else str(row.label),
+                "score": row.result.score,
+                "n": row.result.n,
+                "unanswered": row.result.unanswered,
+                "confidence_interval": interval_dict(row.result.confidence_interval()),
+                "small": row.small,
+                "difference_from_rest": row.versus_rest.difference if row.versus_rest else None,
+                "pvalue": row.pvalue,
+                "significant": row.significant,
+            }
+            for row in self.rows
+        ]
+        return json_dict(
+            {
+                "by": self.by,
+                "overall": self.overall.score,
+                "n": self.overall.n,
+                "unanswered": self.overall.unanswered,
+                "correction": self.correction,
+                "alpha": self.alpha,
+                "min_n": self.min_n,
+                "survey_type": self.survey_type,
+                "groups": groups,
+            }
+        )
+
+    def format(self, *, decimals: int = 1) -> str:
+        """The breakdown as a text table; ``*`` marks a group unlike the rest, ``?`` a small one.
+
+        Args:
+            decimals: Digits after the point of the scores, intervals and differences.
+
+        Raises:
+            InvalidInputError: If ``decimals`` is not a whole number from 0 to 6.
+        """
+        digits = whole_number(decimals, "decimals", low=0, high=6)
         width = max([len(str(row.label)) for row in self.rows] + [5])
-        lines = [f"{'group':<{width}} {'NPS':>6} {'n':>7}  {'interval':<15} vs rest"]
+        score_width, bound = 5 + digits, 4 + digits
+        span = 2 * bound + 5
+        lines = [
+            f"{'group':<{width}} {'NPS':>{score_width}} {'n':>7}  {'interval':<{span}} vs rest"
+        ]
         for row in self.rows:
             low, high = row.result.confidence_interval()
             score = row.result.score or 0.0
-            versus = f"{row.versus_rest.difference:+.1f}" if row.versus_rest else ""
+            versus = f"{row.versus_rest.difference:+.{digits}f}" if row.versus_rest else ""
             mark = (" *" if row.significant else "") + (" ?" if row.small else "")
-            line = f"{row.label!s:<{width}} {score:>6.1f} {row.result.n:>7}"
-            line += f"  [{low:5.1f}, {high:5.1f}]"
+            line = f"{row.label!s:<{width}} {score:>{score_width}.{digits}f} {row.result.n:>7}"
+            line += f"  [{low:{bound}.{digits}f}, {high:{bound}.{digits}f}]"
             lines.append(f"{line}  {versus}{mark}".rstrip())
         return "\n".join(lines)
 
@@ -240,7 +310,7 @@ def breakdown(
         ...         np.tile([10, 9, 9, 7], 30), np.tile([10, 8, 3, 2], 30), np.tile([10, 8, 6], 20)
         ...     ],
         ... }
-        >>> print(breakdown(data, "touchpoint").table())
+        >>> print(breakdown(data, "touchpoint").format())
         group         NPS       n  interval        vs rest
         onboarding   75.0     120  [ 65.1,  81.2]  +89.6 *
         support     -25.0     120  [-39.0,  -9.8]  -73.6 *
@@ -359,20 +429,15 @@ def _tallies(scores: IntArray, codes: IntArray, k: int, w: FloatArray | None) ->
     cells = slot * 3 + category
     counts = np.bincount(cells, minlength=3 * (k + 1)).reshape(k + 1, 3)
     if w is None:
-        return [NPSTally.from_counts(*(int(c) for c in row)) for row in counts]
+        return [tally_of(row) for row in counts.tolist()]
     keep = w > 0
     counts = np.bincount(cells[keep], minlength=3 * (k + 1)).reshape(k + 1, 3)
     sums = np.bincount(cells, weights=w, minlength=3 * (k + 1)).reshape(k + 1, 3)
     squares = np.bincount(slot, weights=w * w, minlength=k + 1)
     return [
-        _weighted(count, total, square)
+        tally_of(count, total, square)
         for count, total, square in zip(counts.tolist(), sums.tolist(), squares.tolist())
     ]
-
-
-def _weighted(count: Sequence[int], total: Sequence[float], square: float) -> NPSTally:
-    (d, p, r), (wd, wp, wr) = count, total
-    return NPSTally(d, p, r, wd, wp, wr, square)
 
 
 def _names(groups: NDArray[np.generic], codes: IntArray, k: int) -> list[object]:
@@ -398,9 +463,7 @@ def _assemble(
     min_n: int,
     survey_type: str | None,
 ) -> NPSBreakdown:
-    total = NPSTally()
-    for tally in tallies:
-        total = total + tally
+    total = NPSTally().merge(*tallies)
     aside = dict(zip(range(len(names)), unanswered))
     present = [(i, name, t) for i, (name, t) in enumerate(zip(names, tallies)) if t.n]
     present.sort(key=lambda item: (-item[2].n, str(item[1])))
@@ -428,13 +491,13 @@ def _assemble(
 def _difference(total: NPSTally, part: NPSTally) -> NPSTally:
     """The tally of everything in ``total`` but not in ``part`` (exact for counts)."""
     return NPSTally(
-        total.detractors - part.detractors,
-        total.passives - part.passives,
-        total.promoters - part.promoters,
-        total.detractor_weight - part.detractor_weight,
-        total.passive_weight - part.passive_weight,
-        total.promoter_weight - part.promoter_weight,
-        total.weight_squares - part.weight_squares,
+        detractors=total.detractors - part.detractors,
+        passives=total.passives - part.passives,
+        promoters=total.promoters - part.promoters,
+        detractor_weight=total.detractor_weight - part.detractor_weight,
+        passive_weight=total.passive_weight - part.passive_weight,
+        promoter_weight=total.promoter_weight - part.promoter_weight,
+        weight_squares=total.weight_squares - part.weight_squares,
     )
 
 

@@ -9,17 +9,18 @@ from typing import Literal
 
 from cshealth._checks import one_of, real_number, whole_number
 from cshealth._exceptions import InvalidInputError
+from cshealth._result import Result
 from cshealth._stats import ConfidenceInterval, check_confidence_level, z_critical
 from cshealth.models import SurveyResponse
-from cshealth.nps._score import NPSResult, _variance, tally_answers
+from cshealth.nps._score import NPSResult, _variance, interval_dict, tally_answers
 
 __all__ = ["NPSComparison", "compare", "sample_size"]
 
 CompareMethod = Literal["adjusted_wald", "wald"]
 
 
-@dataclass(frozen=True)
-class NPSComparison:
+@dataclass(frozen=True, eq=False, repr=False)
+class NPSComparison(Result):
     """The difference between two independent NPS samples and its z-test.
 
     Attributes:
@@ -30,6 +31,15 @@ class NPSComparison:
         pvalue: Two-sided p-value.
         method: ``'adjusted_wald'`` or ``'wald'``.
         standard_error: Standard error of the difference, in points.
+
+    Examples:
+        >>> from cshealth.nps import from_counts
+        >>> compare(
+        ...     from_counts(promoters=160, passives=160, detractors=80),
+        ...     from_counts(promoters=200, passives=180, detractors=70),
+        ... )
+        NPSComparison(difference=+8.8, 95% CI [-1.0, 18.7], statistic=1.76, pvalue=0.0786,
+                      method='adjusted_wald', n_a=400, n_b=450)
     """
 
     a: NPSResult
@@ -46,17 +56,25 @@ class NPSComparison:
         return ConfidenceInterval(self.difference - half, self.difference + half)
 
     def to_dict(self) -> dict[str, object]:
-        """The comparison as a JSON-ready dictionary."""
+        """The comparison as strict JSON values: every field and the 95% interval.
+
+        Keys: ``a`` and ``b`` (each `NPSResult.to_dict`), ``difference``, ``statistic``
+        (``None`` when infinite), ``pvalue``, ``method``, ``standard_error``,
+        ``confidence_interval`` (``{"low", "high"}``) and ``confidence_level`` (0.95).
+        """
         return {
-            "difference": self.difference,
-            "statistic": self.statistic,
-            "pvalue": self.pvalue,
-            "method": self.method,
-            "standard_error": self.standard_error,
-            "confidence_interval": list(self.confidence_interval()),
-            "n_a": self.a.n,
-            "n_b": self.b.n,
+            **super().to_dict(),
+            "confidence_interval": interval_dict(self.confidence_interval()),
+            "confidence_level": 0.95,
         }
+
+    def __repr__(self) -> str:
+        low, high = self.confidence_interval()
+        return (
+            f"NPSComparison(difference={self.difference:+.1f}, 95% CI [{low:.1f}, {high:.1f}], "
+            f"statistic={self.statistic:.2f}, pvalue={self.pvalue:.3g}, method={self.method!r}, "
+            f"n_a={self.a.n}, n_b={self.b.n})"
+        )
 
 
 def compare(a: object, b: object, *, method: CompareMethod = "adjusted_wald") -> NPSComparison:

@@ -27,6 +27,7 @@ from cshealth._checks import shown
 from cshealth._codes import id_codes, is_missing, latest_rows
 from cshealth._config import Config
 from cshealth._exceptions import ConfigError, InvalidInputError
+from cshealth._result import Result
 from cshealth._time import as_instant
 from cshealth._types import IdArray, IntArray
 from cshealth.io._read import read_ids, same_kind
@@ -146,9 +147,11 @@ class FollowUpPolicy(Config):
         return value
 
 
-@dataclass(frozen=True, repr=False)
-class FollowUp:
+@dataclass(frozen=True, eq=False, repr=False)
+class FollowUp(Result):
     """One thing to do about one NPS answer.
+
+    ``to_dict()`` gives every field as strict JSON (ISO 8601 dates and instants).
 
     Attributes:
         action: ``{'call', 'testimonial_request', 'review_request', 'nurture'}``.
@@ -191,25 +194,6 @@ class FollowUp:
             f"response {self.response_id!r}, account {self.account_id!r}, "
             f"contact {self.contact_id!r}, score {self.score} ({self.category}))"
         )
-
-    def to_dict(self) -> dict[str, object]:
-        """The follow-up as a JSON-ready dictionary (ISO 8601 dates and instants)."""
-        return {
-            "action": self.action,
-            "category": self.category,
-            "reason": self.reason,
-            "response_id": self.response_id,
-            "account_id": self.account_id,
-            "contact_id": self.contact_id,
-            "score": self.score,
-            "survey_type": self.survey_type,
-            "touchpoint": self.touchpoint,
-            "comment": self.comment,
-            "submitted_at": self.submitted_at.isoformat(),
-            "due_on": self.due_on.isoformat(),
-            "overdue": self.overdue,
-            "priority": self.priority,
-        }
 
 
 def follow_ups(

@@ -21,12 +21,13 @@ from numpy.typing import NDArray
 from cshealth._checks import whole_number
 from cshealth._codes import id_codes, latest_rows
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
+from cshealth._result import Result
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._types import FloatArray, IdArray, IntArray
 from cshealth.io._read import read_ids, same_kind
 from cshealth.nps._responses import survey_columns
-from cshealth.nps._score import NPSResult
-from cshealth.nps._tally import _CATEGORY, NPSTally, _check_scores
+from cshealth.nps._score import NPSResult, interval_dict, json_dict
+from cshealth.nps._tally import _CATEGORY, _check_scores, tally_of
 
 __all__ = ["CATEGORIES", "NPSMigration", "migration"]
 
@@ -37,8 +38,8 @@ _DETRACTOR, _PASSIVE, _PROMOTER = 0, 1, 2
 _CHANGE = np.arange(3)[np.newaxis, :] - np.arange(3)[:, np.newaxis]
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class NPSMigration:
+@dataclass(frozen=True, eq=False, repr=False)
+class NPSMigration(Result):
     """How the respondents of two survey waves moved between NPS categories.
 
     Everything but the counts of unmatched respondents is computed from the 3×3
@@ -92,12 +93,12 @@ class NPSMigration:
     @property
     def before(self) -> NPSResult:
         """NPS of the matched respondents in wave 1."""
-        return NPSResult(NPSTally.from_counts(*self.transitions.sum(axis=1).tolist()))
+        return NPSResult(tally_of(self.transitions.sum(axis=1).tolist()))
 
     @property
     def after(self) -> NPSResult:
         """NPS of the matched respondents in wave 2."""
-        return NPSResult(NPSTally.from_counts(*self.transitions.sum(axis=0).tolist()))
+        return NPSResult(tally_of(self.transitions.sum(axis=0).tolist()))
 
     @property
     def promoter_retention(self) -> float | None:
@@ -193,21 +194,29 @@ class NPSMigration:
         half = float(stats.t.ppf(0.5 + level / 2.0, df=self.matched - 1)) * se
         return ConfidenceInterval(change - half, change + half)
 
-    def table(self, *, shares: bool = False) -> str:
+    def format(self, *, shares: bool = False, decimals: int = 0) -> str:
         """The transitions as a small text table (counts, or row shares in percent).
+
+        Args:
+            shares: Row shares in percent in place of the counts.
+            decimals: Digits after the point of the percentages.
+
+        Raises:
+            InvalidInputError: If ``decimals`` is not a whole number from 0 to 6.
 
         Examples:
             >>> res = migration({"a": 9, "b": 3, "c": 7}, {"a": 10, "b": 8, "c": 9}, min_n=0)
-            >>> print(res.table())
+            >>> print(res.format())
             wave 1 → wave 2  detractor  passive  promoter  total
             detractor                0        1         0      1
             passive                  0        0         1      1
             promoter                 0        0         1      1
             total                    0        1         2      3
         """
+        digits = whole_number(decimals, "decimals", low=0, high=6)
         counts = self.transitions.tolist()
         if shares:
-            cells = [[_percent(v) for v in row] for row in self.shares.tolist()]
+            cells = [[_percent(v, digits) for v in row] for row in self.shares.tolist()]
         else:
             cells = [[str(v) for v in row] for row in counts]
         lines = [
@@ -225,33 +234,36 @@ class NPSMigration:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """The migration as a JSON-ready dictionary.
+        """The migration as strict JSON values, with what is derived from the transitions.
 
-        The interval is the 95% t interval (``None`` below two matched respondents); the
-        shares of an empty row are ``None``, ``before`` and ``after`` the two scores.
+        The interval is the 95% t interval as ``{"low", "high"}`` (``None`` below two
+        matched respondents); the shares of an empty row are ``None``, ``before`` and
+        ``after`` the two scores; an infinite ``statistic`` is ``None``.
         """
         interval = self.confidence_interval() if self.matched >= 2 else None
-        return {
-            "transitions": self.transitions.tolist(),
-            "shares": [[None if math.isnan(v) else v for v in row] for row in self.shares.tolist()],
-            "matched": self.matched,
-            "entrants": self.entrants,
-            "leavers": self.leavers,
-            "unidentified": list(self.unidentified),
-            "duplicates": list(self.duplicates),
-            "survey_type": self.survey_type,
-            "before": self.before.score,
-            "after": self.after.score,
-            "promoter_retention": self.promoter_retention,
-            "detractor_recovery": self.detractor_recovery,
-            "change": self.change,
-            "standard_error": self.standard_error,
-            "statistic": self.statistic,
-            "pvalue": self.pvalue,
-            "confidence_interval": list(interval) if interval else None,
-            "confidence_level": 0.95,
-            "method": self.method,
-        }
+        return json_dict(
+            {
+                "transitions": self.transitions,
+                "shares": self.shares,
+                "matched": self.matched,
+                "entrants": self.entrants,
+                "leavers": self.leavers,
+                "unidentified": list(self.unidentified),
+                "duplicates": list(self.duplicates),
+                "survey_type": self.survey_type,
+                "before": self.before.score,
+                "after": self.after.score,
+                "promoter_retention": self.promoter_retention,
+                "detractor_recovery": self.detractor_recovery,
+                "change": self.change,
+                "standard_error": self.standard_error,
+                "statistic": self.statistic,
+                "pvalue": self.pvalue,
+                "confidence_interval": interval_dict(interval),
+                "confidence_level": 0.95,
+                "method": self.method,
+            }
+        )
 
     def __repr__(self) -> str:
         if self.change is None:
@@ -270,8 +282,8 @@ class NPSMigration:
         )
 
 
-def _percent(share: float) -> str:
-    return "--" if math.isnan(share) else f"{100.0 * share:.0f}%"
+def _percent(share: float, digits: int) -> str:
+    return "--" if math.isnan(share) else f"{100.0 * share:.{digits}f}%"
 
 
 def _rate(value: float | None) -> str:
@@ -351,7 +363,7 @@ def migration(
         (58.31, 0.343, 0.749)
         >>> res.promoter_retention, res.detractor_recovery
         (0.5, 1.0)
-        >>> print(res.table())
+        >>> print(res.format())
         wave 1 → wave 2  detractor  passive  promoter  total
         detractor                0        2         0      2
         passive                  0        0         1      1
@@ -374,7 +386,6 @@ def migration(
     both = in1 & in2
     cells = np.bincount(3 * cat1[both] + cat2[both], minlength=9).astype(np.int64)
     transitions = cells.reshape(3, 3)
-    transitions.flags.writeable = False
     result = NPSMigration(
         transitions=transitions,
         entrants=int((in2 & ~in1).sum()),

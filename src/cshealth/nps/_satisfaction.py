@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from cshealth._checks import one_of, whole_number
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
+from cshealth._result import Result
 from cshealth._stats import (
     ConfidenceInterval,
     check_confidence_level,
@@ -30,6 +31,7 @@ from cshealth._stats import (
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.models import DEFAULT_SCALES, SurveyType
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
+from cshealth.nps._score import interval_dict, json_dict
 from cshealth.nps._tally import is_responses
 
 __all__ = ["CESMethod", "CESResult", "CSATMethod", "CSATResult", "ces", "csat"]
@@ -288,8 +290,8 @@ def _interval_or_none(result: CSATResult | CESResult) -> ConfidenceInterval | No
 # --- CSAT --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class CSATResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CSATResult(Result):
     """A CSAT score, its sample and its uncertainty.
 
     Attributes:
@@ -350,20 +352,25 @@ class CSATResult:
         return _percent_interval(*self._sample.t_interval(level, "CSAT mean index"))
 
     def to_dict(self) -> dict[str, object]:
-        """The result as a JSON-ready dictionary (the interval at 95%, or ``None``)."""
-        interval = _interval_or_none(self)
-        return {
-            "score": self.score,
-            "n": self.n,
-            "effective_n": self.effective_n,
-            "positive": self.positive,
-            "scale": list(self.scale),
-            "positive_values": list(self.positive_values),
-            "method": self.method,
-            "confidence_interval": None if interval is None else list(interval),
-            "confidence_level": 0.95,
-            "unanswered": self.unanswered,
-        }
+        """The result as strict JSON values: the score, its sample and its 95% interval.
+
+        The interval is ``{"low", "high"}`` in percent, or ``None`` where it is undefined
+        (no responses; one response for ``mean_index``).
+        """
+        return json_dict(
+            {
+                "score": self.score,
+                "n": self.n,
+                "effective_n": self.effective_n,
+                "positive": self.positive,
+                "scale": self.scale,
+                "positive_values": self.positive_values,
+                "method": self.method,
+                "confidence_interval": interval_dict(_interval_or_none(self)),
+                "confidence_level": 0.95,
+                "unanswered": self.unanswered,
+            }
+        )
 
     def __repr__(self) -> str:
         tail = f"method={self.method!r}, scale={self.scale[0]}..{self.scale[1]}"
@@ -499,8 +506,8 @@ def csat(
 # --- CES ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class CESResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class CESResult(Result):
     """A Customer Effort Score, its sample and its uncertainty.
 
     Every figure is on the oriented scale, where higher means easier: with
@@ -590,25 +597,31 @@ class CESResult:
         return f"reversed (x -> {low + high} - x), so higher = easier"
 
     def to_dict(self) -> dict[str, object]:
-        """The result as a JSON-ready dictionary (the interval at 95%, or ``None``)."""
-        interval = _interval_or_none(self)
-        return {
-            "score": self.score,
-            "mean": self.mean,
-            "standard_deviation": self.standard_deviation,
-            "standard_error": self.standard_error,
-            "share_easy": self.share_easy,
-            "n": self.n,
-            "effective_n": self.effective_n,
-            "scale": list(self.scale),
-            "easy_values": list(self.easy_values),
-            "higher_is_easier": self.higher_is_easier,
-            "orientation": self._orientation(),
-            "method": self.method,
-            "confidence_interval": None if interval is None else list(interval),
-            "confidence_level": 0.95,
-            "unanswered": self.unanswered,
-        }
+        """The result as strict JSON values: the score, its sample and its 95% interval.
+
+        The interval is ``{"low", "high"}`` (on the scale for ``mean``, in percent for
+        ``pct_easy``), or ``None`` where it is undefined (no responses; one response for
+        ``mean``).
+        """
+        return json_dict(
+            {
+                "score": self.score,
+                "mean": self.mean,
+                "standard_deviation": self.standard_deviation,
+                "standard_error": self.standard_error,
+                "share_easy": self.share_easy,
+                "n": self.n,
+                "effective_n": self.effective_n,
+                "scale": self.scale,
+                "easy_values": self.easy_values,
+                "higher_is_easier": self.higher_is_easier,
+                "orientation": self._orientation(),
+                "method": self.method,
+                "confidence_interval": interval_dict(_interval_or_none(self)),
+                "confidence_level": 0.95,
+                "unanswered": self.unanswered,
+            }
+        )
 
     def __repr__(self) -> str:
         tail = (

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from cshealth._checks import one_of, whole_number
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
+from cshealth._result import Result, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level, z_critical
 from cshealth.nps._responses import survey_columns
 from cshealth.nps._tally import (
@@ -41,8 +42,8 @@ _ADJUST_EACH = 0.75
 _ADJUST_N = 3.0
 
 
-@dataclass(frozen=True, repr=False)
-class NPSResult:
+@dataclass(frozen=True, eq=False, repr=False)
+class NPSResult(Result):
     """A Net Promoter Score, its sample and its uncertainty.
 
     Scores and intervals are in points (-100..100). Weighted results use Kish's effective
@@ -242,21 +243,35 @@ class NPSResult:
         return float(low), float(high)
 
     def to_dict(self) -> dict[str, object]:
-        """The result as a JSON-ready dictionary (the interval: 95% adjusted Wald)."""
+        """The result as strict JSON values: the score, its sample and its 95% interval.
+
+        Keys: ``score``, ``n``, ``effective_n``, ``promoters``, ``passives``,
+        ``detractors``, ``standard_error``, ``confidence_interval`` (``{"low", "high"}``,
+        adjusted Wald at 95%; ``None`` without responses), ``method``,
+        ``confidence_level``, ``unanswered`` and ``tally`` (`NPSTally.to_dict`, which
+        `NPSTally.from_dict` reads back).
+
+        Examples:
+            >>> from_counts(promoters=3, passives=0, detractors=1).to_dict()["confidence_interval"]
+            {'low': -33.58..., 'high': 90.73...}
+        """
         interval = self.confidence_interval() if self.n else None
-        return {
-            "score": self.score,
-            "n": self.n,
-            "effective_n": self.effective_n,
-            "promoters": self.promoters,
-            "passives": self.passives,
-            "detractors": self.detractors,
-            "standard_error": self.standard_error,
-            "confidence_interval": list(interval) if interval else None,
-            "method": "adjusted_wald",
-            "confidence_level": 0.95,
-            "unanswered": self.unanswered,
-        }
+        return json_dict(
+            {
+                "score": self.score,
+                "n": self.n,
+                "effective_n": self.effective_n,
+                "promoters": self.promoters,
+                "passives": self.passives,
+                "detractors": self.detractors,
+                "standard_error": self.standard_error,
+                "confidence_interval": interval_dict(interval),
+                "method": "adjusted_wald",
+                "confidence_level": 0.95,
+                "unanswered": self.unanswered,
+                "tally": self.tally,
+            }
+        )
 
     def __repr__(self) -> str:
         aside = f", unanswered={self.unanswered}" if self.unanswered else ""
@@ -268,6 +283,18 @@ class NPSResult:
             f"promoters={self.promoters}, passives={self.passives}, "
             f"detractors={self.detractors}{aside})"
         )
+
+
+def json_dict(values: Mapping[str, object]) -> dict[str, object]:
+    """``values`` with each value in strict JSON terms (`jsonable`)."""
+    return {key: jsonable(value) for key, value in values.items()}
+
+
+def interval_dict(interval: ConfidenceInterval[Any] | None) -> dict[str, object] | None:
+    """An interval as strict JSON: ``{"low": ..., "high": ...}`` (``None`` stays ``None``)."""
+    if interval is None:
+        return None
+    return {"low": jsonable(interval.low), "high": jsonable(interval.high)}
 
 
 def _variance(p: float, d: float) -> float:
@@ -376,4 +403,6 @@ def from_counts(*, promoters: int, passives: int, detractors: int) -> NPSResult:
         >>> res.score, round(res.adjusted_score, 2)
         (90.0, 78.26)
     """
-    return NPSResult(NPSTally.from_counts(detractors, passives, promoters))
+    return NPSResult(
+        NPSTally.from_counts(promoters=promoters, passives=passives, detractors=detractors)
+    )

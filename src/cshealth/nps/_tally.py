@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._checks import float_array, shown, whole_number
+from cshealth._checks import float_array, real_number, shown, whole_number
 from cshealth._exceptions import InvalidInputError
+from cshealth._result import Result
 from cshealth._types import FloatArray
 from cshealth.io import Table
 from cshealth.models import SurveyResponse
@@ -29,13 +32,20 @@ _CATEGORY = np.array([0] * 7 + [1] * 2 + [2] * 2)
 SCORE_COLUMN = "column `score`"
 
 
-@dataclass(frozen=True)
-class NPSTally:
+@dataclass(frozen=True, eq=False, repr=False, init=False)
+class NPSTally(Result):
     """Counts and weight sums of detractors, passives and promoters.
 
-    The sufficient statistics of every NPS estimate cshealth makes. Tallies of disjoint
-    partitions add up exactly (``a.merge(b)`` or ``a + b``), so a Dask or Spark job can
-    tally each partition and combine the results.
+    The sufficient statistics of every NPS estimate cshealth makes, and a partial aggregate:
+    tallies of disjoint partitions add up exactly (``a.merge(b, c)``, ``a + b`` or
+    ``sum(tallies)``), so a Dask or Spark job can tally each partition and combine the
+    results. ``to_dict`` and `from_dict` carry a tally through JSON and back.
+
+    Built from three counts alone, a tally is unweighted (each weight sum is its count and
+    ``weight_squares`` is ``n``); a weighted tally gives all four sums. The constructor
+    checks what `tally` guarantees: counts are whole numbers from 0 to ``2**53``, sums are
+    finite and ``>= 0``, a category without responses weighs 0, and a tally with responses
+    weighs more than 0.
 
     Attributes:
         detractors: Responses scoring 0-6 (with a positive weight).
@@ -46,34 +56,74 @@ class NPSTally:
         promoter_weight: Sum of the weights of the promoters.
         weight_squares: Sum of the squared weights of all responses (Kish's ``Σw²``).
 
+    Raises:
+        InvalidInputError: On a count that is not a whole number from 0 to ``2**53``, a
+            sum that is not a finite number ``>= 0``, some but not all of the four sums,
+            or sums that no data could give (weight in a category without responses,
+            ``weight_squares`` without responses, responses that weigh nothing).
+
     Examples:
         >>> a = NPSTally.from_scores([10, 9, 3])
         >>> b = NPSTally.from_scores([8, 0])
-        >>> (a + b) == NPSTally.from_scores([10, 9, 3, 8, 0])
+        >>> a + b
+        NPSTally(detractors=2, passives=1, promoters=2)
+        >>> sum([a, b]) == a.merge(b) == NPSTally.from_scores([10, 9, 3, 8, 0])
         True
-        >>> (a + b).promoters, (a + b).detractors
-        (2, 2)
+        >>> NPSTally.from_scores([10, 3], weights=[2.0, 0.5])
+        NPSTally(detractors=1, passives=0, promoters=1, detractor_weight=0.5,
+                 passive_weight=0, promoter_weight=2, weight_squares=4.25)
+        >>> NPSTally.from_dict(a.to_dict()) == a
+        True
     """
 
-    detractors: int = 0
-    passives: int = 0
-    promoters: int = 0
-    detractor_weight: float = 0.0
-    passive_weight: float = 0.0
-    promoter_weight: float = 0.0
-    weight_squares: float = 0.0
+    detractors: int
+    passives: int
+    promoters: int
+    detractor_weight: float
+    passive_weight: float
+    promoter_weight: float
+    weight_squares: float
+
+    def __init__(
+        self,
+        *,
+        detractors: int = 0,
+        passives: int = 0,
+        promoters: int = 0,
+        detractor_weight: float | None = None,
+        passive_weight: float | None = None,
+        promoter_weight: float | None = None,
+        weight_squares: float | None = None,
+    ) -> None:
+        """A tally of counts (unweighted), or of counts and all four weight sums, by name."""
+        counts = (
+            _count(detractors, "detractors"),
+            _count(passives, "passives"),
+            _count(promoters, "promoters"),
+        )
+        given = (detractor_weight, passive_weight, promoter_weight, weight_squares)
+        if all(value is None for value in given):
+            sums = (*(float(count) for count in counts), float(sum(counts)))
+        else:
+            sums = _check_sums(given, counts)
+        for name, value in zip(_FIELDS, (*counts, *sums)):
+            object.__setattr__(self, name, value)
 
     @classmethod
-    def from_counts(cls, detractors: int, passives: int, promoters: int) -> NPSTally:
-        """An unweighted tally from the three counts.
+    def from_counts(cls, *, promoters: int, passives: int, detractors: int) -> NPSTally:
+        """An unweighted tally from the three counts, each given by name.
+
+        The same tally as ``NPSTally(promoters=..., passives=..., detractors=...)``.
 
         Raises:
             InvalidInputError: If a count is not a whole number from 0 to ``2**53`` (the
                 counts a float holds exactly).
+
+        Examples:
+            >>> NPSTally.from_counts(promoters=250, passives=675, detractors=75).n
+            1000
         """
-        counts = {"detractors": detractors, "passives": passives, "promoters": promoters}
-        d, pa, pr = (whole_number(v, k, low=0, high=MAX_COUNT) for k, v in counts.items())
-        return cls(d, pa, pr, float(d), float(pa), float(pr), float(d + pa + pr))
+        return cls(promoters=promoters, passives=passives, detractors=detractors)
 
     @classmethod
     def from_scores(cls, scores: ArrayLike, *, weights: ArrayLike | None = None) -> NPSTally:
@@ -82,8 +132,42 @@ class NPSTally:
         Raises:
             InvalidInputError: On a score that is not a whole number in 0..10 (NaN
                 included), or a weight that is negative or not finite.
+
+        Examples:
+            >>> NPSTally.from_scores([10, 9, 7, 2])
+            NPSTally(detractors=1, passives=1, promoters=2)
         """
         return tally_scores(_check_scores(scores), weights)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> NPSTally:
+        """The tally that `to_dict` wrote (the inverse of ``to_dict``, through JSON too).
+
+        Args:
+            data: The seven fields by name (`to_dict`'s keys); the four weight sums may
+                be left out together, for an unweighted tally.
+
+        Raises:
+            InvalidInputError: If ``data`` is not a mapping, has a key that is not a field,
+                or holds values the constructor refuses.
+
+        Examples:
+            >>> import json
+            >>> t = NPSTally.from_scores([10, 3], weights=[2.0, 0.5])
+            >>> NPSTally.from_dict(json.loads(json.dumps(t.to_dict()))) == t
+            True
+        """
+        if not isinstance(cast("object", data), Mapping):
+            msg = f"`data` must be a mapping of the tally's fields, got {shown(data)}"
+            raise InvalidInputError(msg)
+        unknown = [key for key in data if key not in _FIELDS]
+        if unknown:
+            msg = (
+                f"`data` holds keys that are not fields of NPSTally: {unknown!r}; the fields "
+                f"are {', '.join(repr(name) for name in _FIELDS)}"
+            )
+            raise InvalidInputError(msg)
+        return cls(**cast("dict[str, Any]", dict(data)))
 
     @property
     def n(self) -> int:
@@ -102,18 +186,140 @@ class NPSTally:
             return 0.0
         return self.total_weight**2 / self.weight_squares
 
-    def merge(self, other: NPSTally) -> NPSTally:
-        """The tally of both partitions together (exact: every field is a sum)."""
-        return NPSTally(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+    def _weighted(self) -> bool:
+        """Whether the weight sums differ from the counts (the tally of weighted data)."""
+        return (
+            self.detractor_weight != self.detractors
+            or self.passive_weight != self.passives
+            or self.promoter_weight != self.promoters
+            or self.weight_squares != self.n
+        )
+
+    def merge(self, *others: NPSTally) -> NPSTally:
+        """The tally of this partition and of ``others`` together (exact: sums of fields).
+
+        Args:
+            *others: Tallies of other, disjoint partitions of the responses.
+
+        Returns:
+            The combined tally; ``self`` itself without ``others``.
+
+        Raises:
+            InvalidInputError: If one of ``others`` is not an `NPSTally`, or the counts
+                together exceed ``2**53``.
+
+        Examples:
+            >>> parts = [NPSTally.from_scores(s) for s in ([10, 9], [3], [8, 10])]
+            >>> parts[0].merge(*parts[1:]) == NPSTally.from_scores([10, 9, 3, 8, 10])
+            True
+        """
+        for position, other in enumerate(others):
+            if not isinstance(cast("object", other), NPSTally):
+                msg = (
+                    f"`others[{position}]` must be an NPSTally, got "
+                    f"{type(other).__name__} {shown(other)}"
+                )
+                raise InvalidInputError(msg)
+        if not others:
+            return self
+        parts = (self, *others)
+        return NPSTally(**{name: sum(getattr(part, name) for part in parts) for name in _FIELDS})
 
     def __add__(self, other: NPSTally) -> NPSTally:
         if not isinstance(other, NPSTally):
             return NotImplemented
         return self.merge(other)
 
-    def to_dict(self) -> dict[str, float]:
-        """The tally as a JSON-ready dictionary."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+    def __radd__(self, other: object) -> NPSTally:
+        """``0 + tally`` is the tally, so that ``sum(tallies)`` works from its start of 0."""
+        if type(other) is int and other == 0:
+            return self
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        counts = (
+            f"detractors={self.detractors}, passives={self.passives}, promoters={self.promoters}"
+        )
+        if not self._weighted():
+            return f"NPSTally({counts})"
+        sums = ", ".join(f"{name}={getattr(self, name):.6g}" for name in _FIELDS[3:])
+        return f"NPSTally({counts}, {sums})"
+
+
+#: The fields of a tally, in order: the three counts, then the four weight sums.
+_FIELDS = (
+    "detractors",
+    "passives",
+    "promoters",
+    "detractor_weight",
+    "passive_weight",
+    "promoter_weight",
+    "weight_squares",
+)
+
+
+def _count(value: object, name: str) -> int:
+    """A count: a whole number from 0 to ``2**53`` (a plain ``int`` is checked inline)."""
+    if type(value) is int and 0 <= value <= MAX_COUNT:  # the common case, quickly
+        return value
+    return whole_number(value, name, high=MAX_COUNT)
+
+
+def _weight_sum(value: object, name: str) -> float:
+    """A weight sum: a finite number ``>= 0`` (a plain ``float`` is checked inline)."""
+    if type(value) is float and 0.0 <= value < math.inf:  # the common case, quickly
+        return value
+    return real_number(value, name, low=0.0)
+
+
+def _check_sums(
+    given: tuple[float | None, ...], counts: tuple[int, int, int]
+) -> tuple[float, float, float, float]:
+    """The four weight sums checked: all given, finite, ``>= 0`` and consistent with counts."""
+    names = _FIELDS[3:]
+    missing = [name for name, value in zip(names, given) if value is None]
+    if missing:
+        msg = (
+            f"an NPSTally takes all four weight sums or none (an unweighted tally); "
+            f"{', '.join(f'`{name}`' for name in missing)} not given"
+        )
+        raise InvalidInputError(msg)
+    sums = tuple(_weight_sum(value, name) for name, value in zip(names, given))
+    for count, total, name, count_name in zip(counts, sums, names, _FIELDS):
+        if count == 0 and total != 0:
+            msg = (
+                f"`{name}` is {total!r} but `{count_name}` is 0: a category without "
+                "responses weighs 0"
+            )
+            raise InvalidInputError(msg)
+    n = sum(counts)
+    if n == 0 and sums[3] != 0:
+        msg = f"`weight_squares` is {sums[3]!r} but the tally has no responses: it must be 0"
+        raise InvalidInputError(msg)
+    if n > 0 and sum(sums[:3]) == 0:
+        msg = (
+            f"the tally has {n} responses but its weight sums are 0 (responses of weight 0 "
+            "are left out of a tally); give the counts alone for an unweighted tally"
+        )
+        raise InvalidInputError(msg)
+    return sums[0], sums[1], sums[2], sums[3]
+
+
+def tally_of(
+    counts: Sequence[int], sums: Sequence[float] | None = None, squares: float | None = None
+) -> NPSTally:
+    """A tally from counts (and weight sums) in category order: detractor, passive, promoter.
+
+    Without ``sums`` the tally is unweighted; with them ``squares`` is Kish's ``Σw²``.
+    """
+    d, pa, pr = counts
+    if sums is None or squares is None:
+        return NPSTally(detractors=d, passives=pa, promoters=pr)
+    wd, wp, wr = sums
+    return NPSTally(
+        detractors=d, passives=pa, promoters=pr,
+        detractor_weight=wd, passive_weight=wp, promoter_weight=wr, weight_squares=squares,
+    )  # fmt: skip
 
 
 def _fold(per_score: NDArray[np.generic]) -> FloatArray:
@@ -167,7 +373,7 @@ def tally_scores(values: NDArray[np.intp], weights: ArrayLike | None) -> NPSTall
     """The tally of checked scores (see `_check_scores`), optionally weighted."""
     if weights is None:
         d, pa, pr = (int(c) for c in _fold(np.bincount(values, minlength=11)))
-        return NPSTally(d, pa, pr, float(d), float(pa), float(pr), float(d + pa + pr))
+        return NPSTally(detractors=d, passives=pa, promoters=pr)
     w = _check_weights(weights, len(values))
     if not (w > 0).all():  # rows of weight 0 are left out
         keep = w > 0
@@ -175,8 +381,9 @@ def tally_scores(values: NDArray[np.intp], weights: ArrayLike | None) -> NPSTall
     counts = _fold(np.bincount(values, minlength=11))
     sums = _fold(np.bincount(values, weights=w, minlength=11))
     return NPSTally(
-        int(counts[0]), int(counts[1]), int(counts[2]),
-        float(sums[0]), float(sums[1]), float(sums[2]), float(np.dot(w, w)),
+        detractors=int(counts[0]), passives=int(counts[1]), promoters=int(counts[2]),
+        detractor_weight=float(sums[0]), passive_weight=float(sums[1]),
+        promoter_weight=float(sums[2]), weight_squares=float(np.dot(w, w)),
     )  # fmt: skip
 
 

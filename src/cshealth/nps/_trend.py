@@ -29,15 +29,16 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._checks import one_of, probability, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
-from cshealth._stats import check_confidence_level
+from cshealth._result import Result, RowsResult
+from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth._zones import day_start, local_days, time_zone
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
-from cshealth.nps._score import NPSResult
-from cshealth.nps._tally import SCORE_COLUMN, NPSTally, _check_scores
+from cshealth.nps._score import NPSInterval, NPSResult, interval_dict, json_dict
+from cshealth.nps._tally import SCORE_COLUMN, NPSTally, _check_scores, tally_of
 
 __all__ = ["Dedupe", "NPSTrend", "Period", "TrendPoint", "trend"]
 
@@ -55,8 +56,8 @@ _NO_NEXT = np.iinfo(np.int64).max
 _Counts = tuple[IntArray, FloatArray | None, FloatArray | None]
 
 
-@dataclass(frozen=True, repr=False)
-class TrendPoint:
+@dataclass(frozen=True, eq=False, repr=False)
+class TrendPoint(Result):
     """One period of an `NPSTrend`.
 
     Attributes:
@@ -81,12 +82,14 @@ class TrendPoint:
         return f"TrendPoint({self.start.date()}..{self.end.date()}: {self.result!r}{flag})"
 
 
-@dataclass(frozen=True, repr=False)
-class NPSTrend:
+@dataclass(frozen=True, eq=False, repr=False)
+class NPSTrend(RowsResult):
     """An NPS series with an interval per point and flagged significant changes.
 
     Iterating gives the `TrendPoint` objects; the array properties give the same numbers
-    as columns (``NaN`` where a period has no response).
+    as columns (``NaN`` where a period has no response), `confidence_interval` the
+    intervals as two arrays, ``to_pandas()`` the columns as a data frame and ``format()``
+    (or ``str()``) a text table.
 
     Attributes:
         points: The periods, oldest first.
@@ -96,7 +99,8 @@ class NPSTrend:
             does not say).
         as_of: The instant the trend was taken at (UTC).
         alpha: Significance level of the change flags.
-        confidence_level: Coverage of the intervals in `low` and `high`.
+        confidence_level: Coverage of the intervals `confidence_interval` and
+            ``format()`` give.
         min_n: Points with fewer responses are flagged in `small`.
         timezone: The IANA zone whose calendar the periods follow.
     """
@@ -110,6 +114,9 @@ class NPSTrend:
     confidence_level: float
     min_n: int
     timezone: str = "UTC"
+
+    #: The columns of ``to_pandas()``: one row per period.
+    row_fields = ("starts", "ends", "scores", "n", "unanswered", "pvalues", "significant", "small")
 
     def __len__(self) -> int:
         return len(self.points)
@@ -153,15 +160,40 @@ class NPSTrend:
         """
         return np.array([p.result.unanswered for p in self.points], dtype=np.int64)
 
-    @property
-    def low(self) -> FloatArray:
-        """Lower interval bound per period (adjusted Wald at `confidence_level`)."""
-        return self._bounds()[0]
+    def confidence_interval(
+        self, confidence_level: float | None = None, method: NPSInterval = "adjusted_wald"
+    ) -> ConfidenceInterval[FloatArray]:
+        """The interval of each period's NPS, in points, as two arrays (``NaN`` where empty).
 
-    @property
-    def high(self) -> FloatArray:
-        """Upper interval bound per period."""
-        return self._bounds()[1]
+        Args:
+            confidence_level: Coverage, strictly between 0 and 1; by default the trend's
+                own `confidence_level`.
+            method: ``{'adjusted_wald', 'wald', 'trinomial_t', 'bootstrap',
+                'bayes_dirichlet'}``, as in `NPSResult.confidence_interval`.
+
+        Returns:
+            ``ConfidenceInterval(low, high)``, one bound per period in each array; each
+            period's bounds are those of its ``result.confidence_interval``.
+
+        Raises:
+            InvalidInputError: On a level outside (0, 1) or an unknown method.
+
+        Examples:
+            >>> import numpy as np
+            >>> from datetime import date
+            >>> data = {
+            ...     "score": [10, 9, 3, 10, 7],
+            ...     "submitted_at": np.array(
+            ...         ["2025-01-05", "2025-01-20", "2025-01-21", "2025-02-03", "2025-02-04"],
+            ...         "datetime64[us]",
+            ...     ),
+            ... }
+            >>> low, high = trend(data, as_of=date(2025, 3, 1)).confidence_interval()
+            >>> low.round(1), high.round(1)
+            (array([-51.3, -39.4]), array([84.7, 79.4]))
+        """
+        level = self.confidence_level if confidence_level is None else confidence_level
+        return ConfidenceInterval(*self._bounds(check_confidence_level(level), method))
 
     @property
     def pvalues(self) -> FloatArray:
@@ -178,26 +210,38 @@ class NPSTrend:
         """Where a period has fewer than `min_n` responses."""
         return self.n < self.min_n
 
-    def _bounds(self) -> tuple[FloatArray, FloatArray]:
+    def _bounds(
+        self, level: float | None = None, method: NPSInterval = "adjusted_wald"
+    ) -> tuple[FloatArray, FloatArray]:
+        """Per period the interval's bounds (``NaN`` where the period has no response)."""
+        one_of(method, NPSInterval, "method")
+        level = self.confidence_level if level is None else level
         bounds = [
-            p.result.confidence_interval(self.confidence_level) if p.result.n else (math.nan,) * 2
+            p.result.confidence_interval(level, method) if p.result.n else (math.nan,) * 2
             for p in self.points
         ]
         array = np.array(bounds, dtype=np.float64).reshape(-1, 2)
         return array[:, 0], array[:, 1]
 
     def to_dict(self) -> dict[str, object]:
-        """The trend as JSON-ready data, one entry per period."""
+        """The trend as strict JSON values, one entry per period in ``points``.
+
+        Each point has ``start``, ``end`` (ISO instants), ``score``, ``n``,
+        ``unanswered``, ``confidence_interval`` (``{"low", "high"}`` at the trend's
+        level; ``None`` for an empty period), ``change`` (the difference from the
+        previous disjoint period), ``pvalue``, ``significant`` and ``complete``.
+        """
         low, high = self._bounds()
         rows = [
             {
-                "start": p.start.isoformat(),
-                "end": p.end.isoformat(),
+                "start": p.start,
+                "end": p.end,
                 "score": p.result.score,
                 "n": p.result.n,
                 "unanswered": p.result.unanswered,
-                "low": None if math.isnan(lo) else lo,
-                "high": None if math.isnan(hi) else hi,
+                "confidence_interval": (
+                    None if p.result.n == 0 else interval_dict(ConfidenceInterval(lo, hi))
+                ),
                 "change": p.change.difference if p.change else None,
                 "pvalue": p.change.pvalue if p.change else None,
                 "significant": p.significant,
@@ -205,28 +249,45 @@ class NPSTrend:
             }
             for p, lo, hi in zip(self.points, low.tolist(), high.tolist())
         ]
-        return {
-            "period": self.period,
-            "dedupe": self.dedupe,
-            "survey_type": self.survey_type,
-            "as_of": self.as_of.isoformat(),
-            "alpha": self.alpha,
-            "confidence_level": self.confidence_level,
-            "points": rows,
-        }
+        return json_dict(
+            {
+                "period": self.period,
+                "dedupe": self.dedupe,
+                "survey_type": self.survey_type,
+                "as_of": self.as_of,
+                "alpha": self.alpha,
+                "confidence_level": self.confidence_level,
+                "min_n": self.min_n,
+                "timezone": self.timezone,
+                "points": rows,
+            }
+        )
 
-    def table(self) -> str:
-        """The trend as a text table; ``*`` marks a significant change."""
-        lines = [f"{'period':<23} {'NPS':>6} {'n':>7}  {'interval':<15} change"]
+    def format(self, *, decimals: int = 1) -> str:
+        """The trend as a text table; ``*`` marks a significant change.
+
+        Args:
+            decimals: Digits after the point of the scores, intervals and changes.
+
+        Raises:
+            InvalidInputError: If ``decimals`` is not a whole number from 0 to 6.
+        """
+        digits = whole_number(decimals, "decimals", low=0, high=6)
+        width, bound = 5 + digits, 4 + digits
+        span = 2 * bound + 5
+        lines = [f"{'period':<23} {'NPS':>{width}} {'n':>7}  {'interval':<{span}} change"]
         low, high = self._bounds()
         for p, lo, hi in zip(self.points, low.tolist(), high.tolist()):
             label = f"{p.start.date()}..{p.end.date()}"
             if p.result.score is None:
-                lines.append(f"{label:<23} {'-':>6} {0:>7}")
+                lines.append(f"{label:<23} {'-':>{width}} {0:>7}")
                 continue
-            change = f"{p.change.difference:+.1f}" if p.change else ""
+            change = f"{p.change.difference:+.{digits}f}" if p.change else ""
             mark = " *" if p.significant else ""
-            line = f"{label:<23} {p.result.score:>6.1f} {p.result.n:>7}  [{lo:5.1f}, {hi:5.1f}]"
+            line = (
+                f"{label:<23} {p.result.score:>{width}.{digits}f} {p.result.n:>7}  "
+                f"[{lo:{bound}.{digits}f}, {hi:{bound}.{digits}f}]"
+            )
             lines.append(f"{line}  {change}{mark}".rstrip())
         return "\n".join(lines)
 
@@ -325,7 +386,7 @@ def trend(
         ...     + (days * 86_400_000_000).astype("timedelta64[us]"),
         ... }
         >>> monthly = trend(data, as_of=date(2025, 3, 1))
-        >>> print(monthly.table())
+        >>> print(monthly.format())
         period                     NPS       n  interval        change
         2025-01-01..2025-02-01    25.0     200  [ 13.2,  36.0]
         2025-02-01..2025-03-01   -25.0     200  [-36.0, -13.2]  -49.3 *
@@ -563,6 +624,10 @@ def _interval_counts(frame: _Frame, ends: IntArray, width: int) -> _Counts:
     w = frame.weights[use]
     sums = _ranges(first, stop, w, size)
     squares = _ranges(first // 3, stop // 3, w * w, size, width=1)[:, 0]
+    # the running sums leave rounding residue (of either sign) where a window holds no
+    # response of a category: such a category weighs exactly 0, and no sum is negative
+    sums = np.where(counts > 0, np.maximum(sums, 0.0), 0.0)
+    squares = np.where(counts.sum(axis=1) > 0, np.maximum(squares, 0.0), 0.0)
     return counts, sums, squares
 
 
@@ -595,12 +660,11 @@ def _points(starts: IntArray, ends: IntArray, counts: _Counts, lag: int) -> list
     n, sums, squares = counts
     points: list[_Point] = []
     for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist())):
-        d, p, r = (int(x) for x in n[i])
+        row = n[i].tolist()
         if sums is None or squares is None:
-            tally = NPSTally(d, p, r, float(d), float(p), float(r), float(d + p + r))
+            tally = tally_of(row)
         else:
-            wd, wp, wr = (float(x) for x in sums[i])
-            tally = NPSTally(d, p, r, wd, wp, wr, float(squares[i]))
+            tally = tally_of(row, sums[i].tolist(), float(squares[i]))
         points.append((a, b, tally, i - lag))
     return points
 

@@ -48,7 +48,6 @@ from cshealth.retention._subscriptions import changes_from_subscriptions
 from cshealth.retention._survival import (
     BandMethod,
     Median,
-    SurvivalBand,
     SurvivalCounts,
     SurvivalCurve,
     SurvivalUnit,
@@ -69,7 +68,6 @@ __all__ = [
     "MovementKind",
     "RevenueCohortTable",
     "RevenueRetention",
-    "SurvivalBand",
     "SurvivalComparison",
     "SurvivalCounts",
     "SurvivalCurve",

@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._checks import iso, one_of
 from cshealth._codes import id_codes, missing_ids
 from cshealth._exceptions import InvalidInputError
+from cshealth._result import Result
 from cshealth._stats import ConfidenceInterval, Rate, check_confidence_level
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import InstantLike, IntArray
@@ -73,8 +74,8 @@ def _interval(rate: Rate, confidence_level: float) -> ConfidenceInterval | None:
     return rate.confidence_interval(confidence_level)
 
 
-@dataclass(frozen=True, repr=False)
-class LogoChurn:
+@dataclass(frozen=True, eq=False, repr=False)
+class LogoChurn(Result):
     """Customer (logo) churn over a window ``[start, end]``, from account dates.
 
     Attributes:
@@ -166,21 +167,7 @@ class LogoChurn:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: the window as ISO dates, every count, the rates and the annualised rate."""
-        return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "denominator": self.denominator,
-            "starting_customers": self.starting_customers,
-            "ending_customers": self.ending_customers,
-            "new_customers": self.new_customers,
-            "churned_customers": self.churned_customers,
-            "customer_days": self.customer_days,
-            "churn_events": self.churn_events,
-            "rate": self.rate,
-            "retention_rate": self.retention_rate,
-            "periods_per_year": self.periods_per_year,
-            "annualized": self.annualized(),
-        }
+        return {**super().to_dict(), "annualized": self.annualized()}
 
     def __repr__(self) -> str:
         return (
@@ -323,8 +310,8 @@ def logo_churn(
     )
 
 
-@dataclass(frozen=True, repr=False)
-class ActivityChurn:
+@dataclass(frozen=True, eq=False, repr=False)
+class ActivityChurn(Result):
     """Activity churn over a window ``[start, end]``, from event times.
 
     An entity is active at an instant ``t`` when it had an event in
@@ -393,17 +380,12 @@ class ActivityChurn:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: instants as ISO text, ``inactive_after`` in seconds, counts and rates."""
+        fields = super().to_dict()
         return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "inactive_after_seconds": self.inactive_after.total_seconds(),
-            "starting_entities": self.starting_entities,
-            "ending_entities": self.ending_entities,
-            "new_entities": self.new_entities,
-            "churned_entities": self.churned_entities,
-            "rate": self.rate,
-            "retention_rate": self.retention_rate,
-            "periods_per_year": self.periods_per_year,
+            "start": fields.pop("start"),
+            "end": fields.pop("end"),
+            "inactive_after_seconds": fields.pop("inactive_after"),
+            **fields,
             "annualized": self.annualized(),
         }
 

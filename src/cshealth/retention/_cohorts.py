@@ -30,9 +30,9 @@ from __future__ import annotations
 import math
 import operator
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal, TypedDict, cast
+from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -40,6 +40,7 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._checks import one_of
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
+from cshealth._result import RowsResult
 from cshealth._types import BoolArray, DateArray, FloatArray, IntArray
 from cshealth.retention._accounts import read_churn_accounts
 from cshealth.retention._periods import (
@@ -53,6 +54,9 @@ from cshealth.retention._periods import (
     period_starts,
 )
 from cshealth.retention._timeline import read_timeline
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "CohortMode",
@@ -78,9 +82,17 @@ _NAT = np.iinfo(np.int64).min
 # --- result objects ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False)
-class _CohortGrid(ABC):
-    """What every cohort table has: cohorts by offsets, censored cells and the average."""
+@dataclass(frozen=True, eq=False, repr=False)
+class _CohortGrid(RowsResult, ABC):
+    """What every cohort table has: cohorts by offsets, censored cells and the average.
+
+    One row per cohort: ``len()`` is the number of cohorts, and ``to_pandas()`` is the
+    table as a pandas user draws it, wide: one row per cohort with its label, start and
+    size column(s), then one column per offset (named by the whole number ``0``, ``1``,
+    ...) holding the rate, NaN where censored. The ``average`` row is not a cohort, and
+    the cells behind the rates (``counts``, ``mrr``) are fields of their own.
+    ``to_dict()`` gives every field, grids as lists of rows, NaN as ``None``.
+    """
 
     period: Period
     as_of: date
@@ -90,16 +102,38 @@ class _CohortGrid(ABC):
     rates: FloatArray
     average: FloatArray
 
-    def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, np.ndarray):
-                value.flags.writeable = False
-
     @property
     def offsets(self) -> int:
         """How many offsets (columns) the table has: ``0 .. offsets - 1``."""
         return int(self.rates.shape[1])
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per cohort: ``cohorts``, ``starts``, the size column(s), then the rates.
+
+        The rate at offset ``k`` is in the column named by the whole number ``k`` (NaN
+        where censored), so ``frame.set_index("cohorts")[range(table.offsets)]`` is the
+        retention triangle.
+
+        Raises:
+            MissingDependencyError: When pandas is not installed.
+
+        Examples:
+            >>> from datetime import date
+            >>> t = cohort_table(
+            ...     [1, 1, 2],
+            ...     [date(2025, 1, 5), date(2025, 2, 1), date(2025, 2, 9)],
+            ...     as_of=date(2025, 3, 1),
+            ... )
+            >>> t.to_pandas()
+              cohorts     starts  sizes    0    1
+            0  2025-01 2025-01-01      1  1.0  1.0
+            1  2025-02 2025-02-01      1  1.0  NaN
+        """
+        frame = super().to_pandas()
+        # a frame of the rates, built by the frame's own class (pandas stays an optional import)
+        grid = type(frame)(self.rates.copy(), columns=range(self.offsets), index=frame.index)
+        joined: pd.DataFrame = frame.join(grid)
+        return joined
 
     def format(self, *, decimals: int = 0) -> str:
         """The table as text: one row per cohort, then the ``average`` row.
@@ -161,22 +195,11 @@ class _CohortGrid(ABC):
     def _size_columns(self) -> list[tuple[str, list[str]]]:
         """Per size column: its header and its text per cohort, then for the average row."""
 
-    def _grid_dict(self) -> dict[str, object]:
-        return {
-            "period": self.period,
-            "as_of": self.as_of.isoformat(),
-            "cohorts": list(self.cohorts),
-            "starts": [str(day) for day in self.starts],
-            "observed": self.observed.tolist(),
-            "rates": _json_grid(self.rates),
-            "average": _json_row(self.average),
-        }
-
     def _shape(self) -> str:
         return f"cohorts={len(self.cohorts)}, offsets={self.offsets}, as_of={self.as_of}"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class CohortTable(_CohortGrid):
     """Counts and rates of entities retained, by cohort (rows) and offset (columns).
 
@@ -217,6 +240,8 @@ class CohortTable(_CohortGrid):
         [1.0, 0.5, nan]
     """
 
+    row_fields = ("cohorts", "starts", "sizes")
+
     mode: CohortMode
     sizes: IntArray
     counts: IntArray
@@ -225,27 +250,11 @@ class CohortTable(_CohortGrid):
         sizes = self.sizes.tolist()
         return [("size", [str(s) for s in [*sizes, sum(sizes)]])]
 
-    def to_dict(self) -> dict[str, object]:
-        """The table as JSON-ready data (``NaN`` becomes ``None``).
-
-        Examples:
-            >>> from datetime import date
-            >>> t = cohort_table([1], [date(2025, 1, 3)], as_of=date(2025, 2, 1))
-            >>> t.to_dict()["rates"], t.to_dict()["sizes"]
-            ([[1.0]], [1])
-        """
-        return {
-            "mode": self.mode,
-            **self._grid_dict(),
-            "sizes": self.sizes.tolist(),
-            "counts": self.counts.tolist(),
-        }
-
     def __repr__(self) -> str:
         return f"CohortTable(period={self.period!r}, mode={self.mode!r}, {self._shape()})"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class RevenueCohortTable(_CohortGrid):
     """Revenue retention by cohort: the cohort's MRR at offset ``k`` over its MRR at 0.
 
@@ -278,6 +287,8 @@ class RevenueCohortTable(_CohortGrid):
         ([200.0], [[200.0, 250.0]], [[1.0, 1.25]])
     """
 
+    row_fields = ("cohorts", "starts", "customers", "base_mrr")
+
     customers: IntArray
     base_mrr: FloatArray
     mrr: FloatArray
@@ -290,22 +301,6 @@ class RevenueCohortTable(_CohortGrid):
             ("customers", [str(c) for c in [*customers, sum(customers)]]),
             ("base MRR", [*base, _money(total)]),
         ]
-
-    def to_dict(self) -> dict[str, object]:
-        """The table as JSON-ready data (``NaN`` becomes ``None``).
-
-        Examples:
-            >>> from datetime import date
-            >>> changes = {"account_id": ["A"], "effective_on": ["2025-01-10"], "mrr": [80.0]}
-            >>> revenue_cohorts(changes, as_of=date(2025, 1, 20)).to_dict()["base_mrr"]
-            [None]
-        """
-        return {
-            **self._grid_dict(),
-            "customers": self.customers.tolist(),
-            "base_mrr": _json_row(self.base_mrr),
-            "mrr": _json_grid(self.mrr),
-        }
 
     def __repr__(self) -> str:
         return f"RevenueCohortTable(period={self.period!r}, {self._shape()})"
@@ -330,14 +325,6 @@ def _any_row(cells: BoolArray) -> BoolArray:
 
 def _money(value: float) -> str:
     return "" if math.isnan(value) else f"{value:,.0f}"
-
-
-def _json_row(values: FloatArray) -> list[float | None]:
-    return [None if math.isnan(v) else v for v in values.tolist()]
-
-
-def _json_grid(values: FloatArray) -> list[list[float | None]]:
-    return [_json_row(row) for row in values]
 
 
 # --- public functions --------------------------------------------------------------------

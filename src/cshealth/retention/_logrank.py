@@ -13,18 +13,23 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from cshealth._checks import items
 from cshealth._exceptions import InvalidInputError
+from cshealth._result import RowsResult
 from cshealth._types import FloatArray, IntArray
-from cshealth.retention._survival import SurvivalCounts, SurvivalCurve, _frozen
+from cshealth.retention._survival import SurvivalCounts, SurvivalCurve
 
 __all__ = ["SurvivalComparison", "compare_survival"]
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class SurvivalComparison:
+@dataclass(frozen=True, eq=False, repr=False)
+class SurvivalComparison(RowsResult):
     """The log-rank test of whether groups share one survival curve.
+
+    One row per group: ``to_pandas()`` gives the columns ``groups``, ``observed``,
+    ``expected`` and ``medians`` (NaN where the median is not reached).
 
     Attributes:
         groups: The group labels, in the order given.
@@ -45,7 +50,13 @@ class SurvivalComparison:
         SurvivalComparison(groups=['a', 'b'], statistic=5.052, pvalue=0.02459, dof=1)
         >>> res.observed.tolist(), res.expected.tolist()
         ([3, 3], [1.15, 4.85])
+        >>> res.to_pandas()
+          groups  observed  expected  medians
+        0      a         3      1.15      2.0
+        1      b         3      4.85      5.0
     """
+
+    row_fields = ("groups", "observed", "expected", "medians")
 
     groups: tuple[str, ...]
     observed: IntArray
@@ -61,17 +72,14 @@ class SurvivalComparison:
         return "log-rank"
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: labels, counts per group, the statistic and its p-value."""
-        return {
-            "method": self.method,
-            "groups": list(self.groups),
-            "observed": self.observed.tolist(),
-            "expected": self.expected.tolist(),
-            "statistic": self.statistic,
-            "pvalue": self.pvalue,
-            "dof": self.dof,
-            "medians": list(self.medians),
-        }
+        """JSON-ready: the method, labels, counts per group, the statistic and its p-value."""
+        return {"method": self.method, **super().to_dict()}
+
+    def _columns(self) -> dict[str, NDArray[np.generic]]:
+        """The rows per group, medians as numbers (NaN where not reached)."""
+        columns = super()._columns()
+        columns["medians"] = np.array([np.nan if m is None else m for m in self.medians])
+        return columns
 
     def __repr__(self) -> str:
         stat = "None" if self.statistic is None else f"{self.statistic:.4g}"
@@ -144,12 +152,9 @@ def compare_survival(
 
         statistic = max(float(z @ np.linalg.pinv(reduced) @ z), 0.0)
         pvalue = float(stats.chi2.sf(statistic, len(curves) - 1))
-    observed_counts = observed.astype(np.int64)
-    _frozen(observed_counts)
-    _frozen(expected)
     return SurvivalComparison(
         groups=labels,
-        observed=observed_counts,
+        observed=observed.astype(np.int64),
         expected=expected,
         statistic=statistic,
         pvalue=pvalue,

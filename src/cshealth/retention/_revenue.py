@@ -13,12 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Literal, TypeVar, cast, get_args
+from typing import Literal, cast, get_args
 
 import numpy as np
+from numpy.typing import NDArray
 
 from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
+from cshealth._result import Result, RowsResult, jsonable
 from cshealth._types import FloatArray, IntArray, ObjectArray
 from cshealth.io import Table
 from cshealth.retention._economics import _non_negative, _periods_per_year, _shown
@@ -64,8 +66,8 @@ def _window(start: object, end: object) -> tuple[int, int]:
     return first, last
 
 
-@dataclass(frozen=True, repr=False)
-class AnnualizedRetention:
+@dataclass(frozen=True, eq=False, repr=False)
+class AnnualizedRetention(Result):
     """Window rates compounded to a year: ``1 - (1 - churn)^k`` and ``ratio^k``.
 
     Attributes:
@@ -82,16 +84,6 @@ class AnnualizedRetention:
     nrr: float | None
     grr: float | None
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready fields."""
-        return {
-            "periods_per_year": self.periods_per_year,
-            "logo_churn_rate": self.logo_churn_rate,
-            "logo_retention_rate": self.logo_retention_rate,
-            "nrr": self.nrr,
-            "grr": self.grr,
-        }
-
     def __repr__(self) -> str:
         return (
             f"AnnualizedRetention(periods_per_year={self.periods_per_year:.4g}, "
@@ -104,8 +96,8 @@ def _power(value: float | None, k: float) -> float | None:
     return None if value is None else value**k
 
 
-@dataclass(frozen=True, repr=False)
-class RevenueRetention:
+@dataclass(frozen=True, eq=False, repr=False)
+class RevenueRetention(Result):
     """Who of the customers paying at ``start`` still pays at ``end``, and how much.
 
     The base is every account whose MRR in force on ``start`` is above 0 (and at least
@@ -196,21 +188,13 @@ class RevenueRetention:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the counts, the MRR amounts and the rates."""
+        """JSON-ready: the fields (counts, MRR amounts), then the rates derived from them."""
         return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "starting_customers": self.starting_customers,
-            "churned_customers": self.churned_customers,
-            "logo_churn_rate": self.logo_churn_rate,
-            "logo_retention_rate": self.logo_retention_rate,
-            "starting_mrr": self.starting_mrr,
-            "ending_mrr": self.ending_mrr,
-            "churned_mrr": self.churned_mrr,
-            "contraction_mrr": self.contraction_mrr,
-            "expansion_mrr": self.expansion_mrr,
-            "nrr": self.nrr,
-            "grr": self.grr,
+            **super().to_dict(),
+            "logo_churn_rate": jsonable(self.logo_churn_rate),
+            "logo_retention_rate": jsonable(self.logo_retention_rate),
+            "nrr": jsonable(self.nrr),
+            "grr": jsonable(self.grr),
         }
 
     def __repr__(self) -> str:
@@ -298,8 +282,8 @@ def revenue_retention(
 # --- the MRR waterfall ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class MRRMovements:
+@dataclass(frozen=True, eq=False, repr=False)
+class MRRMovements(RowsResult):
     """Per period MRR movements: the waterfall ``start + movements = end``.
 
     Periods are half-open: a change effective on a period's first day is one of its
@@ -321,7 +305,25 @@ class MRRMovements:
         ending_mrr: MRR in force at the end of each period.
         counts: Per kind, how many movements (one per account and change, or per
             grouped run of changes) fell in each period.
+
+    One row per period: ``len()`` is the number of periods, ``to_dict()`` gives each
+    field (the arrays as lists, ``counts`` as a list per kind) and ``to_pandas()`` one
+    row per period with the columns ``labels``, ``starts``, ``starting_mrr``, the five
+    movement columns, ``ending_mrr`` and the counts ``new_count`` ... ``churn_count``.
+    ``print(movements)`` shows `format`.
     """
+
+    row_fields = (
+        "labels",
+        "starts",
+        "starting_mrr",
+        "new_mrr",
+        "expansion_mrr",
+        "reactivation_mrr",
+        "contraction_mrr",
+        "churned_mrr",
+        "ending_mrr",
+    )
 
     period: Period
     labels: tuple[str, ...]
@@ -335,8 +337,8 @@ class MRRMovements:
     churned_mrr: FloatArray
     ending_mrr: FloatArray
     counts: Mapping[MovementKind, IntArray]
-    _timeline: Timeline = field(repr=False)
-    _moves: _Moves = field(repr=False)
+    _timeline: Timeline = field(repr=False, compare=False)
+    _moves: _Moves = field(repr=False, compare=False)
 
     @cached_property
     def classified(self) -> Table:
@@ -406,18 +408,12 @@ class MRRMovements:
             return gains / losses
         return math.inf if allow_inf and gains else None
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready: one entry per period with its amounts and counts."""
-        rows = []
-        for i, label in enumerate(self.labels):
-            row: dict[str, object] = {"period": label, "start": self.starts[i].isoformat()}
-            row["starting_mrr"] = float(self.starting_mrr[i])
-            for kind in KINDS:
-                row[f"{kind}_mrr"] = float(self.amounts(kind)[i])
-                row[f"{kind}_count"] = int(self.counts[kind][i])
-            row["ending_mrr"] = float(self.ending_mrr[i])
-            rows.append(row)
-        return {"period": self.period, "end": self.end.isoformat(), "periods": rows}
+    def _columns(self) -> dict[str, NDArray[np.generic]]:
+        """The rows per period: starts as days, then one count column per kind."""
+        columns = super()._columns()
+        columns["starts"] = np.array(self.starts, dtype="datetime64[D]")
+        columns.update({f"{kind}_count": self.counts[kind] for kind in KINDS})
+        return columns
 
     def format(self, *, decimals: int = 0) -> str:
         """A text waterfall: one line per period (the demo prints it).
@@ -609,9 +605,7 @@ def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Perio
     size = len(KINDS) * n
     sums = np.bincount(cell, weights=amount, minlength=size).astype(float).reshape(len(KINDS), n)
     tallies = np.bincount(cell, minlength=size).astype(np.int64).reshape(len(KINDS), n)
-    counts: dict[MovementKind, IntArray] = {
-        kind: _read_only(tallies[i].copy()) for i, kind in enumerate(KINDS)
-    }
+    counts: dict[MovementKind, IntArray] = {kind: tallies[i].copy() for i, kind in enumerate(KINDS)}
     new, expansion, reactivation, contraction, churned = (row.copy() for row in sums)
     starting = np.empty(n)
     ending = np.empty(n)
@@ -627,13 +621,13 @@ def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Perio
         labels=period_labels(numbers, period),
         starts=tuple(day_to_date(int(day)) for day in edges[:-1]),
         end=day_to_date(int(edges[-1])),
-        starting_mrr=_read_only(starting),
-        new_mrr=_read_only(new),
-        expansion_mrr=_read_only(expansion),
-        reactivation_mrr=_read_only(reactivation),
-        contraction_mrr=_read_only(contraction),
-        churned_mrr=_read_only(churned),
-        ending_mrr=_read_only(ending),
+        starting_mrr=starting,
+        new_mrr=new,
+        expansion_mrr=expansion,
+        reactivation_mrr=reactivation,
+        contraction_mrr=contraction,
+        churned_mrr=churned,
+        ending_mrr=ending,
         counts=counts,
         _timeline=timeline,
         _moves=moves,
@@ -658,11 +652,3 @@ def _classified(timeline: Timeline, moves: _Moves, numbers: IntArray, period: Pe
             "amount": np.abs(moves.after[order] - moves.before[order]),
         }
     )
-
-
-_A = TypeVar("_A", FloatArray, IntArray)
-
-
-def _read_only(array: _A) -> _A:
-    array.flags.writeable = False
-    return array

@@ -18,7 +18,7 @@ tests check both to 1e-10.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, NamedTuple, cast, overload
@@ -29,7 +29,8 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._checks import one_of
 from cshealth._codes import id_codes, missing_ids
 from cshealth._exceptions import InvalidInputError
-from cshealth._stats import z_critical
+from cshealth._result import Result, RowsResult, jsonable
+from cshealth._stats import ConfidenceInterval, z_critical
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.io._read import field_specs, time_durations
 from cshealth.models import Account
@@ -40,7 +41,6 @@ __all__ = [
     "SURVIVAL_UNITS",
     "BandMethod",
     "Median",
-    "SurvivalBand",
     "SurvivalCounts",
     "SurvivalCurve",
     "SurvivalUnit",
@@ -59,19 +59,20 @@ NO_GROUP = "(none)"
 #: Relative slack of ``S(t) <= 0.5``: a product that is 0.5 in exact arithmetic counts.
 _HALF = 0.5 * (1.0 + 1e-12)
 _SHOWN = 10
+#: The keys of `SurvivalCounts.to_dict`, in order.
+_COUNTS_KEYS = ("times", "events", "censored", "n")
 
 
-def _frozen(array: NDArray[np.generic]) -> None:
-    array.flags.writeable = False
-
-
-@dataclass(frozen=True, repr=False, eq=False)
-class SurvivalCounts:
+@dataclass(frozen=True, eq=False, repr=False)
+class SurvivalCounts(RowsResult):
     """The sufficient statistics of a Kaplan–Meier curve: events and censorings per time.
 
     The mergeable partial form of `SurvivalCurve`: counts of disjoint groups of subjects
-    add up exactly (`merge`, `combine`), so partitions counted apart give the very curve
-    of the whole.
+    add up exactly (`merge`, ``+``, the built-in ``sum``, `combine`), so partitions
+    counted apart give the very curve of the whole. Two counts are ``==`` when their
+    times and counts are; ``to_dict`` and `from_dict` carry them through JSON unchanged.
+    One row per distinct time: ``len(counts)`` is the number of times (``n`` counts the
+    subjects), and ``to_pandas()`` gives the columns ``times``, ``events``, ``censored``.
 
     Attributes:
         times: Every distinct duration with an event or a censoring, ascending (read-only).
@@ -86,10 +87,14 @@ class SurvivalCounts:
     Examples:
         >>> a = kaplan_meier([3, 5, 5], [True, False, True]).counts
         >>> b = kaplan_meier([1, 5], [True, True]).counts
-        >>> ab = a.merge(b)
+        >>> ab = a + b
         >>> ab.times.tolist(), ab.events.tolist(), ab.censored.tolist(), ab.n
         ([1.0, 3.0, 5.0], [1, 1, 2], [0, 0, 1], 5)
+        >>> ab == a.merge(b) == sum([a, b]) == SurvivalCounts.from_dict(ab.to_dict())
+        True
     """
+
+    row_fields = ("times", "events", "censored")
 
     times: FloatArray
     events: IntArray
@@ -114,23 +119,69 @@ class SurvivalCounts:
             )
             raise InvalidInputError(msg)
         for name, counts in (("events", events), ("censored", censored)):
-            bad = ~(counts >= 0) | (counts != np.floor(counts))
+            bad = ~(counts >= 0) | (counts == np.inf) | (counts != np.floor(counts))
             _report_bad(name, counts, bad, "whole numbers >= 0")
         total = events + censored
         _report_bad("events + censored", total, total == 0, "> 0 at every time")
         object.__setattr__(self, "times", times.copy())
         object.__setattr__(self, "events", events.astype(np.int64))
         object.__setattr__(self, "censored", censored.astype(np.int64))
-        for array in (self.times, self.events, self.censored):
-            _frozen(array)
+        super().__post_init__()
 
     @classmethod
     def _trusted(cls, times: FloatArray, events: IntArray, censored: IntArray) -> SurvivalCounts:
         """Counts built by this module (already valid): no checks, no copies."""
         counts = object.__new__(cls)
         for name, array in (("times", times), ("events", events), ("censored", censored)):
-            _frozen(array)
             object.__setattr__(counts, name, array)
+        Result.__post_init__(counts)  # read-only, without the checks
+        return counts
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> SurvivalCounts:
+        """Counts from their `to_dict` form (after a JSON round trip too), checked.
+
+        Args:
+            data: A mapping with ``times``, ``events`` and ``censored`` (lists of one
+                length), and optionally ``n``, which must then be their number of subjects.
+
+        Returns:
+            The counts, equal to those ``data`` was made from.
+
+        Raises:
+            InvalidInputError: If ``data`` is not a mapping, misses a key or has another
+                one, ``n`` disagrees with the counts, or the counts are not valid (as in
+                the constructor).
+
+        Examples:
+            >>> import json
+            >>> counts = kaplan_meier([2, 3, 3], [True, False, True]).counts
+            >>> text = json.dumps(counts.to_dict())
+            >>> SurvivalCounts.from_dict(json.loads(text)) == counts
+            True
+        """
+        given: object = data  # checked at run time too: JSON may give any value
+        if not isinstance(given, Mapping):
+            msg = f"`data` must be a mapping such as `counts.to_dict()`, got {type(given).__name__}"
+            raise InvalidInputError(msg)
+        keys = set(data)
+        missing = [key for key in _COUNTS_KEYS[:3] if key not in keys]
+        unknown = sorted(str(key) for key in keys - set(_COUNTS_KEYS))
+        if missing or unknown:
+            msg = (
+                f"`data` must have the keys {list(_COUNTS_KEYS[:3])} (and optionally 'n'); "
+                f"missing {missing}, unknown {unknown}"
+            )
+            raise InvalidInputError(msg)
+        counts = cls(
+            cast("FloatArray", data["times"]),
+            cast("IntArray", data["events"]),
+            cast("IntArray", data["censored"]),
+        )
+        n = data.get("n", counts.n)
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or int(n) != counts.n:
+            msg = f"`n` must be the number of subjects counted ({counts.n}), got {n!r}"
+            raise InvalidInputError(msg)
         return counts
 
     @property
@@ -163,6 +214,18 @@ class SurvivalCounts:
             {'times': [2.0, 4.0], 'events': [1, 1], 'censored': [1, 0], 'n': 3}
         """
         return SurvivalCounts.combine((self, *others))
+
+    def __add__(self, other: object) -> SurvivalCounts:
+        """``a + b`` is ``a.merge(b)``."""
+        if not isinstance(other, SurvivalCounts):
+            return NotImplemented
+        return self.merge(other)
+
+    def __radd__(self, other: object) -> SurvivalCounts:
+        """``0 + counts`` is ``counts``: the built-in ``sum`` of counts merges them."""
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return NotImplemented
 
     @classmethod
     def combine(cls, parts: Iterable[SurvivalCounts]) -> SurvivalCounts:
@@ -197,13 +260,8 @@ class SurvivalCounts:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the three columns as lists, and ``n``."""
-        return {
-            "times": self.times.tolist(),
-            "events": self.events.tolist(),
-            "censored": self.censored.tolist(),
-            "n": self.n,
-        }
+        """JSON-ready: the three columns as lists, and ``n``; `from_dict` reads it back."""
+        return {**super().to_dict(), "n": self.n}
 
     def __repr__(self) -> str:
         return (
@@ -211,15 +269,11 @@ class SurvivalCounts:
         )
 
 
-class SurvivalBand(NamedTuple):
-    """Pointwise confidence bounds of a survival curve, aligned with its ``times``."""
-
-    low: FloatArray
-    high: FloatArray
-
-
 class Median(NamedTuple):
     """The median lifetime and its confidence interval; each ``None`` when not reached.
+
+    Like scipy's estimates with an interval: ``statistic`` is the estimate, ``low`` and
+    ``high`` the bounds read off the curve's `ConfidenceInterval` band.
 
     Attributes:
         statistic: The smallest time ``t`` with ``S(t) <= 0.5``.
@@ -232,8 +286,8 @@ class Median(NamedTuple):
     high: float | None
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class SurvivalCurve:
+@dataclass(frozen=True, eq=False, repr=False)
+class SurvivalCurve(RowsResult):
     """A Kaplan–Meier (product-limit) survival curve.
 
     ``S(t) = Π_{t_j <= t} (1 - d_j / n_j)`` over the event times ``t_j``, with ``d_j`` the
@@ -241,6 +295,10 @@ class SurvivalCurve:
     ``t_j`` are still at risk at ``t_j``). ``S`` is a right-continuous step function, 1
     before the first event. Build it with `kaplan_meier`, `survival`, or from (merged)
     counts: ``SurvivalCurve(counts)`` is ``SurvivalCurve.from_counts(counts)``.
+
+    One row per event time: ``len(curve)`` is the number of event times (``n`` counts
+    the subjects), and ``to_pandas()`` gives the columns ``times``, ``survival``,
+    ``at_risk`` and ``events``.
 
     Attributes:
         counts: The events and censorings per time the curve is computed from.
@@ -261,7 +319,14 @@ class SurvivalCurve:
         [0.833..., 0.416..., 0.0]
         >>> curve(2.5), curve.median().statistic
         (0.833..., 3.0)
+        >>> curve.to_pandas()
+           times  survival  at_risk  events
+        0    1.0  0.833333        6       1
+        1    3.0  0.416667        4       2
+        2    6.0  0.000000        1       1
     """
+
+    row_fields = ("times", "survival", "at_risk", "events")
 
     counts: SurvivalCounts
     times: FloatArray = field(init=False)
@@ -281,8 +346,8 @@ class SurvivalCurve:
             ("at_risk", at_risk),
             ("events", events),
         ):
-            _frozen(array)
             object.__setattr__(self, name, array)
+        super().__post_init__()
 
     @classmethod
     def from_counts(cls, counts: SurvivalCounts) -> SurvivalCurve:
@@ -370,7 +435,7 @@ class SurvivalCurve:
 
     def confidence_interval(
         self, confidence_level: float = 0.95, *, method: BandMethod = "log_log"
-    ) -> SurvivalBand:
+    ) -> ConfidenceInterval[FloatArray]:
         """Pointwise confidence bounds of ``S`` at each of ``times``.
 
         Args:
@@ -381,8 +446,8 @@ class SurvivalCurve:
                 (``scipy.stats.ecdf``'s default).
 
         Returns:
-            ``SurvivalBand(low, high)``, arrays aligned with ``times``. Where ``S`` reaches 0
-            both bounds are 0 (lifelines' convention; scipy gives NaN there).
+            ``ConfidenceInterval(low, high)`` of arrays aligned with ``times``. Where ``S``
+            reaches 0 both bounds are 0 (lifelines' convention; scipy gives NaN there).
 
         Raises:
             InvalidInputError: On an unknown method or a level outside ``(0, 1)``.
@@ -405,12 +470,12 @@ class SurvivalCurve:
         if method == "linear":
             low = np.clip(s - z * s * root, 0.0, 1.0)
             high = np.clip(s + z * s * root, 0.0, 1.0)
-            return SurvivalBand(low, high)
+            return ConfidenceInterval(low, high)
         v = np.log(np.where(alive, s, 0.5))
         spread = z * root / -v
         low = np.where(alive, np.exp(-np.exp(np.log(-v) + spread)), 0.0)
         high = np.where(alive, np.exp(-np.exp(np.log(-v) - spread)), 0.0)
-        return SurvivalBand(low, high)
+        return ConfidenceInterval(low, high)
 
     def median(self, confidence_level: float = 0.95, *, method: BandMethod = "log_log") -> Median:
         """The median lifetime, with the interval read off the confidence bands.
@@ -444,22 +509,27 @@ class SurvivalCurve:
         return float(self.times[reached[0]]) if len(reached) else None
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the curve, its 95% log-log band, the median and the counts."""
-        low, high = self.confidence_interval()
-        median = self.median()
+        """JSON-ready: the curve, its 95% log-log band, the median and the counts.
+
+        Keys: ``n``, ``n_events``, the columns ``times``, ``survival``, ``at_risk`` and
+        ``events``, ``confidence_interval`` (``{"low": [...], "high": [...]}``, aligned
+        with ``times``), ``median`` (``{"statistic": ..., "low": ..., "high": ...}``, as
+        `median` gives it) and ``counts`` (`SurvivalCounts.to_dict`).
+
+        Examples:
+            >>> data = kaplan_meier([1, 2, 2, 5], [1, 1, 0, 1]).to_dict()
+            >>> data["median"], data["confidence_interval"]["low"][0]
+            ({'statistic': 2.0, 'low': 1.0, 'high': 5.0}, 0.1279...)
+        """
+        fields = super().to_dict()
+        counts = fields.pop("counts")
         return {
             "n": self.n,
             "n_events": self.n_events,
-            "times": self.times.tolist(),
-            "survival": self.survival.tolist(),
-            "at_risk": self.at_risk.tolist(),
-            "events": self.events.tolist(),
-            "ci_low": low.tolist(),
-            "ci_high": high.tolist(),
-            "median": median.statistic,
-            "median_ci_low": median.low,
-            "median_ci_high": median.high,
-            "counts": self.counts.to_dict(),
+            **fields,
+            "confidence_interval": jsonable(self.confidence_interval()._asdict()),
+            "median": jsonable(self.median()._asdict()),
+            "counts": counts,
         }
 
     def __repr__(self) -> str:

@@ -30,12 +30,13 @@ import numpy as np
 
 from cshealth._checks import one_of, whole_number
 from cshealth._codes import sorted_positions
+from cshealth._result import AccountResult
 from cshealth._time import as_instant
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
 from cshealth.io._read import same_kind
 from cshealth.scoring._config import Override, Scorecard
 from cshealth.scoring._engine import Overrides, Plan, evaluate
-from cshealth.scoring._result import read_only
+from cshealth.scoring._result import json_column
 from cshealth.scoring._score import check_card, check_overrides, score_one
 
 __all__ = ["ScoreChange", "attribute_change"]
@@ -46,13 +47,16 @@ _CAUSES = ("configuration", "overrides", "missing data")
 Direction = Literal["down", "up", "both"]
 
 
-@dataclass(frozen=True, repr=False)
-class ScoreChange:
+@dataclass(frozen=True, eq=False, repr=False)
+class ScoreChange(AccountResult):
     """The change of each account's score between two dates, taken apart by cause.
 
     For every account scored at both dates,
     ``config_effect + override_effect + missing_effect + sum(input_effects) == change``
     (to rounding); all are NaN where either score is NaN (insufficient data).
+
+    ``len()`` counts the accounts compared, `row` finds one, and `to_pandas` gives one
+    row per account: the scores, the change and the effects other than the inputs'.
 
     Attributes:
         account_ids: Accounts in both data sets, in the order of the later one.
@@ -85,12 +89,6 @@ class ScoreChange:
     config_hash_t0: str
     config_hash_t1: str
 
-    def __post_init__(self) -> None:
-        read_only(self)
-
-    def __len__(self) -> int:
-        return len(self.account_ids)
-
     def drivers(self, account_id: int | str) -> list[tuple[str, float]]:
         """One account's causes with their effects, largest first (zero effects left out).
 
@@ -98,13 +96,11 @@ class ScoreChange:
         ``overrides`` and ``missing data``.
 
         Raises:
-            KeyError: If the account was not compared.
+            AccountNotFoundError: If the account was not compared (also a `KeyError` and
+                an `InvalidInputError`).
+            InvalidInputError: If ``account_id`` is not an identifier.
         """
-        found = np.flatnonzero(self.account_ids == account_id)
-        if not len(found):
-            msg = f"account {account_id!r} was not compared"
-            raise KeyError(msg)
-        row = int(found[0])
+        row = self.row(account_id)
         parts = dict(
             zip(
                 _CAUSES,
@@ -137,31 +133,25 @@ class ScoreChange:
         return movers
 
     def to_records(self) -> list[dict[str, object]]:
-        """One JSON-ready dict per account with every part."""
-        records = []
-        for row, account in enumerate(self.account_ids.tolist()):
-            records.append(
-                {
-                    "account_id": account,
-                    "score_t0": _value(self.score_t0[row]),
-                    "score_t1": _value(self.score_t1[row]),
-                    "change": _value(self.change[row]),
-                    "config_effect": _value(self.config_effect[row]),
-                    "override_effect": _value(self.override_effect[row]),
-                    "missing_effect": _value(self.missing_effect[row]),
-                    "input_effects": {k: _value(v[row]) for k, v in self.input_effects.items()},
-                }
-            )
-        return records
-
-    def to_dict(self) -> dict[str, object]:
-        """The whole result as JSON-ready values."""
-        return {
-            "config_hash_t0": self.config_hash_t0,
-            "config_hash_t1": self.config_hash_t1,
-            "not_compared": list(self.not_compared),
-            "accounts": self.to_records(),
+        """One JSON-ready dict per account with every part (NaN as ``None``)."""
+        columns = {
+            "account_id": self.account_ids,
+            "score_t0": self.score_t0,
+            "score_t1": self.score_t1,
+            "change": self.change,
+            "config_effect": self.config_effect,
+            "override_effect": self.override_effect,
+            "missing_effect": self.missing_effect,
         }
+        flat = {name: json_column(values) for name, values in columns.items()}
+        inputs = {k: json_column(values) for k, values in self.input_effects.items()}
+        return [
+            {
+                **{name: values[row] for name, values in flat.items()},
+                "input_effects": {k: values[row] for k, values in inputs.items()},
+            }
+            for row in range(len(self))
+        ]
 
     def __repr__(self) -> str:
         moved = self.change[~np.isnan(self.change)]
@@ -170,10 +160,6 @@ class ScoreChange:
             f"ScoreChange({len(self)} accounts: {up} up, {down} down, "
             f"{len(moved) - up - down} unchanged; {len(self.not_compared)} not compared)"
         )
-
-
-def _value(x: float) -> float | None:
-    return None if np.isnan(x) else float(x)
 
 
 def attribute_change(

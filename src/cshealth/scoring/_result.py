@@ -5,10 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 
-from cshealth._time import to_datetime
+from cshealth._exceptions import InvalidInputError
+from cshealth._result import AccountResult, Result, jsonable
 from cshealth._types import FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.scoring._bands import Band, Closure, assign_bands, band_labels
 from cshealth.scoring._config import Override, Scorecard, ScorecardSet
@@ -16,7 +19,7 @@ from cshealth.scoring._engine import Evaluation, Overrides, Plan, PlanNode, eval
 from cshealth.scoring._inputs import Inputs
 from cshealth.scoring._transforms import STATUS_TEXT, Int8Array
 
-__all__ = ["Explanation", "ExplanationLine", "HealthScores", "Scored", "read_only"]
+__all__ = ["Explanation", "ExplanationLine", "HealthScores", "Scored", "json_column"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +37,8 @@ class Scored:
     skipped: tuple[tuple[Override, str], ...]
 
 
-@dataclass(frozen=True)
-class ExplanationLine:
+@dataclass(frozen=True, eq=False)
+class ExplanationLine(Result):
     """One node of an account's explanation.
 
     Attributes:
@@ -75,29 +78,14 @@ class ExplanationLine:
         """The node's name."""
         return self.path[-1]
 
-    def to_dict(self) -> dict[str, object]:
-        """The line as JSON-ready values."""
-        return {
-            "path": list(self.path),
-            "kind": self.kind,
-            "column": self.column,
-            "raw": _json(self.raw),
-            "score": self.score,
-            "nominal_share": self.nominal_share,
-            "weight": self.weight,
-            "contribution": self.contribution,
-            "lost": self.lost,
-            "status": self.status,
-            "coverage": self.coverage,
-        }
 
-
-@dataclass(frozen=True)
-class Explanation:
+@dataclass(frozen=True, eq=False, repr=False)
+class Explanation(Result):
     """Why one account has its score: every node, with values, weights and contributions.
 
-    ``str(explanation)`` is a readable table. `drags` lists the measures that cost the
-    account the most points.
+    `format` (and ``str(explanation)``) is a readable table. `drags` lists the measures
+    that cost the account the most points; ``to_dict()`` gives every field, each line
+    with its fields, as strict JSON.
 
     Attributes:
         account_id: The account.
@@ -130,21 +118,11 @@ class Explanation:
         ranked = sorted(self.measures(), key=lambda line: (-line.lost, line.path))
         return tuple(line for line in ranked[:n] if line.lost > 0)
 
-    def to_dict(self) -> dict[str, object]:
-        """The explanation as JSON-ready values."""
-        return {
-            "account_id": self.account_id,
-            "scorecard": self.scorecard,
-            "score": self.score,
-            "band": self.band,
-            "coverage": self.coverage,
-            "min_coverage": self.min_coverage,
-            "config_hash": self.config_hash,
-            "overrides": [o.model_dump(mode="json") for o in self.overrides],
-            "lines": [line.to_dict() for line in self.lines],
-        }
+    def format(self) -> str:
+        """The explanation as a table: one line per node, then the overrides applied.
 
-    def __str__(self) -> str:
+        ``str(explanation)`` is the same text; see `HealthScores.explain` for an example.
+        """
         score = "insufficient data" if self.score is None else f"{self.score:.1f} ({self.band})"
         head = (
             f"{self.account_id}: {score}, coverage {self.coverage:.0%} "
@@ -190,19 +168,12 @@ def _short(value: object) -> str:
     return str(value)
 
 
-def _json(value: object) -> object:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
-    return str(value)
-
-
-@dataclass(frozen=True, repr=False)
-class HealthScores:
+@dataclass(frozen=True, eq=False, repr=False)
+class HealthScores(AccountResult):
     """Health scores of many accounts, in the input's account order.
+
+    ``len()`` counts the accounts; `row` finds one; `to_pandas` gives one row per account
+    (``account_ids``, ``score``, ``band``, ``coverage``, ``scorecard``).
 
     Attributes:
         name: The scorecard's (or scorecard set's) name.
@@ -241,10 +212,7 @@ class HealthScores:
     as_of: np.datetime64 | None
     bands: tuple[Band, ...]
     closure: Closure
-    _parts: tuple[Scored, ...] = field(default=(), repr=False)
-
-    def __post_init__(self) -> None:
-        read_only(self)
+    _parts: tuple[Scored, ...] = field(default=(), repr=False, compare=False)
 
     @classmethod
     def _build(
@@ -306,9 +274,6 @@ class HealthScores:
             _parts=tuple(parts),
         )
 
-    def __len__(self) -> int:
-        return len(self.account_ids)
-
     def band_counts(self) -> dict[str | None, int]:
         """Accounts per band, lowest band first; ``None`` counts insufficient data.
 
@@ -351,7 +316,10 @@ class HealthScores:
             was missing, stale, filled in or overridden.
 
         Raises:
-            KeyError: If the account was not scored.
+            AccountNotFoundError: If the account was not scored (also a `KeyError` and an
+                `InvalidInputError`).
+            InvalidInputError: If ``account_id`` is not an identifier, or the result was
+                built by hand rather than by `score` (it holds no run to explain).
 
         Examples:
             >>> from cshealth.scoring import Scorecard, score
@@ -386,12 +354,18 @@ class HealthScores:
             >>> scores.explain("a").drags(1)[0].lost
             75.0
         """
+        position = self.row(account_id)
         for part in self._parts:
-            found = np.flatnonzero(part.inputs.account_ids == account_id)
+            if part.rows is None:
+                return _explain(self, part, position)
+            found = np.flatnonzero(part.rows == position)
             if len(found):
                 return _explain(self, part, int(found[0]))
-        msg = f"account {account_id!r} was not scored"
-        raise KeyError(msg)
+        msg = (
+            f"account {account_id!r} cannot be explained: this HealthScores holds no scoring "
+            "run (it was not made by `score`)"
+        )
+        raise InvalidInputError(msg)
 
     def to_records(self) -> list[dict[str, object]]:
         """One JSON-ready dict per account: score, band, coverage, node scores, contributions.
@@ -418,27 +392,31 @@ class HealthScores:
             >>> score(card, {"account_id": ["a"], "logins": [9]}).to_records()[0]["score"]
             90.0
         """
-        scores = [_number(v) for v in self.score.tolist()]
-        coverage = self.coverage.tolist()
-        nodes = {k: [_number(v) for v in values.tolist()] for k, values in self.node_scores.items()}
-        parts = {
-            k: [_number(v) for v in values.tolist()] for k, values in self.contributions.items()
+        columns = {
+            "account_id": self.account_ids,
+            "scorecard": self.scorecard,
+            "score": self.score,
+            "band": self.band,
+            "coverage": self.coverage,
         }
+        flat = {name: json_column(values) for name, values in columns.items()}
+        nodes = {k: json_column(values) for k, values in self.node_scores.items()}
+        parts = {k: json_column(values) for k, values in self.contributions.items()}
         return [
             {
-                "account_id": account,
-                "scorecard": self.scorecard[i],
-                "score": scores[i],
-                "band": self.band[i],
-                "coverage": coverage[i],
+                **{name: values[i] for name, values in flat.items()},
                 "node_scores": {k: values[i] for k, values in nodes.items()},
                 "contributions": {k: values[i] for k, values in parts.items()},
             }
-            for i, account in enumerate(self.account_ids.tolist())
+            for i in range(len(self))
         ]
 
     def to_dict(self) -> dict[str, object]:
-        """The whole result as JSON-ready values (`to_records` under ``accounts``).
+        """Every field as strict JSON (`Result.to_dict`), and the accounts per band.
+
+        Arrays become lists (NaN as ``None``), ``node_scores`` and ``contributions``
+        dictionaries of lists; each skipped override is ``{"override": ..., "reason": ...}``,
+        and ``band_counts`` is `band_counts` with text keys.
 
         Examples:
             >>> from cshealth.scoring import Scorecard, score
@@ -460,19 +438,11 @@ class HealthScores:
             >>> score(card, {"account_id": ["a"], "logins": [9]}).to_dict()["band_counts"]
             {'red': 0, 'yellow': 0, 'green': 1, 'None': 0}
         """
+        skipped = [{"override": o, "reason": why} for o, why in self.overrides_skipped]
         return {
-            "name": self.name,
-            "config_hash": self.config_hash,
-            "as_of": None if self.as_of is None else to_datetime(self.as_of).isoformat(),
-            "bands": [band.model_dump() for band in self.bands],
-            "closure": self.closure,
+            **super().to_dict(),
+            "overrides_skipped": jsonable(skipped),
             "band_counts": {str(k): v for k, v in self.band_counts().items()},
-            "overrides_applied": [o.model_dump(mode="json") for o in self.overrides_applied],
-            "overrides_skipped": [
-                {"override": o.model_dump(mode="json"), "reason": why}
-                for o, why in self.overrides_skipped
-            ],
-            "accounts": self.to_records(),
         }
 
     def __repr__(self) -> str:
@@ -492,17 +462,9 @@ def _repeat(value: object, n: int) -> ObjectArray:
     return out
 
 
-def read_only(result: object) -> None:
-    """Make the arrays of a result (and of its mappings of arrays) read-only."""
-    for value in vars(result).values():
-        arrays = value.values() if isinstance(value, Mapping) else (value,)
-        for array in arrays:
-            if isinstance(array, np.ndarray):
-                array.setflags(write=False)
-
-
-def _number(value: float) -> float | None:
-    return None if math.isnan(value) else value
+def json_column(values: NDArray[np.generic]) -> list[object]:
+    """A column as a list of strict JSON values (`jsonable`: NaN as ``None``)."""
+    return cast("list[object]", jsonable(values))
 
 
 # --- explanations ------------------------------------------------------------------------

@@ -22,14 +22,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, NamedTuple, Protocol, cast
+from typing import ClassVar, Literal, NamedTuple, Protocol, cast
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from cshealth._checks import one_of
 from cshealth._codes import id_codes, missing_ids
 from cshealth._exceptions import InvalidInputError
+from cshealth._result import AccountResult
 from cshealth._types import (
     BoolArray,
     ColumnsLike,
@@ -41,6 +42,7 @@ from cshealth._types import (
 )
 from cshealth.io._read import read_ids, same_kind
 from cshealth.scoring._bands import Band, Closure, assign_bands
+from cshealth.scoring._result import json_column
 
 __all__ = ["Rollup", "RollupMethod", "ScoresLike", "rollup"]
 
@@ -86,11 +88,14 @@ class _BandSource(Protocol):
     closure: str
 
 
-@dataclass(frozen=True, repr=False)
-class Rollup:
+@dataclass(frozen=True, eq=False, repr=False)
+class Rollup(AccountResult):
     """Parent accounts' health summarised from their children's scores, from `rollup`.
 
-    Every array has one entry per parent, in the order of `parent_ids`.
+    Every array has one entry per parent, in the order of `parent_ids`. ``len()`` counts
+    the parents, ``row(parent_id)`` finds one, and `to_pandas` gives one row per parent:
+    ``parent_ids``, ``value``, each band's ``share_<label>``, the counts,
+    ``parent_score`` and ``parent_used``.
 
     Attributes:
         method: The summary (`RollupMethod`).
@@ -123,7 +128,11 @@ class Rollup:
         >>> r.to_records()
         [{'parent_id': 'acme', 'value': 60.0, 'n_children': 2, 'n_scored': 1,
           'n_unscored': 1, 'parent_score': 90.0, 'parent_used': True}]
+        >>> r.row("acme"), r.to_dict()["value"]
+        (0, [60.0])
     """
+
+    id_field: ClassVar[str] = "parent_ids"
 
     method: RollupMethod
     parent: _Parent
@@ -138,32 +147,26 @@ class Rollup:
     parent_score: FloatArray
     parent_used: BoolArray
 
-    def __len__(self) -> int:
-        return len(self.parent_ids)
+    def _columns(self) -> dict[str, NDArray[np.generic]]:
+        """The row columns: the fields, with each band's share after ``value``."""
+        return {
+            "parent_ids": self.parent_ids,
+            "value": self.value,
+            **{f"share_{label}": share for label, share in self.shares.items()},
+            "n_children": self.n_children,
+            "n_scored": self.n_scored,
+            "n_unscored": self.n_unscored,
+            "parent_score": self.parent_score,
+            "parent_used": self.parent_used,
+        }
 
     def to_records(self) -> list[dict[str, object]]:
         """One dictionary per parent (NaN as ``None``; shares as ``share_<label>``)."""
-        columns: dict[str, list[object]] = {
-            "parent_id": self.parent_ids.tolist(),
-            "value": _floats(self.value),
-            **{f"share_{label}": _floats(share) for label, share in self.shares.items()},
-            "n_children": self.n_children.tolist(),
-            "n_scored": self.n_scored.tolist(),
-            "n_unscored": self.n_unscored.tolist(),
-            "parent_score": _floats(self.parent_score),
-            "parent_used": self.parent_used.tolist(),
+        columns = {
+            "parent_id" if name == "parent_ids" else name: json_column(values)
+            for name, values in self._columns().items()
         }
         return [dict(zip(columns, row)) for row in zip(*columns.values())]
-
-    def to_dict(self) -> dict[str, object]:
-        """The rollup as a JSON-ready dictionary, with one entry per parent."""
-        return {
-            "method": self.method,
-            "parent": self.parent,
-            "by": self.by,
-            "worst_band": self.worst_band,
-            "parents": self.to_records(),
-        }
 
     def __repr__(self) -> str:
         options = f"method={self.method!r}, parent={self.parent!r}"
@@ -322,7 +325,7 @@ def rollup(
         labels=[band.label for band in band_list],
         n_parents=n_parents,
     )
-    result = Rollup(
+    return Rollup(
         method=method,
         parent=parent,
         by=by,
@@ -336,10 +339,6 @@ def rollup(
         parent_score=parent_score,
         parent_used=parent_used,
     )
-    for array in [*vars(result).values(), *shares.values()]:
-        if isinstance(array, np.ndarray):
-            array.setflags(write=False)
-    return result
 
 
 # --- options and bands -------------------------------------------------------------------
@@ -687,7 +686,3 @@ def _band_share(
     np.divide(table, total[:, None], out=shares, where=total[:, None] > 0)
     by_label = {label: np.ascontiguousarray(shares[:, j]) for j, label in enumerate(labels)}
     return by_label[labels[0]].copy(), by_label
-
-
-def _floats(values: FloatArray) -> list[object]:
-    return [None if math.isnan(v) else v for v in values.tolist()]

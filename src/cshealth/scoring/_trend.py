@@ -37,8 +37,10 @@ from pydantic import Field
 from cshealth._checks import iso, one_of
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, RecordError
+from cshealth._result import AccountResult, jsonable
 from cshealth._scalars import DATE_TEXT, NAIVE, ScalarProblem, read_instant
 from cshealth._slopes import SlopeFit, theil_kendall
+from cshealth._stats import ConfidenceInterval
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
 from cshealth.io._read import (
@@ -52,6 +54,7 @@ from cshealth.io._read import (
 from cshealth.models import Record
 from cshealth.models._base import Identifier, Instant
 from cshealth.scoring._bands import Band, Closure, assign_bands, band_labels
+from cshealth.scoring._result import json_column
 
 __all__ = ["ScoreSnapshot", "ScoreTrend", "ScoresLike", "trend"]
 
@@ -132,12 +135,14 @@ class _Snapshots(NamedTuple):
     scores: FloatArray
 
 
-@dataclass(frozen=True, repr=False)
-class ScoreTrend:
+@dataclass(frozen=True, eq=False, repr=False)
+class ScoreTrend(AccountResult):
     """Each account's latest score move, its slope over the history, and its band.
 
     Arrays are aligned with `account_ids` (ascending: every account in the history) and
-    read-only; NaN marks an undefined number, ``None`` an undefined label.
+    read-only; NaN marks an undefined number, ``None`` an undefined label. ``len()``
+    counts the accounts, `row` finds one, and `to_pandas` gives one row per account (the
+    columns of `to_records`, with ``account_ids`` first).
 
     Attributes:
         account_ids: The accounts (``object`` array, ascending).
@@ -151,9 +156,8 @@ class ScoreTrend:
         direction: ``'up'``, ``'down'``, or ``'same'`` when ``|change| <= dead_band``;
             ``None`` when `change` is NaN.
         slope: Theil–Sen slope of the account's scores, in points per day (``x`` is days
-            since the first snapshot); NaN with fewer than two scored snapshots.
-        slope_low: Lower bound of the slope's interval at `confidence_level` (Sen 1968).
-        slope_high: Upper bound of that interval.
+            since the first snapshot); NaN with fewer than two scored snapshots. Its
+            interval is `slope_confidence_interval`.
         tau: Kendall's tau-b between the scores and time; NaN when all scores are equal
             or fewer than two are present.
         pvalue: Two-sided p-value of Kendall's test of no monotonic trend.
@@ -193,8 +197,8 @@ class ScoreTrend:
     change: FloatArray
     direction: ObjectArray
     slope: FloatArray
-    slope_low: FloatArray
-    slope_high: FloatArray
+    _slope_low: FloatArray
+    _slope_high: FloatArray
     tau: FloatArray
     pvalue: FloatArray
     trend: ObjectArray
@@ -208,8 +212,48 @@ class ScoreTrend:
     bands: tuple[Band, ...]
     closure: Closure
 
-    def __len__(self) -> int:
-        return len(self.account_ids)
+    def slope_confidence_interval(self) -> ConfidenceInterval[FloatArray]:
+        """Sen's (1968) interval of each account's `slope`, at `confidence_level`.
+
+        The bounds of `scipy.stats.theilslopes`, in points per day, aligned with
+        `account_ids`; NaN where the slope is.
+
+        Examples:
+            >>> history = {
+            ...     "account_id": ["A"] * 4,
+            ...     "as_of": ["2025-01-01", "2025-01-11", "2025-01-21", "2025-01-31"],
+            ...     "score": [80, 78, 71, 69],
+            ... }
+            >>> result = trend(history, confidence_level=0.5)
+            >>> result.slope.round(2).tolist()
+            [-0.41]
+            >>> low, high = result.slope_confidence_interval()  # theilslopes(..., alpha=0.5)
+            >>> low.round(2).tolist(), high.round(2).tolist()
+            ([-0.45], [-0.2])
+        """
+        return ConfidenceInterval(self._slope_low, self._slope_high)
+
+    def _columns(self) -> dict[str, NDArray[np.generic]]:
+        """The row columns: per account, as in `to_records` (without bands when none)."""
+        low, high = self.slope_confidence_interval()
+        columns: dict[str, NDArray[np.generic] | None] = {
+            "account_ids": self.account_ids,
+            "n_points": self.n_points,
+            "current": self.current,
+            "previous": self.previous,
+            "change": self.change,
+            "direction": self.direction,
+            "slope": self.slope,
+            "slope_low": low,
+            "slope_high": high,
+            "tau": self.tau,
+            "pvalue": self.pvalue,
+            "trend": self.trend,
+            "band": self.band,
+            "raw_band": self.raw_band,
+            "band_changed": self.band_changed,
+        }
+        return {name: column for name, column in columns.items() if column is not None}
 
     def __repr__(self) -> str:
         accounts = f"{len(self)} account{'' if len(self) == 1 else 's'}"
@@ -235,43 +279,29 @@ class ScoreTrend:
             >>> trend({**history, "score": [40, 47]}).to_records()[0]["direction"]
             'up'
         """
-        columns: dict[str, list[object]] = {
-            "account_id": self.account_ids.tolist(),
-            "n_points": self.n_points.tolist(),
+        columns = {
+            "account_id" if name == "account_ids" else name: json_column(values)
+            for name, values in self._columns().items()
         }
-        for name in ("current", "previous", "change"):
-            columns[name] = _floats(getattr(self, name))
-        columns["direction"] = self.direction.tolist()
-        for name in ("slope", "slope_low", "slope_high", "tau", "pvalue"):
-            columns[name] = _floats(getattr(self, name))
-        columns["trend"] = self.trend.tolist()
-        if self.band is not None and self.raw_band is not None and self.band_changed is not None:
-            columns["band"] = self.band.tolist()
-            columns["raw_band"] = self.raw_band.tolist()
-            columns["band_changed"] = self.band_changed.tolist()
         return [dict(zip(columns, row)) for row in zip(*columns.values())]
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the options, the snapshots and one entry per account."""
-        return {
-            "as_of": None if self.as_of is None else self.as_of.isoformat(),
-            "snapshots": [to_datetime(t).isoformat() for t in self.snapshots],
-            "dead_band": self.dead_band,
-            "min_points": self.min_points,
-            "confidence_level": self.confidence_level,
-            "hysteresis": self.hysteresis,
-            "closure": self.closure,
-            "bands": [band.model_dump() for band in self.bands],
-            "accounts": self.to_records(),
-        }
+        """Every field as strict JSON (`Result.to_dict`), and the slope's interval.
+
+        The interval is ``"slope_confidence_interval": {"low": [...], "high": [...]}``.
+
+        Examples:
+            >>> history = {"account_id": ["A", "A"], "as_of": ["2025-05-01", "2025-06-01"]}
+            >>> data = trend({**history, "score": [40, 47]}).to_dict()
+            >>> data["change"], data["slope_confidence_interval"]
+            ([7.0], {'low': [0.225...], 'high': [0.225...]})
+        """
+        interval = self.slope_confidence_interval()
+        return {**super().to_dict(), "slope_confidence_interval": jsonable(interval._asdict())}
 
 
 def _count(labels: ObjectArray, word: str) -> int:
     return int(np.sum(labels == word))
-
-
-def _floats(values: FloatArray) -> list[object]:
-    return [None if math.isnan(v) else v for v in values.tolist()]
 
 
 def trend(
@@ -411,7 +441,7 @@ def _build(
     ).astype(object)
     trend_labels[n_points < options.min_points] = None
     band, raw_band, band_changed = _band_columns(matrix, banding)
-    result = ScoreTrend(
+    return ScoreTrend(
         account_ids=account_ids,
         snapshots=snapshots,
         as_of=to_datetime(snapshots[-1]) if s else None,
@@ -421,8 +451,8 @@ def _build(
         change=change,
         direction=_direction(change, options.dead_band),
         slope=fit.slope,
-        slope_low=fit.low,
-        slope_high=fit.high,
+        _slope_low=fit.low,
+        _slope_high=fit.high,
         tau=fit.tau,
         pvalue=fit.pvalue,
         trend=trend_labels,
@@ -436,10 +466,6 @@ def _build(
         bands=banding.bands,
         closure=banding.closure,
     )
-    for value in vars(result).values():
-        if isinstance(value, np.ndarray):
-            value.setflags(write=False)
-    return result
 
 
 def _direction(change: FloatArray, dead_band: float) -> ObjectArray:

@@ -28,6 +28,7 @@ from cshealth._absent import NOT_MEASURED, absent_reason, listed, not_measured
 from cshealth._checks import iso
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
+from cshealth._result import Result, jsonable
 from cshealth._stats import Rate
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
@@ -127,8 +128,8 @@ def _whole(count: int | None) -> str:
     return _NOT_MEASURED_CELL if count is None else str(count)
 
 
-@dataclass(frozen=True, repr=False)
-class DurationStats:
+@dataclass(frozen=True, eq=False, repr=False)
+class DurationStats(Result):
     """The median, 90th percentile and (optionally) mean of a set of durations.
 
     Percentiles use numpy's default (linear interpolation between order statistics,
@@ -160,10 +161,6 @@ class DurationStats:
         mean = float(seconds.mean()) if include_mean else None
         return cls(len(seconds), median, p90, mean)
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready: ``n`` and the statistics in seconds (``None`` when undefined)."""
-        return {"n": self.n, "median": self.median, "p90": self.p90, "mean": self.mean}
-
     def __repr__(self) -> str:
         parts = [f"n={self.n}"]
         for name in ("median", "p90", "mean"):
@@ -173,8 +170,8 @@ class DurationStats:
         return f"DurationStats({', '.join(parts)})"
 
 
-@dataclass(frozen=True, repr=False)
-class SupportStats:
+@dataclass(frozen=True, eq=False, repr=False)
+class SupportStats(Result):
     """The support metrics of one set of tickets over a period (see `summary`).
 
     Attributes:
@@ -256,23 +253,6 @@ class SupportStats:
     sql_conversion: Rate | None
     not_measured: Mapping[str, str]
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready: counts, durations (seconds), rates as `Rate.to_dict`, ``not_measured``.
-
-        A measure that was not measured is ``None``; ``not_measured`` maps it to the reason.
-        """
-        out: dict[str, object] = {}
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, (Rate, DurationStats)):
-                value = value.to_dict()
-            elif isinstance(value, Mapping):
-                value = dict(value)
-            elif isinstance(value, tuple):
-                value = list(value)
-            out[field.name] = value
-        return out
-
     def __repr__(self) -> str:
         median = None if self.first_response is None else self.first_response.median
         response = "-" if median is None else _duration_text(median)
@@ -292,8 +272,8 @@ class SupportStats:
 _FIELDS = tuple(field.name for field in fields(SupportStats) if field.name != "not_measured")
 
 
-@dataclass(frozen=True, repr=False)
-class SupportSummary:
+@dataclass(frozen=True, eq=False, repr=False)
+class SupportSummary(Result):
     """Support metrics over ``[start, end)``, overall and per group.
 
     Attributes:
@@ -340,27 +320,17 @@ class SupportSummary:
         return self.overall.not_measured
 
     def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the period, clocks, policy, overall metrics and groups."""
-        return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "clock": self.clock,
-            "sla_clock": self.sla_clock,
-            "sla_policy": self.sla_policy.model_dump(),
-            "by": self.by,
-            "not_measured": dict(self.not_measured),
-            "overall": self.overall.to_dict(),
-            "groups": {name: stats.to_dict() for name, stats in self.groups.items()},
-        }
+        """JSON-ready: every field (`Result.to_dict`), and ``not_measured``."""
+        return {**super().to_dict(), "not_measured": jsonable(self.not_measured)}
 
-    def table(self) -> str:
+    def format(self) -> str:
         """The summary as a text table: a line for all tickets, then one per group.
 
         Columns: tickets created, first response (reply) median and p90, resolution
         median, SLA achievement, one-touch, first-contact resolution and reopen rates (as
         percentages; ``-`` when undefined) and the backlog at ``end``. A measure whose
         ticket column is absent shows ``n/m``, and a last line says which were not
-        measured and why.
+        measured and why. ``str(summary)`` and ``print(summary)`` give the same text.
 
         Examples:
             >>> from datetime import date
@@ -373,7 +343,7 @@ class SupportSummary:
             ...     "agent_replies": [1, 1],
             ... }
             >>> s = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by="channel")
-            >>> print(s.table())
+            >>> print(s)
             group  tickets    reply      p90  resolved   SLA  1-touch   FCR  reopen  backlog
             all          2   60 min  108 min     3.0 h  100%     100%   n/m     n/m        1
             chat         1     60 s     60 s         -  100%        -   n/m     n/m        1
@@ -406,7 +376,7 @@ class SupportSummary:
         )
 
 
-#: The measures of `SupportSummary.table`, by column heading.
+#: The measures of `SupportSummary.format`, by column heading.
 _TABLE_COLUMNS = {
     "reply": "first_response",
     "resolved": "resolution",

@@ -32,6 +32,7 @@ from pydantic import Field
 from cshealth._codes import id_codes
 from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError, RecordError
+from cshealth._result import RowsResult
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, ObjectArray
 from cshealth.io import Table
@@ -139,8 +140,11 @@ class SLAPolicy(Config):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class TicketDurations:
+class TicketDurations(RowsResult):
     """First-response and resolution time of each ticket, aligned arrays in input order.
+
+    One row per ticket: ``len()`` counts the tickets and `to_pandas` gives one row each.
+    Arrays are read-only.
 
     Attributes:
         ids: Ticket ids (``object``).
@@ -158,8 +162,11 @@ class TicketDurations:
         ... )  # fmt: skip
         >>> d.first_response_seconds / 60
         array([45.])
-        >>> d.to_dict()["tickets"][0]["resolution_seconds"] is None
-        True
+        >>> d.to_dict()["resolution_seconds"]  # not resolved: None in JSON
+        [None]
+        >>> d.to_pandas()[["ids", "first_response_seconds"]]
+           ids  first_response_seconds
+        0  T-1                  2700.0
     """
 
     ids: ObjectArray
@@ -170,9 +177,6 @@ class TicketDurations:
     clock: Clock
     as_of: datetime | None
 
-    def __len__(self) -> int:
-        return len(self.ids)
-
     def __repr__(self) -> str:
         responded = int(np.count_nonzero(~np.isnan(self.first_response_seconds)))
         resolved = int(np.count_nonzero(~np.isnan(self.resolution_seconds)))
@@ -181,31 +185,6 @@ class TicketDurations:
             f"TicketDurations({len(self)} tickets, clock={self.clock!r}, {responded} "
             f"responded, {resolved} resolved{when})"
         )
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready: the clock, ``as_of`` and one entry per ticket (``None`` for NaN)."""
-        created = np.datetime_as_string(self.created_at, unit="us", timezone="UTC")
-        tickets = [
-            {
-                "id": ticket,
-                "account_id": account,
-                "created_at": stamp,
-                "first_response_seconds": None if math.isnan(first) else first,
-                "resolution_seconds": None if math.isnan(resolution) else resolution,
-            }
-            for ticket, account, stamp, first, resolution in zip(
-                self.ids.tolist(),
-                self.account_ids.tolist(),
-                created.tolist(),
-                self.first_response_seconds.tolist(),
-                self.resolution_seconds.tolist(),
-            )
-        ]
-        return {
-            "clock": self.clock,
-            "as_of": None if self.as_of is None else self.as_of.isoformat(),
-            "tickets": tickets,
-        }
 
 
 def ticket_durations(
