@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Protocol, TypeAlias
+from typing import Literal, Protocol, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "ArrayLike",
+    "AsOf",
     "BoolArray",
     "Column",
     "ColumnsLike",
@@ -33,6 +34,7 @@ __all__ = [
     "InstantLike",
     "IntArray",
     "ObjectArray",
+    "Period",
 ]
 
 FloatArray: TypeAlias = NDArray[np.float64]
@@ -53,6 +55,17 @@ InstantArray: TypeAlias = NDArray[np.datetime64]
 DateLike: TypeAlias = date | str
 #: A timezone-aware instant, or its ISO 8601 text with an offset (``"2025-03-31T09:00Z"``).
 InstantLike: TypeAlias = datetime | str
+
+# --- the vocabulary (docs/concepts.md, "One word per idea") -------------------------------
+
+#: A point in time: only what happened strictly before it counts. A date (or ``YYYY-MM-DD``
+#: text, a day ``datetime64``) is the start of that day in the call's ``timezone``; an
+#: aware ``datetime`` or ``pandas.Timestamp``, ISO text with an offset, or a ``datetime64``
+#: with a time of day (UTC) is that instant. Naive instants are refused.
+AsOf: TypeAlias = date | datetime | np.datetime64 | str
+#: A calendar period to bucket by: ISO weeks (Monday first), months, quarters or years, in
+#: the call's ``timezone``. Rolling windows are their own parameter, never a period.
+Period: TypeAlias = Literal["week", "month", "quarter", "year"]
 
 
 class DataFrameLike(Protocol):
