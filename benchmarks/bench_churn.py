@@ -85,10 +85,14 @@ def run(rows: int, entities: int, repeat: int, *, text: bool, shuffle: bool) -> 
     frame["occurred_at"] = frame["occurred_at"].dt.tz_localize("UTC")
 
     def on_frame() -> ActivityChurn:
-        return activity_churn(frame["entity_id"], frame["occurred_at"], start=START, end=END)
+        return activity_churn(
+            frame["entity_id"], frame["occurred_at"], base_on=START, compare_on=END
+        )
 
     def on_arrays() -> ActivityChurn:
-        return activity_churn(columns["entity_id"], columns["occurred_at"], start=START, end=END)
+        return activity_churn(
+            columns["entity_id"], columns["occurred_at"], base_on=START, compare_on=END
+        )
 
     ours = on_frame()
     check(ours, pandas_reference(frame))

@@ -17,7 +17,8 @@ Printed beside each other:
   groupby shift for the level each change replaced, a cumulative "has paid" flag, an
   ``np.select`` classification, ``groupby([month, kind]).sum()`` and the starting MRR
   (the last level of each account before the window), checked to agree with ours;
-* ``revenue_retention`` for the one-year window 2025-01-01 .. 2026-01-01, for information;
+* ``revenue_retention`` from the snapshot of 2025-01-01 to that of 2026-01-01, for
+  information;
 * where the time of ``mrr_movements`` goes (reading and validation, account keys and the
   sort, the whole timeline, classification, waterfall), measured stage by stage on the
   private helpers.
@@ -168,7 +169,7 @@ def run(columns: dict[str, np.ndarray], repeat: int, kind: str) -> None:
     check(ours(), columns)
     engine = best_of(repeat, ours)
     pandas = best_of(repeat, lambda: with_pandas(columns))
-    retention = best_of(repeat, lambda: revenue_retention(columns, start=START, end=END))
+    retention = best_of(repeat, lambda: revenue_retention(columns, base_on=START, compare_on=END))
     print(
         f"{len(columns['mrr']):,} changes over {accounts:,} accounts ({kind}), 2023-2025; "
         "window 2025"

@@ -1,7 +1,7 @@
 """``adoption.usage_trend`` on daily usage of 5,000 accounts over 3 years, beside pandas.
 
 Run from ``benchmarks/``: ``python bench_usage_trend.py [--rows 5475000] [--repeat 3]
-[--weeks 30]``
+[--history-weeks 30]``
 
 The data: one record per account and day for the three years (1,095 days) before
 ``as_of``, ``--rows / 1095`` accounts with text ids (``"A-00042"``); 10% of the accounts
@@ -10,7 +10,7 @@ usage), logins are Poisson around a level with a per-account drift.
 
 Both sides get the same pandas DataFrame and compute, per account, the logins of the last
 7 days against the mean of the 4 windows before (those observed), and the Theil–Sen slope
-with its 95% interval and Kendall's tau test over the last ``--weeks`` weeks. The pandas
+with its 95% interval and Kendall's tau test over the last ``--history-weeks`` weeks. The pandas
 side is the code a user writes: ``groupby`` account, ``resample("7D")`` the logins into
 weeks anchored on ``as_of``, fill the missing weeks of the observed span with 0, then
 ``apply`` ``scipy.stats.theilslopes`` and ``scipy.stats.kendalltau`` account by account.
@@ -107,15 +107,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_000 * DAYS)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--weeks", type=int, default=30)
+    parser.add_argument("--history-weeks", type=int, default=30)
     args = parser.parse_args()
     df = usage(args.rows)
 
     def ours() -> object:
-        return usage_trend(df, as_of=AS_OF, weeks=args.weeks)
+        return usage_trend(df, as_of=AS_OF, history_weeks=args.history_weeks)
 
-    mine = usage_trend(df, as_of=AS_OF, weeks=args.weeks)
-    theirs = pandas_trend(df, args.weeks)
+    mine = usage_trend(df, as_of=AS_OF, history_weeks=args.history_weeks)
+    theirs = pandas_trend(df, args.history_weeks)
     assert mine.account_ids.tolist() == theirs.index.tolist()
     for name, column in [("current", "current"), ("baseline", "baseline"), ("slope", "slope")]:
         np.testing.assert_allclose(getattr(mine, name), theirs[column], rtol=1e-9)
@@ -125,10 +125,10 @@ def main() -> None:
     cshealth_time = best_of(args.repeat, ours)
     columns = ["account_id", "day", "logins"]
     reading = best_of(args.repeat, lambda: read_columns(df, UsageRecord, need=columns))
-    pandas_time = best_of(1, lambda: pandas_trend(df, args.weeks))
+    pandas_time = best_of(1, lambda: pandas_trend(df, args.history_weeks))
     print(
         f"{len(df):,} daily usage records, {len(mine):,} accounts, {DAYS} days before "
-        f"{AS_OF}; 7-day window vs 4, Theil-Sen + Kendall over {args.weeks} weeks"
+        f"{AS_OF}; 7-day window vs 4, Theil-Sen + Kendall over {args.history_weeks} weeks"
     )
     print(f"  pandas groupby/resample + scipy per account (1 run)   {pandas_time:7.2f} s")
     print(

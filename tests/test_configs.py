@@ -218,8 +218,8 @@ EXAMPLES: dict[str, tuple[Callable[[], Config], Callable[[], Config]]] = {
         lambda: ThresholdsTransform(cuts=[0, 30], scores=[0, 50, 100], closure="upper_inclusive"),
     ),
     "FollowUpPolicy": (
-        lambda: FollowUpPolicy(lookback_days=60, promoter_action="review"),
-        lambda: FollowUpPolicy(lookback_days=60, promoter_action="review", quiet_days=30),
+        lambda: FollowUpPolicy(window_days=60, promoter_action="review"),
+        lambda: FollowUpPolicy(window_days=60, promoter_action="review", quiet_days=30),
     ),
     "Schedule": (
         lambda: Schedule.weekdays(
@@ -312,7 +312,7 @@ HASHES: dict[str, str] = {
     "DropThresholds": "c6ad6acf9df790aa",
     "Feature": "97dafdbf8953389d",
     "FeatureCatalog": "451d20c19373688c",
-    "FollowUpPolicy": "00ea945cf8a4c238",
+    "FollowUpPolicy": "83585c8b5e61ee44",  # the field `lookback_days` is now `window_days`
     "Group": "76c08e514bb15dbe",
     "LinearBoundedTransform": "1e3c9691aba5fa41",
     "LinearTransform": "94ab240478933748",

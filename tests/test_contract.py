@@ -199,7 +199,7 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
     # retention
     "cshealth.retention.activity_churn": lambda: (
         (["u1", "u2", "u1", "u3"], _TIMES),
-        {"start": date(2025, 1, 1), "end": date(2025, 4, 1)},
+        {"base_on": date(2025, 1, 1), "compare_on": date(2025, 4, 1)},
     ),
     "cshealth.retention.annualize": lambda: ((0.02, 12), {}),
     "cshealth.retention.annualize_retention": lambda: ((1.01, 12), {}),
@@ -213,7 +213,10 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
     "cshealth.retention.deannualize": lambda: ((0.2, 12), {}),
     "cshealth.retention.deannualize_retention": lambda: ((1.1, 12), {}),
     "cshealth.retention.kaplan_meier": lambda: (([3, 5, 8, 13], [1, 0, 1, 1]), {}),
-    "cshealth.retention.logo_churn": lambda: ((data("accounts"),), {"start": START, "end": END}),
+    "cshealth.retention.logo_churn": lambda: (
+        (data("accounts"),),
+        {"base_on": START, "compare_on": END},
+    ),
     "cshealth.retention.logo_cohorts": lambda: ((data("accounts"),), {"as_of": AS_OF}),
     "cshealth.retention.ltv": lambda: ((500.0, 0.02), {"gross_margin": 0.8}),
     "cshealth.retention.mrr_movements": lambda: (
@@ -224,9 +227,10 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
     "cshealth.retention.revenue_cohorts": lambda: ((data("changes"),), {"as_of": AS_OF}),
     "cshealth.retention.revenue_retention": lambda: (
         (data("changes"),),
-        {"start": START, "end": END},
+        {"base_on": START, "compare_on": END},
     ),
     "cshealth.retention.survival": lambda: ((data("accounts"),), {"as_of": AS_OF}),
+    "cshealth.retention.survival_by": lambda: ((data("accounts"), "segment"), {"as_of": AS_OF}),
     # scoring
     "cshealth.scoring.attribute_change": lambda: ((_CARD, _MEASURES, _CARD, _MEASURES), {}),
     "cshealth.scoring.default_inputs": lambda: (

@@ -339,7 +339,7 @@ def _config(area: str) -> BaseModel:
     from cshealth import adoption, nps, scoring, support
 
     make: dict[str, Callable[[], BaseModel]] = {
-        "nps": lambda: nps.FollowUpPolicy(lookback_days=60),
+        "nps": lambda: nps.FollowUpPolicy(window_days=60),
         "support": lambda: support.SLAPolicy(first_response_hours=8, by_priority={"urgent": 1}),
         "adoption": lambda: adoption.DEFAULT_THRESHOLDS,
         "scoring": scoring.default_scorecard,

@@ -116,15 +116,15 @@ CASES: list[tuple[Callable[..., object], dict[str, Any], type[Exception], str]] 
     ),
     (
         adoption.usage_trend,
-        {"usage": USAGE, "as_of": AS_OF, "weeks": 10**7},
+        {"usage": USAGE, "as_of": AS_OF, "history_weeks": 10**7},
         InvalidInputError,
-        "`weeks` must be a whole number from 2 to 520, got 10000000",
+        "`history_weeks` must be a whole number from 2 to 520, got 10000000",
     ),
     (
         adoption.usage_trend,
-        {"usage": USAGE, "as_of": AS_OF, "weeks": True},
+        {"usage": USAGE, "as_of": AS_OF, "history_weeks": True},
         InvalidInputError,
-        "`weeks` must be a whole number from 2 to 520, got True",
+        "`history_weeks` must be a whole number from 2 to 520, got True",
     ),
     (
         retention.logo_cohorts,
@@ -146,8 +146,8 @@ CASES: list[tuple[Callable[..., object], dict[str, Any], type[Exception], str]] 
         retention.revenue_retention,
         {
             "changes": {**CHANGES, "mrr": [1e308, 5.0]},
-            "start": date(2025, 1, 1),
-            "end": date(2025, 6, 1),
+            "base_on": date(2025, 1, 1),
+            "compare_on": date(2025, 6, 1),
         },
         InvalidInputError,
         "`mrr` of account 'A' (row 1) is 1e+308",

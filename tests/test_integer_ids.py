@@ -112,8 +112,8 @@ def test_adoption_per_account() -> None:
 def test_retention_numbers() -> None:
     changes = data().revenue_changes
     start, end = date(2025, 1, 1), date(2025, 12, 1)
-    text = retention.revenue_retention(changes, start=start, end=end)
-    ints = retention.revenue_retention(numbered(changes), start=start, end=end)
+    text = retention.revenue_retention(changes, base_on=start, compare_on=end)
+    ints = retention.revenue_retention(numbered(changes), base_on=start, compare_on=end)
     assert ints.to_dict() == text.to_dict()
     moves = retention.mrr_movements(changes, start=start, end=end, period="month")
     moves_ints = retention.mrr_movements(numbered(changes), start=start, end=end, period="month")

@@ -65,7 +65,7 @@ def _held(value: object, seen: set[int]) -> Iterator[object]:
     if id(value) in seen:
         return
     seen.add(id(value))
-    if isinstance(value, Mapping):
+    if isinstance(value, Mapping) and not dataclasses.is_dataclass(value):  # a Grouped: below
         for item in value.values():
             yield from _held(item, seen)
     elif isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):

@@ -88,17 +88,20 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
         world().revenue_changes, as_of=v
     ),
     ("retention.survival", "as_of"): lambda v: retention.survival(world().accounts, as_of=v),
-    ("retention.logo_churn", "start"): lambda v: retention.logo_churn(
-        world().accounts, start=v, end=LATE
+    ("retention.survival_by", "as_of"): lambda v: retention.survival_by(
+        world().accounts, "segment", as_of=v
     ),
-    ("retention.logo_churn", "end"): lambda v: retention.logo_churn(
-        world().accounts, start=EARLY, end=v
+    ("retention.logo_churn", "base_on"): lambda v: retention.logo_churn(
+        world().accounts, base_on=v, compare_on=LATE
     ),
-    ("retention.activity_churn", "start"): lambda v: retention.activity_churn(
-        *_events(), start=v, end=date(2025, 6, 1)
+    ("retention.logo_churn", "compare_on"): lambda v: retention.logo_churn(
+        world().accounts, base_on=EARLY, compare_on=v
     ),
-    ("retention.activity_churn", "end"): lambda v: retention.activity_churn(
-        *_events(), start=date(2025, 2, 1), end=v
+    ("retention.activity_churn", "base_on"): lambda v: retention.activity_churn(
+        *_events(), base_on=v, compare_on=date(2025, 6, 1)
+    ),
+    ("retention.activity_churn", "compare_on"): lambda v: retention.activity_churn(
+        *_events(), base_on=date(2025, 2, 1), compare_on=v
     ),
     ("retention.mrr_movements", "start"): lambda v: retention.mrr_movements(
         world().revenue_changes, start=v, end=LATE
@@ -106,11 +109,11 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
     ("retention.mrr_movements", "end"): lambda v: retention.mrr_movements(
         world().revenue_changes, start=EARLY, end=v
     ),
-    ("retention.revenue_retention", "start"): lambda v: retention.revenue_retention(
-        world().revenue_changes, start=v, end=LATE
+    ("retention.revenue_retention", "base_on"): lambda v: retention.revenue_retention(
+        world().revenue_changes, base_on=v, compare_on=LATE
     ),
-    ("retention.revenue_retention", "end"): lambda v: retention.revenue_retention(
-        world().revenue_changes, start=EARLY, end=v
+    ("retention.revenue_retention", "compare_on"): lambda v: retention.revenue_retention(
+        world().revenue_changes, base_on=EARLY, compare_on=v
     ),
     ("nps.trend", "as_of"): lambda v: nps.trend(
         world().survey_responses, as_of=v, survey_type="relationship", min_n=0
@@ -118,11 +121,11 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
     ("nps.trend", "start"): lambda v: nps.trend(
         world().survey_responses, as_of=LATE, start=v, survey_type="relationship", min_n=0
     ),
-    ("nps.breakdown", "as_of"): lambda v: nps.breakdown(
-        world().survey_responses, "survey_type", as_of=v, survey_type="relationship", min_n=0
+    ("nps.breakdown", "end"): lambda v: nps.breakdown(
+        world().survey_responses, "survey_type", end=v, survey_type="relationship", min_n=0
     ),
-    ("nps.breakdown", "since"): lambda v: nps.breakdown(
-        world().survey_responses, "survey_type", since=v, survey_type="relationship", min_n=0
+    ("nps.breakdown", "start"): lambda v: nps.breakdown(
+        world().survey_responses, "survey_type", start=v, survey_type="relationship", min_n=0
     ),
     ("nps.account_scores", "as_of"): lambda v: nps.account_scores(
         world().survey_responses, as_of=v, survey_type="relationship"
@@ -177,7 +180,7 @@ def test_the_table_names_every_public_function_taking_a_point_in_time() -> None:
             member = getattr(module, name)
             if inspect.isfunction(member):
                 for arg in inspect.signature(member).parameters:
-                    if arg in ("as_of", "start", "end", "since"):
+                    if arg in ("as_of", "start", "end", "since", "base_on", "compare_on"):
                         found.add((f"{area}.{name}", arg))
     assert found - NOT_TIMES == set(CALLS)
 

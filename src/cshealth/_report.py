@@ -333,7 +333,7 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         lines.extend(f"  {line}" for line in monthly.format().splitlines())
         lines.extend(_unanswered_line(monthly, figures, "transactional_unanswered"))
         touch = nps.breakdown(
-            table, "touchpoint", survey_type="transactional", since=year, as_of=as_of
+            table, "touchpoint", survey_type="transactional", start=year, end=as_of
         )
         figures["transactional_by_touchpoint"] = touch.to_dict()["groups"]
         lines.append("Transactional NPS by touchpoint, last 12 months (* = unlike the rest, Holm):")
@@ -594,7 +594,7 @@ def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
     start = end.replace(year=end.year - 1)
     last_month = (end - timedelta(days=1)).replace(day=1)
     waterfall = retention.mrr_movements(changes, start=start, end=end)
-    year = retention.revenue_retention(changes, start=start, end=end)
+    year = retention.revenue_retention(changes, base_on=start, compare_on=end)
     lines = [f"MRR waterfall, {start} to {end} (monthly):"]
     lines += [f"  {line}" for line in waterfall.format().splitlines()]
     quick = waterfall.quick_ratio()
@@ -613,7 +613,7 @@ def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
         absent = ("logo_churn_last_month", "logo_cohorts")
         figures.update({**dict.fromkeys(absent), "not_measured": dict.fromkeys(absent, why)})
         return Section("Retention", tuple(lines), figures)
-    month = retention.logo_churn(accounts, start=last_month, end=end)
+    month = retention.logo_churn(accounts, base_on=last_month, compare_on=end)
     lines.append(
         f"Logo churn in {last_month:%B %Y}: {_share(month.rate)} of "
         f"{_n(month.starting_customers)} ({_n(month.churned_customers)} churned); "
@@ -632,7 +632,7 @@ def _survival_lines(accounts: Table, as_of: date) -> list[str]:
     from cshealth import retention  # noqa: PLC0415
 
     # one read of the accounts: the segments' counts merge exactly into the whole curve
-    groups = retention.survival(accounts, as_of=as_of, time_unit="month", by="segment")
+    groups = retention.survival_by(accounts, "segment", as_of=as_of, time_unit="month")
     parts = (group.counts for group in groups.values())
     curve = retention.SurvivalCurve.from_counts(retention.SurvivalCounts.combine(parts))
     median = curve.median()

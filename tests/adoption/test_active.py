@@ -339,6 +339,35 @@ def test_an_instant_as_of_counts_complete_days_only() -> None:
     assert ny.mau.tolist() == [1]
 
 
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+def test_an_instant_as_of_is_the_same_in_every_form(zone: str) -> None:
+    # `as_of` is an `AsOf`: an instant as an aware datetime, ISO text with an offset, a
+    # datetime64 with a time of day (UTC) or a pandas Timestamp is that instant, whatever
+    # the zone (text and datetime64 instants were once read as the start of their UTC day)
+    events = [
+        ("A", "u1", at("2025-12-30T20:00"), None),
+        ("A", "u2", at("2025-12-31T03:00"), None),
+        ("A", "u3", at("2025-12-31T22:00"), None),
+    ]
+    instant = datetime(2026, 1, 1, 1, 30, tzinfo=UTC)
+    forms = [
+        instant,
+        instant.astimezone(ZoneInfo("Asia/Tokyo")),
+        "2026-01-01T01:30:00Z",
+        "2026-01-01T02:30:00+01:00",
+        np.datetime64("2026-01-01T01:30", "us"),
+        pd.Timestamp("2026-01-01T01:30", tz="UTC"),
+    ]
+    results = [active_users(columns(events), as_of=form, timezone=zone) for form in forms]
+    expected = results[0]
+    assert expected.as_of == instant
+    for got in results[1:]:
+        assert got == expected
+    # the last complete day is the day before the one the instant falls on in the zone
+    local = instant.astimezone(ZoneInfo(zone)).date()
+    assert expected.last_day == local - timedelta(days=1)
+
+
 # --- accounts, seats and the shapes of the input ------------------------------------------
 
 EVENTS = [

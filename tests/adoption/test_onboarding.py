@@ -139,7 +139,7 @@ def test_mid_day_as_of_counts_days_that_ended():
 
 
 def test_window_length_and_measure_names():
-    first = first_days(USAGE, ACCOUNTS, as_of=AS_OF, days=7)
+    first = first_days(USAGE, ACCOUNTS, as_of=AS_OF, window_days=7)
     # A: [01-06, 01-13): only 01-06 -> 12
     assert first.logins.tolist()[:1] == [12]
     table = first.to_measures()
@@ -231,7 +231,7 @@ def test_results_compare_by_value_find_accounts_and_tabulate():
     first = first_days(USAGE, ACCOUNTS, as_of=AS_OF)
     assert first == first_days(USAGE, ACCOUNTS, as_of=AS_OF)  # NaN seats equal NaN seats
     assert first == pickle.loads(pickle.dumps(first))
-    assert first != first_days(USAGE, ACCOUNTS, as_of=AS_OF, days=60)
+    assert first != first_days(USAGE, ACCOUNTS, as_of=AS_OF, window_days=60)
     without = {name: values for name, values in USAGE.items() if name != "logins"}
     assert first != first_days(without, ACCOUNTS, as_of=AS_OF)  # logins not measured
     assert first.summary() == first_days(USAGE, ACCOUNTS, as_of=AS_OF).summary()
@@ -272,9 +272,9 @@ def test_results_compare_by_value_find_accounts_and_tabulate():
 
 def test_bad_input():
     with pytest.raises(
-        InvalidInputError, match="`days` must be a whole number from 1 to 36525, got 0"
+        InvalidInputError, match="`window_days` must be a whole number from 1 to 36525, got 0"
     ):
-        first_days(USAGE, ACCOUNTS, as_of=AS_OF, days=0)
+        first_days(USAGE, ACCOUNTS, as_of=AS_OF, window_days=0)
     with pytest.raises(InvalidInputError, match="`as_of` is a naive datetime"):
         first_days(USAGE, ACCOUNTS, as_of=datetime(2025, 6, 1))
     twice = {"id": ["A", "A"], "start_date": ["2025-01-06", "2025-02-01"]}
@@ -355,7 +355,7 @@ def test_against_the_reference(usage, starts, seats, days):
             "seats": [math.nan if n is None else n for n in seats],
         },
         as_of=EPOCH + timedelta(days=60),
-        days=days,
+        window_days=days,
     )
     assert first.account_ids.tolist() == list(expected)
     for i, (logins, active, observed, complete, per_seat) in enumerate(expected.values()):

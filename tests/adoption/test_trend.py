@@ -210,7 +210,7 @@ def test_against_the_reference(case):
         as_of=as_of,
         window_days=window,
         baseline_windows=k,
-        weeks=weeks,
+        history_weeks=weeks,
         min_weeks=min(8, weeks),
     )
     assert trend.account_ids.tolist() == list(expected)
@@ -369,7 +369,7 @@ def test_falling_accounts_on_sample_data_agree_with_scipy():
 
     data = sample(seed=3, n_accounts=120)
     as_of = (data.usage["day"].max() + 7).astype(date)
-    trend = usage_trend(data.usage, as_of=as_of, weeks=26)
+    trend = usage_trend(data.usage, as_of=as_of, history_weeks=26)
     assert len(trend) > 100
     assert trend.falling.any()
     end = (as_of - date(1970, 1, 1)).days
@@ -518,9 +518,12 @@ def test_duplicates_found_by_sorting_when_days_span_millennia():
         ({"window_days": 7.0}, "`window_days` must be a whole number"),
         ({"window_days": True}, "`window_days` must be a whole number"),
         ({"baseline_windows": 0}, "`baseline_windows` must be a whole number from 1 to 520"),
-        ({"weeks": 1}, "`weeks` must be a whole number from 2 to 520"),
+        ({"history_weeks": 1}, "`history_weeks` must be a whole number from 2 to 520"),
         ({"min_weeks": 1}, "`min_weeks` must be a whole number from 2 to 520"),
-        ({"weeks": 6, "min_weeks": 8}, r"`min_weeks` \(8\) must be at most `weeks` \(6\)"),
+        (
+            {"history_weeks": 6, "min_weeks": 8},
+            r"`min_weeks` \(8\) must be at most `history_weeks` \(6\)",
+        ),
         ({"alpha": 0}, "`alpha` must be a number strictly between 0 and 0.5"),
         ({"alpha": 0.5}, "`alpha` must be"),
         ({"alpha": True}, "`alpha` must be"),
@@ -600,7 +603,7 @@ def test_invariants(rows, window, red, gap):
         columns_of(rows),
         as_of=date(2024, 1, 1) + timedelta(days=100),
         window_days=window,
-        weeks=10,
+        history_weeks=10,
         thresholds=thresholds,
     )
     change = trend.change[~np.isnan(trend.change)]

@@ -124,10 +124,10 @@ def test_grouping_by_labels_per_response_row_follows_the_kind_filter() -> None:
 def test_weights_and_time_window() -> None:
     data = random_data(seed=4, n=500)
     weights = np.random.default_rng(4).uniform(0.0, 2.0, 500)
-    as_of, since = date(2025, 5, 1), datetime(2025, 2, 1, tzinfo=UTC)
-    result = breakdown(data, "touchpoint", weights=weights, as_of=as_of, since=since)
+    end, start = date(2025, 5, 1), datetime(2025, 2, 1, tzinfo=UTC)
+    result = breakdown(data, "touchpoint", weights=weights, start=start, end=end)
     times = data["submitted_at"]
-    inside = (times < np.datetime64(as_of, "us")) & (times >= np.datetime64("2025-02-01", "us"))
+    inside = (times < np.datetime64(end, "us")) & (times >= np.datetime64("2025-02-01", "us"))
     for row in result:
         rows = inside & np.array([t == row.label for t in data["touchpoint"]])
         expected = score(data["score"][rows], weights=weights[rows], min_n=0).tally
@@ -136,12 +136,12 @@ def test_weights_and_time_window() -> None:
         assert row.result.tally.weight_squares == pytest.approx(expected.weight_squares)
 
 
-def test_as_of_and_since_each_alone() -> None:
+def test_end_and_start_each_alone() -> None:
     data = random_data(seed=7, n=400)
     times = data["submitted_at"]
     cut = np.datetime64("2025-03-01", "us")
-    before = breakdown(data, "touchpoint", as_of=date(2025, 3, 1))
-    after = breakdown(data, "touchpoint", since=date(2025, 3, 1))
+    before = breakdown(data, "touchpoint", end=date(2025, 3, 1))
+    after = breakdown(data, "touchpoint", start=date(2025, 3, 1))
     assert before.overall.n == int((times < cut).sum())
     assert after.overall.n == int((times >= cut).sum())
 
@@ -186,7 +186,12 @@ def test_frames_and_records_read_alike() -> None:
         (("touchpoint",), {"alpha": 1.0}, r"`alpha` must be a finite number in \(0, 1\), got 1.0"),
         (("segment",), {}, r"need the columns \['segment'\]"),
         (({"A1": "smb"},), {}, "needs an `account_id` column"),
-        (("touchpoint",), {"as_of": date(2025, 1, 1)}, "need a `submitted_at` column"),
+        (("touchpoint",), {"end": date(2025, 1, 1)}, "need a `submitted_at` column"),
+        (
+            ("touchpoint",),
+            {"start": date(2025, 1, 1), "end": date(2025, 1, 1)},
+            r"`end` \(2025-01-01\) must be after `start` \(2025-01-01\); the window is \[start",
+        ),
     ],
 )
 def test_bad_options(args: tuple, options: dict, fragment: str) -> None:

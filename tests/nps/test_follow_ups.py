@@ -367,7 +367,7 @@ def test_queue_summary() -> None:
 
 
 def test_policy_json_round_trip_and_hash() -> None:
-    policy = FollowUpPolicy(lookback_days=60, promoter_action="review", include_passives=False)
+    policy = FollowUpPolicy(window_days=60, promoter_action="review", include_passives=False)
     again = FollowUpPolicy.model_validate_json(policy.model_dump_json())
     assert again == policy
     assert hash(again) == hash(policy)
@@ -397,7 +397,7 @@ def test_policy_schema_documents_every_field() -> None:
          "days from 0 to 36525 (0 means the same day), got -1"),
         ({"passive_days": -3}, "passive_days", "from 0 to 36525"),
         ({"promoter_days": 10**6}, "promoter_days", "got 1000000"),
-        ({"lookback_days": 0}, "lookback_days", "`lookback_days` must be a whole number of days "
+        ({"window_days": 0}, "window_days", "`window_days` must be a whole number of days "
          "from 1 to 36525, got 0"),
         ({"quiet_days": 0}, "quiet_days", "from 1 to 36525, got 0"),
         ({"quiet_days": "90"}, "quiet_days", "valid integer"),
@@ -479,7 +479,7 @@ def reference_queue(
 ) -> list[tuple[object, ...]]:
     """The queue worked out one record at a time, in plain Python."""
     now = instant(as_of)
-    start = now - timedelta(days=policy.lookback_days)
+    start = now - timedelta(days=policy.window_days)
     quiet = set()
     for contact, when in previous.items():
         last = instant(when)
@@ -564,13 +564,9 @@ def previous_follow_ups(contacts: list[str], as_of: date | datetime) -> dict[str
 
 POLICIES = [
     FollowUpPolicy(),
-    FollowUpPolicy(
-        lookback_days=90, quiet_days=30, promoter_action="review", include_passives=False
-    ),
-    FollowUpPolicy(
-        lookback_days=365, detractor_days=0, promoter_action="testimonial", quiet_days=14
-    ),
-    FollowUpPolicy(lookback_days=120, passive_days=1, promoter_days=0, quiet_days=180),
+    FollowUpPolicy(window_days=90, quiet_days=30, promoter_action="review", include_passives=False),
+    FollowUpPolicy(window_days=365, detractor_days=0, promoter_action="testimonial", quiet_days=14),
+    FollowUpPolicy(window_days=120, passive_days=1, promoter_days=0, quiet_days=180),
 ]
 AS_OFS = [
     date(2026, 1, 1),
@@ -635,7 +631,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             )
         )
     policy = FollowUpPolicy(
-        lookback_days=draw(st.integers(1, 60)),
+        window_days=draw(st.integers(1, 60)),
         detractor_days=draw(st.integers(0, 10)),
         passive_days=draw(st.integers(0, 30)),
         promoter_days=draw(st.integers(0, 30)),
@@ -656,7 +652,7 @@ def test_invariants(scenario: Scenario) -> None:
     queue = follow_ups(records, as_of=as_of, policy=policy, previous=previous)
     contacts = [f.contact_id for f in queue if f.contact_id is not None]
     assert len(contacts) == len(set(contacts))  # no contact twice
-    start = as_of - timedelta(days=policy.lookback_days)
+    start = as_of - timedelta(days=policy.window_days)
     for f in queue:
         assert start <= f.submitted_at < as_of  # in the window
         assert f.due_on >= f.submitted_at.date()

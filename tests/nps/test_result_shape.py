@@ -241,7 +241,7 @@ def test_rolling_weighted_windows_without_answers_have_no_score() -> None:
         "weight": [0.1, 0.2, 0.7, 0.3, 0.1],
         "submitted_at": np.datetime64("2025-01-01", "us") + (days * DAY_US).astype("m8[us]"),
     }
-    rolling = trend(data, as_of=date(2025, 3, 1), period=("rolling", 7), **QUIET)
+    rolling = trend(data, as_of=date(2025, 3, 1), rolling_days=7, **QUIET)
     empty = rolling.n == 0
     assert empty.any()
     assert np.isnan(rolling.scores[empty]).all()

@@ -62,22 +62,24 @@ def counts_of(result: object) -> list[tuple[int, int, int]]:
 
 
 CONFIGS = [
-    ("month", 1),
-    ("quarter", 1),
-    (("rolling", 90), 1),  # daily: the window-range (cumulative sum) kernel
-    (("rolling", 90), 45),  # sparse: the slice kernel
-    (("rolling", 7), 3),
+    ({"period": "week"}, 1),
+    ({"period": "month"}, 1),
+    ({"period": "quarter"}, 1),
+    ({"period": "year"}, 1),
+    ({"rolling_days": 90}, 1),  # daily: the window-range (cumulative sum) kernel
+    ({"rolling_days": 90}, 45),  # sparse: the slice kernel
+    ({"rolling_days": 7}, 3),
 ]
 
 
 @pytest.mark.parametrize(("period", "step"), CONFIGS)
 @pytest.mark.parametrize("dedupe", ["latest", "none"])
-def test_counts_match_the_plain_reference(period: object, step: int, dedupe: str) -> None:
+def test_counts_match_the_plain_reference(period: dict, step: int, dedupe: str) -> None:
     data = random_responses(seed=3)
-    result = trend(data, as_of=date(2025, 1, 20), period=period, dedupe=dedupe, step_days=step)
+    result = trend(data, as_of=date(2025, 1, 20), **period, dedupe=dedupe, step_days=step)
     expected = [reference_counts(data, p.start, p.end, dedupe == "latest") for p in result]
     assert counts_of(result) == expected
-    assert len(result) > 3
+    assert len(result) > (1 if period.get("period") == "year" else 3)  # 400 days: two years
 
 
 @given(
@@ -92,7 +94,7 @@ def test_rolling_windows_match_the_reference(
     n, days, contacts = shape
     data = random_responses(seed, n=n, days=days, contacts=contacts)
     as_of = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=days, hours=seed % 24)
-    result = trend(data, as_of=as_of, period=("rolling", window), step_days=step, min_n=0)
+    result = trend(data, as_of=as_of, rolling_days=window, step_days=step, min_n=0)
     expected = [reference_counts(data, p.start, p.end, latest=True) for p in result]
     assert counts_of(result) == expected
     for point in result:
@@ -112,6 +114,41 @@ def test_calendar_periods_partition_the_responses(seed: int, n: int, quarter: bo
     assert [p.complete for p in result] == [True] * (len(result) - 1) + [False]
 
 
+#: pandas' names of the calendar periods (``W`` is ``W-SUN``: ISO weeks, Monday first).
+PANDAS_PERIODS = {"week": "W", "month": "M", "quarter": "Q", "year": "Y"}
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "America/Los_Angeles"])
+@pytest.mark.parametrize("period", list(PANDAS_PERIODS))
+def test_calendar_periods_match_pandas_to_period(period: str, zone: str) -> None:
+    data = random_responses(seed=11, n=3000, days=900)
+    as_of = datetime(2026, 3, 18, 15, 30, tzinfo=UTC)  # a Wednesday, mid-quarter
+    result = trend(data, as_of=as_of, period=period, dedupe="none", min_n=0, timezone=zone)
+    local = pd.DatetimeIndex(data["submitted_at"]).tz_localize("UTC").tz_convert(zone)
+    local = local[local < pd.Timestamp(as_of)]
+    labels = local.tz_localize(None).to_period(PANDAS_PERIODS[period])
+    expected = pd.Series(1, index=labels).groupby(level=0).size()
+    spans = pd.period_range(expected.index.min(), expected.index.max())
+    assert len(result) == len(spans)  # every period from the first response's, none skipped
+    for point, span in zip(result, spans):
+        assert point.start == span.start_time.tz_localize(zone)
+        if point.complete:
+            assert point.end == (span + 1).start_time.tz_localize(zone)
+        else:  # the running period ends at `as_of`
+            assert point.end == as_of
+        assert point.result.n == expected.get(span, 0), span
+    assert [p.complete for p in result] == [True] * (len(result) - 1) + [False]
+    # a week starts on a Monday, a year on 1 January; changes compare disjoint neighbours
+    starts = [p.start for p in result]
+    if period == "week":
+        assert {s.isoweekday() for s in starts} == {1}
+    if period == "year":
+        assert {(s.month, s.day) for s in starts} == {(1, 1)}
+    for before, after in itertools.pairwise(result):
+        if after.change is not None:
+            assert after.change.a == before.result
+
+
 def test_weighted_periods_equal_score_of_their_responses() -> None:
     data = random_responses(seed=5, n=3000)
     weights = np.random.default_rng(5).uniform(0.0, 3.0, 3000)
@@ -120,7 +157,7 @@ def test_weighted_periods_equal_score_of_their_responses() -> None:
         result = trend(
             data,
             as_of=date(2025, 1, 1),
-            period=period,
+            **period,
             step_days=step,
             dedupe="none",
             weights=weights,
@@ -153,7 +190,7 @@ def test_changes_are_tested_against_the_previous_disjoint_period() -> None:
         assert after.change.difference == pytest.approx(expected.difference)
         assert after.significant == (expected.pvalue < 0.2)
     assert monthly[0].change is None
-    rolling = trend(data, as_of=date(2025, 1, 1), period=("rolling", 30), step_days=7)
+    rolling = trend(data, as_of=date(2025, 1, 1), rolling_days=30, step_days=7)
     lag = math.ceil(30 / 7)
     for i, point in enumerate(rolling):
         if i < lag:
@@ -250,7 +287,7 @@ def test_quarters_are_calendar_quarters_and_start_is_honoured() -> None:
     later = trend(data, as_of=date(2024, 10, 1), period="month", start=date(2024, 6, 20), min_n=0)
     assert later[0].start.date() == date(2024, 6, 1)
     rolling = trend(
-        data, as_of=date(2024, 10, 1), period=("rolling", 30), step_days=30, start=date(2024, 7, 1)
+        data, as_of=date(2024, 10, 1), rolling_days=30, step_days=30, start=date(2024, 7, 1)
     )
     assert rolling[0].start.date() >= date(2024, 7, 1)
     assert rolling[-1].end.date() == date(2024, 10, 1)
@@ -258,8 +295,8 @@ def test_quarters_are_calendar_quarters_and_start_is_honoured() -> None:
 
 def test_empty_inputs_give_empty_trends() -> None:
     empty = {"score": [], "submitted_at": np.array([], "datetime64[us]")}
-    for period in ("month", ("rolling", 30)):
-        result = trend(empty, as_of=date(2024, 1, 1), period=period)
+    for period in ({"period": "month"}, {"rolling_days": 30}):
+        result = trend(empty, as_of=date(2024, 1, 1), **period)
         assert len(result) == 0
         assert result.scores.shape == (0,)
         assert result.confidence_interval().low.shape == (0,)
@@ -316,6 +353,18 @@ def test_result_views_and_export() -> None:
     assert len(lines) == 6
 
 
+def test_rolling_windows_say_so_apart_from_the_period() -> None:
+    data = random_responses(seed=4, n=500)
+    rolling = trend(data, as_of=date(2024, 6, 1), rolling_days=30, step_days=30, min_n=0)
+    assert (rolling.period, rolling.rolling_days) == (None, 30)
+    exported = json.loads(json.dumps(rolling.to_dict()))
+    assert (exported["period"], exported["rolling_days"]) == (None, 30)
+    assert f"{len(rolling)} rolling windows of 30 days" in repr(rolling)
+    weekly = trend(data, as_of=date(2024, 6, 1), period="week", min_n=0)
+    assert (weekly.period, weekly.rolling_days) == ("week", None)
+    assert f"{len(weekly)} periods of week" in repr(weekly)
+
+
 def test_empty_periods_in_views_and_table() -> None:
     data = {
         "score": [9, 9],
@@ -331,10 +380,11 @@ def test_empty_periods_in_views_and_table() -> None:
 @pytest.mark.parametrize(
     ("options", "fragment"),
     [
-        ({"period": "week"}, "`period` must be"),
-        ({"period": ("rolling", 0)}, "`period` must be"),
-        ({"period": ("rolling", 2.5)}, "`period` must be"),
-        ({"period": ("window", 30)}, "`period` must be"),
+        ({"period": "fortnight"}, "`period` must be"),
+        ({"rolling_days": 0}, "`rolling_days` must be"),
+        ({"rolling_days": 2.5}, "`rolling_days` must be"),
+        ({"period": ("rolling", 30)}, "`period` must be"),
+        ({"period": "week", "rolling_days": 30}, "give one of them"),
         ({"step_days": 0}, "`step_days` must be"),
         ({"step_days": True}, "`step_days` must be"),
         ({"dedupe": "first"}, "`dedupe` must be"),

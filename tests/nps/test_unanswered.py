@@ -81,19 +81,19 @@ def test_trend_counts_unanswered_per_period() -> None:
     from_march = nps.trend(DATA, as_of=AS_OF, min_n=0, start=date(2025, 3, 1))
     assert from_march.unanswered.tolist() == [1, 1, 1, 1]
     # rolling 30-day windows ending on 07-01, 06-01, ...: [06-01, 07-01) holds 06-10 only
-    rolling = nps.trend(DATA, as_of=AS_OF, period=("rolling", 30), step_days=30, min_n=0)
+    rolling = nps.trend(DATA, as_of=AS_OF, rolling_days=30, step_days=30, min_n=0)
     assert rolling.unanswered.tolist()[-1] == 1
     assert rolling.unanswered.tolist()[-2] == 1  # [05-02, 06-01) holds 05-02
 
 
 def test_breakdown_counts_unanswered_per_group_and_overall() -> None:
-    # since 04-01, before 07-01: onboarding 04-15, support 05-02, renewal 06-10 (renewal
+    # from 04-01, before 07-01: onboarding 04-15, support 05-02, renewal 06-10 (renewal
     # has no answer: no row, counted overall only).
-    by_touch = nps.breakdown(DATA, "touchpoint", since=date(2025, 4, 1), as_of=AS_OF, min_n=0)
+    by_touch = nps.breakdown(DATA, "touchpoint", start=date(2025, 4, 1), end=AS_OF, min_n=0)
     assert by_touch.labels == ["support", "onboarding"]
     assert by_touch.unanswered.tolist() == [1, 1]
     assert by_touch.overall.unanswered == 3
-    plain = nps.breakdown(ANSWERED, "touchpoint", since=date(2025, 4, 1), as_of=AS_OF, min_n=0)
+    plain = nps.breakdown(ANSWERED, "touchpoint", start=date(2025, 4, 1), end=AS_OF, min_n=0)
     assert by_touch.labels == plain.labels
     np.testing.assert_array_equal(by_touch.scores, plain.scores)
     assert by_touch.overall.score == plain.overall.score
@@ -107,13 +107,13 @@ def test_breakdown_counts_unanswered_per_group_and_overall() -> None:
     assert everything.overall.unanswered == 5
     # by an account mapping: ent is A (04-15), smb is B and C (05-02, 06-10)
     by_segment = nps.breakdown(
-        DATA, {"A": "ent", "B": "smb", "C": "smb"}, since=date(2025, 4, 1), as_of=AS_OF, min_n=0
+        DATA, {"A": "ent", "B": "smb", "C": "smb"}, start=date(2025, 4, 1), end=AS_OF, min_n=0
     )
     assert dict(zip(by_segment.labels, by_segment.unanswered.tolist())) == {"ent": 1, "smb": 2}
     assert by_segment.overall.unanswered == 3  # C's survey is in smb, which has B's answer
     # one label per response row
     labels = ["x", "x", "y", "y", "y", "y", "z", "x"]
-    by_labels = nps.breakdown(DATA, labels, since=date(2025, 4, 1), as_of=AS_OF, min_n=0)
+    by_labels = nps.breakdown(DATA, labels, start=date(2025, 4, 1), end=AS_OF, min_n=0)
     assert dict(zip(by_labels.labels, by_labels.unanswered.tolist())) == {"x": 1, "y": 1}
 
 
@@ -229,7 +229,7 @@ def test_trend_blanked_equals_removed(rows, rolling) -> None:
         "as_of": AS_OF_INSTANT,
         "min_n": 0,
         "survey_type": None,
-        "period": ("rolling", 28) if rolling else "month",
+        **({"rolling_days": 28} if rolling else {"period": "month"}),
         "step_days": 14,
     }
     got = nps.trend(blanked, **options)
@@ -248,15 +248,15 @@ def test_trend_blanked_equals_removed(rows, rolling) -> None:
 def test_breakdown_blanked_equals_removed(rows, mapped) -> None:
     blanked, removed = frames(rows)
     by: object = {"A": "ent", "B": "smb"} if mapped else "touchpoint"
-    since = datetime(2025, 2, 1, tzinfo=UTC)
-    options = {"as_of": AS_OF_INSTANT, "since": since, "min_n": 0, "survey_type": None}
+    start = datetime(2025, 2, 1, tzinfo=UTC)
+    options = {"start": start, "end": AS_OF_INSTANT, "min_n": 0, "survey_type": None}
     got = nps.breakdown(blanked, by, **options)
     want = nps.breakdown(removed, by, **options)
     assert got.labels == want.labels
     np.testing.assert_array_equal(got.scores, want.scores)
     assert got.n.tolist() == want.n.tolist()
     assert [row.pvalue for row in got] == [row.pvalue for row in want]
-    inside = [(a, tp) for a, tp, t in blank_times(rows) if since <= t < AS_OF_INSTANT]
+    inside = [(a, tp) for a, tp, t in blank_times(rows) if start <= t < AS_OF_INSTANT]
     segments = {"A": "ent", "B": "smb"}
     counted = Counter(segments.get(str(a)) if mapped else tp for a, tp in inside)
     assert got.unanswered.tolist() == [counted[label] for label in got.labels]

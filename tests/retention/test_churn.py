@@ -25,8 +25,8 @@ from cshealth.models import Account
 from cshealth.retention._churn import ActivityChurn, LogoChurn, activity_churn, logo_churn
 
 UTC = timezone.utc
-JUNE: dict[str, Any] = {"start": date(2025, 6, 1), "end": date(2025, 7, 1)}  # 30 days
-JAN: dict[str, Any] = {"start": date(2025, 1, 1), "end": date(2025, 2, 1)}  # 31 days
+JUNE: dict[str, Any] = {"base_on": date(2025, 6, 1), "compare_on": date(2025, 7, 1)}  # 30 days
+JAN: dict[str, Any] = {"base_on": date(2025, 1, 1), "compare_on": date(2025, 2, 1)}  # 31 days
 FORMS: tuple[Any, ...] = ("start", "average", "customer_days")
 WRONG: Any = "median"
 NUMBER_DATE: Any = 20250201  # a number is no date (ISO text is read since issue 13)
@@ -99,7 +99,9 @@ def test_churn_exactly_on_the_window_end_counts() -> None:
     assert res.customer_days == 31 + 31  # ... though it was a customer every day of January
     # ... and not in February, whose base it is not in
     feb = logo_churn(
-        columns([(OLD, "2025-02-01"), (OLD, None)]), start=date(2025, 2, 1), end=date(2025, 3, 1)
+        columns([(OLD, "2025-02-01"), (OLD, None)]),
+        base_on=date(2025, 2, 1),
+        compare_on=date(2025, 3, 1),
     )
     assert (feb.starting_customers, feb.churned_customers, feb.churn_events) == (1, 0, 0)
 
@@ -249,10 +251,10 @@ def test_window_bounds_as_aware_datetimes() -> None:
     minus_two = timezone(timedelta(hours=-2))
     res = logo_churn(
         columns([(OLD, None), (OLD, "2025-01-20")]),
-        start=datetime(2024, 12, 31, 23, 0, tzinfo=minus_two),
-        end=datetime(2025, 2, 1, 12, 0, tzinfo=UTC),
+        base_on=datetime(2024, 12, 31, 23, 0, tzinfo=minus_two),
+        compare_on=datetime(2025, 2, 1, 12, 0, tzinfo=UTC),
     )
-    assert (res.start, res.end) == (date(2025, 1, 1), date(2025, 2, 1))
+    assert (res.base_on, res.compare_on) == (date(2025, 1, 1), date(2025, 2, 1))
     assert res.rate == 0.5
 
 
@@ -262,9 +264,9 @@ def test_periods_per_year_and_annualized() -> None:
     assert res.rate == pytest.approx(0.02)
     assert res.annualized() == pytest.approx(1 - 0.98**12)  # 0.2153
     assert res.annualized(periods_per_year=4) == pytest.approx(1 - 0.98**4)
-    week = logo_churn(rows, start=date(2025, 1, 13), end=date(2025, 1, 20))
+    week = logo_churn(rows, base_on=date(2025, 1, 13), compare_on=date(2025, 1, 20))
     assert week.periods_per_year == pytest.approx(365.2425 / 7)
-    quarter = logo_churn(rows, start=date(2025, 1, 1), end=date(2025, 4, 1))
+    quarter = logo_churn(rows, base_on=date(2025, 1, 1), compare_on=date(2025, 4, 1))
     assert quarter.periods_per_year == 4.0
 
 
@@ -303,7 +305,7 @@ def test_result_repr_and_dict() -> None:
     )
     data = res.to_dict()
     assert json.loads(json.dumps(data, allow_nan=False)) == data
-    assert data["start"] == "2025-01-01"
+    assert data["base_on"] == "2025-01-01"
     assert data["annualized"] == pytest.approx(1 - 0.5**12)
     none = logo_churn({"start_date": [], "end_date": []}, **JAN)
     assert "rate=None" in repr(none)
@@ -337,7 +339,9 @@ def test_logo_churn_matches_the_day_by_day_reference(
     rows, start, end = case
     data = {"start_date": [b for b, _ in rows], "end_date": [e for _, e in rows]}
     expected = slow_logo(rows, start, end)
-    got = {form: logo_churn(data, start=start, end=end, denominator=form) for form in FORMS}
+    got = {
+        form: logo_churn(data, base_on=start, compare_on=end, denominator=form) for form in FORMS
+    }
     res = got["start"]
     assert res.starting_customers == expected["starting"]
     assert res.ending_customers == expected["ending"]
@@ -373,7 +377,9 @@ def test_vectorised_on_many_accounts() -> None:
     lengths = rng.integers(1, 400, n)
     ends = np.where(rng.random(n) < 0.3, np.datetime64("NaT"), begins + lengths)
     res = logo_churn(
-        {"start_date": begins, "end_date": ends}, start=date(2024, 10, 1), end=date(2025, 1, 1)
+        {"start_date": begins, "end_date": ends},
+        base_on=date(2024, 10, 1),
+        compare_on=date(2025, 1, 1),
     )
     s = pd.Series(begins)
     e = pd.Series(ends)
@@ -392,14 +398,14 @@ def test_logo_bad_input() -> None:
     rows = columns([(OLD, None)])
     with pytest.raises(InvalidInputError, match=r"`denominator` must be one of.*'median'"):
         logo_churn(rows, **JAN, denominator=WRONG)
-    with pytest.raises(InvalidInputError, match="`start` must be before `end`"):
-        logo_churn(rows, start=date(2025, 2, 1), end=date(2025, 2, 1))
-    with pytest.raises(InvalidInputError, match="`start` must be before `end`"):
-        logo_churn(rows, start=date(2025, 3, 1), end=date(2025, 2, 1))
-    with pytest.raises(InvalidInputError, match="`start` is a naive datetime"):
-        logo_churn(rows, start=datetime(2025, 1, 1), end=date(2025, 2, 1))
-    with pytest.raises(InvalidInputError, match="`end` must be a date or an aware datetime"):
-        logo_churn(rows, start=date(2025, 1, 1), end=NUMBER_DATE)
+    with pytest.raises(InvalidInputError, match="`base_on` must be before `compare_on`"):
+        logo_churn(rows, base_on=date(2025, 2, 1), compare_on=date(2025, 2, 1))
+    with pytest.raises(InvalidInputError, match="`base_on` must be before `compare_on`"):
+        logo_churn(rows, base_on=date(2025, 3, 1), compare_on=date(2025, 2, 1))
+    with pytest.raises(InvalidInputError, match="`base_on` is a naive datetime"):
+        logo_churn(rows, base_on=datetime(2025, 1, 1), compare_on=date(2025, 2, 1))
+    with pytest.raises(InvalidInputError, match="`compare_on` must be a date or an aware datetime"):
+        logo_churn(rows, base_on=date(2025, 1, 1), compare_on=NUMBER_DATE)
     with pytest.raises(InvalidInputError, match=r"need the columns \['start_date'\]"):
         logo_churn({"end_date": [OLD]}, **JAN)
     with pytest.raises(InvalidInputError, match="`end_date` is before `start_date`"):
@@ -421,7 +427,7 @@ def test_logo_bad_input() -> None:
 
 # --- activity churn -----------------------------------------------------------------------
 
-FEB: dict[str, Any] = {"start": date(2025, 2, 1), "end": date(2025, 3, 1)}
+FEB: dict[str, Any] = {"base_on": date(2025, 2, 1), "compare_on": date(2025, 3, 1)}
 T0 = datetime(2025, 2, 1, tzinfo=UTC)
 T1 = datetime(2025, 3, 1, tzinfo=UTC)
 
@@ -514,7 +520,7 @@ def test_event_time_forms_agree() -> None:
 
 def test_activity_result_details() -> None:
     res = activity_churn(["a", "b"], ["2025-01-20T00:00Z", "2025-01-21T00:00Z"], **FEB)
-    assert (res.start, res.end) == (T0, T1)
+    assert (res.base_on, res.compare_on) == (T0, T1)
     assert res.inactive_after == timedelta(days=30)
     assert res.periods_per_year == 12.0
     assert res.rate == 1.0
@@ -528,13 +534,13 @@ def test_activity_result_details() -> None:
     data = res.to_dict()
     assert json.loads(json.dumps(data, allow_nan=False)) == data
     assert data["inactive_after_seconds"] == 30 * 86_400
-    assert data["start"] == "2025-02-01T00:00:00.000000Z"
+    assert data["base_on"] == "2025-02-01T00:00:00.000000Z"
     # a window between instants that are not midnights: 365.2425 days over its length
     odd = activity_churn(
         ["a"],
         ["2025-01-20T00:00Z"],
-        start=datetime(2025, 2, 1, 12, tzinfo=UTC),
-        end=datetime(2025, 2, 8, 12, tzinfo=UTC),
+        base_on=datetime(2025, 2, 1, 12, tzinfo=UTC),
+        compare_on=datetime(2025, 2, 8, 12, tzinfo=UTC),
     )
     assert odd.periods_per_year == pytest.approx(365.2425 / 7)
     empty = activity_churn([], np.array([], dtype="datetime64[us]"), **FEB)
@@ -569,7 +575,7 @@ def test_activity_churn_matches_the_set_reference(seed: int, text: bool) -> None
     start = datetime(2025, 2, 10, 6, tzinfo=UTC)
     end = datetime(2025, 3, 25, tzinfo=UTC)
     lag = timedelta(days=int(rng.integers(5, 40)), hours=3)
-    res = activity_churn(ids, instants, start=start, end=end, inactive_after=lag)
+    res = activity_churn(ids, instants, base_on=start, compare_on=end, inactive_after=lag)
     times = [datetime.fromisoformat(str(t)).replace(tzinfo=UTC) for t in instants]
     expected = slow_activity(list(ids), times, start, end, lag)
     got = (res.starting_entities, res.ending_entities, res.churned_entities, res.new_entities)
@@ -591,7 +597,7 @@ def test_activity_invariants(events: list[tuple[int, int]], hours: int, lag_hour
     start = origin + timedelta(days=10)
     end = start + timedelta(hours=hours)
     lag = timedelta(hours=lag_hours)
-    res = activity_churn(ids, times, start=start, end=end, inactive_after=lag)
+    res = activity_churn(ids, times, base_on=start, compare_on=end, inactive_after=lag)
     assert (
         res.starting_entities,
         res.ending_entities,
@@ -612,12 +618,12 @@ def test_activity_invariants(events: list[tuple[int, int]], hours: int, lag_hour
 
 def test_activity_bad_window_and_lookback() -> None:
     ids, times = ["a"], ["2025-01-20T00:00Z"]
-    with pytest.raises(InvalidInputError, match="`start` must be before `end`"):
-        activity_churn(ids, times, start=T1, end=T0)
-    with pytest.raises(InvalidInputError, match="`start` must be before `end`"):
-        activity_churn(ids, times, start=T0, end=T0)
-    with pytest.raises(InvalidInputError, match="`end` is a naive datetime"):
-        activity_churn(ids, times, start=T0, end=datetime(2025, 3, 1))
+    with pytest.raises(InvalidInputError, match="`base_on` must be before `compare_on`"):
+        activity_churn(ids, times, base_on=T1, compare_on=T0)
+    with pytest.raises(InvalidInputError, match="`base_on` must be before `compare_on`"):
+        activity_churn(ids, times, base_on=T0, compare_on=T0)
+    with pytest.raises(InvalidInputError, match="`compare_on` is a naive datetime"):
+        activity_churn(ids, times, base_on=T0, compare_on=datetime(2025, 3, 1))
     lags: tuple[Any, ...] = (timedelta(0), timedelta(days=-1), 30, None)
     for bad in lags:
         with pytest.raises(
@@ -726,7 +732,7 @@ def test_logo_churn_with_empty_end_date_cells_matches_the_reference(
 ) -> None:
     day = date.fromisoformat
     rows = [(day(s), None if e is None else day(e)) for s, e in MONTH]
-    ref = slow_logo(rows, JAN["start"], JAN["end"])
+    ref = slow_logo(rows, JAN["base_on"], JAN["compare_on"])
     records = [
         Account(id=f"A{i}", name="x", start_date=s, end_date=e) for i, (s, e) in enumerate(rows)
     ]

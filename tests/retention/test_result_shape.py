@@ -60,14 +60,16 @@ SHUFFLED = {name: values[::-1] for name, values in CHANGES.items()}
 OTHER_CHANGES = {**CHANGES, "mrr": [100.0, 50.0, 150.0, 0.0, 80.0, 130.0]}
 EVENT_IDS = ["a", "a", "b", "b", "c", "c"]
 EVENT_DAYS = ["2025-01-03", "2025-02-03", "2025-01-09", "2025-03-01", "2025-02-14", "2025-03-02"]
-JAN = {"start": date(2025, 1, 1), "end": date(2025, 2, 1)}
+JAN = {"base_on": date(2025, 1, 1), "compare_on": date(2025, 2, 1)}
 Q1 = {"start": date(2025, 1, 1), "end": date(2025, 4, 1)}
+#: The snapshot days of the same quarter.
+Q1_DAYS = {"base_on": date(2025, 1, 1), "compare_on": date(2025, 4, 1)}
 AS_OF = date(2025, 3, 15)
 
 
 def _activity(ids: list[str]) -> Any:
     times = [datetime(2025, 1, 20, 10, tzinfo=timezone.utc) + timedelta(days=d) for d in (0, 5, 31)]
-    return activity_churn(ids, times, start=date(2025, 2, 1), end=date(2025, 3, 1))
+    return activity_churn(ids, times, base_on=date(2025, 2, 1), compare_on=date(2025, 3, 1))
 
 
 def _curves(shift: float) -> dict[str, SurvivalCurve]:
@@ -85,12 +87,12 @@ BUILDS: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {
     ),
     "ActivityChurn": (lambda: _activity(["u1", "u2", "u2"]), lambda: _activity(["u1", "u1", "u2"])),
     "RevenueRetention": (
-        lambda: revenue_retention(CHANGES, **Q1),
-        lambda: revenue_retention(OTHER_CHANGES, **Q1),
+        lambda: revenue_retention(CHANGES, **Q1_DAYS),
+        lambda: revenue_retention(OTHER_CHANGES, **Q1_DAYS),
     ),
     "AnnualizedRetention": (
-        lambda: revenue_retention(CHANGES, **Q1).annualized(),
-        lambda: revenue_retention(CHANGES, **Q1).annualized(2),
+        lambda: revenue_retention(CHANGES, **Q1_DAYS).annualized(),
+        lambda: revenue_retention(CHANGES, **Q1_DAYS).annualized(2),
     ),
     "MRRMovements": (
         lambda: mrr_movements(CHANGES, **Q1),
@@ -307,8 +309,8 @@ def test_movements_to_dict_is_every_public_field() -> None:
 def test_window_results_keep_their_keys() -> None:
     logo = logo_churn(ACCOUNTS, **JAN).to_dict()
     assert list(logo) == [
-        "start",
-        "end",
+        "base_on",
+        "compare_on",
         "denominator",
         "starting_customers",
         "ending_customers",
@@ -322,11 +324,11 @@ def test_window_results_keep_their_keys() -> None:
         "annualized",
     ]
     activity = _activity(["u1", "u2", "u2"]).to_dict()
-    assert list(activity)[:3] == ["start", "end", "inactive_after_seconds"]
-    assert activity["start"] == "2025-02-01T00:00:00.000000Z"
+    assert list(activity)[:3] == ["base_on", "compare_on", "inactive_after_seconds"]
+    assert activity["base_on"] == "2025-02-01T00:00:00.000000Z"
     assert activity["inactive_after_seconds"] == 30 * 86_400.0
     assert list(activity)[-1] == "annualized"
-    revenue = revenue_retention(CHANGES, **Q1)
+    revenue = revenue_retention(CHANGES, **Q1_DAYS)
     data = revenue.to_dict()
     assert json.loads(json.dumps(data, allow_nan=False)) == data
     assert (data["nrr"], data["grr"], data["periods_per_year"]) == (
@@ -334,7 +336,7 @@ def test_window_results_keep_their_keys() -> None:
         revenue.grr,
         4.0,
     )
-    empty = revenue_retention({"account_id": [], "effective_on": [], "mrr": []}, **Q1)
+    empty = revenue_retention({"account_id": [], "effective_on": [], "mrr": []}, **Q1_DAYS)
     assert json.dumps(empty.to_dict(), allow_nan=False)
     assert empty.to_dict()["nrr"] is None
 

@@ -35,7 +35,7 @@ from cshealth.retention._revenue import (
 )
 
 Row = tuple[str, date, float]
-PeriodName = Literal["month", "week", "quarter"]
+PeriodName = Literal["month", "week", "quarter", "year"]
 
 
 def columns(rows: list[Row]) -> dict[str, list[object]]:
@@ -70,12 +70,16 @@ def period_start(day: date, period: PeriodName) -> date:
         return day - timedelta(days=day.weekday())
     if period == "quarter":
         return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+    if period == "year":
+        return date(day.year, 1, 1)
     return day.replace(day=1)
 
 
 def next_period(start: date, period: PeriodName) -> date:
     if period == "week":
         return start + timedelta(days=7)
+    if period == "year":
+        return start + relativedelta(years=1)
     return start + relativedelta(months=3 if period == "quarter" else 1)
 
 
@@ -85,6 +89,8 @@ def label(day: date, period: PeriodName) -> str:
         return f"{year}-W{week:02d}"
     if period == "quarter":
         return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    if period == "year":
+        return str(day.year)
     return f"{day.year:04d}-{day.month:02d}"
 
 
@@ -313,6 +319,37 @@ def test_weeks_and_quarters_match_the_reference(
     m = mrr_movements(columns(rows), start=start, end=end, period=period)
     assert_matches(m, reference_movements(rows, start, end, period))
     assert_waterfall(m)
+
+
+@given(rows=change_sets(), window=windows, group=st.sampled_from([0, 3]))
+def test_years_match_the_reference(rows: list[Row], window: tuple[date, date], group: int) -> None:
+    # the change sets run from November 2024 to April 2025: windows cut at a new year
+    start, end = window
+    m = mrr_movements(columns(rows), start=start, end=end, period="year", group_within_days=group)
+    assert_matches(m, reference_movements(rows, start, end, "year", group=group))
+    assert_waterfall(m)
+    assert set(m.labels) <= {"2024", "2025"}
+
+
+def test_a_year_waterfall_is_the_sum_of_its_months() -> None:
+    rows: list[Row] = [
+        ("A", date(2024, 3, 1), 100.0),
+        ("A", date(2025, 2, 1), 150.0),
+        ("B", date(2025, 5, 10), 80.0),
+        ("B", date(2025, 11, 1), 0.0),
+        ("C", date(2024, 6, 1), 40.0),
+        ("C", date(2025, 12, 31), 30.0),
+        ("D", date(2026, 1, 1), 70.0),  # the first day after the window
+    ]
+    window = {"start": date(2024, 7, 1), "end": date(2026, 1, 1)}
+    years = mrr_movements(columns(rows), **window, period="year")
+    months = mrr_movements(columns(rows), **window, period="month")
+    assert years.labels == ("2024", "2025")
+    assert years.starts == (date(2024, 7, 1), date(2025, 1, 1))
+    for kind in KINDS:
+        by_month = months.amounts(kind)
+        assert years.amounts(kind).tolist() == [by_month[:6].sum(), by_month[6:].sum()]
+    assert years.ending_mrr.tolist() == [140.0, 180.0]  # A 150, C 30; B churned
 
 
 @given(rows=change_sets(levels=(0, 1000 / 12, 250 / 3, 100 / 7, 49.99)), window=windows)
@@ -639,7 +676,7 @@ def test_retention_matches_the_reference(
     rows: list[Row], window: tuple[date, date], min_base: float
 ) -> None:
     start, end = window
-    r = revenue_retention(columns(rows), start=start, end=end, min_base_mrr=min_base)
+    r = revenue_retention(columns(rows), base_on=start, compare_on=end, min_base_mrr=min_base)
     ref = reference_retention(rows, start, end, min_base)
     assert r.starting_customers == ref["starting_customers"]
     assert r.churned_customers == ref["churned_customers"]
@@ -678,7 +715,7 @@ def test_worked_retention_edge_cases() -> None:
         ("E", date(2025, 1, 15), 260.0),  # expands by 60
         ("F", date(2025, 2, 2), 70.0),  # after the end: not seen
     ]
-    r = revenue_retention(columns(rows), start=JAN, end=date(2025, 2, 1))
+    r = revenue_retention(columns(rows), base_on=JAN, compare_on=date(2025, 2, 1))
     # base: A 100, B 100, D 100, E 200 -> 4 customers, 500 MRR
     # on the end: A 0 (churned), B 100, D 80 (contraction 20), E 260 (expansion 60)
     assert r.starting_customers == 4
@@ -693,19 +730,21 @@ def test_worked_retention_edge_cases() -> None:
     assert r.nrr == 440 / 500  # 0.88
     # GRR: min(end, start) per customer: 0 + 100 + 80 + 200 = 380 -> 380 / 500
     assert r.grr == pytest.approx(0.76, rel=1e-12)
-    assert r.start == JAN
-    assert r.end == date(2025, 2, 1)
+    assert r.base_on == JAN
+    assert r.compare_on == date(2025, 2, 1)
     assert r.periods_per_year == 12.0
 
 
 def test_zero_churn_is_zero_and_zero_base_is_none() -> None:
     steady: list[Row] = [("A", date(2024, 12, 1), 100.0)]
-    r = revenue_retention(columns(steady), start=JAN, end=FEB)
+    r = revenue_retention(columns(steady), base_on=JAN, compare_on=FEB)
     assert r.logo_churn_rate == 0.0
     assert r.logo_churn_rate is not None
     assert (r.logo_retention_rate, r.nrr, r.grr) == (1.0, 1.0, 1.0)
     # a base of nobody: only a customer who joins inside the window
-    empty = revenue_retention(columns([("A", date(2025, 1, 5), 100.0)]), start=JAN, end=FEB)
+    empty = revenue_retention(
+        columns([("A", date(2025, 1, 5), 100.0)]), base_on=JAN, compare_on=FEB
+    )
     assert empty.starting_customers == 0
     assert (empty.logo_churn_rate, empty.logo_retention_rate, empty.nrr, empty.grr) == (None,) * 4
     a = empty.annualized()
@@ -714,7 +753,7 @@ def test_zero_churn_is_zero_and_zero_base_is_none() -> None:
     assert repr(empty) == (
         "RevenueRetention(2025-01-01 to 2025-03-01: customers=0, churned=0, nrr=None, grr=None)"
     )
-    nobody = revenue_retention(columns([]), start=JAN, end=FEB)
+    nobody = revenue_retention(columns([]), base_on=JAN, compare_on=FEB)
     assert nobody.starting_customers == 0
     assert nobody.nrr is None
 
@@ -727,19 +766,21 @@ def test_min_base_mrr_leaves_small_accounts_out() -> None:
         ("C", date(2024, 12, 1), 300.0),
         ("C", date(2025, 1, 15), 150.0),
     ]
-    r = revenue_retention(columns(rows), start=JAN, end=date(2025, 2, 1), min_base_mrr=50.0)
+    r = revenue_retention(
+        columns(rows), base_on=JAN, compare_on=date(2025, 2, 1), min_base_mrr=50.0
+    )
     # base: B 50, C 300 -> 350; end: B 50, C 150 -> 200
     assert (r.starting_customers, r.churned_customers) == (2, 0)
     assert (r.starting_mrr, r.ending_mrr, r.contraction_mrr) == (350.0, 200.0, 150.0)
-    everyone = revenue_retention(columns(rows), start=JAN, end=date(2025, 2, 1))
+    everyone = revenue_retention(columns(rows), base_on=JAN, compare_on=date(2025, 2, 1))
     assert (everyone.starting_customers, everyone.churned_customers) == (3, 1)
 
 
 def test_retention_results_json_and_repr() -> None:
-    r = revenue_retention(columns(WORKED), start=JAN, end=FEB)
+    r = revenue_retention(columns(WORKED), base_on=JAN, compare_on=FEB)
     data = r.to_dict()
     assert json.loads(json.dumps(data)) == data
-    assert data["start"] == "2025-01-01"
+    assert data["base_on"] == "2025-01-01"
     assert set(data) >= {"nrr", "grr", "logo_churn_rate", "starting_mrr", "ending_mrr"}
     assert repr(r).startswith("RevenueRetention(2025-01-01 to 2025-03-01: customers=3")
     a = r.annualized()
@@ -763,7 +804,9 @@ def hundred_customers(churned: int, *, end: date = date(2025, 2, 1)) -> list[Row
     [(1, 0.1136), (2, 0.2153), (5, 0.4596)],
 )
 def test_annualized_logo_churn_compounds(churned: int, annual: float) -> None:
-    r = revenue_retention(columns(hundred_customers(churned)), start=JAN, end=date(2025, 2, 1))
+    r = revenue_retention(
+        columns(hundred_customers(churned)), base_on=JAN, compare_on=date(2025, 2, 1)
+    )
     assert r.logo_churn_rate == churned / 100
     a = r.annualized()
     assert a.periods_per_year == 12.0  # a whole calendar month
@@ -779,7 +822,7 @@ def test_annualized_logo_churn_compounds(churned: int, annual: float) -> None:
 
 def test_annualized_nrr_above_one_and_explicit_periods() -> None:
     rows: list[Row] = [("A", date(2024, 12, 1), 100.0), ("A", date(2025, 1, 20), 102.0)]
-    r = revenue_retention(columns(rows), start=JAN, end=date(2025, 2, 1))
+    r = revenue_retention(columns(rows), base_on=JAN, compare_on=date(2025, 2, 1))
     assert r.nrr == 1.02  # 102 / 100
     assert r.grr == 1.0  # capped at the start level
     assert r.annualized().nrr == pytest.approx(1.02**12, rel=1e-12)  # 1.2682
@@ -799,14 +842,14 @@ def test_annualized_nrr_above_one_and_explicit_periods() -> None:
     ],
 )
 def test_default_periods_per_year(start: date, end: date, k: float) -> None:
-    r = revenue_retention(columns([("A", date(2024, 1, 1), 10.0)]), start=start, end=end)
+    r = revenue_retention(columns([("A", date(2024, 1, 1), 10.0)]), base_on=start, compare_on=end)
     assert r.periods_per_year == pytest.approx(k, rel=1e-12)
     assert r.annualized().periods_per_year == pytest.approx(k, rel=1e-12)
 
 
 # --- bad input ------------------------------------------------------------------------------
 
-RETENTION = revenue_retention(columns(WORKED), start=JAN, end=FEB)
+RETENTION = revenue_retention(columns(WORKED), base_on=JAN, compare_on=FEB)
 
 
 @pytest.mark.parametrize("k", [0, -1, math.nan, math.inf, "twelve", [12]])
@@ -822,24 +865,38 @@ def test_periods_per_year_that_only_look_like_numbers_are_rejected(k: object) ->
         RETENTION.annualized(k)
 
 
-@pytest.mark.parametrize("function", [mrr_movements, revenue_retention])
-def test_window_must_be_ordered_and_aware(function: Callable[..., object]) -> None:
-    call = function  # either takes (changes, *, start, end)
+#: Each function and the names of its two days.
+DAYS = [(mrr_movements, ("start", "end")), (revenue_retention, ("base_on", "compare_on"))]
+
+
+@pytest.mark.parametrize(("function", "names"), DAYS)
+def test_window_must_be_ordered_and_aware(
+    function: Callable[..., object], names: tuple[str, str]
+) -> None:
+    first, second = names
+
+    def call(data: object, one: object, two: object) -> object:
+        return function(data, **{first: one, second: two})
+
     data = columns(WORKED)
-    with pytest.raises(InvalidInputError, match=r"`start` \(2025-01-01\) must be before `end`"):
-        call(data, start=JAN, end=JAN)
-    with pytest.raises(InvalidInputError, match=r"`start` \(2025-03-01\) must be before `end`"):
-        call(data, start=FEB, end=JAN)
-    with pytest.raises(InvalidInputError, match="start"):
-        call(data, start=datetime(2025, 1, 1), end=FEB)
-    with pytest.raises(InvalidInputError, match="end"):
-        call(data, start=JAN, end=datetime(2025, 3, 1))
+    with pytest.raises(
+        InvalidInputError, match=rf"`{first}` \(2025-01-01\) must be before `{second}`"
+    ):
+        call(data, JAN, JAN)
+    with pytest.raises(
+        InvalidInputError, match=rf"`{first}` \(2025-03-01\) must be before `{second}`"
+    ):
+        call(data, FEB, JAN)
+    with pytest.raises(InvalidInputError, match=first):
+        call(data, datetime(2025, 1, 1), FEB)
+    with pytest.raises(InvalidInputError, match=second):
+        call(data, JAN, datetime(2025, 3, 1))
 
 
 @pytest.mark.parametrize("value", [-1.0, math.nan, math.inf, "5"])
 def test_bad_min_base_mrr(value: float) -> None:
     with pytest.raises(InvalidInputError, match=r"`min_base_mrr` must be (a finite number|>= 0)"):
-        revenue_retention(columns(WORKED), start=JAN, end=FEB, min_base_mrr=value)
+        revenue_retention(columns(WORKED), base_on=JAN, compare_on=FEB, min_base_mrr=value)
 
 
 def test_unknown_period() -> None:
@@ -869,19 +926,20 @@ def test_unknown_new_and_churn_policy() -> None:
         )
 
 
-@pytest.mark.parametrize("function", [mrr_movements, revenue_retention])
-def test_bad_rows_are_all_listed(function: Callable[..., object]) -> None:
+@pytest.mark.parametrize(("function", "names"), DAYS)
+def test_bad_rows_are_all_listed(function: Callable[..., object], names: tuple[str, str]) -> None:
+    days = dict(zip(names, (JAN, FEB)))
     data = {
         "account_id": ["A", "B", "C", "D"],
         "effective_on": ["2025-01-05", "2025-01-06", "2025-01-07", "2025-01-08"],
         "mrr": [-5.0, 10.0, math.nan, -1.0],
     }
     with pytest.raises(InvalidInputError, match="3 of 4") as info:
-        function(data, start=JAN, end=FEB)
+        function(data, **days)
     assert [(e.row, e.field) for e in info.value.errors] == [(1, "mrr"), (3, "mrr"), (4, "mrr")]
     missing = {"account_id": ["A"], "mrr": [1.0]}
     with pytest.raises(InvalidInputError, match="effective_on"):
-        function(missing, start=JAN, end=FEB)
+        function(missing, **days)
 
 
 def test_duplicates_are_errors_in_both_functions() -> None:
@@ -889,4 +947,4 @@ def test_duplicates_are_errors_in_both_functions() -> None:
     with pytest.raises(InvalidInputError, match="rows 1 and 2"):
         mrr_movements(columns(rows), start=JAN, end=FEB)
     with pytest.raises(InvalidInputError, match="rows 1 and 2"):
-        revenue_retention(columns(rows), start=JAN, end=FEB)
+        revenue_retention(columns(rows), base_on=JAN, compare_on=FEB)

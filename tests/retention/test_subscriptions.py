@@ -138,7 +138,7 @@ def test_revenue_retention_on_the_worked_example() -> None:
     # in force on 2025-02-01: account 3 pays 30, account 7 pays 150 (its add-on starts that
     # day); account 12 starts in March, after the base date. On 2025-07-01: 3 pays 40
     # (back after churning in between), 7 pays 50.
-    r = revenue_retention(changes, start=D(2025, 2, 1), end=D(2025, 7, 1))
+    r = revenue_retention(changes, base_on=D(2025, 2, 1), compare_on=D(2025, 7, 1))
     assert r.starting_customers == 2
     assert r.starting_mrr == 180.0
     assert r.ending_mrr == 90.0
@@ -146,7 +146,7 @@ def test_revenue_retention_on_the_worked_example() -> None:
     assert r.grr == pytest.approx((30 + 50) / 180)  # 3 capped at its 30, 7 at 50
     assert (r.churned_customers, r.contraction_mrr, r.expansion_mrr) == (0, 100.0, 10.0)
     # on 2025-05-01 account 3 has churned; account 7 still pays 150 after the renewal
-    r = revenue_retention(changes, start=D(2025, 2, 1), end=D(2025, 5, 1))
+    r = revenue_retention(changes, base_on=D(2025, 2, 1), compare_on=D(2025, 5, 1))
     assert (r.churned_customers, r.churned_mrr, r.ending_mrr) == (1, 30.0, 150.0)
     assert r.nrr == pytest.approx(150 / 180)
 

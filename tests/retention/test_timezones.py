@@ -146,20 +146,22 @@ def test_cohorts_match_the_zoneinfo_reference(
 def test_activity_churn_window_bounds_start_at_local_midnight() -> None:
     # seen at 23:30 UTC on 28 February: before 1 March in UTC, on 1 March in Berlin
     ids, times = ["a"], ["2025-02-28T23:30:00Z"]
-    window = {"start": date(2025, 2, 1), "end": date(2025, 3, 1)}
+    window = {"base_on": date(2025, 2, 1), "compare_on": date(2025, 3, 1)}
     utc = activity_churn(ids, times, **window)
     berlin = activity_churn(ids, times, **window, timezone="Europe/Berlin")
-    assert utc.end == datetime(2025, 3, 1, tzinfo=UTC)
-    assert berlin.end == datetime(2025, 2, 28, 23, tzinfo=UTC)
+    assert utc.compare_on == datetime(2025, 3, 1, tzinfo=UTC)
+    assert berlin.compare_on == datetime(2025, 2, 28, 23, tzinfo=UTC)
     assert (utc.ending_entities, berlin.ending_entities) == (1, 0)
 
 
 def test_logo_churn_reads_an_instant_bound_on_its_local_day() -> None:
     accounts = {"start_date": ["2024-06-01"], "end_date": ["2025-03-01"]}
     late = datetime(2025, 2, 28, 23, 30, tzinfo=UTC)  # 1 March in Berlin
-    utc = logo_churn(accounts, start=date(2025, 1, 1), end=late)
-    berlin = logo_churn(accounts, start=date(2025, 1, 1), end=late, timezone="Europe/Berlin")
-    assert (utc.end, berlin.end) == (date(2025, 2, 28), date(2025, 3, 1))
+    utc = logo_churn(accounts, base_on=date(2025, 1, 1), compare_on=late)
+    berlin = logo_churn(
+        accounts, base_on=date(2025, 1, 1), compare_on=late, timezone="Europe/Berlin"
+    )
+    assert (utc.compare_on, berlin.compare_on) == (date(2025, 2, 28), date(2025, 3, 1))
     assert (utc.churned_customers, berlin.churned_customers) == (0, 1)
 
 
@@ -171,7 +173,7 @@ def test_logo_cohorts_read_an_instant_as_of_on_its_local_day() -> None:
 
 
 FEB = {"as_of": date(2025, 2, 1)}
-JAN = {"start": date(2025, 1, 1), "end": date(2025, 2, 1)}
+JAN = {"base_on": date(2025, 1, 1), "compare_on": date(2025, 2, 1)}
 BAD_ZONES: list[tuple[Callable[..., object], tuple[object, ...], dict[str, object]]] = [
     (cohort_table, (["a"], ["2025-01-01"]), {**FEB, "timezone": "Berlin"}),
     (logo_cohorts, ({"id": ["A"], "start_date": ["2025-01-01"]},), {**FEB, "timezone": "CET+1"}),
@@ -230,9 +232,9 @@ def test_nps_breakdown_window_bounds_are_local_midnights() -> None:
         "g": ["x", "x"],
         "submitted_at": ["2025-02-28T23:30:00Z", "2025-01-31T23:30:00Z"],
     }
-    utc = nps.breakdown(data, "g", since=date(2025, 2, 1), as_of=date(2025, 3, 1), min_n=0)
+    utc = nps.breakdown(data, "g", start=date(2025, 2, 1), end=date(2025, 3, 1), min_n=0)
     berlin = nps.breakdown(
-        data, "g", since=date(2025, 2, 1), as_of=date(2025, 3, 1), min_n=0, timezone="Europe/Berlin"
+        data, "g", start=date(2025, 2, 1), end=date(2025, 3, 1), min_n=0, timezone="Europe/Berlin"
     )
     assert (utc["x"].result.n, utc["x"].result.score) == (1, 100.0)
     assert (berlin["x"].result.n, berlin["x"].result.score) == (1, -100.0)

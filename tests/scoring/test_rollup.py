@@ -93,7 +93,7 @@ def test_worked_values(method: str, parent: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("by", "parent", "red", "yellow", "green"),
+    ("share_of", "parent", "red", "yellow", "green"),
     [
         # P1 a1 red, a2 yellow -> 1/2, 1/2; P2 b1 green -> 1
         ("count", "exclude", [0.5, 0, NAN, NAN], [0.5, 0, NAN, NAN], [0, 1, NAN, NAN]),
@@ -108,9 +108,9 @@ def test_worked_values(method: str, parent: str) -> None:
         ("weight", "fallback", [0.25, 0, NAN, 1], [0.75, 0, NAN, 0], [0, 1, NAN, 0]),
     ],
 )
-def test_worked_band_share(by, parent, red, yellow, green) -> None:
-    weights = ARR if by == "weight" else None
-    r = worked(method="band_share", parent=parent, by=by, weights=weights)
+def test_worked_band_share(share_of, parent, red, yellow, green) -> None:
+    weights = ARR if share_of == "weight" else None
+    r = worked(method="band_share", parent=parent, share_of=share_of, weights=weights)
     assert list(r.shares) == ["red", "yellow", "green"]
     np.testing.assert_allclose(r.shares["red"], red, rtol=1e-12)
     np.testing.assert_allclose(r.shares["yellow"], yellow, rtol=1e-12)
@@ -134,7 +134,7 @@ def test_zero_weights_give_nan() -> None:
     arr = {**ARR, "a1": 0.0, "a2": 0.0}
     r = worked(method="weighted_mean", parent="fallback", weights=arr)
     np.testing.assert_array_equal(r.value, [NAN, 90.0, NAN, 35.0])
-    r = worked(method="band_share", by="weight", weights=arr)
+    r = worked(method="band_share", share_of="weight", weights=arr)
     assert math.isnan(r.shares["green"][0])
 
 
@@ -218,7 +218,8 @@ def test_no_parents() -> None:
     assert len(r) == 0
     assert r.shares["red"].shape == (0,)
     assert repr(r) == (
-        "Rollup(0 parents, method='band_share', parent='exclude', by='count', worst_band='red')"
+        "Rollup(0 parents, method='band_share', parent='exclude', share_of='count', "
+        "worst_band='red')"
     )
     r = rollup({"account_id": ["a"], "score": [5.0]}, [None], method="worst")
     assert r.to_records() == []
@@ -230,7 +231,7 @@ def test_no_parents() -> None:
 def test_repr_records_dict_and_read_only() -> None:
     r = worked(method="band_share", parent="include")
     assert repr(r) == (
-        "Rollup(4 parents, method='band_share', parent='include', by='count', "
+        "Rollup(4 parents, method='band_share', parent='include', share_of='count', "
         "worst_band='red';\n"
         "  parent_id         value  scored  unscored\n"
         "  P1               0.3333       2         1\n"
@@ -320,7 +321,7 @@ def test_rollup_to_dict_is_strict_json_of_the_fields() -> None:
     assert data["shares"]["green"][1] == 1.0
     assert data["n_children"] == [3, 1, 1, 1]
     assert data["parent_used"] == r.parent_used.tolist()
-    assert (data["method"], data["parent"], data["by"]) == ("band_share", "include", "count")
+    assert (data["method"], data["parent"], data["share_of"]) == ("band_share", "include", "count")
 
 
 # --- the reference --------------------------------------------------------------------------
@@ -346,7 +347,7 @@ def reference_rollup(
     method: str,
     weights: dict[str, float] | None = None,
     parent: str = "exclude",
-    by: str = "count",
+    share_of: str = "count",
     bands: list[Band] = BANDS,
     closure: str = "lower_inclusive",
 ) -> dict[str, dict[str, object]]:
@@ -379,7 +380,7 @@ def reference_rollup(
             elif method == "worst_band_count":
                 value = float(in_band.count(0))
             else:
-                units = [w if by == "weight" else 1.0 for _, w in members]
+                units = [w if share_of == "weight" else 1.0 for _, w in members]
                 total = math.fsum(units)
                 for j, b in enumerate(bands):
                     part = math.fsum(u for u, k in zip(units, in_band) if k == j)
@@ -426,10 +427,10 @@ CASES = [(m, "count") for m in METHODS] + [("band_share", "weight")]
 def test_against_the_reference(case, closure) -> None:
     scores, parent_of, weights = case
     columns = {"account_id": list(scores), "score": list(scores.values())}
-    for method, by in CASES:
+    for method, share_of in CASES:
         for parent in PARENTS:
-            weighted = method == "weighted_mean" or by == "weight"
-            options = {"method": method, "parent": parent, "by": by, "closure": closure}
+            weighted = method == "weighted_mean" or share_of == "weight"
+            options = {"method": method, "parent": parent, "share_of": share_of, "closure": closure}
             r = rollup(
                 columns, parent_of, weights=weights if weighted else None, bands=BANDS, **options
             )
@@ -454,14 +455,14 @@ def test_against_the_reference(case, closure) -> None:
 def test_shares_sum_to_one_and_worst_is_at_most_the_mean(case, parent) -> None:
     scores, parent_of, weights = case
     columns = {"account_id": list(scores), "score": list(scores.values())}
-    for by in ("count", "weight"):
+    for share_of in ("count", "weight"):
         r = rollup(
             columns,
             parent_of,
             method="band_share",
-            by=by,
+            share_of=share_of,
             parent=parent,
-            weights=weights if by == "weight" else None,
+            weights=weights if share_of == "weight" else None,
             bands=BANDS,
         )
         total = sum(r.shares.values())
@@ -515,21 +516,31 @@ OK = {"account_id": ["a", "b"], "score": [10.0, 20.0]}
     [
         (OK, {}, {"method": "median"}, r"`method` must be one of \{'weighted_mean', 'mean'"),
         (OK, {}, {"parent": "maybe"}, r"`parent` must be one of .*got 'maybe'"),
-        (OK, {}, {"by": "arr"}, r"`by` must be one of \{'count', 'weight'\}, got 'arr'"),
-        (OK, {}, {"by": "weight", "weights": {}}, r"`by='weight'` applies to .*'band_share' only"),
+        (
+            OK,
+            {},
+            {"share_of": "arr"},
+            r"`share_of` must be one of \{'count', 'weight'\}, got 'arr'",
+        ),
+        (
+            OK,
+            {},
+            {"share_of": "weight", "weights": {}},
+            r"`share_of='weight'` applies to .*'band_share' only",
+        ),
         (OK, {}, {"method": "weighted_mean"}, r"method='weighted_mean' needs `weights`"),
         (
             OK,
             {},
-            {"method": "band_share", "by": "weight", "bands": BANDS},
-            r"by='weight' needs `weights`",
+            {"method": "band_share", "share_of": "weight", "bands": BANDS},
+            r"share_of='weight' needs `weights`",
         ),
         (OK, {}, {"weights": {"a": 1.0}}, r"`weights` are not used by method='mean';"),
         (
             OK,
             {},
             {"method": "band_share", "bands": BANDS, "weights": {}},
-            r"not used by method='band_share' with by='count'",
+            r"not used by method='band_share' with share_of='count'",
         ),
         (OK, {}, {"closure": "both"}, r"`closure` must be one of \{'lower_inclusive'"),
         (OK, {}, {"method": "worst_band_count"}, r"'worst_band_count' needs `bands`"),

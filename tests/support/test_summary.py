@@ -246,6 +246,21 @@ def test_groups_by_priority_and_account_mapping():
     assert s.groups[NO_GROUP].backlog == 3  # T08, T10, T11
 
 
+def test_an_account_mapping_follows_the_identifier_rule():
+    # keys are matched as the data's ids are (as in nps.breakdown): white space trimmed
+    segments = {"A1": "smb", "A2": "smb", "A3": "enterprise"}
+    padded = {f" {key} ": value for key, value in segments.items()}
+    assert worked(by=padded).groups == worked(by=segments).groups
+    # whole-number ids: whole-number keys match them; text keys never could, and say so
+    columns = worked_columns()
+    numbered = {**columns, "account_id": [int(a[1:]) for a in columns["account_id"]]}
+    by_number = summary(numbered, start=START, end=END, sla=POLICY, by={1: "smb", 2: "smb"})
+    by_text = summary(columns, start=START, end=END, sla=POLICY, by={"A1": "smb", "A2": "smb"})
+    assert by_number.groups == by_text.groups
+    with pytest.raises(InvalidInputError, match=r"`by` is keyed by text \('1', '2'\), but the"):
+        summary(numbered, start=START, end=END, by={"1": "smb", "2": "smb"})
+
+
 def test_groups_by_labels():
     labels = ["x", "y", None, 1, "1", "y", "x", "x", "x", "y", math.nan, "y", "x", None]
     s = worked(by=labels)

@@ -20,7 +20,6 @@ of NaN, with the reason in `MeasureTable.not_measured`.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
 from typing import cast
 
 import numpy as np
@@ -29,7 +28,7 @@ from cshealth._absent import absent_reason
 from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._measures import MeasureTable, join_measures
 from cshealth._time import as_instant
-from cshealth._types import FloatArray
+from cshealth._types import AsOf, FloatArray
 from cshealth.adoption._active import _listed, _seats, _spread, active_users
 from cshealth.adoption._features import FeatureCatalog, feature_adoption
 from cshealth.adoption._onboarding import first_days
@@ -56,7 +55,7 @@ _EVENT_MEASURES = ("dau", "wau", "mau", "mean_dau", "dau_mau", "wau_mau")
 def account_metrics(
     usage: object,
     *,
-    as_of: date | datetime,
+    as_of: AsOf,
     events: object = None,
     accounts: object = None,
     seats: Mapping[object, int | None] | None = None,
@@ -64,7 +63,7 @@ def account_metrics(
     catalog: FeatureCatalog | None = None,
     trend_measure: str = "logins",
     thresholds: DropThresholds = DEFAULT_THRESHOLDS,
-    first_days_window: int = 90,
+    first_days_window_days: int = 90,
 ) -> MeasureTable:
     """Every adoption measure per account as of one instant, in one `MeasureTable`.
 
@@ -85,7 +84,8 @@ def account_metrics(
         catalog: The features, their tags (``sticky``) and plan entitlements.
         trend_measure: What the usage trend follows (see `usage_trend`).
         thresholds: The drop bands of the usage trend.
-        first_days_window: The adoption window after each account's start (90 days).
+        first_days_window_days: The adoption window after each account's start, in days
+            (`first_days`'s ``window_days``; 90: the ``first_90d_`` measures).
 
     Returns:
         A `MeasureTable` (``source="joined"``) with the columns ``logins``,
@@ -155,7 +155,9 @@ def account_metrics(
         )
     if accounts is not None and _has_start_dates(accounts):
         tables.append(
-            first_days(usage, accounts, as_of=as_of, days=first_days_window).to_measures()
+            first_days(
+                usage, accounts, as_of=as_of, window_days=first_days_window_days
+            ).to_measures()
         )
     joined = join_measures(*tables, accounts=None if listed is None else listed[0])
     if seats is not None:

@@ -48,8 +48,8 @@ from cshealth._measures import MeasureTable
 from cshealth._result import AccountResult
 from cshealth._stats import Rate
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import FloatArray, IdArray, IntArray, ObjectArray
-from cshealth._zones import day_start, local_days, time_zone
+from cshealth._types import AsOf, FloatArray, IdArray, IntArray, ObjectArray
+from cshealth._zones import local_days, time_zone
 from cshealth.io._read import read_columns, same_kind
 from cshealth.models import Account, UsageEvent
 
@@ -250,7 +250,7 @@ class ActiveUsers(AccountResult):
 def active_users(
     events: object,
     *,
-    as_of: date | datetime,
+    as_of: AsOf,
     window_days: int = 28,
     timezone: str = "UTC",
     features: Iterable[str] | None = None,
@@ -670,13 +670,13 @@ def _spread(ids: IdArray, values: FloatArray, to: IdArray, name: str = "seats") 
 
 
 def _end(as_of: object, zone: str) -> tuple[int, int]:
-    """The window's end instant (microseconds, UTC) and the local day it belongs to."""
-    instant = as_instant(as_of, "as_of")  # refuses naive datetimes and other types
-    if isinstance(as_of, datetime):
-        end_day = int(local_days(np.array([instant]), zone)[0])
-        return int(instant.astype(np.int64)), end_day
-    end_day = int(instant.astype(np.int64)) // _DAY_US  # a date: its day number
-    return int(day_start(end_day, zone).astype(np.int64)), end_day
+    """The window's end instant (microseconds, UTC) and the local day it belongs to.
+
+    A date is the start of that day in ``zone``; an instant in any form (an aware
+    ``datetime``, ISO text with an offset, a ``datetime64`` with a time) is itself.
+    """
+    instant = as_instant(as_of, "as_of", timezone=zone)  # refuses naive datetimes
+    return int(instant.astype(np.int64)), int(local_days(np.array([instant]), zone)[0])
 
 
 def _window_days(value: object) -> int:

@@ -44,7 +44,15 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._result import AccountResult
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, DataFrameLike, FloatArray, IdArray, IntArray, ObjectArray
+from cshealth._types import (
+    AsOf,
+    BoolArray,
+    DataFrameLike,
+    FloatArray,
+    IdArray,
+    IntArray,
+    ObjectArray,
+)
 from cshealth.adoption._usage import (
     account_positions,
     as_of_day,
@@ -273,7 +281,7 @@ class _Counts:
 def feature_adoption(
     data: object,
     *,
-    as_of: object,
+    as_of: AsOf,
     window_days: int = 28,
     catalog: FeatureCatalog | None = None,
     accounts: object = None,

@@ -1,13 +1,13 @@
 """Adoption in each account's first days: logins and active days after its start.
 
-The adoption window of an account is ``[start_date, start_date + days)``. Usage records
-dated inside it (and before ``as_of``) are added up per account. Two rules keep young
-and old accounts honest (**DECISION**):
+The adoption window of an account is ``[start_date, start_date + window_days)``. Usage
+records dated inside it (and before ``as_of``) are added up per account. Two rules keep
+young and old accounts honest (**DECISION**):
 
 * **Censoring.** A window still running at ``as_of`` is *partial*: it has fewer
-  `FirstDays.observed_days` than ``days`` and `FirstDays.complete` is false. Its totals
-  are not comparable with a full window's; `FirstDays.summary` compares complete windows
-  only and counts the partial ones apart.
+  `FirstDays.observed_days` than ``window_days`` and `FirstDays.complete` is false. Its
+  totals are not comparable with a full window's; `FirstDays.summary` compares complete
+  windows only and counts the partial ones apart.
 * **Coverage.** The usage data is taken to cover every account from its earliest record
   (of any account) on, so an account that started after that and has no record in its
   window did not use the product (0 logins, a measured value). Days before the earliest
@@ -33,7 +33,7 @@ from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._measures import MeasureTable
 from cshealth._result import AccountResult, Result
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
+from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray
 from cshealth.adoption._usage import as_of_day, counted, positions_of, read_usage
 from cshealth.io._read import read_columns
 from cshealth.models import Account
@@ -84,7 +84,7 @@ def _text(value: float | None) -> str:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class FirstDays(AccountResult):
-    """Logins and active days in each account's first ``days`` days.
+    """Logins and active days in each account's first ``window_days`` days.
 
     Arrays are aligned with `account_ids` (ascending) and read-only. ``len()`` counts the
     accounts, `row` finds one, and `to_pandas` gives one row per account.
@@ -96,13 +96,14 @@ class FirstDays(AccountResult):
             no ``logins`` column (not measured, see `not_measured`).
         active_days: Records with ``active_users > 0`` in it (with weekly records: weeks).
         observed_days: Days of the window that are observed (before ``as_of`` and on or
-            after the first usage record), ``1..days``.
-        complete: Whether all ``days`` days are observed; otherwise the totals are partial.
+            after the first usage record), ``1..window_days``.
+        complete: Whether all ``window_days`` days are observed; otherwise the totals are
+            partial.
         seats: Licensed seats (NaN when unknown).
         logins_per_seat: ``logins / seats``; NaN when seats are unknown or 0; ``None``
             when logins were not measured.
         as_of: The instant the measures are taken at (UTC).
-        days: The length of the adoption window.
+        window_days: The length of the adoption window, in days.
         observed_from: The first day the usage data covers (its earliest record), or
             ``None`` without usage.
         not_measured: Figure name to the reason it was not measured (``logins`` and
@@ -114,7 +115,7 @@ class FirstDays(AccountResult):
         ...     {"account_id": ["A"], "day": ["2025-03-03"], "active_users": [2], "logins": [9]},
         ...     {"id": ["A"], "start_date": ["2025-03-03"]},
         ...     as_of=date(2025, 4, 1),
-        ...     days=30,
+        ...     window_days=30,
         ... )
         >>> first
         FirstDays(first 30 days of 1 account as of 2025-04-01: 0 complete, 1 partial; median
@@ -132,7 +133,7 @@ class FirstDays(AccountResult):
     seats: FloatArray
     logins_per_seat: FloatArray | None
     as_of: datetime
-    days: int
+    window_days: int
     observed_from: np.datetime64 | None
     not_measured: Mapping[str, str] = field(default_factory=dict)
 
@@ -166,13 +167,13 @@ class FirstDays(AccountResult):
     def to_measures(self) -> MeasureTable:
         """The per-account measures, as a `MeasureTable` (source ``'adoption'``).
 
-        Columns (for ``days=90``): ``first_90d_logins``, ``first_90d_active_days``,
+        Columns (for ``window_days=90``): ``first_90d_logins``, ``first_90d_active_days``,
         ``first_90d_observed_days``, ``first_90d_logins_per_seat`` and
         ``first_90d_complete``. Read a partial window's totals with its observed days.
         Figures that were not measured are columns of NaN, listed in
         `MeasureTable.not_measured`.
         """
-        prefix = f"first_{self.days}d_"
+        prefix = f"first_{self.window_days}d_"
         unknown = np.full(len(self), np.nan)
         return MeasureTable(
             self.account_ids,
@@ -202,7 +203,7 @@ class FirstDays(AccountResult):
         s = self.summary()
         logins = NOT_MEASURED if self.logins is None else _text(s.median_logins)
         return (
-            f"FirstDays(first {self.days} days of {counted(len(self), 'account')} as of "
+            f"FirstDays(first {self.window_days} days of {counted(len(self), 'account')} as of "
             f"{self.as_of.date()}: {s.complete} complete, {s.partial} partial; median logins "
             f"of complete windows {logins})"
         )
@@ -212,10 +213,10 @@ def first_days(
     usage: object,
     accounts: object,
     *,
-    as_of: object,
-    days: int = 90,
+    as_of: AsOf,
+    window_days: int = 90,
 ) -> FirstDays:
-    """Logins and active days in each account's first ``days`` days after its start.
+    """Logins and active days in each account's first ``window_days`` days after its start.
 
     Args:
         usage: `UsageRecord` records, a `Table`, a mapping of columns or a data frame with
@@ -226,8 +227,8 @@ def first_days(
             ``id`` and ``start_date`` (``seats`` used when present); one row per account.
         as_of: A date (its start, UTC) or an aware datetime; only days that ended by then
             count.
-        days: Length of the adoption window ``[start_date, start_date + days)`` (1 to
-            36,525).
+        window_days: Length of the adoption window ``[start_date, start_date +
+            window_days)`` (1 to 36,525).
 
     Returns:
         The `FirstDays`, one row per account with an observed day of its window (accounts
@@ -235,13 +236,13 @@ def first_days(
 
     Raises:
         InvalidInputError: On bad rows, two usage records of one account on one day, an
-            account listed twice, ``days < 1`` or a naive ``as_of``.
+            account listed twice, ``window_days < 1`` or a naive ``as_of``.
 
     Notes:
         With ``d`` the day of ``as_of`` and ``c`` the earliest usage record, an account
-        starting on ``s`` has ``observed_days = min(s + days, d) - max(s, c)`` and is
-        complete when ``c <= s`` and ``s + days <= d``. Usage of accounts that are not
-        in ``accounts`` is ignored.
+        starting on ``s`` has ``observed_days = min(s + L, d) - max(s, c)`` and is
+        complete when ``c <= s`` and ``s + L <= d``, with ``L = window_days``. Usage of
+        accounts that are not in ``accounts`` is ignored.
 
     Examples:
         A started on 6 January and its 90 days are over; B started on 5 May and is 27
@@ -275,7 +276,7 @@ def first_days(
         >>> first.logins is None, first.active_days.tolist(), first.not_measured["logins"]
         (True, [1, 1], 'no `logins` column')
     """
-    length = whole_number(days, "days", low=1, high=MAX_WINDOW_DAYS)
+    length = whole_number(window_days, "window_days", low=1, high=MAX_WINDOW_DAYS)
     instant = as_instant(as_of, "as_of")
     end = as_of_day(instant)
     table = read_columns(accounts, Account, need=["id", "start_date"], optional=["seats"])
@@ -311,7 +312,7 @@ def first_days(
         seats=seats.astype(np.float64),
         logins_per_seat=None if "logins_per_seat" in absent else per_seat,
         as_of=to_datetime(instant),
-        days=length,
+        window_days=length,
         observed_from=np.datetime64(coverage, "D") if len(data.first) else None,
         not_measured=absent,
     )

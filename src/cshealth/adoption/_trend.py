@@ -6,9 +6,9 @@ Two views of one account's usage records (spec §6, "usage trend vs trailing bas
   ``current / baseline - 1`` (Custify's "logins in the last 7 days vs the 7 days before"
   [S39], with the baseline generalised to the mean of ``K`` windows, K = 4), banded red,
   yellow or green by `DropThresholds`;
-* the **slope** of the weekly totals over the last ``weeks`` weeks (Theil–Sen, which one
-  odd week cannot drag) with its confidence interval, and Kendall's tau test of a
-  monotonic trend. Usage is called falling (or rising) only when that test says so.
+* the **slope** of the weekly totals over the last ``history_weeks`` weeks (Theil–Sen,
+  which one odd week cannot drag) with its confidence interval, and Kendall's tau test of
+  a monotonic trend. Usage is called falling (or rising) only when that test says so.
 
 Observation rule (**DECISION**): an account is observed from its first usage record
 before ``as_of`` on. Inside that span a day without a record had no usage (0): usage
@@ -47,12 +47,12 @@ from cshealth._result import AccountResult, Result, jsonable
 from cshealth._slopes import theil_kendall
 from cshealth._stats import ConfidenceInterval
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, IdArray, IntArray, ObjectArray
+from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.adoption._usage import UsageRows, as_of_day, counted, read_usage
 
 __all__ = ["MEASURES", "DropThresholds", "UsageDrop", "UsageTrend", "usage_trend"]
 
-#: Upper bound of `usage_trend`'s ``weeks`` and ``baseline_windows``: ten years of weeks.
+#: Upper bound of `usage_trend`'s ``history_weeks`` and ``baseline_windows``: ten years.
 MAX_WEEKS = 520
 
 #: The plain measures of `usage_trend`; ``"feature:<name>"`` picks one feature's events.
@@ -198,7 +198,7 @@ class UsageTrend(AccountResult):
         measure: ``'logins'``, ``'active_users'``, ``'events'`` or ``'feature:<name>'``.
         window_days: Length of the current and of each baseline window, in days.
         baseline_windows: Number of baseline windows (K).
-        weeks: Length of the slope window, in weeks.
+        history_weeks: Length of the slope window, in weeks.
         alpha: Significance level of the trend test (and ``1 - alpha`` the interval's).
         min_weeks: Observed weeks needed before a trend is called.
         thresholds: The `DropThresholds` behind `band`.
@@ -236,7 +236,7 @@ class UsageTrend(AccountResult):
     measure: str
     window_days: int
     baseline_windows: int
-    weeks: int
+    history_weeks: int
     alpha: float
     min_weeks: int
     thresholds: DropThresholds
@@ -345,11 +345,11 @@ class UsageTrend(AccountResult):
 def usage_trend(
     usage: object,
     *,
-    as_of: object,
+    as_of: AsOf,
     measure: str = "logins",
     window_days: int = 7,
     baseline_windows: int = 4,
-    weeks: int = 30,
+    history_weeks: int = 30,
     alpha: float = 0.05,
     min_weeks: int = 8,
     thresholds: DropThresholds = DEFAULT_THRESHOLDS,
@@ -368,12 +368,12 @@ def usage_trend(
             1 to 36,525).
         baseline_windows: How many windows before the current one form the baseline (1 to
             520).
-        weeks: Length of the slope window in whole 7-day weeks before ``as_of`` (2 to 520:
-            ten years).
+        history_weeks: Length of the slope window: a count of whole 7-day weeks before
+            ``as_of`` (2 to 520: ten years).
         alpha: Significance level of the trend test, ``0 < alpha < 0.5``; the slope's
             interval covers ``1 - alpha``.
         min_weeks: Observed weeks needed before usage is called falling or rising
-            (``2 <= min_weeks <= weeks``).
+            (``2 <= min_weeks <= history_weeks``).
         thresholds: Where a change turns yellow and red (`DropThresholds`).
 
     Returns:
@@ -392,12 +392,13 @@ def usage_trend(
         what is observed) and ``change = current / baseline - 1`` (spec §6:
         ``trend% = 100 change``; a baseline of 0 gives NaN).
 
-        Week ``w = 0..weeks-1`` is ``[d - 7 (weeks - w), d - 7 (weeks - w - 1))``. Over
-        the observed weeks, the slope is the Theil–Sen estimator (the median of the
-        pairwise slopes) with Sen's (1968) interval, as `scipy.stats.theilslopes`; tau
-        and its p-value are those of `scipy.stats.kendalltau` (exact null distribution
-        without ties up to 33 weeks, else the normal approximation with the tie
-        correction). Weekly totals are counts, so a flat stretch of equal weeks makes ties.
+        With ``W = history_weeks``, week ``w = 0..W-1`` is
+        ``[d - 7 (W - w), d - 7 (W - w - 1))``. Over the observed weeks, the slope is the
+        Theil–Sen estimator (the median of the pairwise slopes) with Sen's (1968)
+        interval, as `scipy.stats.theilslopes`; tau and its p-value are those of
+        `scipy.stats.kendalltau` (exact null distribution without ties up to 33 weeks,
+        else the normal approximation with the tie correction). Weekly totals are counts,
+        so a flat stretch of equal weeks makes ties.
 
         The records' days place them: a weekly record (``day`` a Monday) counts entirely
         in the window its Monday falls in. An account whose records stop (it churned, or
@@ -426,10 +427,10 @@ def usage_trend(
     column, feature = _check_measure(measure)
     window = whole_number(window_days, "window_days", low=1, high=MAX_WINDOW_DAYS)
     k_windows = whole_number(baseline_windows, "baseline_windows", low=1, high=MAX_WEEKS)
-    n_weeks = whole_number(weeks, "weeks", low=2, high=MAX_WEEKS)
+    n_weeks = whole_number(history_weeks, "history_weeks", low=2, high=MAX_WEEKS)
     floor = whole_number(min_weeks, "min_weeks", low=2, high=MAX_WEEKS)
     if floor > n_weeks:
-        msg = f"`min_weeks` ({floor}) must be at most `weeks` ({n_weeks})"
+        msg = f"`min_weeks` ({floor}) must be at most `history_weeks` ({n_weeks})"
         raise InvalidInputError(msg)
     level = _check_alpha(alpha)
     instant = as_instant(as_of, "as_of")
@@ -477,7 +478,7 @@ def usage_trend(
         measure=measure,
         window_days=window,
         baseline_windows=k_windows,
-        weeks=n_weeks,
+        history_weeks=n_weeks,
         alpha=level,
         min_weeks=floor,
         thresholds=rules,

@@ -5,12 +5,13 @@ Wald by default, or Wald, trinomial t, bootstrap, Bayesian Dirichlet); two indep
 samples are compared with a z-test; `sample_size` plans a survey; `NPSTally` holds the
 counts behind a score and merges exactly across partitions.
 
-Over time, `trend` gives monthly, quarterly or rolling NPS with each respondent counted
-once per period and changes tested between disjoint periods; `breakdown` compares groups
-(touchpoint, segment, plan) with Holm-adjusted tests; `migration` follows the same
-respondents across two waves; `account_scores` gives one NPS per account (the input of a
-health score) and the revenue-weighted NPS; `csat` and `ces` score the other two surveys;
-`follow_ups` turns responses into the calls and requests a CS team makes next.
+Over time, `trend` gives weekly, monthly, quarterly, yearly or rolling NPS with each
+respondent counted once per period and changes tested between disjoint periods;
+`breakdown` compares groups (touchpoint, segment, plan) with Holm-adjusted tests;
+`migration` follows the same respondents across two waves; `account_scores` gives one NPS
+per account (the input of a health score) and the revenue-weighted NPS; `csat` and `ces`
+score the other two surveys; `follow_ups` turns responses into the calls and requests a
+CS team makes next.
 """
 
 from cshealth import _public

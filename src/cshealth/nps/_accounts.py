@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Literal, cast, get_args
 
 import numpy as np
@@ -41,7 +41,15 @@ from cshealth._exceptions import AccountNotFoundError, InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._result import AccountResult
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
+from cshealth._types import (
+    AsOf,
+    BoolArray,
+    FloatArray,
+    IdArray,
+    InstantArray,
+    IntArray,
+    ObjectArray,
+)
 from cshealth.io._read import keyed_values, read_ids
 from cshealth.models import SurveyType
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
@@ -322,7 +330,7 @@ class AccountNPS(AccountResult):
 def account_scores(
     responses: object,
     *,
-    as_of: date | datetime,
+    as_of: AsOf,
     unit: AccountUnit = "response",
     window_days: float | None = 365,
     survey_type: SurveyType | None = "relationship",

@@ -15,13 +15,13 @@ from typing import Literal, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._checks import float_array, one_of, probability, shown, whole_number
+from cshealth._checks import float_array, iso, one_of, probability, shown, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import Result, RowsResult
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._time import as_instant
-from cshealth._types import BoolArray, FloatArray, IntArray
+from cshealth._types import AsOf, BoolArray, FloatArray, IntArray
 from cshealth._zones import time_zone
 from cshealth.io._read import keyed_values
 from cshealth.models import SurveyType
@@ -249,11 +249,11 @@ class NPSBreakdown(RowsResult):
 
 def breakdown(
     responses: object,
-    by: str | Mapping[str, object] | ArrayLike,
+    by: str | Mapping[str, object] | Mapping[int, object] | ArrayLike,
     *,
     survey_type: SurveyType | None = None,
-    as_of: object = None,
-    since: object = None,
+    start: AsOf | None = None,
+    end: AsOf | None = None,
     weights: ArrayLike | None = None,
     correction: Correction = "holm",
     alpha: float = 0.05,
@@ -270,27 +270,28 @@ def breakdown(
             ``None``); or one label per response row.
         survey_type: ``{'relationship', 'transactional'}``; required when the data holds
             both (they are never pooled).
-        as_of: Optional date (its start in ``timezone``) or instant (aware datetime,
-            ``datetime64`` read as UTC, ISO text with an offset): only earlier responses
-            count.
-        since: Optional date or instant, read as ``as_of``: only responses at or after
-            it count.
+        start: Optional date (its start in ``timezone``) or instant (aware datetime,
+            ``datetime64`` read as UTC, ISO text with an offset): only responses
+            submitted at or after it count.
+        end: Optional date or instant, read as ``start``: only responses submitted
+            before it count. With both, the window is ``[start, end)``.
         weights: Optional weights, one per response row, overriding the ``weight`` column.
         correction: ``{'holm', 'none'}``: how the group-versus-rest p-values are adjusted
             for testing every group.
         alpha: A group is flagged when its adjusted p-value is below this.
         min_n: Groups with fewer responses are flagged ``small``.
-        timezone: The IANA zone whose midnight starts a day given as ``as_of`` or
-            ``since`` (UTC by default).
+        timezone: The IANA zone whose midnight starts a day given as ``start`` or
+            ``end`` (UTC by default).
 
     Returns:
         The `NPSBreakdown`. An empty score in the column form (``NaN``, ``None``,
         ``pd.NA``) is an unanswered survey: left out of every score, count and test, and
         counted apart per group (`NPSBreakdown.unanswered`) and overall
-        (``overall.unanswered``), within the same ``since``/``as_of`` window.
+        (``overall.unanswered``), within the same ``[start, end)`` window.
 
     Raises:
-        InvalidInputError: On bad responses or options, or ``by`` naming no column.
+        InvalidInputError: On bad responses or options, ``by`` naming no column,
+            ``end <= start``, or ``start``/``end`` without a ``submitted_at`` column.
 
     Notes:
         Each group is compared with all the other responses by `compare` (adjusted-Wald
@@ -315,6 +316,14 @@ def breakdown(
         onboarding   75.0     120  [ 65.1,  81.2]  +89.6 *
         support     -25.0     120  [-39.0,  -9.8]  -73.6 *
         renewal       0.0      60  [-20.0,  20.0]  -24.7 *
+
+        The same answers with dates, in the window ``[start, end)`` of February only:
+
+        >>> from datetime import date
+        >>> data["submitted_at"] = np.repeat(["2025-01-15T09:00Z", "2025-02-15T09:00Z"], 150)
+        >>> february = breakdown(data, "touchpoint", start=date(2025, 2, 1), end=date(2025, 3, 1))
+        >>> february.labels, february.n.tolist()
+        (['support', 'renewal'], [90, 60])
     """
     one_of(correction, Correction, "correction")
     probability(alpha, "alpha")
@@ -330,13 +339,12 @@ def breakdown(
         extra=extra,
         weights=weights,
     )
-    keep = _window(columns.columns, as_of, since, timezone)
+    bounds = _bounds(start, end, timezone)
+    keep = _window(columns.columns, bounds)
     scores = _check_scores(columns.scores(), SCORE_COLUMN)[keep]
     w = columns.weights()
     groups = _labels(columns.columns, by, column)[keep]
-    aside = _unanswered_labels(
-        columns.unanswered, by, column, as_of=as_of, since=since, zone=timezone
-    )
+    aside = _unanswered_labels(columns.unanswered, by, column, bounds)
     codes, k = id_codes(np.concatenate([groups, aside]) if len(aside) else groups)
     codes, aside_codes = codes[: len(groups)], codes[len(groups) :]
     tallies = _tallies(scores, codes, k, None if w is None else w[keep])
@@ -368,22 +376,35 @@ def _grouping(by: object) -> tuple[str, str | None, dict[str, object] | None]:
     return "labels", None, {_GROUP: by}
 
 
-def _window(
-    columns: Mapping[str, NDArray[np.generic]], as_of: object, since: object, zone: str
-) -> BoolArray:
+#: The window ``[start, end)`` as instants (UTC); ``None`` for an open side.
+_Bounds = tuple[np.datetime64 | None, np.datetime64 | None]
+
+
+def _bounds(start: object, end: object, zone: str) -> _Bounds:
+    """``start`` and ``end`` as instants, checked: the window is ``[start, end)``."""
     time_zone(zone)  # checked even when no bound is given
+    low = None if start is None else as_instant(start, "start", timezone=zone)
+    high = None if end is None else as_instant(end, "end", timezone=zone)
+    if low is not None and high is not None and high <= low:
+        msg = f"`end` ({iso(end)}) must be after `start` ({iso(start)}); the window is [start, end)"
+        raise InvalidInputError(msg)
+    return low, high
+
+
+def _window(columns: Mapping[str, NDArray[np.generic]], bounds: _Bounds) -> BoolArray:
     n = len(next(iter(columns.values())))
     keep = np.ones(n, dtype=bool)
-    if as_of is None and since is None:
+    low, high = bounds
+    if low is None and high is None:
         return keep
     if "submitted_at" not in columns:
-        msg = "`as_of` and `since` need a `submitted_at` column"
+        msg = "`start` and `end` need a `submitted_at` column"
         raise InvalidInputError(msg)
     times = columns["submitted_at"]
-    if as_of is not None:
-        keep &= times < as_instant(as_of, timezone=zone)
-    if since is not None:
-        keep &= times >= as_instant(since, "since", timezone=zone)
+    if high is not None:
+        keep &= times < high
+    if low is not None:
+        keep &= times >= low
     return keep
 
 
@@ -411,15 +432,12 @@ def _unanswered_labels(
     unanswered: Mapping[str, NDArray[np.generic]],
     by: object,
     column: str | None,
-    *,
-    as_of: object,
-    since: object,
-    zone: str,
+    bounds: _Bounds,
 ) -> NDArray[np.generic]:
     """The group label of each unanswered survey in the window (the rows set aside)."""
     if not unanswered:
         return np.empty(0, dtype=object)
-    keep = _window(unanswered, as_of, since, zone)
+    keep = _window(unanswered, bounds)
     return _labels(unanswered, by, column)[keep]
 
 

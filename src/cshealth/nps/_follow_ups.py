@@ -5,7 +5,7 @@ for a testimonial or a review. `FollowUpPolicy` holds the rules as data (windows
 dates, the promoter ask, the quiet period); `follow_ups` applies them to responses as of a
 date and returns the queue, most urgent first.
 
-The selection is columnar: the lookback window is a mask, the latest answer of each
+The selection is columnar: the window is a mask, the latest answer of each
 respondent is found by sorting on integer respondent codes, and the quiet window is a
 membership test on the same codes. `FollowUp` objects are built only for the rows that
 make the queue.
@@ -29,7 +29,7 @@ from cshealth._config import Config
 from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._result import Result
 from cshealth._time import as_instant
-from cshealth._types import IdArray, IntArray
+from cshealth._types import AsOf, IdArray, IntArray
 from cshealth.io._read import read_ids, same_kind
 from cshealth.models import SurveyType
 from cshealth.nps._responses import SurveyColumns, survey_columns
@@ -69,7 +69,7 @@ _NO_IDS = np.empty(0, dtype=object)
 #: The longest window or delay a policy accepts: a century (longer ones are mistakes, and
 #: would overflow the microsecond instants).
 _MAX_DAYS = 36_525
-_AT_LEAST_ONE_DAY = frozenset({"lookback_days", "quiet_days"})
+_AT_LEAST_ONE_DAY = frozenset({"window_days", "quiet_days"})
 #: Whole numbers of days; the JSON Schema states the bounds, `FollowUpPolicy` checks them.
 _Days = Annotated[int, Field(json_schema_extra={"minimum": 0, "maximum": _MAX_DAYS})]
 _PositiveDays = Annotated[int, Field(json_schema_extra={"minimum": 1, "maximum": _MAX_DAYS})]
@@ -90,7 +90,7 @@ class FollowUpPolicy(Config):
             naming each.
 
     Examples:
-        >>> FollowUpPolicy.model_validate_json('{"lookback_days": 60}').quiet_days
+        >>> FollowUpPolicy.model_validate_json('{"window_days": 60}').quiet_days
         90
         >>> from cshealth import ConfigError
         >>> try:
@@ -105,8 +105,8 @@ class FollowUpPolicy(Config):
 
     model_config = ConfigDict(strict=True, use_attribute_docstrings=True)
 
-    lookback_days: _PositiveDays = 30
-    """Only answers submitted in ``[as_of - lookback_days, as_of)`` get a follow-up
+    window_days: _PositiveDays = 30
+    """Only answers submitted in ``[as_of - window_days, as_of)`` get a follow-up
     (``>= 1``)."""
     detractor_days: _Days = 2
     """A detractor is called within this many days of the answer (``>= 0``; 0 = the same
@@ -125,9 +125,7 @@ class FollowUpPolicy(Config):
     """Whether passives get a nurture follow-up; when false, a contact whose latest answer
     is passive gets nothing."""
 
-    @field_validator(
-        "lookback_days", "detractor_days", "passive_days", "promoter_days", "quiet_days"
-    )
+    @field_validator("window_days", "detractor_days", "passive_days", "promoter_days", "quiet_days")
     @classmethod
     def _check_days(cls, value: int, info: ValidationInfo) -> int:
         name = info.field_name or ""
@@ -199,13 +197,13 @@ class FollowUp(Result):
 def follow_ups(
     responses: object,
     *,
-    as_of: date | datetime,
+    as_of: AsOf,
     policy: FollowUpPolicy | None = None,
     previous: Mapping[str, date | datetime] | None = None,
 ) -> list[FollowUp]:
     """The follow-up queue of NPS answers as of a date.
 
-    Every answer submitted in ``[as_of - lookback_days, as_of)`` is a candidate; answers
+    Every answer submitted in ``[as_of - window_days, as_of)`` is a candidate; answers
     at or after ``as_of`` are ignored (point in time). Relationship and transactional
     answers both count, and each follow-up says which survey it came from.
 
@@ -287,7 +285,7 @@ def follow_ups(
     )
     _check_scores(columns)
     submitted = columns.instants()
-    start = cutoff - np.timedelta64(policy.lookback_days, "D")
+    start = cutoff - np.timedelta64(policy.window_days, "D")
     window = columns.take((submitted >= start) & (submitted < cutoff))
     ids = _identifiers(window["id"])
     rows = _latest_per_respondent(window, ids, quiet)

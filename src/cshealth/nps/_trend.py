@@ -1,4 +1,4 @@
-"""NPS over time: calendar months or quarters, or rolling windows, with honest changes.
+"""NPS over time: calendar weeks, months, quarters or years, or rolling windows.
 
 Each point of a trend is a full `NPSResult` (count, interval) of the responses in its
 period, after the repeat-respondent rule; a change is flagged only when the two-sample
@@ -26,13 +26,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._checks import one_of, probability, whole_number
+from cshealth._checks import MAX_WINDOW_DAYS, one_of, probability, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import Result, RowsResult
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, IntArray
+from cshealth._types import AsOf, BoolArray, FloatArray, IntArray, Period
 from cshealth._zones import day_start, local_days, time_zone
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
@@ -42,8 +42,6 @@ from cshealth.nps._tally import SCORE_COLUMN, NPSTally, _check_scores, tally_of
 
 __all__ = ["Dedupe", "NPSTrend", "Period", "TrendPoint", "trend"]
 
-#: A calendar period, or ``("rolling", days)``: windows of that many days.
-Period = Literal["month", "quarter"] | tuple[Literal["rolling"], int]
 #: Repeat respondents: ``latest`` keeps each respondent's last response in a period,
 #: ``none`` counts every response.
 Dedupe = Literal["latest", "none"]
@@ -93,7 +91,10 @@ class NPSTrend(RowsResult):
 
     Attributes:
         points: The periods, oldest first.
-        period: ``'month'``, ``'quarter'`` or ``'rolling N days'``.
+        period: The calendar period (``'week'``, ``'month'``, ``'quarter'`` or
+            ``'year'``); ``None`` for rolling windows.
+        rolling_days: The length of the rolling windows in days; ``None`` for calendar
+            periods.
         dedupe: The repeat-respondent rule applied: ``'latest'`` or ``'none'``.
         survey_type: The survey type of every response counted (``None`` if the data
             does not say).
@@ -106,7 +107,8 @@ class NPSTrend(RowsResult):
     """
 
     points: tuple[TrendPoint, ...]
-    period: str
+    period: Period | None
+    rolling_days: int | None
     dedupe: str
     survey_type: str | None
     as_of: datetime
@@ -252,6 +254,7 @@ class NPSTrend(RowsResult):
         return json_dict(
             {
                 "period": self.period,
+                "rolling_days": self.rolling_days,
                 "dedupe": self.dedupe,
                 "survey_type": self.survey_type,
                 "as_of": self.as_of,
@@ -292,8 +295,13 @@ class NPSTrend(RowsResult):
         return "\n".join(lines)
 
     def __repr__(self) -> str:
+        what = (
+            f"periods of {self.period}"
+            if self.rolling_days is None
+            else f"rolling windows of {self.rolling_days} days"
+        )
         return (
-            f"NPSTrend({len(self)} periods of {self.period}, dedupe={self.dedupe!r}, "
+            f"NPSTrend({len(self)} {what}, dedupe={self.dedupe!r}, "
             f"survey_type={self.survey_type!r}, "
             f"{int(self.significant.sum())} significant changes)"
         )
@@ -310,11 +318,12 @@ def _nan(value: float | None) -> float:
 def trend(
     responses: object,
     *,
-    as_of: object,
+    as_of: AsOf,
     period: Period = "month",
+    rolling_days: int | None = None,
     dedupe: Dedupe | None = None,
     survey_type: SurveyType | None = None,
-    start: object = None,
+    start: AsOf | None = None,
     step_days: int = 1,
     weights: ArrayLike | None = None,
     alpha: float = 0.05,
@@ -331,10 +340,13 @@ def trend(
         as_of: A date (its start in ``timezone``) or an instant (aware datetime,
             ``datetime64`` read as UTC, ISO text with an offset); only earlier responses
             count.
-        period: ``{'month', 'quarter'}`` (calendar periods in ``timezone``; the last one ends at
-            ``as_of`` and is marked incomplete unless ``as_of`` is its end) or
-            ``('rolling', days)``: windows ``[end - days, end)`` with ends at ``as_of``,
-            ``as_of - step_days``, ... back to the first response.
+        period: ``{'week', 'month', 'quarter', 'year'}``: calendar periods in
+            ``timezone`` (ISO weeks, Monday first); the last one ends at ``as_of`` and is
+            marked incomplete unless ``as_of`` is its end. Not used with
+            ``rolling_days``.
+        rolling_days: Rolling windows instead of calendar periods: windows
+            ``[end - rolling_days, end)`` with ends at ``as_of``, ``as_of - step_days``,
+            ... back to the first response (a whole number of days, 1 to 36,525).
         dedupe: ``{'latest', 'none'}``. ``'latest'`` keeps each respondent's (contact's)
             last response in each period; responses without a contact count each. The
             default is ``'latest'`` for relationship surveys (a respondent counts once
@@ -344,13 +356,14 @@ def trend(
         start: A date or an instant: the first period is the one containing it
             (rolling: the first window starting at or after it). Default: the first
             response's.
-        step_days: Days between the ends of consecutive rolling windows (>= 1).
+        step_days: Days between the ends of consecutive rolling windows (>= 1); only
+            with ``rolling_days``.
         weights: Optional weights, one per response, overriding the ``weight`` column.
         alpha: A change is flagged when its p-value is below this.
         confidence_level: Coverage of the intervals the trend reports.
         min_n: Periods with fewer responses are flagged in `NPSTrend.small`.
-        timezone: The IANA zone whose calendar months and quarters (and whose
-            midnight, for a date ``as_of`` or ``start``) are used; UTC by default.
+        timezone: The IANA zone whose calendar weeks, months, quarters and years (and
+            whose midnight, for a date ``as_of`` or ``start``) are used; UTC by default.
             Rolling windows are whole days of 24 hours back from ``as_of``.
 
     Returns:
@@ -360,18 +373,19 @@ def trend(
         ``result.unanswered``) by its ``submitted_at``.
 
     Raises:
-        InvalidInputError: On bad responses or options, a naive ``as_of``, or a mix of
-            survey types without ``survey_type``.
+        InvalidInputError: On bad responses or options, a naive ``as_of``, a mix of
+            survey types without ``survey_type``, or a ``period`` other than the default
+            together with ``rolling_days`` (a trend is of one or the other).
 
     Notes:
         Each period's score and interval are those of `score` on its (deduplicated)
         responses. The change flag uses `compare` (adjusted-Wald z-test) between a period
-        and the previous one that does not overlap it: the previous month or quarter, or
-        the rolling window ending ``days`` earlier. Overlapping rolling windows share
-        responses, so they are never tested against each other. The same respondents
-        may answer in both periods; their answers are positively correlated, which makes
-        the independent-samples test conservative (for the panel of the same people use
-        `migration`).
+        and the previous one that does not overlap it: the previous week, month, quarter
+        or year, or the rolling window ending ``rolling_days`` earlier. Overlapping
+        rolling windows share responses, so they are never tested against each other.
+        The same respondents may answer in both periods; their answers are positively
+        correlated, which makes the independent-samples test conservative (for the panel
+        of the same people use `migration`).
 
     Examples:
         Two months of a relationship survey; in February the scores drop:
@@ -390,11 +404,17 @@ def trend(
         period                     NPS       n  interval        change
         2025-01-01..2025-02-01    25.0     200  [ 13.2,  36.0]
         2025-02-01..2025-03-01   -25.0     200  [-36.0, -13.2]  -49.3 *
+
+        The same responses in rolling 28-day windows, one every 14 days:
+
+        >>> rolling = trend(data, as_of=date(2025, 3, 1), rolling_days=28, step_days=14)
+        >>> len(rolling), rolling.period, rolling.rolling_days
+        (4, None, 28)
     """
     whole_number(min_n, "min_n", low=0)
     level = check_confidence_level(confidence_level)
     probability(alpha, "alpha")
-    window = _check_period(period)
+    window = _check_period(period, rolling_days)
     if type(step_days) is not int or step_days < 1:
         msg = f"`step_days` must be a whole number of days >= 1, got {step_days!r}"
         raise InvalidInputError(msg)
@@ -415,12 +435,11 @@ def trend(
     aside = _unanswered_times(columns, cutoff)
     first = _first_instant(frame, start, zone)
     if window is None:
-        edges = _calendar_edges(first, instant, period == "quarter", zone)
+        edges = _calendar_edges(first, instant, period, zone)
         counts = _calendar_counts(frame, edges)
         points = _points(edges[:-1], np.minimum(edges[1:], cutoff), counts, lag=1)
         unanswered = np.diff(np.searchsorted(aside, edges, side="left"))
         complete = (edges[1:] <= cutoff).tolist()
-        label = str(period)
     else:
         ends = _rolling_ends(first, cutoff, window, step_days, start is not None)
         counts = _rolling_counts(frame, ends, window * _DAY)
@@ -429,10 +448,10 @@ def trend(
             aside, ends - window * _DAY, side="left"
         )
         complete = [True] * len(points)
-        label = f"rolling {window} days"
     return NPSTrend(
         points=_assemble(points, complete, alpha, zone, unanswered.tolist()),
-        period=label,
+        period=period if window is None else None,
+        rolling_days=window,
         dedupe=rule,
         survey_type=columns.survey_type,
         as_of=to_datetime(instant),
@@ -443,15 +462,18 @@ def trend(
     )
 
 
-def _check_period(period: object) -> int | None:
-    if period in ("month", "quarter"):
+def _check_period(period: object, rolling_days: object) -> int | None:
+    """The rolling window in days, or ``None`` for calendar periods (``period`` checked)."""
+    one_of(period, Period, "period")
+    if rolling_days is None:
         return None
-    if isinstance(period, tuple) and len(period) == 2 and period[0] == "rolling":
-        days = period[1]
-        if isinstance(days, int) and not isinstance(days, bool) and days >= 1:
-            return days
-    msg = f"`period` must be 'month', 'quarter' or ('rolling', days >= 1), got {period!r}"
-    raise InvalidInputError(msg)
+    if period != "month":  # the default: a period given beside windows asks for both
+        msg = (
+            f"`period={period!r}` and `rolling_days={rolling_days!r}` ask for two trends: "
+            "calendar periods or rolling windows; give one of them"
+        )
+        raise InvalidInputError(msg)
+    return whole_number(rolling_days, "rolling_days", low=1, high=MAX_WINDOW_DAYS)
 
 
 @dataclass(frozen=True)
@@ -541,20 +563,34 @@ def _first_instant(frame: _Frame, start: object, zone: str) -> int:
     return int(frame.times[0]) if len(frame.times) else -1
 
 
-def _calendar_edges(first: int, cutoff: np.datetime64, quarter: bool, zone: str) -> IntArray:
-    """The first instants of the months (or quarters) on ``zone``'s calendar, ``first..cutoff``."""
+#: Months per calendar period (weeks are counted in days).
+_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+#: 1970-01-01 was a Thursday: day 4 (1970-01-05) is the first Monday.
+_MONDAY = 4
+
+
+def _calendar_edges(first: int, cutoff: np.datetime64, period: Period, zone: str) -> IntArray:
+    """The first instants of the periods on ``zone``'s calendar that cover ``first..cutoff``.
+
+    Weeks are ISO weeks (Monday first); quarters and years start in January.
+    """
     end = int(cutoff.astype(np.int64))
     if first < 0 or first >= end:
         return np.array([end], dtype=np.int64)
-    step = 3 if quarter else 1
     days = local_days(np.array([first, end - 1], dtype="datetime64[us]"), zone)
-    low, high = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64).tolist()
-    low, high = (low // step) * step, (high // step) * step + step
-    months = np.arange(low, high + 1, step).astype("datetime64[M]").astype("datetime64[D]")
+    if period == "week":
+        low, high = ((days - _MONDAY) // 7).tolist()
+        starts = np.arange(low, high + 2, dtype=np.int64) * 7 + _MONDAY
+    else:
+        step = _MONTHS[period]
+        low, high = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64).tolist()
+        low, high = (low // step) * step, (high // step) * step + step
+        months = np.arange(low, high + 1, step).astype("datetime64[M]")
+        starts = months.astype("datetime64[D]").astype(np.int64)
     if zone == "UTC":
-        return months.astype("datetime64[us]").astype(np.int64)
-    starts = [day_start(day, zone) for day in months.astype(np.int64).tolist()]
-    return np.array(starts, dtype="datetime64[us]").astype(np.int64)
+        return starts.astype("datetime64[D]").astype("datetime64[us]").astype(np.int64)
+    instants = [day_start(day, zone) for day in starts.tolist()]
+    return np.array(instants, dtype="datetime64[us]").astype(np.int64)
 
 
 def _calendar_counts(frame: _Frame, edges: IntArray) -> _Counts:

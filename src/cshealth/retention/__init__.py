@@ -4,8 +4,14 @@ Conventions (see the retention guide):
 
 * An account is a customer on day ``d`` when ``start_date <= d < end_date``, or, from
   `RevenueChange` records, when the MRR in force on ``d`` is above 0.
-* A window ``[start, end]`` counts its base on ``start`` and looks at it again on ``end``;
-  customers who join inside it are not in the base. Waterfall periods are half-open.
+* ``start``/``end`` are a half-open window ``[start, end)`` (the MRR waterfall and its
+  periods). Retention and churn compare two snapshot days instead, named so:
+  ``base_on`` (the base: the customers then) and ``compare_on`` (the day the base is
+  looked at again); customers who join in between are not in the base.
+* ``period`` is one of ``"week"`` (ISO, Monday first), ``"month"``, ``"quarter"`` and
+  ``"year"``; ``as_of`` is a point in time: only what happened before it counts.
+* ``by`` groups accounts by a column or a mapping from account id to group, and gives a
+  `Grouped` result: one result per group, accounts without a group in ``'(none)'``.
 * A rate with a zero denominator is ``None``, never 0; no churn is 0.0.
 * Cohort cells not yet observed as of ``as_of`` are NaN (censored), never 0.
 """
@@ -35,6 +41,7 @@ from cshealth.retention._economics import (
     ltv,
     quick_ratio,
 )
+from cshealth.retention._grouped import NO_GROUP, Grouped
 from cshealth.retention._logrank import SurvivalComparison, compare_survival
 from cshealth.retention._revenue import (
     AnnualizedRetention,
@@ -53,15 +60,18 @@ from cshealth.retention._survival import (
     SurvivalUnit,
     kaplan_meier,
     survival,
+    survival_by,
 )
 
 __all__ = [
+    "NO_GROUP",
     "ActivityChurn",
     "AnnualizedRetention",
     "BandMethod",
     "CohortMode",
     "CohortTable",
     "Denominator",
+    "Grouped",
     "LogoChurn",
     "MRRMovements",
     "Median",
@@ -90,6 +100,7 @@ __all__ = [
     "revenue_cohorts",
     "revenue_retention",
     "survival",
+    "survival_by",
 ]
 
 _public.publish(globals())

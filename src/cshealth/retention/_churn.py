@@ -1,24 +1,27 @@
 """Logo churn from account dates, and activity churn from event logs (spec §3.4).
 
 `logo_churn` counts customers: an account is a customer on day ``d`` when
-``start_date <= d < end_date``. The window ``[start, end]`` takes its base at ``start``
-and looks at the base again at ``end``:
+``start_date <= d < end_date``. It compares two snapshot days, as the SQL of *Fighting
+Churn With Data* does: the base is taken on ``base_on`` and looked at again on
+``compare_on``:
 
-* ``starting_customers`` are active at ``start``, ``ending_customers`` at ``end``;
-* ``churned_customers`` are base customers no longer active at ``end``; a churn exactly on
-  ``end`` (``end_date == end``) counts, as the day is the first one without them;
-* ``new_customers`` joined inside the window and are still there at ``end``;
-* ``churn_events`` counts every churn in ``(start, end]``, including customers who joined
-  and left inside the window, and ``customer_days`` the days customers were active in
-  ``[start, end)``: the two parts of the hazard-rate form.
+* ``starting_customers`` are active on ``base_on``, ``ending_customers`` on
+  ``compare_on``;
+* ``churned_customers`` are base customers no longer active on ``compare_on``; a churn
+  exactly on ``compare_on`` (``end_date == compare_on``) counts, as the day is the first
+  one without them;
+* ``new_customers`` joined after ``base_on`` and are still there on ``compare_on``;
+* ``churn_events`` counts every churn in ``(base_on, compare_on]``, including customers
+  who joined and left in between, and ``customer_days`` the days customers were active
+  in ``[base_on, compare_on)``: the two parts of the hazard-rate form.
 
 Each row is one customer's one stint; a customer who left and came back is best measured
 from revenue changes (``revenue_retention``), where a reactivation is visible.
 
 `activity_churn` is the same question for products without subscriptions: an entity (a
 user, an account) is active at an instant ``t`` when it had an event in
-``(t - inactive_after, t]``. Both work on whole columns with a few comparisons and one
-`numpy.bincount`, without a Python loop per row.
+``(t - inactive_after, t]``, and the two snapshots are instants. Both work on whole
+columns with a few comparisons and one `numpy.bincount`, without a Python loop per row.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Literal, Protocol, TypeAlias, cast
+from typing import Literal, Protocol, TypeAlias, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -37,11 +40,13 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._result import Result
 from cshealth._stats import ConfidenceInterval, Rate, check_confidence_level
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import InstantLike, IntArray
+from cshealth._types import AsOf, InstantLike, IntArray
+from cshealth.io import Table
 from cshealth.io._read import convert_column
 from cshealth.models import UsageEvent
-from cshealth.retention._accounts import read_churn_accounts
+from cshealth.retention._accounts import read_account_groups, read_churn_accounts
 from cshealth.retention._economics import _periods_per_year, _shown, annualize
+from cshealth.retention._grouped import By, Grouped
 from cshealth.retention._periods import as_day, day_to_date, periods_per_year
 
 __all__ = [
@@ -76,18 +81,19 @@ def _interval(rate: Rate, confidence_level: float) -> ConfidenceInterval | None:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class LogoChurn(Result):
-    """Customer (logo) churn over a window ``[start, end]``, from account dates.
+    """Customer (logo) churn between two snapshot days, from account dates.
 
     Attributes:
-        start: The window's first day (where the base is taken).
-        end: The window's last day (where the base is looked at again).
+        base_on: The day the base is taken.
+        compare_on: The day the base is looked at again.
         denominator: ``{'start', 'average', 'customer_days'}``, the form of `rate`.
-        starting_customers: Customers active at ``start`` (the base).
-        ending_customers: Customers active at ``end``.
-        new_customers: Active at ``end`` but not at ``start`` (joined inside the window).
-        churned_customers: Base customers not active at ``end``.
-        customer_days: Days customers were active in ``[start, end)``, summed.
-        churn_events: Churns in ``(start, end]``, including customers who joined inside.
+        starting_customers: Customers active on ``base_on`` (the base).
+        ending_customers: Customers active on ``compare_on``.
+        new_customers: Active on ``compare_on`` but not on ``base_on`` (joined in between).
+        churned_customers: Base customers not active on ``compare_on``.
+        customer_days: Days customers were active in ``[base_on, compare_on)``, summed.
+        churn_events: Churns in ``(base_on, compare_on]``, including customers who joined
+            in between.
         rate: The churn rate of the window by ``denominator``; ``None`` on a zero
             denominator, 0.0 when nobody churned.
         retention_rate: ``1 - rate``; ``None`` with it.
@@ -97,16 +103,16 @@ class LogoChurn(Result):
         >>> from datetime import date
         >>> res = logo_churn(
         ...     {"start_date": ["2024-01-01", "2024-06-01"], "end_date": ["2025-01-20", None]},
-        ...     start=date(2025, 1, 1),
-        ...     end=date(2025, 2, 1),
+        ...     base_on=date(2025, 1, 1),
+        ...     compare_on=date(2025, 2, 1),
         ... )
         >>> res
         LogoChurn(2025-01-01 to 2025-02-01, rate=0.5 (start), 1 churned of 2 starting,
                   0 new, 1 ending)
     """
 
-    start: date
-    end: date
+    base_on: date
+    compare_on: date
     denominator: Denominator
     starting_customers: int
     ending_customers: int
@@ -120,8 +126,8 @@ class LogoChurn(Result):
 
     @property
     def days(self) -> int:
-        """Days in the window, ``end - start``."""
-        return (self.end - self.start).days
+        """Days from one snapshot to the other, ``compare_on - base_on``."""
+        return (self.compare_on - self.base_on).days
 
     def annualized(self, periods_per_year: float | None = None) -> float | None:
         """The rate compounded over a year: ``1 - (1 - rate) ** periods_per_year``.
@@ -171,19 +177,22 @@ class LogoChurn(Result):
 
     def __repr__(self) -> str:
         return (
-            f"LogoChurn({self.start} to {self.end}, rate={_shown(self.rate)} "
+            f"LogoChurn({self.base_on} to {self.compare_on}, rate={_shown(self.rate)} "
             f"({self.denominator}), {self.churned_customers} churned of "
             f"{self.starting_customers} starting, {self.new_customers} new, "
             f"{self.ending_customers} ending)"
         )
 
 
-def _window(start: object, end: object, timezone: str) -> tuple[int, int]:
-    """The window bounds as day numbers (instants on ``timezone``'s clock), ``start < end``."""
-    first = as_day(start, "start", timezone=timezone)
-    last = as_day(end, "end", timezone=timezone)
+def _window(base_on: object, compare_on: object, timezone: str) -> tuple[int, int]:
+    """The two days as day numbers (instants on ``timezone``'s clock), the first earlier."""
+    first = as_day(base_on, "base_on", timezone=timezone)
+    last = as_day(compare_on, "compare_on", timezone=timezone)
     if first >= last:
-        msg = f"`start` must be before `end`, got start={iso(start)} and end={iso(end)}"
+        msg = (
+            "`base_on` must be before `compare_on`, got "
+            f"base_on={iso(base_on)} and compare_on={iso(compare_on)}"
+        )
         raise InvalidInputError(msg)
     return first, last
 
@@ -205,53 +214,87 @@ def _churn_rate(
     return events / exposure * days if exposure else None
 
 
+@overload
 def logo_churn(
     accounts: object,
     *,
-    start: date | datetime,
-    end: date | datetime,
+    base_on: AsOf,
+    compare_on: AsOf,
     denominator: Denominator = "start",
     timezone: str = "UTC",
-) -> LogoChurn:
-    """Logo churn over ``[start, end]`` from accounts' start and end dates (spec §3.4).
+    by: None = None,
+) -> LogoChurn: ...
+@overload
+def logo_churn(
+    accounts: object,
+    *,
+    base_on: AsOf,
+    compare_on: AsOf,
+    denominator: Denominator = "start",
+    timezone: str = "UTC",
+    by: By,
+) -> Grouped[LogoChurn]: ...
+def logo_churn(
+    accounts: object,
+    *,
+    base_on: AsOf,
+    compare_on: AsOf,
+    denominator: Denominator = "start",
+    timezone: str = "UTC",
+    by: By | None = None,
+) -> LogoChurn | Grouped[LogoChurn]:
+    """Logo churn of the customers on ``base_on``, seen again on ``compare_on`` (spec §3.4).
+
+    Two snapshot days, as in the SQL of *Fighting Churn With Data* (chapter 2): the base
+    is the customers on ``base_on``, and the churned are those of them who are no
+    longer customers on ``compare_on`` (an ``end_date`` equal to ``compare_on`` counts).
 
     Args:
         accounts: ``Account`` records, a `Table`, a mapping of columns or a data frame
             with ``start_date`` and ``end_date`` (the first day no longer a customer; an
             empty cell while still one). Each row is one customer.
-        start: The window's first day, where the base is taken (a date, or an instant
-            taken at its day in ``timezone``: an aware datetime, ``datetime64`` or ISO
-            text).
-        end: The window's last day, where the base is looked at again; after ``start``.
+        base_on: The day the base is taken (a date, or an instant taken at its day in
+            ``timezone``: an aware datetime, ``datetime64`` or ISO text).
+        compare_on: The day the base is looked at again; after ``base_on``.
         denominator: ``{'start', 'average', 'customer_days'}``:
 
             * ``'start'`` (default; ChartMogul's standard): churned / starting. Customers
-              who join and churn inside the window are in neither part.
+              who join and churn in between are in neither part.
             * ``'average'``: churned / ((starting + ending) / 2). Damps growth in the
               denominator but still moves with acquisition volume. Can exceed 1.
-            * ``'customer_days'``: churn_events / customer_days x days in the window, a
-              hazard rate per window that counts every churn (new customers too) against
-              the days customers were exposed; it handles mid-window arrivals and can
-              exceed 1 under heavy turnover.
-        timezone: The IANA zone on whose clock an instant ``start`` or ``end`` falls on
-            a day (UTC by default); start and end dates are calendar days already.
+            * ``'customer_days'``: churn_events / customer_days x days from ``base_on``
+              to ``compare_on``, a hazard rate per window that counts every churn (new
+              customers too) against the days customers were exposed; it handles
+              arrivals in between and can exceed 1 under heavy turnover.
+        timezone: The IANA zone on whose clock an instant ``base_on`` or ``compare_on``
+            falls on a day (UTC by default); start and end dates are calendar days
+            already.
+        by: Group the accounts (rows): a column of ``accounts`` (any column, such as
+            ``'segment'`` or ``'plan'``), or a mapping from account id to group (the ids
+            of the ``id`` column). Accounts without a group are the group ``'(none)'``,
+            never dropped.
 
     Returns:
         The `LogoChurn`. Its ``rate`` is ``None`` when there is no base (``start`` and
         ``average``: the numerator only counts base customers, so with none it says
         nothing) or no customer-days (``customer_days``), and 0.0 when nobody churned.
+        With ``by``, a `Grouped` of one per group (every group of the data), each the
+        one this function gives on that group's rows alone.
 
     Raises:
-        InvalidInputError: On an unknown ``denominator``, ``start`` not before ``end``, a
-            naive datetime, a missing ``start_date`` column, no ``end_date`` column (churn
-            not measured: never read as 0%), or bad dates (an ``end_date`` before its
-            ``start_date``; every bad row is listed).
+        InvalidInputError: On an unknown ``denominator``, ``base_on`` not before
+            ``compare_on``, a naive datetime, a missing ``start_date`` column, no
+            ``end_date`` column (churn not measured: never read as 0%), bad dates (an
+            ``end_date`` before its ``start_date``; every bad row is listed), or a
+            ``by`` that is neither a column nor a mapping, names no column, or is a
+            mapping for accounts without an ``id`` column.
 
     Notes:
         With ``s_i``, ``e_i`` the start and end days of customer ``i`` (``e_i = ∞`` while
-        active) and the window ``[S, E]``: active at ``d`` is ``s_i <= d < e_i``;
-        ``churned = |{i : s_i <= S < e_i <= E}|``, ``churn_events = |{i : s_i < e_i,
-        S < e_i <= E}|`` and ``customer_days = Σ max(0, min(e_i, E) - max(s_i, S))``.
+        active), ``S = base_on`` and ``E = compare_on``: active at ``d`` is
+        ``s_i <= d < e_i``; ``churned = |{i : s_i <= S < e_i <= E}|``, ``churn_events =
+        |{i : s_i < e_i, S < e_i <= E}|`` and ``customer_days = Σ max(0, min(e_i, E) -
+        max(s_i, S))``.
 
     Examples:
         Four customers in January 2025: A stays, B churns on 20 January, C joins on
@@ -262,7 +305,7 @@ def logo_churn(
         ...     "start_date": ["2024-03-01", "2024-05-01", "2025-01-10", "2025-01-15"],
         ...     "end_date": [None, "2025-01-20", "2025-01-25", None],
         ... }
-        >>> jan = dict(start=date(2025, 1, 1), end=date(2025, 2, 1))
+        >>> jan = dict(base_on=date(2025, 1, 1), compare_on=date(2025, 2, 1))
         >>> logo_churn(accounts, **jan).rate  # B of A, B
         0.5
         >>> logo_churn(accounts, **jan, denominator="average").rate  # 1 / ((2 + 2) / 2)
@@ -272,13 +315,39 @@ def logo_churn(
         (2, 82)
         >>> round(res.rate, 4)  # 2 / 82 * 31
         0.7561
+
+        By a column (any column; a missing value is the group ``'(none)'``):
+
+        >>> accounts["plan"] = ["pro", "basic", "basic", None]
+        >>> {label: r.rate for label, r in logo_churn(accounts, **jan, by="plan").items()}
+        {'(none)': None, 'basic': 1.0, 'pro': 0.0}
     """
     form = cast("Denominator", one_of(denominator, Denominator, "denominator"))
-    first, last = _window(start, end, timezone)
-    table = read_churn_accounts(accounts, ["start_date"], function="logo_churn")
-    begins = table["start_date"].astype(np.int64)
+    first, last = _window(base_on, compare_on, timezone)
+    if by is None:
+        table = read_churn_accounts(accounts, ["start_date"], function="logo_churn")
+        return _logo(*_stints(table), first, last, form)
+    table, groups = read_account_groups(accounts, ["start_date"], by, function="logo_churn")
+    begins, ends = _stints(table)
+    return Grouped(
+        by=groups.by,
+        groups={
+            label: _logo(begins[rows], ends[rows], first, last, form)
+            for label, rows in groups.members()
+        },
+        ungrouped=groups.ungrouped,
+    )
+
+
+def _stints(table: Table) -> tuple[IntArray, IntArray]:
+    """Each customer's start and end day (`_NEVER` while active)."""
     dates = table["end_date"]
     ends = np.where(np.isnat(dates), _NEVER, dates.astype(np.int64))
+    return table["start_date"].astype(np.int64), ends
+
+
+def _logo(begins: IntArray, ends: IntArray, first: int, last: int, form: Denominator) -> LogoChurn:
+    """The logo churn of the customers ``[begins, ends)`` from day ``first`` to ``last``."""
     at_start = (begins <= first) & (first < ends)
     at_end = (begins <= last) & (last < ends)
     starting, ending = int(at_start.sum()), int(at_end.sum())
@@ -295,8 +364,8 @@ def logo_churn(
         days=last - first,
     )
     return LogoChurn(
-        start=day_to_date(first),
-        end=day_to_date(last),
+        base_on=day_to_date(first),
+        compare_on=day_to_date(last),
         denominator=form,
         starting_customers=starting,
         ending_customers=ending,
@@ -312,20 +381,21 @@ def logo_churn(
 
 @dataclass(frozen=True, eq=False, repr=False)
 class ActivityChurn(Result):
-    """Activity churn over a window ``[start, end]``, from event times.
+    """Activity churn between two snapshot instants, from event times.
 
     An entity is active at an instant ``t`` when it had an event in
     ``(t - inactive_after, t]``.
 
     Attributes:
-        start: The instant the base is taken (UTC).
-        end: The instant the base is looked at again (UTC).
+        base_on: The instant the base is taken (UTC).
+        compare_on: The instant the base is looked at again (UTC).
         inactive_after: How long without an event makes an entity inactive.
-        starting_entities: Entities active at ``start`` (the base).
-        ending_entities: Entities active at ``end``.
-        new_entities: Active at ``end`` but not at ``start`` (first seen or returned).
-        churned_entities: Base entities not active at ``end``. An entity that went
-            quiet and came back inside the window is active at ``end``: not churned.
+        starting_entities: Entities active at ``base_on`` (the base).
+        ending_entities: Entities active at ``compare_on``.
+        new_entities: Active at ``compare_on`` but not at ``base_on`` (first seen or
+            returned).
+        churned_entities: Base entities not active at ``compare_on``. An entity that went
+            quiet and came back in between is active at ``compare_on``: not churned.
         rate: ``churned_entities / starting_entities``; ``None`` with no base, 0.0 when
             nobody churned.
         retention_rate: ``1 - rate``; ``None`` with it.
@@ -336,16 +406,16 @@ class ActivityChurn(Result):
         >>> res = activity_churn(
         ...     ["u1", "u2", "u2"],
         ...     ["2025-01-20T10:00Z", "2025-01-25T08:00Z", "2025-02-20T08:00Z"],
-        ...     start=date(2025, 2, 1),
-        ...     end=date(2025, 3, 1),
+        ...     base_on=date(2025, 2, 1),
+        ...     compare_on=date(2025, 3, 1),
         ... )
         >>> res
         ActivityChurn(2025-02-01 00:00 UTC to 2025-03-01 00:00 UTC, inactive after 30 days,
                       rate=0.5, 1 churned of 2 starting, 0 new, 1 ending)
     """
 
-    start: datetime
-    end: datetime
+    base_on: datetime
+    compare_on: datetime
     inactive_after: timedelta
     starting_entities: int
     ending_entities: int
@@ -382,8 +452,8 @@ class ActivityChurn(Result):
         """JSON-ready: instants as ISO text, ``inactive_after`` in seconds, counts and rates."""
         fields = super().to_dict()
         return {
-            "start": fields.pop("start"),
-            "end": fields.pop("end"),
+            "base_on": fields.pop("base_on"),
+            "compare_on": fields.pop("compare_on"),
             "inactive_after_seconds": fields.pop("inactive_after"),
             **fields,
             "annualized": self.annualized(),
@@ -391,7 +461,8 @@ class ActivityChurn(Result):
 
     def __repr__(self) -> str:
         return (
-            f"ActivityChurn({self.start:%Y-%m-%d %H:%M} UTC to {self.end:%Y-%m-%d %H:%M} UTC, "
+            f"ActivityChurn({self.base_on:%Y-%m-%d %H:%M} UTC to "
+            f"{self.compare_on:%Y-%m-%d %H:%M} UTC, "
             f"inactive after {_duration(self.inactive_after)}, "
             f"rate={_shown(self.rate)}, {self.churned_entities} churned of "
             f"{self.starting_entities} starting, {self.new_entities} new, "
@@ -492,8 +563,8 @@ def activity_churn(
     entity_ids: ArrayLike,
     event_times: ArrayLike | Sequence[InstantLike],
     *,
-    start: date | datetime,
-    end: date | datetime,
+    base_on: AsOf,
+    compare_on: AsOf,
     inactive_after: timedelta = timedelta(days=30),
     timezone: str = "UTC",
 ) -> ActivityChurn:
@@ -504,21 +575,21 @@ def activity_churn(
         event_times: When each event happened: a ``datetime64`` array (read as UTC; the
             fast path), or a sequence of aware datetimes or ISO text with an offset
             (a timezone-aware pandas column works too).
-        start: The instant the base is taken: a date (the start of that day in
+        base_on: The instant the base is taken: a date (the start of that day in
             ``timezone``), or an aware datetime, ``datetime64`` (UTC) or ISO text with
             an offset.
-        end: The instant the base is looked at again; after ``start``.
+        compare_on: The instant the base is looked at again; after ``base_on``.
         inactive_after: How long without an event makes an entity inactive, a positive
             `timedelta` (30 days by default).
-        timezone: The IANA zone whose midnight starts a day given as ``start`` or
-            ``end`` (UTC by default): with ``"Europe/Berlin"``, ``end=date(2025, 3, 1)``
-            is 2025-02-28T23:00Z.
+        timezone: The IANA zone whose midnight starts a day given as ``base_on`` or
+            ``compare_on`` (UTC by default): with ``"Europe/Berlin"``,
+            ``compare_on=date(2025, 3, 1)`` is 2025-02-28T23:00Z.
 
     Returns:
         The `ActivityChurn`: ``churned / starting``, ``None`` with no base.
 
     Raises:
-        InvalidInputError: On a naive datetime, ``start`` not before ``end``, a
+        InvalidInputError: On a naive datetime, ``base_on`` not before ``compare_on``, a
             non-positive ``inactive_after``, unreadable or missing event times (every bad
             one listed, named ``event_times``), missing entity ids, or columns of
             different lengths.
@@ -526,10 +597,10 @@ def activity_churn(
     Notes:
         Active at ``t``: an event in ``(t - inactive_after, t]``, so an event exactly at
         ``t`` counts and one exactly ``inactive_after`` before does not. With ``A_t`` the
-        entities active at ``t``: ``churned = |A_start - A_end|`` and
-        ``new = |A_end - A_start|``. An entity that lapsed inside the window and came back
-        before ``end`` is in ``A_end``, so it is not churn. Events after ``end`` are not
-        read.
+        entities active at ``t``, ``S = base_on`` and ``E = compare_on``:
+        ``churned = |A_S - A_E|`` and ``new = |A_E - A_S|``. An entity that lapsed in
+        between and came back by ``compare_on`` is in ``A_E``, so it is not churn. Events
+        after ``compare_on`` are not read.
 
     Examples:
         Ana is seen on 10 January and 5 February (still active on 1 March, 24 days
@@ -544,17 +615,20 @@ def activity_churn(
         ...         "2025-01-20T09:00Z",
         ...         "2025-02-20T09:00Z",
         ...     ],
-        ...     start=date(2025, 2, 1),
-        ...     end=date(2025, 3, 1),
+        ...     base_on=date(2025, 2, 1),
+        ...     compare_on=date(2025, 3, 1),
         ... )
         >>> res.starting_entities, res.churned_entities, res.new_entities, res.rate
         (2, 1, 1, 0.5)
     """
     lag = _lag(inactive_after)
-    first = int(as_instant(start, "start", timezone=timezone).astype(np.int64))
-    last = int(as_instant(end, "end", timezone=timezone).astype(np.int64))
+    first = int(as_instant(base_on, "base_on", timezone=timezone).astype(np.int64))
+    last = int(as_instant(compare_on, "compare_on", timezone=timezone).astype(np.int64))
     if first >= last:
-        msg = f"`start` must be before `end`, got start={iso(start)} and end={iso(end)}"
+        msg = (
+            "`base_on` must be before `compare_on`, got "
+            f"base_on={iso(base_on)} and compare_on={iso(compare_on)}"
+        )
         raise InvalidInputError(msg)
     times = _event_times(event_times)
     ids = _entity_ids(entity_ids, len(times))
@@ -568,8 +642,8 @@ def activity_churn(
     churned = int((at_start & ~at_end).sum())
     rate = churned / starting if starting else None
     return ActivityChurn(
-        start=to_datetime(np.datetime64(first, "us")),
-        end=to_datetime(np.datetime64(last, "us")),
+        base_on=to_datetime(np.datetime64(first, "us")),
+        compare_on=to_datetime(np.datetime64(last, "us")),
         inactive_after=inactive_after,
         starting_entities=starting,
         ending_entities=int(at_end.sum()),

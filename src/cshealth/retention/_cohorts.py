@@ -31,7 +31,7 @@ import math
 import operator
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 import numpy as np
@@ -41,10 +41,9 @@ from cshealth._checks import one_of
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import RowsResult
-from cshealth._types import BoolArray, DateArray, FloatArray, IntArray
+from cshealth._types import AsOf, BoolArray, DateArray, FloatArray, IntArray, Period
 from cshealth.retention._accounts import read_churn_accounts
 from cshealth.retention._periods import (
-    Period,
     as_day,
     check_period,
     day_to_date,
@@ -204,11 +203,11 @@ class CohortTable(_CohortGrid):
     """Counts and rates of entities retained, by cohort (rows) and offset (columns).
 
     Attributes:
-        period: ``'month'``, ``'week'`` or ``'quarter'``.
+        period: ``'week'``, ``'month'``, ``'quarter'`` or ``'year'``.
         mode: ``'on'`` (an event in exactly period ``c + k``) or ``'on_or_after'``
             (in ``c + k`` or later; rows never increase).
         as_of: The day the table was taken at: events on or after it are ignored.
-        cohorts: Cohort labels (``'2025-01'``, ``'2025-W05'``, ``'2025-Q1'``),
+        cohorts: Cohort labels (``'2025-W05'``, ``'2025-01'``, ``'2025-Q1'``, ``'2025'``),
             ascending; only periods in which some entity started.
         starts: First day of each cohort's period (``datetime64[D]``).
         sizes: Entities per cohort.
@@ -259,7 +258,7 @@ class RevenueCohortTable(_CohortGrid):
     """Revenue retention by cohort: the cohort's MRR at offset ``k`` over its MRR at 0.
 
     Attributes:
-        period: ``'month'``, ``'week'`` or ``'quarter'``.
+        period: ``'week'``, ``'month'``, ``'quarter'`` or ``'year'``.
         as_of: The day the table was taken at: changes on or after it are ignored.
         cohorts: Cohort labels (the period of each account's first paid day), ascending.
         starts: First day of each cohort's period (``datetime64[D]``).
@@ -334,7 +333,7 @@ def cohort_table(
     entity_ids: ArrayLike,
     event_dates: ArrayLike,
     *,
-    as_of: date | datetime,
+    as_of: AsOf,
     period: Period = "month",
     mode: CohortMode = "on",
     timezone: str = "UTC",
@@ -355,7 +354,7 @@ def cohort_table(
         as_of: A date, or an instant taken at its day in ``timezone`` (any form of
             `cshealth._time.as_day`: aware datetime, ``datetime64``, ISO text). A cell
             is observed once its period's last day is before this day.
-        period: {'month', 'week', 'quarter'}; ISO weeks start on Monday.
+        period: {'week', 'month', 'quarter', 'year'}; ISO weeks start on Monday.
         mode: {'on', 'on_or_after'}: retained at ``k`` with an event in exactly
             period ``c + k``, or in ``c + k`` or any later period.
         timezone: The IANA zone whose calendar buckets instants into days (``"UTC"``,
@@ -424,7 +423,7 @@ def cohort_table(
 def logo_cohorts(
     accounts: object,
     *,
-    as_of: date | datetime,
+    as_of: AsOf,
     period: Period = "month",
     timezone: str = "UTC",
 ) -> CohortTable:
@@ -442,7 +441,7 @@ def logo_cohorts(
         accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
             ``id``, ``start_date`` and ``end_date`` (an empty cell while active).
         as_of: A date, or an instant taken at its day in ``timezone``.
-        period: {'month', 'week', 'quarter'}.
+        period: {'week', 'month', 'quarter', 'year'}.
         timezone: The IANA zone on whose clock an instant ``as_of`` falls on a day
             (start and end dates are calendar days already).
 
@@ -500,7 +499,7 @@ def logo_cohorts(
 def revenue_cohorts(
     changes: object,
     *,
-    as_of: date | datetime,
+    as_of: AsOf,
     period: Period = "month",
     timezone: str = "UTC",
 ) -> RevenueCohortTable:
@@ -517,7 +516,7 @@ def revenue_cohorts(
         changes: `RevenueChange` records, or columns ``account_id``, ``effective_on``
             and ``mrr`` (a mapping, `Table` or data frame).
         as_of: A date, or an instant taken at its day in ``timezone``.
-        period: {'month', 'week', 'quarter'}.
+        period: {'week', 'month', 'quarter', 'year'}.
         timezone: The IANA zone on whose clock an instant ``as_of`` falls on a day
             (``effective_on`` dates are calendar days already).
 

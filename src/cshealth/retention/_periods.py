@@ -1,18 +1,18 @@
-"""Calendar periods (month, week, quarter) as integer numbers, and the reader of event days.
+"""Calendar periods (week, month, quarter, year) as integer numbers, and the reader of event days.
 
 Every retention kernel works on whole days since 1970-01-01 (``int64``). A period is a
-number too: months since 1970-01, ISO weeks (Monday first) since the week of 1970-01-01,
-quarters since 1970-Q1. Turning days into periods is one vectorised expression, so a
-ten-million-row event column is bucketed without a Python loop. Instants become days on
-the clock of the call's ``timezone`` (UTC by default); scalar bounds are read by
-`cshealth._time.as_day`, the one reader of every area.
+number too: ISO weeks (Monday first) since the week of 1970-01-01, months since 1970-01,
+quarters since 1970-Q1, years since 1970. Turning days into periods is one vectorised
+expression, so a ten-million-row event column is bucketed without a Python loop.
+Instants become days on the clock of the call's ``timezone`` (UTC by default); scalar
+bounds are read by `cshealth._time.as_day`, the one reader of every area.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Literal, TypeAlias, cast
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,13 +20,12 @@ from numpy.typing import NDArray
 from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_day
-from cshealth._types import IntArray
+from cshealth._types import IntArray, Period
 from cshealth._zones import NAT_DAY, local_days, time_zone
 from cshealth.io._read import column_array, convert_column, utc_instants
 from cshealth.models import Account, UsageEvent
 
 __all__ = [
-    "Period",
     "as_day",
     "check_period",
     "day_to_date",
@@ -36,9 +35,6 @@ __all__ = [
     "period_starts",
     "periods_per_year",
 ]
-
-#: A calendar period of a cohort table or an MRR waterfall.
-Period: TypeAlias = Literal["month", "week", "quarter"]
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # 1970-01-01 was a Thursday: the Monday of its ISO week is day -3
@@ -71,9 +67,13 @@ def days_to_periods(days: IntArray, period: Period) -> IntArray:
         >>> d = np.array(["2025-01-31", "2025-02-01"], dtype="datetime64[D]").astype(np.int64)
         >>> days_to_periods(d, "month").tolist(), days_to_periods(d, "quarter").tolist()
         ([660, 661], [220, 220])
+        >>> days_to_periods(d, "year").tolist()
+        [55, 55]
     """
     if period == "week":
         return (days + _MONDAY_SHIFT) // 7
+    if period == "year":
+        return days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     return months // 3 if period == "quarter" else months
 
@@ -84,24 +84,32 @@ def period_starts(periods: IntArray, period: Period) -> IntArray:
     Examples:
         >>> period_starts(np.array([660]), "month").astype("datetime64[D]")
         array(['2025-01-01'], dtype='datetime64[D]')
+        >>> period_starts(np.array([55]), "year").astype("datetime64[D]")
+        array(['2025-01-01'], dtype='datetime64[D]')
     """
     if period == "week":
         return periods * 7 - _MONDAY_SHIFT
+    if period == "year":
+        return periods.astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
     months = periods * 3 if period == "quarter" else periods
     return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
 
 
 def period_labels(periods: IntArray, period: Period) -> tuple[str, ...]:
-    """Readable labels: ``2025-01`` (month), ``2025-W05`` (ISO week), ``2025-Q1``.
+    """Readable labels: ``2025-W05`` (ISO week), ``2025-01`` (month), ``2025-Q1``, ``2025``.
 
     Examples:
         >>> period_labels(np.array([660]), "month"), period_labels(np.array([220]), "quarter")
         (('2025-01',), ('2025-Q1',))
         >>> period_labels(days_to_periods(np.array([20089]), "week"), "week")
         ('2025-W01',)
+        >>> period_labels(np.array([55]), "year")
+        ('2025',)
     """
     if period == "month":
         return tuple(str(m) for m in periods.astype("datetime64[M]"))
+    if period == "year":
+        return tuple(str(y) for y in (periods + 1970).tolist())
     if period == "quarter":
         years = periods // 4 + 1970
         return tuple(f"{y}-Q{q + 1}" for y, q in zip(years.tolist(), (periods % 4).tolist()))

@@ -1,9 +1,13 @@
 """Revenue retention (cohort NRR and GRR) and the MRR movement waterfall.
 
 Both read `RevenueChange` records through one `Timeline`. `revenue_retention` looks at
-the customers paying at the window start and again at its end (spec 3.3, the canonical
-NRR/GRR); `mrr_movements` classifies every change inside the window (spec 3.1, the
-ChartMogul taxonomy) and adds them up per calendar period.
+the customers paying on one day (``base_on``) and again on a later one (``compare_on``):
+two snapshots (spec 3.3, the canonical NRR/GRR). `mrr_movements` classifies every change
+inside the half-open window ``[start, end)`` (spec 3.1, the ChartMogul taxonomy) and adds
+them up per calendar period. The MRR in force on a day includes the changes effective
+that day, so the waterfall that carries the snapshot of ``base_on`` to that of
+``compare_on`` is the window ``[base_on + 1 day, compare_on + 1 day)``. Both group by
+account with ``by`` (a `Grouped` result).
 """
 
 from __future__ import annotations
@@ -11,9 +15,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import cached_property
-from typing import Literal, cast, get_args
+from typing import Literal, cast, get_args, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,11 +25,13 @@ from numpy.typing import NDArray
 from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import Result, RowsResult, jsonable
-from cshealth._types import FloatArray, IntArray, ObjectArray
+from cshealth._types import AsOf, FloatArray, IntArray, ObjectArray, Period
 from cshealth.io import Table
+from cshealth.io._read import raw_columns
+from cshealth.models import RevenueChange
 from cshealth.retention._economics import _non_negative, _periods_per_year, _shown
+from cshealth.retention._grouped import By, Grouped, check_by
 from cshealth.retention._periods import (
-    Period,
     as_day,
     check_period,
     day_to_date,
@@ -34,7 +40,7 @@ from cshealth.retention._periods import (
     period_starts,
     periods_per_year,
 )
-from cshealth.retention._timeline import Timeline, read_timeline
+from cshealth.retention._timeline import Timeline, account_groups, read_timeline
 
 __all__ = [
     "KINDS",
@@ -58,12 +64,26 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _window(start: object, end: object) -> tuple[int, int]:
-    first, last = as_day(start, "start"), as_day(end, "end")
+def _window(
+    start: object, end: object, names: tuple[str, str] = ("start", "end")
+) -> tuple[int, int]:
+    """Two days as day numbers, the first before the second (named ``names`` in errors)."""
+    first, last = as_day(start, names[0]), as_day(end, names[1])
     if first >= last:
-        msg = f"`start` ({day_to_date(first)}) must be before `end` ({day_to_date(last)})"
+        msg = (
+            f"`{names[0]}` ({day_to_date(first)}) must be before `{names[1]}` ({day_to_date(last)})"
+        )
         raise InvalidInputError(msg)
     return first, last
+
+
+def _read(changes: object, by: By | None) -> tuple[Timeline, dict[str, object]]:
+    """The timeline of ``changes``; with ``by``, also their columns (read once)."""
+    if by is None:
+        return read_timeline(changes), {}
+    check_by(by)
+    columns = raw_columns(changes, RevenueChange)
+    return read_timeline(columns), columns
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -98,29 +118,29 @@ def _power(value: float | None, k: float) -> float | None:
 
 @dataclass(frozen=True, eq=False, repr=False)
 class RevenueRetention(Result):
-    """Who of the customers paying at ``start`` still pays at ``end``, and how much.
+    """Who of the customers paying on ``base_on`` still pays on ``compare_on``, and how much.
 
-    The base is every account whose MRR in force on ``start`` is above 0 (and at least
-    ``min_base_mrr``); customers who join inside the window are not in it. Each base
-    customer is looked at again on ``end``: at 0 it churned (a churn effective exactly
-    on ``end`` counts), below its starting MRR it contracted, above it expanded. A
-    customer who churned and came back inside the window counts at its ``end`` MRR.
+    The base is every account whose MRR in force on ``base_on`` is above 0 (and at least
+    ``min_base_mrr``); customers who join later are not in it. Each base customer is
+    looked at again on ``compare_on``: at 0 it churned (a churn effective exactly on
+    ``compare_on`` counts), below its starting MRR it contracted, above it expanded. A
+    customer who churned and came back in between counts at its MRR on ``compare_on``.
 
     Attributes:
-        start: The window start (the base date).
-        end: The window end (the date the base is looked at again).
+        base_on: The day the base is taken.
+        compare_on: The day the base is looked at again.
         starting_customers: Customers in the base.
-        churned_customers: Base customers paying nothing on ``end``.
-        starting_mrr: The base's MRR on ``start``.
-        ending_mrr: The base's MRR on ``end`` (new customers are not included).
+        churned_customers: Base customers paying nothing on ``compare_on``.
+        starting_mrr: The base's MRR on ``base_on``.
+        ending_mrr: The base's MRR on ``compare_on`` (new customers are not included).
         churned_mrr: Starting MRR of the churned customers.
         contraction_mrr: Lost MRR of base customers still paying less.
         expansion_mrr: Gained MRR of base customers paying more.
         periods_per_year: How many such windows make a year (for `annualized`).
     """
 
-    start: date
-    end: date
+    base_on: date
+    compare_on: date
     starting_customers: int
     churned_customers: int
     starting_mrr: float
@@ -143,7 +163,7 @@ class RevenueRetention(Result):
 
     @property
     def nrr(self) -> float | None:
-        """Net revenue retention: the base's MRR on ``end`` over its MRR on ``start``."""
+        """Net revenue retention: the base's MRR on ``compare_on`` over its MRR on ``base_on``."""
         return _ratio(self.ending_mrr, self.starting_mrr)
 
     @property
@@ -170,8 +190,8 @@ class RevenueRetention(Result):
             ...         "effective_on": ["2025-01-01", "2025-01-01"],
             ...         "mrr": [100.0, 100.0],
             ...     },
-            ...     start=date(2025, 1, 1),
-            ...     end=date(2025, 2, 1),
+            ...     base_on=date(2025, 1, 1),
+            ...     compare_on=date(2025, 2, 1),
             ... )
             >>> r.annualized()
             AnnualizedRetention(periods_per_year=12, logo_churn_rate=0, nrr=1, grr=1)
@@ -199,41 +219,79 @@ class RevenueRetention(Result):
 
     def __repr__(self) -> str:
         return (
-            f"RevenueRetention({self.start} to {self.end}: "
+            f"RevenueRetention({self.base_on} to {self.compare_on}: "
             f"customers={self.starting_customers}, churned={self.churned_customers}, "
             f"nrr={_shown(self.nrr)}, grr={_shown(self.grr)})"
         )
 
 
+@overload
 def revenue_retention(
     changes: object,
     *,
-    start: date | datetime,
-    end: date | datetime,
+    base_on: AsOf,
+    compare_on: AsOf,
     min_base_mrr: float = 0.0,
-) -> RevenueRetention:
-    """Cohort NRR and GRR, logo churn and the base's MRR movements over ``[start, end]``.
+    by: None = None,
+) -> RevenueRetention: ...
+@overload
+def revenue_retention(
+    changes: object,
+    *,
+    base_on: AsOf,
+    compare_on: AsOf,
+    min_base_mrr: float = 0.0,
+    by: By,
+) -> Grouped[RevenueRetention]: ...
+def revenue_retention(
+    changes: object,
+    *,
+    base_on: AsOf,
+    compare_on: AsOf,
+    min_base_mrr: float = 0.0,
+    by: By | None = None,
+) -> RevenueRetention | Grouped[RevenueRetention]:
+    """Cohort NRR and GRR, and logo churn, of the customers paying on ``base_on``.
 
-    The base is the accounts paying on ``start`` (MRR in force that day above 0, and at
-    least ``min_base_mrr``). NRR is the base's summed MRR on ``end`` over its summed MRR
-    on ``start``; GRR caps each customer at its starting MRR first, so GRR <= 1
-    and NRR >= GRR. Customers acquired inside the window are left out (spec 3.3).
+    Two snapshot days, as in the SQL of *Fighting Churn With Data* (chapter 2): the base
+    is the accounts paying on ``base_on`` (MRR in force that day above 0, and at least
+    ``min_base_mrr``), each looked at again on ``compare_on``. NRR is the base's summed
+    MRR on ``compare_on`` over its summed MRR on ``base_on``; GRR caps each customer at
+    its starting MRR first, so GRR <= 1 and NRR >= GRR. Customers acquired after
+    ``base_on`` are left out (spec 3.3).
 
     Args:
         changes: `RevenueChange` records, or columns ``account_id``, ``effective_on``,
             ``mrr`` (a mapping, a data frame or a `Table`).
-        start: The base date.
-        end: The date the base is looked at again (after ``start``).
+        base_on: The day the base is taken (a date, or an aware datetime taken at its
+            UTC day).
+        compare_on: The day the base is looked at again; after ``base_on``.
         min_base_mrr: Leave base customers under this MRR out (PostHog leaves out small
             accounts); 0 keeps every paying customer.
+        by: Group the accounts: a column of ``changes`` (one value for all the changes of
+            an account), or a mapping from account id to group. Accounts without a group
+            are the group ``'(none)'``, never dropped.
 
     Returns:
-        The `RevenueRetention`; its rates are ``None`` when the base is empty.
+        The `RevenueRetention`; its rates are ``None`` when the base is empty. With
+        ``by``, a `Grouped` of one per group (every group of the data), each the one this
+        function gives on that group's accounts alone.
 
     Raises:
         InvalidInputError: On bad records (every one listed), two changes of one
-            account on one day, ``start >= end``, naive datetimes or a negative
-            ``min_base_mrr``.
+            account on one day, ``base_on >= compare_on``, naive datetimes, a negative
+            ``min_base_mrr``, or a ``by`` that is neither a column nor a mapping, names
+            no column, or gives one account two groups.
+
+    Notes:
+        The MRR in force on a day includes the changes effective that day: a churn
+        effective on ``compare_on`` counts, and an account whose first payment is
+        effective on ``base_on`` is in the base. So the changes that carry the base from
+        one snapshot to the other are those effective in ``[base_on + 1 day,
+        compare_on + 1 day)``: on the base's accounts, the waterfall
+        ``mrr_movements(changes, start=base_on + 1 day, end=compare_on + 1 day)``
+        starts at `starting_mrr` and ends at `ending_mrr`, with no new MRR (the tests
+        check it).
 
     Examples:
         >>> changes = {
@@ -248,26 +306,54 @@ def revenue_retention(
         ...     ],
         ...     "mrr": [100.0, 200.0, 300.0, 260.0, 0.0, 999.0],
         ... }
-        >>> r = revenue_retention(changes, start=date(2025, 1, 1), end=date(2026, 1, 1))
+        >>> r = revenue_retention(changes, base_on=date(2025, 1, 1), compare_on=date(2026, 1, 1))
         >>> r  # A kept 100, B grew 200 -> 260, C churned; D joined later (not in the base)
         RevenueRetention(2025-01-01 to 2026-01-01: customers=3, churned=1, nrr=0.6, grr=0.5)
         >>> r.starting_mrr, r.ending_mrr, r.churned_mrr, r.expansion_mrr
         (600.0, 360.0, 300.0, 60.0)
         >>> round(r.logo_churn_rate, 4)
         0.3333
+
+        By group (D, not in the mapping, is in ``'(none)'``, with an empty base):
+
+        >>> g = revenue_retention(
+        ...     changes,
+        ...     base_on=date(2025, 1, 1),
+        ...     compare_on=date(2026, 1, 1),
+        ...     by={"A": "smb", "B": "smb", "C": "ent"},
+        ... )
+        >>> {label: r.nrr for label, r in g.items()}, g.ungrouped
+        ({'(none)': None, 'ent': 0.0, 'smb': 1.2}, 1)
     """
-    first, last = _window(start, end)
+    first, last = _window(base_on, compare_on, ("base_on", "compare_on"))
     _non_negative(min_base_mrr, "min_base_mrr")
-    timeline = read_timeline(changes)
+    timeline, columns = _read(changes, by)
     m0, m1 = timeline.levels_at(first), timeline.levels_at(last)
+    if by is None:
+        return _retention(m0, m1, first, last, min_base_mrr)
+    groups = account_groups(timeline, columns, by)
+    return Grouped(
+        by=groups.by,
+        groups={
+            label: _retention(m0[accounts], m1[accounts], first, last, min_base_mrr)
+            for label, accounts in groups.members()
+        },
+        ungrouped=groups.ungrouped,
+    )
+
+
+def _retention(
+    m0: FloatArray, m1: FloatArray, first: int, last: int, min_base_mrr: float
+) -> RevenueRetention:
+    """The retention of accounts whose MRR is ``m0`` on ``first`` and ``m1`` on ``last``."""
     base = (m0 > 0) & (m0 >= min_base_mrr)
     m0, m1 = m0[base], m1[base]
     churned = m1 == 0
     lower = ~churned & (m1 < m0)
     higher = m1 > m0
     return RevenueRetention(
-        start=day_to_date(first),
-        end=day_to_date(last),
+        base_on=day_to_date(first),
+        compare_on=day_to_date(last),
         starting_customers=int(base.sum()),
         churned_customers=int(churned.sum()),
         starting_mrr=math.fsum(m0),
@@ -464,15 +550,38 @@ class _Moves:
     kind: IntArray  # index into KINDS; -1 for no movement (same level)
 
 
+@overload
 def mrr_movements(
     changes: object,
     *,
-    start: date | datetime,
-    end: date | datetime,
+    start: AsOf,
+    end: AsOf,
     period: Period = "month",
     group_within_days: int = 0,
     same_period_new_and_churn: NewAndChurn = "count",
-) -> MRRMovements:
+    by: None = None,
+) -> MRRMovements: ...
+@overload
+def mrr_movements(
+    changes: object,
+    *,
+    start: AsOf,
+    end: AsOf,
+    period: Period = "month",
+    group_within_days: int = 0,
+    same_period_new_and_churn: NewAndChurn = "count",
+    by: By,
+) -> Grouped[MRRMovements]: ...
+def mrr_movements(
+    changes: object,
+    *,
+    start: AsOf,
+    end: AsOf,
+    period: Period = "month",
+    group_within_days: int = 0,
+    same_period_new_and_churn: NewAndChurn = "count",
+    by: By | None = None,
+) -> MRRMovements | Grouped[MRRMovements]:
     """Classify every MRR change in ``[start, end)`` and add them up per period.
 
     Each change compares the account's MRR before and after it (spec 3.1, ChartMogul):
@@ -485,7 +594,8 @@ def mrr_movements(
             ``mrr``.
         start: The first day of the window.
         end: The first day after it.
-        period: ``"month"``, ``"week"`` (ISO, Monday first) or ``"quarter"``.
+        period: ``"week"`` (ISO, Monday first), ``"month"``, ``"quarter"`` or
+            ``"year"``.
         group_within_days: Merge an account's changes less than or equal to this many
             days apart (within one period) into one movement, classified by the MRR
             before the first and after the last; two new subscriptions a day apart are
@@ -493,13 +603,20 @@ def mrr_movements(
         same_period_new_and_churn: ``"count"`` (ChartMogul) keeps a customer who starts
             and churns in one period; ``"ignore"`` (ProfitWell) drops all its movements
             of that period. The waterfall holds either way (they add up to 0).
+        by: Group the accounts: a column of ``changes`` (one value for all the changes of
+            an account), or a mapping from account id to group. Accounts without a group
+            are the group ``'(none)'``, never dropped.
 
     Returns:
-        The `MRRMovements`.
+        The `MRRMovements`. With ``by``, a `Grouped` of one per group (every group of
+        the data), each the waterfall of that group's accounts alone: the groups' movements
+        add up to the whole's.
 
     Raises:
         InvalidInputError: On bad records, two changes of one account on one day,
-            ``start >= end``, an unknown option or a negative ``group_within_days``.
+            ``start >= end``, an unknown option, a negative ``group_within_days``, or a
+            ``by`` that is neither a column nor a mapping, names no column, or gives one
+            account two groups.
 
     Examples:
         >>> changes = {
@@ -523,6 +640,14 @@ def mrr_movements(
         ([1, 0], 1.625)
         >>> m.classified["kind"].tolist()
         ['expansion', 'churn', 'new', 'contraction']
+
+        Per group, here a mapping that leaves C out (it is in ``'(none)'``):
+
+        >>> g = mrr_movements(
+        ...     changes, start=date(2025, 1, 1), end=date(2025, 3, 1), by={"A": "x", "B": "y"}
+        ... )
+        >>> {label: m.ending_mrr.tolist() for label, m in g.items()}
+        {'(none)': [0.0, 80.0], 'x': [150.0, 120.0], 'y': [0.0, 0.0]}
     """
     first, last = _window(start, end)
     period = check_period(period)
@@ -533,10 +658,28 @@ def mrr_movements(
         msg = f"`group_within_days` must be >= 0, got {group_within_days}"
         raise InvalidInputError(msg)
     one_of(same_period_new_and_churn, NewAndChurn, "same_period_new_and_churn")
-    timeline = read_timeline(changes)
+    timeline, columns = _read(changes, by)
     edges = _edges(first, last, period)
+    ignore = same_period_new_and_churn == "ignore"
+    if by is None:
+        return _moved(timeline, edges, period, group_within_days, ignore=ignore)
+    groups = account_groups(timeline, columns, by)
+    return Grouped(
+        by=groups.by,
+        groups={
+            label: _moved(timeline.subset(rows), edges, period, group_within_days, ignore=ignore)
+            for label, rows in groups.members()
+        },
+        ungrouped=groups.ungrouped,
+    )
+
+
+def _moved(
+    timeline: Timeline, edges: IntArray, period: Period, group_within_days: int, *, ignore: bool
+) -> MRRMovements:
+    """The waterfall of ``timeline`` over the periods cut at ``edges``."""
     moves = _movements(timeline, edges, group_within_days)
-    if same_period_new_and_churn == "ignore":
+    if ignore:
         moves = _drop_new_and_churn(moves, timeline)
     return _waterfall(timeline, moves, edges, period)
 

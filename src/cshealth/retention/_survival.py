@@ -20,21 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Literal, NamedTuple, cast, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cshealth._checks import one_of
-from cshealth._codes import id_codes, missing_ids
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import Result, RowsResult, jsonable
 from cshealth._stats import ConfidenceInterval, z_critical
-from cshealth._types import BoolArray, FloatArray, IntArray
-from cshealth.io._read import field_specs, time_durations
-from cshealth.models import Account
-from cshealth.retention._accounts import read_churn_accounts
+from cshealth._types import AsOf, BoolArray, FloatArray, IntArray
+from cshealth.io import Table
+from cshealth.io._read import time_durations
+from cshealth.retention._accounts import read_account_groups, read_churn_accounts
+from cshealth.retention._grouped import By, Grouped
 from cshealth.retention._periods import as_day
 
 __all__ = [
@@ -46,6 +45,7 @@ __all__ = [
     "SurvivalUnit",
     "kaplan_meier",
     "survival",
+    "survival_by",
 ]
 
 #: Units of the durations `survival` builds from account dates, and of the times
@@ -54,8 +54,6 @@ SurvivalUnit = Literal["day", "week", "month"]
 SURVIVAL_UNITS: dict[str, float] = {"day": 1.0, "week": 7.0, "month": 365.2425 / 12.0}
 #: Interval methods of `SurvivalCurve.confidence_interval`.
 BandMethod = Literal["log_log", "linear"]
-#: The group key of accounts without a value in the ``by`` column.
-NO_GROUP = "(none)"
 #: Relative slack of ``S(t) <= 0.5``: a product that is 0.5 in exact arithmetic counts.
 _HALF = 0.5 * (1.0 + 1e-12)
 _SHOWN = 10
@@ -701,57 +699,36 @@ def _shown(values: object) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-@overload
 def survival(
     accounts: object,
     *,
-    as_of: date | datetime,
+    as_of: AsOf,
     time_unit: SurvivalUnit = "day",
-    by: None = None,
-) -> SurvivalCurve: ...
-@overload
-def survival(
-    accounts: object,
-    *,
-    as_of: date | datetime,
-    time_unit: SurvivalUnit = "day",
-    by: str,
-) -> dict[str, SurvivalCurve]: ...
-def survival(
-    accounts: object,
-    *,
-    as_of: date | datetime,
-    time_unit: SurvivalUnit = "day",
-    by: str | None = None,
-) -> SurvivalCurve | dict[str, SurvivalCurve]:
+) -> SurvivalCurve:
     """Customer lifetime survival from account start and end dates, as of a date.
 
     An account that ended on or before the ``as_of`` day (``end_date <= as_of``: it was a
     customer until ``end_date - 1``, a day already past) is an event with duration
     ``end_date - start_date``. Any other account is censored at ``as_of - start_date``
     (an ``end_date`` after ``as_of`` is not known yet as of then). Accounts starting on
-    or after the ``as_of`` day are not customers yet and are left out.
+    or after the ``as_of`` day are not customers yet and are left out. One curve per
+    group: `survival_by`.
 
     Args:
         accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
-            ``start_date`` and ``end_date`` (an empty cell while active), and the ``by``
-            column.
-        as_of: The date the data is seen from (a ``date``, or an aware ``datetime`` taken
-            at its UTC day).
+            ``start_date`` and ``end_date`` (an empty cell while active).
+        as_of: The date the data is seen from (a ``date``, or an instant taken at its
+            UTC day: an aware ``datetime``, ``datetime64`` or ISO text).
         time_unit: ``{'day', 'week', 'month'}``: the durations in days, in weeks
             (days / 7) or in average months (days / (365.2425 / 12)).
-        by: A text field of `Account` (``'segment'``, ``'plan'``, ``'owner'``, ...) to
-            get one curve per value; accounts without a value are grouped as
-            ``'(none)'``.
 
     Returns:
-        One `SurvivalCurve`, or with ``by`` a dict of curves keyed by group, in sorted
-        order of the keys.
+        The `SurvivalCurve`.
 
     Raises:
-        InvalidInputError: On a naive ``as_of``, an unknown ``time_unit`` or ``by`` field,
-            missing columns (no ``end_date`` column: churn not measured, never read as
-            100% survival), bad dates (every bad row named), or an ``end_date`` before its
+        InvalidInputError: On a naive ``as_of``, an unknown ``time_unit``, missing
+            columns (no ``end_date`` column: churn not measured, never read as 100%
+            survival), bad dates (every bad row named), or an ``end_date`` before its
             ``start_date``.
 
     Examples:
@@ -759,46 +736,96 @@ def survival(
         >>> accounts = {
         ...     "start_date": [date(2025, 1, 1), date(2025, 1, 1), date(2025, 2, 1)],
         ...     "end_date": [date(2025, 1, 31), None, date(2025, 6, 1)],
-        ...     "segment": ["smb", "smb", None],
         ... }
         >>> curve = survival(accounts, as_of=date(2025, 3, 1))
         >>> curve.counts.to_dict()  # churned at 30 days; censored at 28 and 59 days
         {'times': [28.0, 30.0, 59.0], 'events': [0, 1, 0], 'censored': [1, 0, 1], 'n': 3}
-        >>> sorted(survival(accounts, as_of=date(2025, 3, 1), by="segment"))
-        ['(none)', 'smb']
     """
     scale = _unit(time_unit)
     day = as_day(as_of, "as_of")
-    need = ["start_date"] if by is None else ["start_date", _check_by(by)]
-    table = read_churn_accounts(accounts, need, function="survival")
-    start = table["start_date"]
-    seen = start.astype(np.int64) < day
-    start = start[seen].astype(np.int64)
+    table = read_churn_accounts(accounts, ["start_date"], function="survival")
+    durations, churned, _ = _lifetimes(table, day, scale)
+    return SurvivalCurve(_count(durations, churned))
+
+
+def survival_by(
+    accounts: object,
+    by: By,
+    *,
+    as_of: AsOf,
+    time_unit: SurvivalUnit = "day",
+) -> Grouped[SurvivalCurve]:
+    """One customer lifetime survival curve per group: `survival` by ``by``.
+
+    Each group's curve is the one `survival` gives on that group's accounts alone, so the
+    groups' counts merge into the curve of all (`SurvivalCounts.combine`) and the curves
+    go straight to `compare_survival`. Only accounts that are customers by ``as_of``
+    count: a group whose accounts all start later is not listed.
+
+    Args:
+        accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
+            ``start_date`` and ``end_date`` (an empty cell while active).
+        by: Group the accounts (rows): a column of ``accounts`` (any column, such as
+            ``'segment'``, or any field of records), or a mapping from account id to group
+            (the ids of the ``id`` column). Accounts without a group are the group
+            ``'(none)'``, never dropped.
+        as_of: The date the data is seen from, as in `survival`.
+        time_unit: ``{'day', 'week', 'month'}``, as in `survival`.
+
+    Returns:
+        A `Grouped` of curves by group label, in sorted order of the labels.
+
+    Raises:
+        InvalidInputError: As `survival`; and on a ``by`` that is neither a column name
+            nor a mapping, a column the data lacks, or a mapping for accounts without an
+            ``id`` column.
+
+    Examples:
+        >>> from datetime import date
+        >>> accounts = {
+        ...     "id": ["a", "b", "c", "d"],
+        ...     "start_date": ["2025-01-01", "2025-01-01", "2025-02-01", "2025-02-01"],
+        ...     "end_date": ["2025-01-31", None, "2025-06-01", None],
+        ...     "seats": [5, 50, 5, None],
+        ... }
+        >>> groups = survival_by(accounts, "seats", as_of=date(2025, 3, 1))
+        >>> groups
+        Grouped(by='seats', 3 groups of SurvivalCurve: '(none)', '5', '50'; ungrouped=1)
+        >>> groups["5"].counts.to_dict()  # a churned at 30 days, c censored at 28
+        {'times': [28.0, 30.0], 'events': [0, 1], 'censored': [1, 0], 'n': 2}
+        >>> survival_by(accounts, {"a": "cs", "b": "cs"}, as_of=date(2025, 3, 1)).ungrouped
+        2
+    """
+    scale = _unit(time_unit)
+    day = as_day(as_of, "as_of")
+    table, groups = read_account_groups(accounts, ["start_date"], by, function="survival_by")
+    durations, churned, seen = _lifetimes(table, day, scale)
+    seen_groups = groups.take(np.flatnonzero(seen))
+    return Grouped(
+        by=seen_groups.by,
+        groups={
+            label: SurvivalCurve(_count(durations[rows], churned[rows]))
+            for label, rows in seen_groups.members()
+        },
+        ungrouped=seen_groups.ungrouped,
+    )
+
+
+def _lifetimes(table: Table, day: int, scale: float) -> tuple[FloatArray, BoolArray, BoolArray]:
+    """Durations (in units of ``scale`` days) and churn flags of the accounts seen by ``day``.
+
+    Returns:
+        ``(durations, churned, seen)``: the first two for the accounts that started
+        before ``day``, in row order, and which rows those are.
+    """
+    start = table["start_date"].astype(np.int64)
+    seen = start < day
+    start = start[seen]
     ends = table["end_date"][seen]
     churned = ~np.isnat(ends) & (ends.astype(np.int64) <= day)
     stop = np.where(churned, ends.astype(np.int64), day)
-    durations = (stop - start) / scale
-    if by is None:
-        return SurvivalCurve(_count(durations, churned))
-    labels = np.asarray(table[by][seen], dtype=object).copy()
-    labels[missing_ids(labels)] = NO_GROUP
-    codes, k = id_codes(labels)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.concatenate(([0], np.cumsum(np.bincount(codes, minlength=k))))
-    curves = {}
-    for code in range(k):
-        rows = order[bounds[code] : bounds[code + 1]]
-        curves[str(labels[rows[0]])] = SurvivalCurve(_count(durations[rows], churned[rows]))
-    return dict(sorted(curves.items()))
+    return (stop - start) / scale, churned, seen
 
 
 def _unit(unit: object) -> float:
     return SURVIVAL_UNITS[cast("str", one_of(unit, SurvivalUnit, "time_unit"))]
-
-
-def _check_by(by: object) -> str:
-    allowed = [spec.name for spec in field_specs(Account) if spec.kind == "text"]
-    if not isinstance(by, str) or by not in allowed:
-        msg = f"`by` must be a text field of Account, one of {allowed}, got {by!r}"
-        raise InvalidInputError(msg)
-    return by

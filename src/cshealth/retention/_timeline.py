@@ -3,10 +3,13 @@
 A `RevenueChange` says "from ``effective_on`` on, the account pays ``mrr`` a month". The
 `Timeline` sorts the changes by account and day once; after that the MRR in force on any
 day is one binary search per account, and each change knows the level it replaced.
+`account_groups` reads ``by=`` into one group per account, and `Timeline.subset` keeps
+the accounts of one group.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,8 +20,16 @@ from cshealth._exceptions import InvalidInputError, RecordError
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
 from cshealth.io._read import read_columns
 from cshealth.models import RevenueChange
+from cshealth.retention._grouped import (
+    BY_ACCOUNT,
+    By,
+    Groups,
+    column_labels,
+    group_codes,
+    mapping_labels,
+)
 
-__all__ = ["MAX_MRR", "Timeline", "read_timeline"]
+__all__ = ["MAX_MRR", "Timeline", "account_groups", "read_timeline"]
 
 #: The largest MRR one change may set: a quadrillion a month is not a plausible amount,
 #: and below it every sum over accounts and periods stays finite in a float.
@@ -85,6 +96,39 @@ class Timeline:
         last = self.last_change_at(day)
         return np.where(last >= 0, self.mrr[np.maximum(last, 0)], 0.0)
 
+    def subset(self, accounts: IntArray) -> Timeline:
+        """The timeline of some accounts alone: their changes, the codes renumbered.
+
+        Args:
+            accounts: Account codes, ascending.
+
+        Examples:
+            >>> t = read_timeline(
+            ...     {
+            ...         "account_id": ["A", "B", "A"],
+            ...         "effective_on": ["2025-01-01", "2025-02-01", "2025-03-01"],
+            ...         "mrr": [100.0, 50.0, 0.0],
+            ...     }
+            ... )
+            >>> a = t.subset(np.flatnonzero(t.account_ids == "A"))
+            >>> a.account_ids.tolist(), a.mrr.tolist(), a.rows.tolist(), a.bounds.tolist()
+            (['A'], [100.0, 0.0], [0, 2], [0, 2])
+        """
+        keep = np.zeros(self.n_accounts, dtype=bool)
+        keep[accounts] = True
+        changes = keep[self.codes]
+        lengths = np.diff(self.bounds)[keep]
+        return Timeline(
+            np.repeat(np.arange(len(lengths)), lengths),
+            self.account_ids[keep],
+            self.day[changes],
+            self.mrr[changes],
+            self.before[changes],
+            self.paid_before[changes],
+            self.rows[changes],
+            np.concatenate(([0], np.cumsum(lengths))).astype(np.int64),
+        )
+
     @cached_property
     def _closing(self) -> BoolArray:
         """Per change, whether it is its account's last."""
@@ -140,6 +184,54 @@ def read_timeline(changes: object) -> Timeline:
     earlier: IntArray = np.cumsum(positive) - positive
     paid_before = earlier > np.repeat(earlier[starts], lengths)
     return Timeline(codes, account_ids, day, mrr, before, paid_before, order, bounds)
+
+
+def account_groups(timeline: Timeline, columns: Mapping[str, object], by: By) -> Groups:
+    """The group of each account (by code), from ``by``: a mapping, or a column.
+
+    A mapping gives each account id its group. A column gives each change one; every
+    change of an account must be in one group.
+
+    Args:
+        timeline: The changes, read from ``columns``.
+        columns: The changes' columns (the ``by`` column among them).
+        by: A column name, or a mapping from account id to group.
+
+    Raises:
+        InvalidInputError: When the column is absent, or gives one account two groups;
+            on mapping keys that cannot match the ids.
+
+    Examples:
+        >>> columns = {
+        ...     "account_id": ["A", "A", "B"],
+        ...     "effective_on": ["2025-01-01", "2025-02-01", "2025-01-01"],
+        ...     "mrr": [10.0, 20.0, 5.0],
+        ...     "plan": ["pro", "pro", None],
+        ... }
+        >>> timeline = read_timeline(columns)
+        >>> groups = account_groups(timeline, columns, "plan")
+        >>> ids, codes = timeline.account_ids.tolist(), groups.codes.tolist()
+        >>> sorted((id_, groups.labels[code]) for id_, code in zip(ids, codes))
+        [('A', 'pro'), ('B', '(none)')]
+    """
+    if not isinstance(by, str):
+        return group_codes(mapping_labels(by, timeline.account_ids), BY_ACCOUNT)
+    rows = group_codes(column_labels(columns, by, len(timeline.rows), noun="revenue changes"), by)
+    per_change = rows.codes[timeline.rows]
+    heads = timeline.bounds[:-1]
+    split = np.flatnonzero(per_change != np.repeat(per_change[heads], np.diff(timeline.bounds)))
+    if len(split):
+        at = int(split[0])
+        head = int(heads[timeline.codes[at]])
+        first, second = int(timeline.rows[head]) + 1, int(timeline.rows[at]) + 1
+        msg = (
+            f"`by` column {by!r} puts account {timeline.account_ids[timeline.codes[at]]!r} "
+            f"in two groups ({rows.labels[per_change[head]]!r} in row {first}, "
+            f"{rows.labels[per_change[at]]!r} in row {second}): give all the changes of an "
+            "account one group, or pass a mapping from account id to group"
+        )
+        raise InvalidInputError(msg)
+    return Groups(by, per_change[heads], rows.labels, rows.missing[timeline.rows][heads])
 
 
 def _sorted(ids: IdArray, day: IntArray) -> tuple[IntArray, IntArray, IntArray]:

@@ -32,7 +32,7 @@ from cshealth._checks import one_of, whole_number
 from cshealth._codes import sorted_positions
 from cshealth._result import AccountResult
 from cshealth._time import as_instant
-from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
+from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray
 from cshealth.io._read import same_kind
 from cshealth.scoring._config import Override, Scorecard
 from cshealth.scoring._engine import Overrides, Plan, evaluate
@@ -168,8 +168,8 @@ def attribute_change(
     card_t1: Scorecard,
     data_t1: object,
     *,
-    as_of_t0: object = None,
-    as_of_t1: object = None,
+    as_of_t0: AsOf | None = None,
+    as_of_t1: AsOf | None = None,
     overrides_t0: Iterable[Override] = (),
     overrides_t1: Iterable[Override] = (),
 ) -> ScoreChange:

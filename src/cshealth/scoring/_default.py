@@ -8,7 +8,7 @@ proximity), not a truth: tune its weights, ranges and bands to your customers.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from importlib import resources
 
@@ -19,7 +19,7 @@ from cshealth import adoption, nps, support
 from cshealth._codes import sorted_positions
 from cshealth._measures import MeasureTable, join_measures
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import FloatArray, IdArray
+from cshealth._types import AsOf, FloatArray, IdArray
 from cshealth.io._read import read_columns
 from cshealth.models import Account, Milestone
 from cshealth.scoring._config import Scorecard
@@ -55,7 +55,7 @@ def default_inputs(
     *,
     accounts: object,
     usage: object,
-    as_of: date | datetime,
+    as_of: AsOf,
     events: object = None,
     tickets: object = None,
     survey_responses: object = None,

@@ -50,7 +50,7 @@ __all__ = ["Rollup", "RollupMethod", "ScoresLike", "rollup"]
 RollupMethod = Literal["weighted_mean", "mean", "band_share", "worst", "worst_band_count"]
 
 _Parent = Literal["exclude", "include", "fallback"]
-_By = Literal["count", "weight"]
+_ShareOf = Literal["count", "weight"]
 _BAND_METHODS = ("band_share", "worst_band_count")
 
 
@@ -101,7 +101,7 @@ class Rollup(AccountResult):
         method: The summary (`RollupMethod`).
         parent: How the parent's own score took part: ``'exclude'``, ``'include'``
             (one more member) or ``'fallback'`` (used only when no child is scored).
-        by: ``'count'`` or ``'weight'``: what the band shares count.
+        share_of: ``'count'`` or ``'weight'``: what the band shares count.
         parent_ids: Every distinct parent, sorted.
         value: The summary: the mean, the worst score, the number of members in the
             worst band, or (``band_share``) the share in the worst band. NaN when no
@@ -136,7 +136,7 @@ class Rollup(AccountResult):
 
     method: RollupMethod
     parent: _Parent
-    by: _By
+    share_of: _ShareOf
     parent_ids: IdArray
     value: FloatArray
     shares: dict[str, FloatArray]
@@ -171,7 +171,7 @@ class Rollup(AccountResult):
     def __repr__(self) -> str:
         options = f"method={self.method!r}, parent={self.parent!r}"
         if self.method == "band_share":
-            options += f", by={self.by!r}"
+            options += f", share_of={self.share_of!r}"
         if self.worst_band is not None:
             options += f", worst_band={self.worst_band!r}"
         head = f"Rollup({len(self)} parent{'' if len(self) == 1 else 's'}, {options}"
@@ -197,7 +197,7 @@ def rollup(
     method: RollupMethod = "mean",
     weights: Mapping[str, float] | ArrayLike | None = None,
     parent: Literal["exclude", "include", "fallback"] = "exclude",
-    by: Literal["count", "weight"] = "count",
+    share_of: Literal["count", "weight"] = "count",
     bands: Sequence[Band] | None = None,
     closure: Closure = "lower_inclusive",
     scorecard: object | None = None,
@@ -222,11 +222,11 @@ def rollup(
         weights: Each account's weight (ARR): a mapping ``{account_id: weight}`` or a
             sequence aligned with the scores; finite and >= 0. Needed (and only
             allowed) for ``'weighted_mean'`` and for ``'band_share'`` with
-            ``by='weight'``, for every member (a parent used as a fallback needs none).
+            ``share_of='weight'``, for every member (a parent used as a fallback needs none).
         parent: One of {'exclude', 'include', 'fallback'}: how the parent's own score
             takes part (see above).
-        by: One of {'count', 'weight'}: whether ``band_share`` counts members or adds
-            up their weights.
+        share_of: One of {'count', 'weight'}: whether ``band_share`` counts members or
+            adds up their weights (a share of the count or of the weight).
         bands: The bands, lowest first (they are sorted by ``min``), covering 0..100
             with no gap or overlap. Needed by ``'band_share'`` and
             ``'worst_band_count'``.
@@ -242,8 +242,8 @@ def rollup(
         InvalidInputError: On an unknown option; duplicate or missing account ids; a
             score that is not NaN or 0..100; an account that is its own parent; a child
             not among the scores (named); a weight that is negative, NaN or infinite,
-            or missing for a member; weights or ``by='weight'`` with a method that does
-            not use them; a band method without bands; bands that do not cover
+            or missing for a member; weights or ``share_of='weight'`` with a method that
+            does not use them; a band method without bands; bands that do not cover
             0..100; a band label in the scores that is not one of the bands.
 
     Notes:
@@ -255,8 +255,8 @@ def rollup(
         * ``weighted_mean``: ``Σ w_i s_i / Σ w_i``, the ARR-weighted mean; NaN when the
           weights sum to 0.
         * ``band_share``: for each band ``j``, ``Σ_{b_i = j} u_i / Σ u_i`` with
-          ``u_i = 1`` (``by='count'``) or ``w_i`` (``by='weight'``) (Totango); `value`
-          is the share of the lowest band.
+          ``u_i = 1`` (``share_of='count'``) or ``w_i`` (``share_of='weight'``) (Totango);
+          `value` is the share of the lowest band.
         * ``worst``: ``min s_i``.
         * ``worst_band_count``: ``#{i : b_i = 0}``, the members in the lowest band.
 
@@ -294,7 +294,7 @@ def rollup(
         >>> rollup(scores, parents, method="worst").value.tolist()
         [40.0, nan]
     """
-    _check_options(method, parent, by, weights)
+    _check_options(method, parent, share_of, weights)
     band_list, closure = _band_setup(method, bands, closure, scorecard)
     ids, score, labels = _read_scores(scores)
     links = _links(ids, parent_ids)
@@ -328,7 +328,7 @@ def rollup(
     return Rollup(
         method=method,
         parent=parent,
-        by=by,
+        share_of=share_of,
         parent_ids=links.parent_ids,
         value=value,
         shares=shares,
@@ -344,23 +344,23 @@ def rollup(
 # --- options and bands -------------------------------------------------------------------
 
 
-def _check_options(method: str, parent: str, by: str, weights: object) -> None:
+def _check_options(method: str, parent: str, share_of: str, weights: object) -> None:
     one_of(method, RollupMethod, "method")
     one_of(parent, _Parent, "parent")
-    one_of(by, _By, "by")
-    if by == "weight" and method != "band_share":
-        msg = f"`by='weight'` applies to method='band_share' only, got method={method!r}"
+    one_of(share_of, _ShareOf, "share_of")
+    if share_of == "weight" and method != "band_share":
+        msg = f"`share_of='weight'` applies to method='band_share' only, got method={method!r}"
         raise InvalidInputError(msg)
-    uses_weights = method == "weighted_mean" or by == "weight"
+    uses_weights = method == "weighted_mean" or share_of == "weight"
     if uses_weights and weights is None:
-        what = "method='weighted_mean'" if method == "weighted_mean" else "by='weight'"
+        what = "method='weighted_mean'" if method == "weighted_mean" else "share_of='weight'"
         msg = f"{what} needs `weights` (one weight, such as ARR, per account)"
         raise InvalidInputError(msg)
     if not uses_weights and weights is not None:
         msg = (
             f"`weights` are not used by method={method!r}"
-            + (" with by='count'" if method == "band_share" else "")
-            + "; use method='weighted_mean' (or band_share with by='weight'), or drop them"
+            + (" with share_of='count'" if method == "band_share" else "")
+            + "; use method='weighted_mean' (or band_share with share_of='weight'), or drop them"
         )
         raise InvalidInputError(msg)
 

@@ -13,7 +13,7 @@ from cshealth._checks import items, shown
 from cshealth._codes import id_codes
 from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, IntArray
+from cshealth._types import AsOf, BoolArray, FloatArray, IntArray
 from cshealth.io._read import read_ids, same_kind
 from cshealth.scoring._config import Condition, Override, Scorecard, ScorecardSet
 from cshealth.scoring._engine import Evaluation, Overrides, Plan, compile_plan, evaluate
@@ -33,7 +33,7 @@ def score(
     card: Scorecard | ScorecardSet,
     data: object,
     *,
-    as_of: object = None,
+    as_of: AsOf | None = None,
     overrides: Iterable[Override] = (),
 ) -> HealthScores:
     """Health scores of every account in ``data`` under a scorecard (or a set by segment).

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Set
-from datetime import date
 from typing import cast
 
 import numpy as np
@@ -26,7 +25,7 @@ from cshealth._codes import id_codes, sorted_positions
 from cshealth._exceptions import InvalidInputError
 from cshealth._measures import MeasureTable
 from cshealth._time import as_instant
-from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray
+from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, InstantArray, IntArray
 from cshealth.io._read import keyed_values, read_columns, read_ids, same_kind
 from cshealth.models import Account
 from cshealth.support._schedule import Schedule
@@ -58,7 +57,7 @@ _NEEDS: dict[str, tuple[str, ...]] = {
 def account_metrics(
     tickets: object,
     *,
-    as_of: date,
+    as_of: AsOf,
     window_days: float = 90,
     schedule: Schedule | None = None,
     sla: SLAPolicy | None = None,

@@ -16,9 +16,9 @@ then each group's tickets are one slice of a single sort by group.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
@@ -31,8 +31,9 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._result import Result, jsonable
 from cshealth._stats import Rate
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
+from cshealth._types import AsOf, BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
 from cshealth.io import Table
+from cshealth.io._read import keyed_values
 from cshealth.support._schedule import Schedule
 from cshealth.support._tickets import (
     Clock,
@@ -450,10 +451,10 @@ class _Flags:
 def summary(
     tickets: object,
     *,
-    start: date,
-    end: date,
+    start: AsOf,
+    end: AsOf,
     schedule: Schedule | None = None,
-    by: str | Mapping[str, object] | ArrayLike | None = None,
+    by: str | Mapping[str, object] | Mapping[int, object] | ArrayLike | None = None,
     sla: SLAPolicy | None = None,
     live_channels: Collection[str] = ("chat", "phone"),
     long_wait_seconds: float = 300,
@@ -526,8 +527,9 @@ def summary(
         schedule: Business hours for response and resolution times (and SLA times when
             the policy's clock is ``business``); ``None`` measures calendar time.
         by: Groups: ``None``; a ticket column, ``{'channel', 'priority'}``; a mapping
-            ``{account_id: label}`` (a segment, a plan; keys are account ids as text);
-            or one label per ticket row.
+            ``{account_id: label}`` (a segment, a plan), its keys matched to the tickets'
+            account ids as every id is (text keys for text ids, whole numbers for
+            whole numbers); or one label per ticket row.
             Tickets without a label (an account absent from the mapping, a label of
             ``None``) form the group ``'(none)'``. Labels are shown as text. A group
             is listed when at least one of its tickets counts for some metric.
@@ -549,7 +551,9 @@ def summary(
             before creation, a negative queue wait: every one with its row), duplicate
             ticket ids, ``end <= start``, a ``by`` column other than ``channel`` or
             ``priority``, ``by='priority'`` on tickets without a ``priority`` column,
-            labels not one per ticket, or a bad option.
+            a ``by`` mapping whose keys can never match the account ids (text keys for
+            whole-number ids, or the reverse), labels not one per ticket, or a bad
+            option.
 
     Examples:
         Three email tickets and a chat in March 2025:
@@ -679,8 +683,7 @@ def _by_labels(table: Table, by: object, column: str | None) -> NDArray[np.gener
             raise InvalidInputError(msg)
         return ticket_column(table, column)
     if isinstance(by, Mapping):
-        mapping = cast("Mapping[object, object]", by)
-        return _per_code(table["account_id"], mapping.get)
+        return _per_account(table["account_id"], by)
     labels = np.asarray(by, dtype=object)
     if labels.shape != (table.n_rows,):
         msg = (
@@ -691,16 +694,18 @@ def _by_labels(table: Table, by: object, column: str | None) -> NDArray[np.gener
     return labels
 
 
-def _per_code(
-    values: NDArray[np.generic], label: Callable[[object], object]
-) -> NDArray[np.generic]:
-    """``label(value)`` for each row, computed once per distinct value."""
-    codes, k = id_codes(values)
+def _per_account(account_ids: NDArray[np.generic], by: object) -> NDArray[np.generic]:
+    """The label ``by`` gives each row's account (``None`` for an account it does not name).
+
+    The keys are matched by the identifier rule (`keyed_values`), once per distinct account.
+    """
+    codes, k = id_codes(account_ids)
     first = np.zeros(k, dtype=np.int64)
-    first[codes] = np.arange(len(values))
-    lookup = np.empty(k, dtype=object)
-    lookup[:] = [label(value) for value in values[first].tolist()]
-    out: NDArray[np.generic] = lookup[codes]
+    first[codes[codes >= 0]] = np.flatnonzero(codes >= 0)
+    lookup = np.empty(k + 1, dtype=object)
+    lookup[:k] = keyed_values(by, account_ids[first], name="by")[0]
+    lookup[k] = None  # a ticket without an account: no label
+    out: NDArray[np.generic] = lookup[np.where(codes >= 0, codes, k)]
     return out
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal, cast
 
 import numpy as np
@@ -34,7 +34,7 @@ from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError, RecordError
 from cshealth._result import RowsResult
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, ObjectArray
+from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, InstantArray, ObjectArray
 from cshealth.io import Table
 from cshealth.io._read import read_columns
 from cshealth.models import Priority, Ticket
@@ -188,7 +188,7 @@ class TicketDurations(RowsResult):
 
 
 def ticket_durations(
-    tickets: object, *, schedule: Schedule | None = None, as_of: date | None = None
+    tickets: object, *, schedule: Schedule | None = None, as_of: AsOf | None = None
 ) -> TicketDurations:
     """Time to first response and to resolution of every ticket.
 
