@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from _timing import best_of
-from cshealth.adoption._active import ActiveUsers, active_users
+from cshealth.adoption._active import active_users
+from cshealth.adoption._active_result import ActiveUsers
 
 ACCOUNTS = 20_000
 USERS_PER_ACCOUNT = 20

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from _timing import best_of
-from cshealth.retention._churn import ActivityChurn, activity_churn
+from cshealth.retention import ActivityChurn, activity_churn
 
 YEAR_START = date(2025, 1, 1)
 START = date(2025, 7, 1)

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from _timing import best_of, one_core
-from cshealth.retention._cohorts import CohortTable, cohort_table
+from cshealth.retention import CohortTable, cohort_table
 
 #: BLAS thread pools, pinned to one thread.
 AS_OF = date(2026, 2, 1)

@@ -35,15 +35,10 @@ import pandas as pd
 from _timing import best_of, one_core
 from cshealth.io._read import read_columns
 from cshealth.models import RevenueChange
-from cshealth.retention._revenue import (
-    KINDS,
-    _edges,
-    _movements,
-    _waterfall,
-    mrr_movements,
-    revenue_retention,
-)
+from cshealth.retention import mrr_movements, revenue_retention
+from cshealth.retention._mrr_movements import _edges, _movements, _waterfall
 from cshealth.retention._timeline import _sorted, read_timeline
+from cshealth.retention._waterfall import KINDS
 
 #: BLAS thread pools, pinned to one thread.
 
@@ -116,7 +111,7 @@ def with_pandas(columns: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFr
 
 def check(ours: object, columns: dict[str, np.ndarray]) -> None:
     """Stop unless ours and the pandas reference agree on every month and kind."""
-    from cshealth.retention._revenue import MRRMovements
+    from cshealth.retention import MRRMovements
 
     assert isinstance(ours, MRRMovements)
     amounts, counts, starting = with_pandas(columns)

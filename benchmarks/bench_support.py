@@ -22,7 +22,8 @@ import pandas as pd
 
 from _timing import best_of
 from cshealth.support._schedule import Schedule
-from cshealth.support._summary import SupportSummary, summary
+from cshealth.support._summary import summary
+from cshealth.support._summary_result import SupportSummary
 from cshealth.support._tickets import SLAPolicy
 
 START, END = np.datetime64("2025-03-01", "us"), np.datetime64("2025-04-01", "us")

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import stats
 
 from _timing import best_of, one_core
-from cshealth.retention._survival import kaplan_meier
+from cshealth.retention import kaplan_meier
 
 #: BLAS thread pools, pinned to one thread.
 

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from cshealth._exceptions import AccountNotFoundError, InvalidInputError
 from cshealth._stats import Rate
-from cshealth.adoption._active import ActiveUsers, active_users
+from cshealth.adoption._active import active_users
+from cshealth.adoption._active_result import ActiveUsers
 from cshealth.io import Table
 from cshealth.models import Account, UsageEvent
 

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from cshealth import InvalidInputError, SurveyResponse, Table, from_columns
 from cshealth.datasets import sample
 from cshealth.nps import score
-from cshealth.nps._accounts import ACCOUNT_UNITS, AccountNPS, account_scores
+from cshealth.nps._account_nps import ACCOUNT_UNITS, AccountNPS
+from cshealth.nps._accounts import account_scores
 
 UTC = timezone.utc
 AS_OF = datetime(2025, 7, 1, tzinfo=UTC)

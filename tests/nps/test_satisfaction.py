@@ -23,14 +23,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from cshealth import InvalidInputError, SmallSampleWarning, SurveyResponse, to_columns
-from cshealth.nps._satisfaction import (
-    CESMethod,
-    CSATMethod,
-    ces,
-    csat,
-    default_positive,
-    easy_points,
-)
+from cshealth.nps._satisfaction import ces, csat, default_positive, easy_points
+from cshealth.nps._satisfaction_result import CESMethod, CSATMethod
 
 Z95 = 1.959963984540054
 

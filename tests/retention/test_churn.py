@@ -22,7 +22,7 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._stats import Rate
 from cshealth.io import Table, load_table
 from cshealth.models import Account
-from cshealth.retention._churn import ActivityChurn, LogoChurn, activity_churn, logo_churn
+from cshealth.retention import ActivityChurn, LogoChurn, activity_churn, logo_churn
 
 UTC = timezone.utc
 JUNE: dict[str, Any] = {"base_on": date(2025, 6, 1), "compare_on": date(2025, 7, 1)}  # 30 days

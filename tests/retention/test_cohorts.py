@@ -16,10 +16,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.retention.forms import accounts_in_form
 
-import cshealth.retention._cohorts as cohorts_module
+import cshealth.retention._cohort_kernel as cohort_kernel
 from cshealth._exceptions import InvalidInputError
 from cshealth.models import Account, RevenueChange
-from cshealth.retention._cohorts import (
+from cshealth.retention import (
     CohortTable,
     RevenueCohortTable,
     cohort_table,
@@ -165,8 +165,8 @@ def test_years_match_pandas_reference(mode: str, as_of: date) -> None:
 def test_bitmap_and_sorted_pairs_agree(monkeypatch: pytest.MonkeyPatch) -> None:
     ids, days = random_events(4, 2_000, 300)
     bitmap = cohort_table(ids, days, as_of=date(2025, 3, 3), period="week")
-    monkeypatch.setattr(cohorts_module, "_BITMAP_MIN_BYTES", 0)
-    monkeypatch.setattr(cohorts_module, "_BITMAP_BYTES_PER_EVENT", 0)
+    monkeypatch.setattr(cohort_kernel, "_BITMAP_MIN_BYTES", 0)
+    monkeypatch.setattr(cohort_kernel, "_BITMAP_BYTES_PER_EVENT", 0)
     pairs = cohort_table(ids, days, as_of=date(2025, 3, 3), period="week")
     np.testing.assert_array_equal(bitmap.counts, pairs.counts)
     assert_same(pairs, pandas_table(ids, days, as_of=date(2025, 3, 3), period="week", mode="on"))
@@ -175,7 +175,7 @@ def test_bitmap_and_sorted_pairs_agree(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_chunks_add_up(monkeypatch: pytest.MonkeyPatch) -> None:
     ids, days = random_events(5, 1_000, 100)
     whole = {mode: cohort_table(ids, days, as_of=date(2025, 6, 1), mode=mode) for mode in MODES}
-    monkeypatch.setattr(cohorts_module, "_CHUNK", 7)
+    monkeypatch.setattr(cohort_kernel, "_CHUNK", 7)
     for mode in MODES:
         chunked = cohort_table(ids, days, as_of=date(2025, 6, 1), mode=mode)
         np.testing.assert_array_equal(chunked.counts, whole[mode].counts)

@@ -26,13 +26,13 @@ from hypothesis import strategies as st
 
 from cshealth._exceptions import InvalidInputError
 from cshealth.models import RevenueChange
-from cshealth.retention._revenue import (
-    KINDS,
+from cshealth.retention import (
     AnnualizedRetention,
     MRRMovements,
     mrr_movements,
     revenue_retention,
 )
+from cshealth.retention._waterfall import KINDS
 
 Row = tuple[str, date, float]
 PeriodName = Literal["month", "week", "quarter", "year"]

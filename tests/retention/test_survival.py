@@ -27,8 +27,7 @@ from tests.retention.forms import accounts_in_form
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import ConfidenceInterval
 from cshealth.models import Account
-from cshealth.retention._logrank import SurvivalComparison, compare_survival
-from cshealth.retention._survival import (
+from cshealth.retention import (
     BandMethod,
     Median,
     SurvivalCounts,
@@ -37,6 +36,7 @@ from cshealth.retention._survival import (
     survival,
     survival_by,
 )
+from cshealth.retention._logrank import SurvivalComparison, compare_survival
 
 TOL = 1e-10
 #: Values of the wrong type for the bad-input tests.

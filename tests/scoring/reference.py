@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 
-from cshealth.scoring._bands import Band
-from cshealth.scoring._config import (
+from cshealth.scoring import (
     BooleanTransform,
     CategoriesTransform,
     Condition,
@@ -36,6 +35,7 @@ from cshealth.scoring._config import (
     ScorecardSet,
     ThresholdsTransform,
 )
+from cshealth.scoring._bands import Band
 
 NAN = math.nan
 #: How close to a boundary a float may come before the outcome counts as fragile.

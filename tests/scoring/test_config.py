@@ -23,10 +23,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from cshealth._exceptions import ConfigError
-from cshealth.scoring._bands import Band, Closure, assign_bands, band_labels, band_top
-from cshealth.scoring._base import _tree_path
-from cshealth.scoring._config import (
-    MAX_BANDS,
+from cshealth.scoring import (
     BooleanTransform,
     CategoriesTransform,
     Condition,
@@ -41,6 +38,8 @@ from cshealth.scoring._config import (
     Segment,
     ThresholdsTransform,
 )
+from cshealth.scoring._bands import MAX_BANDS, Band, Closure, assign_bands, band_labels, band_top
+from cshealth.scoring._base import _tree_path
 
 # The issue's example, verbatim: it must load with `Scorecard.model_validate_json`.
 ISSUE_JSON = """

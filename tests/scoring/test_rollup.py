@@ -24,8 +24,8 @@ from hypothesis import strategies as st
 
 from cshealth._exceptions import AccountNotFoundError, InvalidInputError
 from cshealth._measures import MeasureTable
+from cshealth.scoring import Rollup, rollup
 from cshealth.scoring._bands import Band
-from cshealth.scoring._rollup import Rollup, rollup
 
 NAN = math.nan
 BANDS = [

@@ -22,7 +22,7 @@ from tests.scoring.reference import reference_scores
 
 import cshealth
 from cshealth._exceptions import AccountNotFoundError, ConfigError, InvalidInputError
-from cshealth.scoring._config import Override, Scorecard, ScorecardSet
+from cshealth.scoring import Override, Scorecard, ScorecardSet
 from cshealth.scoring._result import Explanation, ExplanationLine, HealthScores
 from cshealth.scoring._score import score, score_one
 

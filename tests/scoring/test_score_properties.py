@@ -27,8 +27,8 @@ from tests.scoring.reference import (
     reference_scores,
 )
 
+from cshealth.scoring import Override, Scorecard, ScorecardSet
 from cshealth.scoring._bands import Band
-from cshealth.scoring._config import Override, Scorecard, ScorecardSet
 from cshealth.scoring._result import HealthScores
 from cshealth.scoring._score import score
 

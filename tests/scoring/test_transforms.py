@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from cshealth._exceptions import InvalidInputError
+from cshealth.scoring import Measure, ThresholdsTransform
 from cshealth.scoring._bands import Closure
-from cshealth.scoring._config import Measure, ThresholdsTransform
 from cshealth.scoring._inputs import Inputs
 from cshealth.scoring._transforms import (
     MISSING,

@@ -28,8 +28,9 @@ from scipy import stats
 from cshealth import AccountNotFoundError, InvalidInputError, _slopes
 from cshealth._slopes import theil_kendall
 from cshealth._stats import ConfidenceInterval
+from cshealth.scoring import ScoreTrend, trend
 from cshealth.scoring._bands import Band
-from cshealth.scoring._trend import ScoresLike, ScoreSnapshot, ScoreTrend, trend
+from cshealth.scoring._score_history import ScoresLike, ScoreSnapshot
 
 UTC = timezone.utc
 DAYS = ["2025-01-01", "2025-01-02", "2025-01-04", "2025-01-11", "2025-01-25"]  # days 0 1 3 10 24

@@ -32,14 +32,14 @@ from tests.support.worked import (
 from cshealth import InvalidInputError, Ticket, from_columns, load_table, to_columns
 from cshealth._stats import Rate
 from cshealth.support._schedule import Schedule
-from cshealth.support._summary import _NEEDS as NEEDS
 from cshealth.support._summary import _OPTIONAL as OPTIONAL
-from cshealth.support._summary import (
+from cshealth.support._summary import summary
+from cshealth.support._summary_result import _NEEDS as NEEDS
+from cshealth.support._summary_result import (
     NO_GROUP,
     DurationStats,
     SupportStats,
     SupportSummary,
-    summary,
 )
 from cshealth.support._tickets import SLAPolicy
 

@@ -15,7 +15,8 @@
 
 from cshealth import _public
 from cshealth.adoption._accounts import account_metrics
-from cshealth.adoption._active import ActiveUsers, active_users
+from cshealth.adoption._active import active_users
+from cshealth.adoption._active_result import ActiveUsers
 from cshealth.adoption._features import Feature, FeatureAdoption, FeatureCatalog, feature_adoption
 from cshealth.adoption._onboarding import FirstDays, FirstDaysSummary, first_days
 from cshealth.adoption._trend import (

@@ -29,9 +29,10 @@ from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._measures import MeasureTable, join_measures
 from cshealth._time import as_instant
 from cshealth._types import AsOf, FloatArray
-from cshealth.adoption._active import _listed, _seats, _spread, active_users
+from cshealth.adoption._active import active_users
 from cshealth.adoption._features import FeatureCatalog, feature_adoption
 from cshealth.adoption._onboarding import first_days
+from cshealth.adoption._seats import _listed, _seats, _spread
 from cshealth.adoption._trend import (
     DEFAULT_THRESHOLDS,
     TREND_MEASURES,

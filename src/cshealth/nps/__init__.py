@@ -15,7 +15,8 @@ CS team makes next.
 """
 
 from cshealth import _public
-from cshealth.nps._accounts import ACCOUNT_UNITS, AccountNPS, AccountUnit, account_scores
+from cshealth.nps._account_nps import ACCOUNT_UNITS, AccountNPS, AccountUnit
+from cshealth.nps._accounts import account_scores
 from cshealth.nps._breakdown import BreakdownRow, NPSBreakdown, breakdown, holm
 from cshealth.nps._compare import NPSComparison, compare, sample_size
 from cshealth.nps._follow_ups import (
@@ -27,10 +28,13 @@ from cshealth.nps._follow_ups import (
     queue_summary,
 )
 from cshealth.nps._migration import CATEGORIES, NPSMigration, migration
-from cshealth.nps._satisfaction import CESMethod, CESResult, CSATMethod, CSATResult, ces, csat
+from cshealth.nps._satisfaction import ces, csat
+from cshealth.nps._satisfaction_result import CESMethod, CESResult, CSATMethod, CSATResult
 from cshealth.nps._score import NPS_INTERVALS, NPSInterval, NPSResult, from_counts, score
 from cshealth.nps._tally import NPSTally, tally
-from cshealth.nps._trend import Dedupe, NPSTrend, Period, TrendPoint, trend
+from cshealth.nps._trend import Period, trend
+from cshealth.nps._trend_counts import Dedupe
+from cshealth.nps._trend_result import NPSTrend, TrendPoint
 
 __all__ = [
     "ACCOUNT_UNITS",

@@ -17,21 +17,9 @@ Conventions (see the retention guide):
 """
 
 from cshealth import _public
-from cshealth.retention._churn import (
-    ActivityChurn,
-    Denominator,
-    LogoChurn,
-    activity_churn,
-    logo_churn,
-)
-from cshealth.retention._cohorts import (
-    CohortMode,
-    CohortTable,
-    RevenueCohortTable,
-    cohort_table,
-    logo_cohorts,
-    revenue_cohorts,
-)
+from cshealth.retention._activity_churn import ActivityChurn, activity_churn
+from cshealth.retention._cohort_kernel import CohortMode
+from cshealth.retention._cohorts import CohortTable, cohort_table, logo_cohorts
 from cshealth.retention._economics import (
     annualize,
     annualize_retention,
@@ -42,26 +30,18 @@ from cshealth.retention._economics import (
     quick_ratio,
 )
 from cshealth.retention._grouped import NO_GROUP, Grouped
+from cshealth.retention._kaplan_meier import SurvivalUnit, kaplan_meier
+from cshealth.retention._logo_churn import Denominator, LogoChurn, logo_churn
 from cshealth.retention._logrank import SurvivalComparison, compare_survival
-from cshealth.retention._revenue import (
-    AnnualizedRetention,
-    MovementKind,
-    MRRMovements,
-    RevenueRetention,
-    mrr_movements,
-    revenue_retention,
-)
+from cshealth.retention._mrr_movements import mrr_movements
+from cshealth.retention._revenue_cohorts import RevenueCohortTable, revenue_cohorts
+from cshealth.retention._revenue_retention import RevenueRetention, revenue_retention
 from cshealth.retention._subscriptions import changes_from_subscriptions
-from cshealth.retention._survival import (
-    BandMethod,
-    Median,
-    SurvivalCounts,
-    SurvivalCurve,
-    SurvivalUnit,
-    kaplan_meier,
-    survival,
-    survival_by,
-)
+from cshealth.retention._survival import survival, survival_by
+from cshealth.retention._survival_counts import SurvivalCounts
+from cshealth.retention._survival_curve import BandMethod, Median, SurvivalCurve
+from cshealth.retention._waterfall import MovementKind, MRRMovements
+from cshealth.retention._window_rates import AnnualizedRetention
 
 __all__ = [
     "NO_GROUP",

@@ -19,7 +19,8 @@ from cshealth._checks import items
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import RowsResult
 from cshealth._types import FloatArray, IntArray
-from cshealth.retention._survival import SurvivalCounts, SurvivalCurve
+from cshealth.retention._survival_counts import SurvivalCounts
+from cshealth.retention._survival_curve import SurvivalCurve
 
 __all__ = ["SurvivalComparison", "compare_survival"]
 

@@ -200,3 +200,16 @@ def periods_per_year(start: int, end: int) -> float:
         months = (last.year - first.year) * 12 + last.month - first.month
         return 12 / months
     return 365.2425 / (end - start)
+
+
+def _window(
+    start: object, end: object, names: tuple[str, str] = ("start", "end")
+) -> tuple[int, int]:
+    """Two days as day numbers, the first before the second (named ``names`` in errors)."""
+    first, last = as_day(start, names[0]), as_day(end, names[1])
+    if first >= last:
+        msg = (
+            f"`{names[0]}` ({day_to_date(first)}) must be before `{names[1]}` ({day_to_date(last)})"
+        )
+        raise InvalidInputError(msg)
+    return first, last

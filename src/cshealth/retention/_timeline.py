@@ -18,12 +18,13 @@ import numpy as np
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, RecordError
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
-from cshealth.io._read import read_columns
+from cshealth.io._read import raw_columns, read_columns
 from cshealth.models import RevenueChange
 from cshealth.retention._grouped import (
     BY_ACCOUNT,
     By,
     Groups,
+    check_by,
     column_labels,
     group_codes,
     mapping_labels,
@@ -232,6 +233,15 @@ def account_groups(timeline: Timeline, columns: Mapping[str, object], by: By) ->
         )
         raise InvalidInputError(msg)
     return Groups(by, per_change[heads], rows.labels, rows.missing[timeline.rows][heads])
+
+
+def _read(changes: object, by: By | None) -> tuple[Timeline, dict[str, object]]:
+    """The timeline of ``changes``; with ``by``, also their columns (read once)."""
+    if by is None:
+        return read_timeline(changes), {}
+    check_by(by)
+    columns = raw_columns(changes, RevenueChange)
+    return read_timeline(columns), columns
 
 
 def _sorted(ids: IdArray, day: IntArray) -> tuple[IntArray, IntArray, IntArray]:

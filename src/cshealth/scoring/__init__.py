@@ -13,29 +13,25 @@ child accounts for their parent.
 from cshealth import _public
 from cshealth.scoring._bands import Band, Closure
 from cshealth.scoring._change import ScoreChange, attribute_change
-from cshealth.scoring._config import (
-    Aggregate,
+from cshealth.scoring._default import default_inputs, default_scorecard
+from cshealth.scoring._override import Override
+from cshealth.scoring._result import Explanation, ExplanationLine, HealthScores
+from cshealth.scoring._rollup import rollup
+from cshealth.scoring._rollup_result import Rollup, RollupMethod
+from cshealth.scoring._score import score
+from cshealth.scoring._score_trend import ScoreTrend
+from cshealth.scoring._scorecard import Aggregate, Group, Measure, MissingPolicy, Scorecard
+from cshealth.scoring._segments import Condition, ScorecardSet, Segment
+from cshealth.scoring._transform_config import (
     BooleanTransform,
     CategoriesTransform,
-    Condition,
-    Group,
     LinearBoundedTransform,
     LinearTransform,
-    Measure,
-    MissingPolicy,
-    Override,
     PercentileTransform,
-    Scorecard,
-    ScorecardSet,
-    Segment,
     ThresholdsTransform,
     Transform,
 )
-from cshealth.scoring._default import default_inputs, default_scorecard
-from cshealth.scoring._result import Explanation, ExplanationLine, HealthScores
-from cshealth.scoring._rollup import Rollup, RollupMethod, rollup
-from cshealth.scoring._score import score
-from cshealth.scoring._trend import ScoreTrend, trend
+from cshealth.scoring._trend import trend
 
 __all__ = [
     "Aggregate",

@@ -4,10 +4,13 @@ A scorecard's bands are stored sorted from the lowest score up. With ``lower_inc
 closure every band is ``[min, max)`` except the last, which is ``[min, 100]``; with
 ``upper_inclusive`` every band is ``(min, max]`` except the first, which is ``[0, max]``.
 Gainsight and ChurnZero disagree on this, so the choice is part of the configuration.
+A scorecard's set of bands covers 0..100 without gap or overlap, with at most
+`MAX_BANDS` bands (`_band_problem` says what is wrong with one).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Literal
 
@@ -17,7 +20,7 @@ from pydantic import Field
 from cshealth._types import FloatArray, IntArray, ObjectArray
 from cshealth.scoring._base import ScoringConfig
 
-__all__ = ["Band", "Closure", "assign_bands", "band_labels", "band_top"]
+__all__ = ["MAX_BANDS", "Band", "Closure", "assign_bands", "band_labels", "band_top"]
 
 #: Which end of each interval is inside it (bands and ``thresholds`` transforms).
 Closure = Literal["lower_inclusive", "upper_inclusive"]
@@ -88,3 +91,39 @@ def band_top(bands: Sequence[Band], closure: Closure, index: IntArray) -> FloatA
         tops[:-1] = np.nextafter(tops[:-1], -np.inf)
     out: FloatArray = tops[index]
     return out
+
+
+#: The most bands a scorecard may have.
+MAX_BANDS = 12
+
+_DEFAULT_BANDS = (
+    Band(label="red", min=0, max=40),
+    Band(label="yellow", min=40, max=70),
+    Band(label="green", min=70, max=100),
+)
+
+
+def _band_problem(bands: tuple[Band, ...]) -> str:
+    if not bands:
+        return "give at least one band"
+    if len(bands) > MAX_BANDS:
+        return f"at most {MAX_BANDS} bands, got {len(bands)}"
+    labels = [band.label for band in bands]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        return f"band labels must be unique, {repeated} repeat"
+    for band in bands:
+        if band.max <= band.min:
+            return f"band {band.label!r} is empty: max {band.max:g} is not above min {band.min:g}"
+    if bands[0].min != 0:
+        return f"the bands start at {bands[0].min:g}, not at 0"
+    for low, high in itertools.pairwise(bands):
+        if high.min > low.max:
+            return (
+                f"gap between {low.label!r} (to {low.max:g}) and {high.label!r} (from {high.min:g})"
+            )
+        if high.min < low.max:
+            return f"{low.label!r} (to {low.max:g}) overlaps {high.label!r} (from {high.min:g})"
+    if bands[-1].max != 100:
+        return f"the bands end at {bands[-1].max:g}, not at 100"
+    return ""

@@ -3,15 +3,22 @@
 A scoring configuration is a `cshealth._config.Config` whose `ConfigError` names each
 problem's place by the names of the scorecard's nodes
 (``overall > usage > seats: transform.worst: ...``) rather than by their positions.
+`_Score` (0..100) and `_Finite` are the annotated numbers the models share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import Field
 
 from cshealth._config import Config
 
 __all__ = ["ScoringConfig"]
+
+_Score = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+_Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class ScoringConfig(Config):

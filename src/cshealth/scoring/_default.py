@@ -22,7 +22,7 @@ from cshealth._time import as_instant, to_datetime
 from cshealth._types import AsOf, FloatArray, IdArray
 from cshealth.io._read import read_columns
 from cshealth.models import Account, Milestone
-from cshealth.scoring._config import Scorecard
+from cshealth.scoring._scorecard import Scorecard
 
 __all__ = ["default_inputs", "default_scorecard"]
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.scoring._bands import assign_bands, band_top
-from cshealth.scoring._config import Aggregate, Group, Measure, MissingPolicy, Scorecard
+from cshealth.scoring._scorecard import Aggregate, Group, Measure, MissingPolicy, Scorecard
 
 __all__ = ["Evaluation", "Plan", "PlanNode", "compile_plan", "evaluate"]
 

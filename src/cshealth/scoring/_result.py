@@ -14,9 +14,11 @@ from cshealth._exceptions import InvalidInputError
 from cshealth._result import AccountResult, Result, jsonable
 from cshealth._types import FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.scoring._bands import Band, Closure, assign_bands, band_labels
-from cshealth.scoring._config import Override, Scorecard, ScorecardSet
 from cshealth.scoring._engine import Evaluation, Overrides, Plan, PlanNode, evaluate
 from cshealth.scoring._inputs import Inputs
+from cshealth.scoring._override import Override
+from cshealth.scoring._scorecard import Scorecard
+from cshealth.scoring._segments import ScorecardSet
 from cshealth.scoring._transforms import STATUS_TEXT, Int8Array
 
 __all__ = ["Explanation", "ExplanationLine", "HealthScores", "Scored", "json_column"]

@@ -15,10 +15,12 @@ from cshealth._exceptions import ConfigError, InvalidInputError
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import AsOf, BoolArray, FloatArray, IntArray
 from cshealth.io._read import read_ids, same_kind
-from cshealth.scoring._config import Condition, Override, Scorecard, ScorecardSet
 from cshealth.scoring._engine import Evaluation, Overrides, Plan, compile_plan, evaluate
 from cshealth.scoring._inputs import Inputs, Kind, read_inputs
+from cshealth.scoring._override import Override
 from cshealth.scoring._result import HealthScores, Scored
+from cshealth.scoring._scorecard import Scorecard
+from cshealth.scoring._segments import Condition, ScorecardSet
 from cshealth.scoring._transforms import (
     Int8Array,
     column_kinds,

@@ -16,16 +16,16 @@ from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray, InstantArray
 from cshealth.scoring._bands import Closure
-from cshealth.scoring._config import (
+from cshealth.scoring._inputs import Inputs, Kind
+from cshealth.scoring._scorecard import Measure
+from cshealth.scoring._transform_config import (
     BooleanTransform,
     CategoriesTransform,
     LinearBoundedTransform,
     LinearTransform,
-    Measure,
     PercentileTransform,
     ThresholdsTransform,
 )
-from cshealth.scoring._inputs import Inputs, Kind
 
 __all__ = [
     "MISSING",

@@ -14,14 +14,10 @@
 
 from cshealth import _public
 from cshealth.support._accounts import account_metrics
-from cshealth.support._schedule import Schedule, Weekday
-from cshealth.support._summary import (
-    NO_GROUP,
-    DurationStats,
-    SupportStats,
-    SupportSummary,
-    summary,
-)
+from cshealth.support._hours import Weekday
+from cshealth.support._schedule import Schedule
+from cshealth.support._summary import summary
+from cshealth.support._summary_result import NO_GROUP, DurationStats, SupportStats, SupportSummary
 from cshealth.support._tickets import Clock, SLAPolicy, TicketDurations, ticket_durations
 
 __all__ = [

@@ -1,0 +1,289 @@
+"""The result of `trend`: an NPS series, one `TrendPoint` per period, with intervals.
+
+`NPSTrend` gives its points one by one and as columns (starts, ends, scores, counts,
+p-values, flags), their intervals as two arrays, a data frame (``to_pandas()``), strict
+JSON (``to_dict()``) and a text table (``format()``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timezone as _tz
+from typing import overload
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cshealth._checks import one_of, whole_number
+from cshealth._result import Result, RowsResult
+from cshealth._stats import ConfidenceInterval, check_confidence_level
+from cshealth._types import BoolArray, FloatArray, IntArray, Period
+from cshealth.nps._compare import NPSComparison
+from cshealth.nps._score import NPSInterval, NPSResult, interval_dict, json_dict
+
+__all__ = ["NPSTrend", "TrendPoint"]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class TrendPoint(Result):
+    """One period of an `NPSTrend`.
+
+    Attributes:
+        start: First instant of the period, in the trend's ``timezone``.
+        end: The instant after it (``[start, end)``); ``as_of`` for a period still running.
+        result: The NPS of the period's responses.
+        change: The test against the previous disjoint period (``b - a`` is this period
+            minus that one); ``None`` for the first periods and when either is empty.
+        significant: Whether ``change.pvalue`` is below the trend's ``alpha``.
+        complete: Whether the period had ended by ``as_of``.
+    """
+
+    start: datetime
+    end: datetime
+    result: NPSResult
+    change: NPSComparison | None
+    significant: bool
+    complete: bool
+
+    def __repr__(self) -> str:
+        flag = " *" if self.significant else ""
+        return f"TrendPoint({self.start.date()}..{self.end.date()}: {self.result!r}{flag})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class NPSTrend(RowsResult):
+    """An NPS series with an interval per point and flagged significant changes.
+
+    Iterating gives the `TrendPoint` objects; the array properties give the same numbers
+    as columns (``NaN`` where a period has no response), `confidence_interval` the
+    intervals as two arrays, ``to_pandas()`` the columns as a data frame and ``format()``
+    (or ``str()``) a text table.
+
+    Attributes:
+        points: The periods, oldest first.
+        period: The calendar period (``'week'``, ``'month'``, ``'quarter'`` or
+            ``'year'``); ``None`` for rolling windows.
+        rolling_days: The length of the rolling windows in days; ``None`` for calendar
+            periods.
+        dedupe: The repeat-respondent rule applied: ``'latest'`` or ``'none'``.
+        survey_type: The survey type of every response counted (``None`` if the data
+            does not say).
+        as_of: The instant the trend was taken at (UTC).
+        alpha: Significance level of the change flags.
+        confidence_level: Coverage of the intervals `confidence_interval` and
+            ``format()`` give.
+        min_n: Points with fewer responses are flagged in `small`.
+        timezone: The IANA zone whose calendar the periods follow.
+    """
+
+    points: tuple[TrendPoint, ...]
+    period: Period | None
+    rolling_days: int | None
+    dedupe: str
+    survey_type: str | None
+    as_of: datetime
+    alpha: float
+    confidence_level: float
+    min_n: int
+    timezone: str = "UTC"
+
+    #: The columns of ``to_pandas()``: one row per period.
+    row_fields = ("starts", "ends", "scores", "n", "unanswered", "pvalues", "significant", "small")
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+    def __iter__(self) -> Iterator[TrendPoint]:
+        return iter(self.points)
+
+    @overload
+    def __getitem__(self, index: int) -> TrendPoint: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[TrendPoint, ...]: ...
+    def __getitem__(self, index: int | slice) -> TrendPoint | tuple[TrendPoint, ...]:
+        return self.points[index]
+
+    @property
+    def starts(self) -> NDArray[np.datetime64]:
+        """Period starts, ``datetime64[us]`` (UTC)."""
+        return np.array([_naive_utc(p.start) for p in self.points], "datetime64[us]")
+
+    @property
+    def ends(self) -> NDArray[np.datetime64]:
+        """Period ends (exclusive), ``datetime64[us]`` (UTC)."""
+        return np.array([_naive_utc(p.end) for p in self.points], "datetime64[us]")
+
+    @property
+    def scores(self) -> FloatArray:
+        """NPS per period in points; ``NaN`` where a period has no response."""
+        return np.array([_nan(p.result.score) for p in self.points], dtype=np.float64)
+
+    @property
+    def n(self) -> IntArray:
+        """Responses counted per period (after deduplication)."""
+        return np.array([p.result.n for p in self.points], dtype=np.int64)
+
+    @property
+    def unanswered(self) -> IntArray:
+        """Unanswered surveys per period (an empty score in the column form), counted apart.
+
+        Every unanswered survey submitted in the period counts (no deduplication: a
+        survey left blank is no opinion to keep or replace).
+        """
+        return np.array([p.result.unanswered for p in self.points], dtype=np.int64)
+
+    def confidence_interval(
+        self, confidence_level: float | None = None, method: NPSInterval = "adjusted_wald"
+    ) -> ConfidenceInterval[FloatArray]:
+        """The interval of each period's NPS, in points, as two arrays (``NaN`` where empty).
+
+        Args:
+            confidence_level: Coverage, strictly between 0 and 1; by default the trend's
+                own `confidence_level`.
+            method: ``{'adjusted_wald', 'wald', 'trinomial_t', 'bootstrap',
+                'bayes_dirichlet'}``, as in `NPSResult.confidence_interval`.
+
+        Returns:
+            ``ConfidenceInterval(low, high)``, one bound per period in each array; each
+            period's bounds are those of its ``result.confidence_interval``.
+
+        Raises:
+            InvalidInputError: On a level outside (0, 1) or an unknown method.
+
+        Examples:
+            >>> import numpy as np
+            >>> from datetime import date
+            >>> from cshealth.nps import trend
+            >>> data = {
+            ...     "score": [10, 9, 3, 10, 7],
+            ...     "submitted_at": np.array(
+            ...         ["2025-01-05", "2025-01-20", "2025-01-21", "2025-02-03", "2025-02-04"],
+            ...         "datetime64[us]",
+            ...     ),
+            ... }
+            >>> low, high = trend(data, as_of=date(2025, 3, 1)).confidence_interval()
+            >>> low.round(1), high.round(1)
+            (array([-51.3, -39.4]), array([84.7, 79.4]))
+        """
+        level = self.confidence_level if confidence_level is None else confidence_level
+        return ConfidenceInterval(*self._bounds(check_confidence_level(level), method))
+
+    @property
+    def pvalues(self) -> FloatArray:
+        """p-value of the change from the previous disjoint period; ``NaN`` where none."""
+        return np.array([_nan(p.change.pvalue if p.change else None) for p in self.points])
+
+    @property
+    def significant(self) -> BoolArray:
+        """Where the change from the previous disjoint period is significant."""
+        return np.array([p.significant for p in self.points], dtype=bool)
+
+    @property
+    def small(self) -> BoolArray:
+        """Where a period has fewer than `min_n` responses."""
+        return self.n < self.min_n
+
+    def _bounds(
+        self, level: float | None = None, method: NPSInterval = "adjusted_wald"
+    ) -> tuple[FloatArray, FloatArray]:
+        """Per period the interval's bounds (``NaN`` where the period has no response)."""
+        one_of(method, NPSInterval, "method")
+        level = self.confidence_level if level is None else level
+        bounds = [
+            p.result.confidence_interval(level, method) if p.result.n else (math.nan,) * 2
+            for p in self.points
+        ]
+        array = np.array(bounds, dtype=np.float64).reshape(-1, 2)
+        return array[:, 0], array[:, 1]
+
+    def to_dict(self) -> dict[str, object]:
+        """The trend as strict JSON values, one entry per period in ``points``.
+
+        Each point has ``start``, ``end`` (ISO instants), ``score``, ``n``,
+        ``unanswered``, ``confidence_interval`` (``{"low", "high"}`` at the trend's
+        level; ``None`` for an empty period), ``change`` (the difference from the
+        previous disjoint period), ``pvalue``, ``significant`` and ``complete``.
+        """
+        low, high = self._bounds()
+        rows = [
+            {
+                "start": p.start,
+                "end": p.end,
+                "score": p.result.score,
+                "n": p.result.n,
+                "unanswered": p.result.unanswered,
+                "confidence_interval": (
+                    None if p.result.n == 0 else interval_dict(ConfidenceInterval(lo, hi))
+                ),
+                "change": p.change.difference if p.change else None,
+                "pvalue": p.change.pvalue if p.change else None,
+                "significant": p.significant,
+                "complete": p.complete,
+            }
+            for p, lo, hi in zip(self.points, low.tolist(), high.tolist())
+        ]
+        return json_dict(
+            {
+                "period": self.period,
+                "rolling_days": self.rolling_days,
+                "dedupe": self.dedupe,
+                "survey_type": self.survey_type,
+                "as_of": self.as_of,
+                "alpha": self.alpha,
+                "confidence_level": self.confidence_level,
+                "min_n": self.min_n,
+                "timezone": self.timezone,
+                "points": rows,
+            }
+        )
+
+    def format(self, *, decimals: int = 1) -> str:
+        """The trend as a text table; ``*`` marks a significant change.
+
+        Args:
+            decimals: Digits after the point of the scores, intervals and changes.
+
+        Raises:
+            InvalidInputError: If ``decimals`` is not a whole number from 0 to 6.
+        """
+        digits = whole_number(decimals, "decimals", low=0, high=6)
+        width, bound = 5 + digits, 4 + digits
+        span = 2 * bound + 5
+        lines = [f"{'period':<23} {'NPS':>{width}} {'n':>7}  {'interval':<{span}} change"]
+        low, high = self._bounds()
+        for p, lo, hi in zip(self.points, low.tolist(), high.tolist()):
+            label = f"{p.start.date()}..{p.end.date()}"
+            if p.result.score is None:
+                lines.append(f"{label:<23} {'-':>{width}} {0:>7}")
+                continue
+            change = f"{p.change.difference:+.{digits}f}" if p.change else ""
+            mark = " *" if p.significant else ""
+            line = (
+                f"{label:<23} {p.result.score:>{width}.{digits}f} {p.result.n:>7}  "
+                f"[{lo:{bound}.{digits}f}, {hi:{bound}.{digits}f}]"
+            )
+            lines.append(f"{line}  {change}{mark}".rstrip())
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        what = (
+            f"periods of {self.period}"
+            if self.rolling_days is None
+            else f"rolling windows of {self.rolling_days} days"
+        )
+        return (
+            f"NPSTrend({len(self)} {what}, dedupe={self.dedupe!r}, "
+            f"survey_type={self.survey_type!r}, "
+            f"{int(self.significant.sum())} significant changes)"
+        )
+
+
+def _naive_utc(instant: datetime) -> datetime:
+    return instant.astimezone(_tz.utc).replace(tzinfo=None)
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
