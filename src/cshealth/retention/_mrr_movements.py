@@ -27,7 +27,6 @@ from cshealth.retention._periods import (
     period_labels,
     period_starts,
 )
-from cshealth.retention._sums import exact_sums
 from cshealth.retention._timeline import Timeline, _read, account_groups
 from cshealth.retention._waterfall import KINDS, MovementKind, MRRMovements, _Moves
 
@@ -230,11 +229,11 @@ def _drop_new_and_churn(moves: _Moves, timeline: Timeline) -> _Moves:
 def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Period) -> MRRMovements:
     n = len(edges) - 1
     moving = moves.kind >= 0
-    # the cell of (kind, period) is ``kind * n + period``; exact sums, the same in any order
+    # one bincount per measure: the cell of (kind, period) is ``kind * n + period``
     cell = moves.kind[moving] * n + moves.slot[moving]
     amount = np.abs(moves.after[moving] - moves.before[moving])
     size = len(KINDS) * n
-    sums = exact_sums(cell, amount, size).reshape(len(KINDS), n)
+    sums = np.bincount(cell, weights=amount, minlength=size).astype(float).reshape(len(KINDS), n)
     tallies = np.bincount(cell, minlength=size).astype(np.int64).reshape(len(KINDS), n)
     counts: dict[MovementKind, IntArray] = {kind: tallies[i].copy() for i, kind in enumerate(KINDS)}
     new, expansion, reactivation, contraction, churned = (row.copy() for row in sums)

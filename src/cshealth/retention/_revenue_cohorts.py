@@ -23,7 +23,6 @@ from cshealth.retention._cohort_grid import (
     _Span,
 )
 from cshealth.retention._periods import as_day, check_period, days_to_periods, period_starts
-from cshealth.retention._sums import exact_sums
 from cshealth.retention._timeline import read_timeline
 
 __all__ = ["RevenueCohortTable", "revenue_cohorts"]
@@ -144,7 +143,7 @@ def revenue_cohorts(
     by_period = np.zeros((span.width, span.width))
     for j, day in enumerate(last_days[:ended].tolist()):
         levels = timeline.levels_at(day)[seen]
-        by_period[:, j] = exact_sums(cohort, levels, span.width)
+        by_period[:, j] = np.bincount(cohort, weights=levels, minlength=span.width)
     customers = np.bincount(cohort, minlength=span.width)
     rows = np.flatnonzero(customers)
     mrr, observed = _by_offset(span, rows, by_period)

@@ -266,7 +266,13 @@ def _sorted(ids: IdArray, day: IntArray) -> tuple[IntArray, IntArray, IntArray]:
             sparse = ids.astype(np.int64) - smallest
             accounts = largest - smallest + 1
     if sparse is None:
-        sparse, accounts = id_codes(ids, dense=False, present=True)
+        slots, size = id_codes(ids, dense=False, present=True)
+        # hash slots follow Python's per-process string hashes: key each account by its
+        # first row instead, so that the order (and every sum taken in it) is the same in
+        # every run
+        first = np.full(size, n, dtype=np.int64)
+        first[slots[::-1]] = np.arange(n - 1, -1, -1)
+        sparse, accounts = first[slots], n
     row_bits = max(n - 1, 1).bit_length()
     if (accounts * span - 1).bit_length() + row_bits <= _WORD_BITS:
         packed = np.sort(((sparse * span + (day - low)) << row_bits) | np.arange(n))
