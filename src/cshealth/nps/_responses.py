@@ -240,8 +240,9 @@ def _chosen_type(
         return str(survey_type), rows[str(survey_type)]
     if len(present) > 1:
         msg = (
-            "relationship and transactional responses are never pooled; pass "
-            "survey_type='relationship' or survey_type='transactional'"
+            "relationship and transactional responses are never pooled: give one survey "
+            "type at a time (filter the responses, or pass survey_type='relationship' or "
+            "'transactional' to a function that takes it)"
         )
         raise InvalidInputError(msg)
     return (present[0], None) if present else (None, None)
