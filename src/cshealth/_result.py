@@ -35,7 +35,15 @@ if TYPE_CHECKING:
 
     from cshealth._types import IdArray
 
-__all__ = ["AccountResult", "Result", "RowsResult", "equal", "jsonable"]
+__all__ = [
+    "AccountResult",
+    "Result",
+    "RowsResult",
+    "equal",
+    "json_column",
+    "json_dict",
+    "jsonable",
+]
 
 #: The most lines a ``format()`` shows of the rows of a result before "... N more".
 SHOWN_ROWS = 10
@@ -77,6 +85,16 @@ def jsonable(value: object) -> object:
     if isinstance(value, Enum):
         return jsonable(value.value)
     return _composite(value)
+
+
+def json_dict(values: Mapping[str, object]) -> dict[str, object]:
+    """``values`` with each value in strict JSON terms (`jsonable`)."""
+    return {key: jsonable(value) for key, value in values.items()}
+
+
+def json_column(values: NDArray[np.generic]) -> list[object]:
+    """A column as a list of strict JSON values (`jsonable`: NaN as ``None``)."""
+    return cast("list[object]", jsonable(values))
 
 
 def _composite(value: object) -> object:

@@ -165,7 +165,7 @@ class Rate(Result):
             "successes": self.successes,
             "n": self.n,
             "statistic": jsonable(self.statistic),
-            "confidence_interval": None if ci is None else jsonable(ci._asdict()),
+            "confidence_interval": None if ci is None else jsonable(ci),
         }
 
     def __repr__(self) -> str:

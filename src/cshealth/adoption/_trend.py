@@ -325,7 +325,7 @@ class UsageTrend(AccountResult):
         The interval is ``"slope_confidence_interval": {"low": [...], "high": [...]}``.
         """
         interval = self.slope_confidence_interval()
-        return {**super().to_dict(), "slope_confidence_interval": jsonable(interval._asdict())}
+        return {**super().to_dict(), "slope_confidence_interval": jsonable(interval)}
 
     def __repr__(self) -> str:
         counts = {band: int(np.sum(self.band == band)) for band in ("red", "yellow", "green")}

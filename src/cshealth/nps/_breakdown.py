@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._checks import float_array, iso, one_of, probability, shown, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
-from cshealth._result import Result, RowsResult
+from cshealth._result import Result, RowsResult, json_dict, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._time import as_instant
 from cshealth._types import AsOf, BoolArray, FloatArray, IntArray
@@ -27,7 +27,7 @@ from cshealth.io._read import keyed_values
 from cshealth.models import SurveyType
 from cshealth.nps._compare import NPSComparison, compare
 from cshealth.nps._responses import check_survey_type, survey_columns
-from cshealth.nps._score import NPSInterval, NPSResult, interval_dict, json_dict
+from cshealth.nps._score import NPSInterval, NPSResult
 from cshealth.nps._tally import SCORE_COLUMN, NPSTally, _check_scores, tally_of
 
 __all__ = ["BreakdownRow", "NPSBreakdown", "breakdown", "holm"]
@@ -191,7 +191,7 @@ class NPSBreakdown(RowsResult):
                 "score": row.result.score,
                 "n": row.result.n,
                 "unanswered": row.result.unanswered,
-                "confidence_interval": interval_dict(row.result.confidence_interval()),
+                "confidence_interval": jsonable(row.result.confidence_interval()),
                 "small": row.small,
                 "difference_from_rest": row.versus_rest.difference if row.versus_rest else None,
                 "pvalue": row.pvalue,

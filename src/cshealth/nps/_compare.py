@@ -9,10 +9,10 @@ from typing import Literal
 
 from cshealth._checks import one_of, real_number, whole_number
 from cshealth._exceptions import InvalidInputError
-from cshealth._result import Result
+from cshealth._result import Result, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level, z_critical
 from cshealth.models import SurveyResponse
-from cshealth.nps._score import NPSResult, _variance, interval_dict, tally_answers
+from cshealth.nps._score import NPSResult, _variance, tally_answers
 
 __all__ = ["NPSComparison", "compare", "sample_size"]
 
@@ -64,7 +64,7 @@ class NPSComparison(Result):
         """
         return {
             **super().to_dict(),
-            "confidence_interval": interval_dict(self.confidence_interval()),
+            "confidence_interval": jsonable(self.confidence_interval()),
             "confidence_level": 0.95,
         }
 

@@ -21,12 +21,12 @@ from numpy.typing import NDArray
 from cshealth._checks import whole_number
 from cshealth._codes import id_codes, latest_rows
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
-from cshealth._result import Result
+from cshealth._result import Result, json_dict, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._types import FloatArray, IdArray, IntArray
 from cshealth.io._read import read_ids, same_kind
 from cshealth.nps._responses import survey_columns
-from cshealth.nps._score import NPSResult, interval_dict, json_dict
+from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import _CATEGORY, _check_scores, tally_of
 
 __all__ = ["CATEGORIES", "NPSMigration", "migration"]
@@ -259,7 +259,7 @@ class NPSMigration(Result):
                 "standard_error": self.standard_error,
                 "statistic": self.statistic,
                 "pvalue": self.pvalue,
-                "confidence_interval": interval_dict(interval),
+                "confidence_interval": jsonable(interval),
                 "confidence_level": 0.95,
                 "method": self.method,
             }

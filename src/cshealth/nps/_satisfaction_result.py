@@ -14,7 +14,7 @@ from typing import Literal, cast
 import numpy as np
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._result import Result
+from cshealth._result import Result, json_dict, jsonable
 from cshealth._stats import (
     ConfidenceInterval,
     check_confidence_level,
@@ -22,7 +22,6 @@ from cshealth._stats import (
     wilson_share_interval,
 )
 from cshealth._types import FloatArray
-from cshealth.nps._score import interval_dict, json_dict
 
 __all__ = ["CESMethod", "CESResult", "CSATMethod", "CSATResult"]
 
@@ -189,7 +188,7 @@ class CSATResult(Result):
                 "scale": self.scale,
                 "positive_values": self.positive_values,
                 "method": self.method,
-                "confidence_interval": interval_dict(_interval_or_none(self)),
+                "confidence_interval": jsonable(_interval_or_none(self)),
                 "confidence_level": 0.95,
                 "unanswered": self.unanswered,
             }
@@ -324,7 +323,7 @@ class CESResult(Result):
                 "higher_is_easier": self.higher_is_easier,
                 "orientation": self._orientation(),
                 "method": self.method,
-                "confidence_interval": interval_dict(_interval_or_none(self)),
+                "confidence_interval": jsonable(_interval_or_none(self)),
                 "confidence_level": 0.95,
                 "unanswered": self.unanswered,
             }

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from cshealth._checks import one_of, whole_number
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
-from cshealth._result import Result, jsonable
+from cshealth._result import Result, json_dict, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level, z_critical
 from cshealth.nps._responses import survey_columns
 from cshealth.nps._tally import (
@@ -265,7 +265,7 @@ class NPSResult(Result):
                 "passives": self.passives,
                 "detractors": self.detractors,
                 "standard_error": self.standard_error,
-                "confidence_interval": interval_dict(interval),
+                "confidence_interval": jsonable(interval),
                 "method": "adjusted_wald",
                 "confidence_level": 0.95,
                 "unanswered": self.unanswered,
@@ -283,18 +283,6 @@ class NPSResult(Result):
             f"promoters={self.promoters}, passives={self.passives}, "
             f"detractors={self.detractors}{aside})"
         )
-
-
-def json_dict(values: Mapping[str, object]) -> dict[str, object]:
-    """``values`` with each value in strict JSON terms (`jsonable`)."""
-    return {key: jsonable(value) for key, value in values.items()}
-
-
-def interval_dict(interval: ConfidenceInterval[Any] | None) -> dict[str, object] | None:
-    """An interval as strict JSON: ``{"low": ..., "high": ...}`` (``None`` stays ``None``)."""
-    if interval is None:
-        return None
-    return {"low": jsonable(interval.low), "high": jsonable(interval.high)}
 
 
 def _variance(p: float, d: float) -> float:

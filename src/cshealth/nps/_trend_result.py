@@ -18,11 +18,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._checks import one_of, whole_number
-from cshealth._result import Result, RowsResult
+from cshealth._result import Result, RowsResult, json_dict, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._types import BoolArray, FloatArray, IntArray, Period
 from cshealth.nps._compare import NPSComparison
-from cshealth.nps._score import NPSInterval, NPSResult, interval_dict, json_dict
+from cshealth.nps._score import NPSInterval, NPSResult
 
 __all__ = ["NPSTrend", "TrendPoint"]
 
@@ -216,7 +216,7 @@ class NPSTrend(RowsResult):
                 "n": p.result.n,
                 "unanswered": p.result.unanswered,
                 "confidence_interval": (
-                    None if p.result.n == 0 else interval_dict(ConfidenceInterval(lo, hi))
+                    None if p.result.n == 0 else jsonable(ConfidenceInterval(lo, hi))
                 ),
                 "change": p.change.difference if p.change else None,
                 "pvalue": p.change.pvalue if p.change else None,

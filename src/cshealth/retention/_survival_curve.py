@@ -296,8 +296,8 @@ class SurvivalCurve(RowsResult):
             "n": self.n,
             "n_events": self.n_events,
             **fields,
-            "confidence_interval": jsonable(self.confidence_interval()._asdict()),
-            "median": jsonable(self.median()._asdict()),
+            "confidence_interval": jsonable(self.confidence_interval()),
+            "median": jsonable(self.median()),
             "counts": counts,
         }
 

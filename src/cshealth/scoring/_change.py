@@ -30,13 +30,12 @@ import numpy as np
 
 from cshealth._checks import one_of, whole_number
 from cshealth._codes import sorted_positions
-from cshealth._result import AccountResult
+from cshealth._result import AccountResult, json_column
 from cshealth._time import as_instant
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray
 from cshealth.io._read import same_kind
 from cshealth.scoring._engine import Overrides, Plan, evaluate
 from cshealth.scoring._override import Override
-from cshealth.scoring._result import json_column
 from cshealth.scoring._score import check_card, check_overrides, score_one
 from cshealth.scoring._scorecard import Scorecard
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import cast
 
 import numpy as np
-from numpy.typing import NDArray
 
 from cshealth._exceptions import InvalidInputError
-from cshealth._result import AccountResult, Result, jsonable
+from cshealth._result import AccountResult, Result, json_column, jsonable
 from cshealth._types import FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.scoring._bands import Band, Closure, assign_bands, band_labels
 from cshealth.scoring._engine import Evaluation, Overrides, Plan, PlanNode, evaluate
@@ -21,7 +19,7 @@ from cshealth.scoring._scorecard import Scorecard
 from cshealth.scoring._segments import ScorecardSet
 from cshealth.scoring._transforms import STATUS_TEXT, Int8Array
 
-__all__ = ["Explanation", "ExplanationLine", "HealthScores", "Scored", "json_column"]
+__all__ = ["Explanation", "ExplanationLine", "HealthScores", "Scored"]
 
 
 @dataclass(frozen=True)
@@ -462,11 +460,6 @@ def _repeat(value: object, n: int) -> ObjectArray:
     out: ObjectArray = np.empty(n, dtype=object)
     out.fill(value)
     return out
-
-
-def json_column(values: NDArray[np.generic]) -> list[object]:
-    """A column as a list of strict JSON values (`jsonable`: NaN as ``None``)."""
-    return cast("list[object]", jsonable(values))
 
 
 # --- explanations ------------------------------------------------------------------------

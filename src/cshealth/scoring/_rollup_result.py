@@ -13,9 +13,8 @@ from typing import ClassVar, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._result import AccountResult
+from cshealth._result import AccountResult, json_column
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
-from cshealth.scoring._result import json_column
 
 __all__ = ["Rollup", "RollupMethod"]
 

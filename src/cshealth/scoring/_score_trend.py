@@ -13,11 +13,10 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._result import AccountResult, jsonable
+from cshealth._result import AccountResult, json_column, jsonable
 from cshealth._stats import ConfidenceInterval
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
 from cshealth.scoring._bands import Band, Closure
-from cshealth.scoring._result import json_column
 
 __all__ = ["ScoreTrend"]
 
@@ -188,7 +187,7 @@ class ScoreTrend(AccountResult):
             ([7.0], {'low': [0.225...], 'high': [0.225...]})
         """
         interval = self.slope_confidence_interval()
-        return {**super().to_dict(), "slope_confidence_interval": jsonable(interval._asdict())}
+        return {**super().to_dict(), "slope_confidence_interval": jsonable(interval)}
 
 
 def _count(labels: ObjectArray, word: str) -> int:
