@@ -230,7 +230,6 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
         {"base_on": START, "compare_on": END},
     ),
     "cshealth.retention.survival": lambda: ((data("accounts"),), {"as_of": AS_OF}),
-    "cshealth.retention.survival_by": lambda: ((data("accounts"), "segment"), {"as_of": AS_OF}),
     # scoring
     "cshealth.scoring.attribute_change": lambda: ((_CARD, _MEASURES, _CARD, _MEASURES), {}),
     "cshealth.scoring.default_inputs": lambda: (

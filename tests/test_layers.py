@@ -11,9 +11,10 @@ the package to these layers, bottom up:
    ``_slopes``, ``_result``, ``_config``, ``_public``, ``_version``), plus ``models``.
    These are shared primitives, and they may import one another.
 1. **io**: the one input layer.
-2. **measures**: ``_measures``, the per-account measures table that every area returns.
-   It is a top-level ``_``-module, but it is built on io's ``Table`` and reads ids through
-   io, so it sits just above io and below the areas it serves.
+2. **measures**: ``_measures``, the per-account measures table that every area returns,
+   and ``_grouped``, the one grouped result every ``by=`` returns. They are top-level
+   ``_``-modules, but they read columns and ids through io, so they sit just above io and
+   below the areas they serve.
 3. **areas**: ``nps``, ``support``, ``adoption``, ``retention``, and ``datasets``. The
    sample-data generator imports only the bottom and io (its tables are io ``Table``
    objects), and only the CLI imports it. Placing it beside the areas rather than on top
@@ -108,7 +109,7 @@ LAYERS: Mapping[str, int] = {
     **dict.fromkeys(BOTTOM_MODULES, 0),
     "models": 0,
     "io": 1,
-    "_measures": 2,
+    **dict.fromkeys(("_measures", "_grouped"), 2),
     **dict.fromkeys(("nps", "support", "adoption", "retention", "datasets"), 3),
     "scoring": 4,
     **dict.fromkeys(("lifecycle", "backtest"), 5),

@@ -104,11 +104,15 @@ _PRODUCERS = {
 
 
 def _whole_sample() -> object:
-    """Follow-ups and usage drops of the whole sample (the small valid calls have none)."""
+    """Follow-ups, usage drops and a grouped result of the whole sample.
+
+    The small valid calls have no follow-ups or drops, and group nothing.
+    """
     sample = cshealth.datasets.sample(seed=0, n_accounts=30)
     return (
         nps.follow_ups(sample.survey_responses, as_of=sample.as_of),
         adoption.usage_trend(sample.usage, as_of=sample.as_of),
+        retention.survival(sample.accounts, as_of=sample.as_of, by="segment"),
     )
 
 

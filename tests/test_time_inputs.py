@@ -88,9 +88,6 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
         world().revenue_changes, as_of=v
     ),
     ("retention.survival", "as_of"): lambda v: retention.survival(world().accounts, as_of=v),
-    ("retention.survival_by", "as_of"): lambda v: retention.survival_by(
-        world().accounts, "segment", as_of=v
-    ),
     ("retention.logo_churn", "base_on"): lambda v: retention.logo_churn(
         world().accounts, base_on=v, compare_on=LATE
     ),

@@ -18,6 +18,7 @@ from cshealth._exceptions import (
     RecordError,
     SmallSampleWarning,
 )
+from cshealth._grouped import NO_GROUP, Grouped
 from cshealth._measures import MeasureTable, join_measures
 from cshealth._stats import ConfidenceInterval, Rate
 from cshealth._version import __version__
@@ -45,6 +46,7 @@ from cshealth.models import (
 )
 
 __all__ = [
+    "NO_GROUP",
     "Account",
     "AccountNotFoundError",
     "CSHealthError",
@@ -53,6 +55,7 @@ __all__ = [
     "ConfigError",
     "Contact",
     "Goal",
+    "Grouped",
     "InvalidInputError",
     "LoadResult",
     "MeasureTable",

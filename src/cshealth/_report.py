@@ -632,7 +632,7 @@ def _survival_lines(accounts: Table, as_of: date) -> list[str]:
     from cshealth import retention  # noqa: PLC0415
 
     # one read of the accounts: the segments' counts merge exactly into the whole curve
-    groups = retention.survival_by(accounts, "segment", as_of=as_of, time_unit="month")
+    groups = retention.survival(accounts, as_of=as_of, time_unit="month", by="segment")
     parts = (group.counts for group in groups.values())
     curve = retention.SurvivalCurve.from_counts(retention.SurvivalCounts.combine(parts))
     median = curve.median()

@@ -23,11 +23,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tests.retention.test_revenue import KINDS, Row, change_sets, windows
 
+from cshealth import NO_GROUP, Grouped
 from cshealth._exceptions import InvalidInputError
 from cshealth.models import Account, RevenueChange
 from cshealth.retention import (
-    NO_GROUP,
-    Grouped,
     LogoChurn,
     MRRMovements,
     RevenueRetention,
@@ -38,7 +37,6 @@ from cshealth.retention import (
     mrr_movements,
     revenue_retention,
     survival,
-    survival_by,
 )
 
 ACCOUNTS = ["A", "B", "C", "D", "E", "F"]
@@ -94,6 +92,7 @@ def test_revenue_retention_by_group_is_retention_of_each_group(
     assert by_column.groups == by_mapping.groups
     # the base and its MRR split among the groups
     whole = revenue_retention(change_columns(rows, groups), **days)
+    assert by_column.overall == whole  # the overall result is the one without `by`
     parts = list(by_column.values())
     assert sum(r.starting_customers for r in parts) == whole.starting_customers
     assert sum(r.starting_mrr for r in parts) == whole.starting_mrr
@@ -116,6 +115,7 @@ def test_mrr_movements_by_group_are_the_waterfall_of_each_group(
         assert grouped[label].classified == alone.classified
     # whole numbers: the groups' waterfalls add up to the whole's exactly
     whole = mrr_movements(change_columns(rows, groups), **options)
+    assert grouped.overall == whole  # the overall result is the one without `by`
     for kind in KINDS:
         together = sum((m.amounts(kind) for m in grouped.values()), np.zeros(len(whole.labels)))
         assert together.tolist() == whole.amounts(kind).tolist()
@@ -268,6 +268,7 @@ def test_logo_churn_by_group_is_churn_of_each_group(
         grouped.ungrouped,
     )
     whole = logo_churn(columns, **days)
+    assert grouped.overall == whole  # the overall result is the one without `by`
     assert sum(g.starting_customers for g in grouped.values()) == whole.starting_customers
     assert sum(g.churned_customers for g in grouped.values()) == whole.churned_customers
 
@@ -277,7 +278,7 @@ def test_survival_by_group_is_the_survival_of_each_group(
     case: tuple[dict[str, list[Any]], date, date], unit: Any
 ) -> None:
     columns, as_of, _ = case
-    grouped = survival_by(columns, "segment", as_of=as_of, time_unit=unit)
+    grouped = survival(columns, as_of=as_of, time_unit=unit, by="segment")
     seen = [start < as_of for start in columns["start_date"]]
     groups = segment_groups(rows_of(columns, seen))
     assert list(grouped) == list(groups)  # only groups with customers by as_of
@@ -286,6 +287,7 @@ def test_survival_by_group_is_the_survival_of_each_group(
         alone = survival(rows_of(rows_of(columns, seen), keep), as_of=as_of, time_unit=unit)
         assert grouped[label] == alone
     whole = survival(columns, as_of=as_of, time_unit=unit)
+    assert grouped.overall == whole  # the overall result is the one without `by`
     assert SurvivalCounts.combine(g.counts for g in grouped.values()) == whole.counts
 
 
@@ -366,7 +368,7 @@ def test_grouped_results_compare_by_value_and_with_plain_mappings() -> None:
 def test_grouped_to_dict_is_strict_json() -> None:
     data = revenue_retention(CHANGES, **DAYS, by=MAPPING).to_dict()
     assert json.loads(json.dumps(data, allow_nan=False)) == data
-    assert list(data) == ["by", "groups", "ungrouped"]
+    assert list(data) == ["by", "overall", "groups", "ungrouped"]
     assert (data["by"], data["ungrouped"], list(data["groups"])) == ("account", 1, ["(none)", "x"])
     assert data["groups"]["x"]["starting_mrr"] == 150.0
     assert data["groups"]["(none)"]["nrr"] is None
@@ -395,7 +397,7 @@ def test_grouped_to_pandas_stacks_the_rows_of_each_group() -> None:
         g["x"].to_pandas(),
     )
     accounts = {"start_date": ["2024-01-01", "2024-06-01"], "end_date": ["2024-09-01", None]}
-    curves = survival_by({**accounts, "s": ["a", "b"]}, "s", as_of=date(2025, 1, 1)).to_pandas()
+    curves = survival({**accounts, "s": ["a", "b"]}, as_of=date(2025, 1, 1), by="s").to_pandas()
     assert curves["group"].tolist() == ["a"]  # b has no event: a curve without rows
     assert curves.columns.tolist() == ["group", "times", "survival", "at_risk", "events"]
 
@@ -406,8 +408,9 @@ def test_no_groups_at_all() -> None:
     )
     assert (len(empty), empty.ungrouped, empty == {}) == (0, 0, True)
     assert empty.to_pandas().columns.tolist() == ["group"]
-    assert repr(empty) == "Grouped(by='account_id', no groups; ungrouped=0)"
-    assert str(empty) == "results by account_id: 0 groups"
+    assert repr(empty) == "Grouped(by='account_id', no groups of RevenueRetention; ungrouped=0)"
+    assert str(empty).splitlines()[0] == "RevenueRetention by account_id: 0 groups"
+    assert str(empty).splitlines()[1].startswith("(all): RevenueRetention(")
 
 
 def test_grouped_format_shows_each_group() -> None:
@@ -415,9 +418,10 @@ def test_grouped_format_shows_each_group() -> None:
     text = str(g)
     assert text == g.format()
     lines = text.splitlines()
-    assert lines[0] == "MRRMovements by account: 2 groups, 1 accounts without one in '(none)'"
-    assert lines[1] == "(none):"
+    assert lines[0] == "MRRMovements by account: 2 groups, 1 without one in '(none)'"
+    assert lines[1] == "(all):"
     assert lines[2].startswith("  period")
+    assert "(none):" in lines
     retention = revenue_retention(CHANGES, **DAYS, by=MAPPING)
     assert str(retention).splitlines()[-1].startswith("x: RevenueRetention(2025-01-01 to")
     many = revenue_retention(CHANGES, **DAYS, by={"A": 1, "B": 2, "C": 3})
@@ -439,12 +443,12 @@ def test_survival_by_goes_straight_to_the_log_rank_test() -> None:
         "end_date": ["2024-02-01", "2024-03-01", None, "2024-09-01", None, None],
         "cs": ["yes", "no", "yes", "no", "no", "yes"],
     }
-    groups = survival_by(accounts, "cs", as_of=date(2025, 1, 1), time_unit="month")
+    groups = survival(accounts, as_of=date(2025, 1, 1), time_unit="month", by="cs")
     assert all(isinstance(curve, SurvivalCurve) for curve in groups.values())
     test = compare_survival(groups)
     assert test.groups == ("no", "yes")
     assert test.observed.tolist() == [2, 1]
-    by_id = survival_by(accounts, {"a": "yes", "c": "yes"}, as_of=date(2025, 1, 1))
+    by_id = survival(accounts, as_of=date(2025, 1, 1), by={"a": "yes", "c": "yes"})
     assert (list(by_id), by_id.ungrouped) == (["(none)", "yes"], 4)
 
 

@@ -34,7 +34,6 @@ from cshealth.retention import (
     SurvivalCurve,
     kaplan_meier,
     survival,
-    survival_by,
 )
 from cshealth.retention._logrank import SurvivalComparison, compare_survival
 
@@ -567,7 +566,7 @@ def test_survival_with_records_and_datetime_as_of() -> None:
 
 
 def test_survival_by_segment() -> None:
-    groups = survival_by(worked_accounts(), "segment", as_of=AS_OF)
+    groups = survival(worked_accounts(), as_of=AS_OF, by="segment")
     # a missing segment and a literal "(none)" are one group
     assert list(groups) == ["(none)", "ent", "smb"]
     assert groups["(none)"].counts.to_dict() == {
@@ -620,7 +619,7 @@ def test_survival_nobody_yet() -> None:
     later = {"start_date": ["2025-04-01"], "end_date": [None], "segment": ["smb"]}
     curve = survival(later, as_of=AS_OF)
     assert curve.n == 0
-    assert survival_by(later, "segment", as_of=AS_OF) == {}
+    assert survival(later, as_of=AS_OF, by="segment") == {}
 
 
 def test_survival_matches_kaplan_meier_on_random_accounts() -> None:
@@ -657,7 +656,7 @@ def test_survival_bad_arguments(kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(InvalidInputError, match=match):
         survival(worked_accounts(), **kwargs)
     with pytest.raises(InvalidInputError, match=match):
-        survival_by(worked_accounts(), "segment", **kwargs)
+        survival(worked_accounts(), **kwargs, by="segment")
 
 
 @pytest.mark.parametrize(
@@ -666,19 +665,18 @@ def test_survival_bad_arguments(kwargs: dict[str, Any], match: str) -> None:
         ("region", r"`by` names no column of the accounts: 'region' \(columns \['end_date', "),
         ("owner", "`by` names no column of the accounts: 'owner'"),
         (5, "`by` must be a column name or a mapping from account id to group, got int 5"),
-        (None, "`by` must be a column name or a mapping"),
         ({7: "x"}, "`by` is keyed by whole numbers \\(7\\), but the account ids are text"),
     ],
 )
 def test_survival_by_bad_groupings(by: Any, match: str) -> None:
     with pytest.raises(InvalidInputError, match=match):
-        survival_by(worked_accounts(), by, as_of=AS_OF)
+        survival(worked_accounts(), as_of=AS_OF, by=by)
 
 
 def test_survival_by_a_mapping_needs_the_ids() -> None:
     accounts = {k: v for k, v in worked_accounts().items() if k != "id"}
     with pytest.raises(InvalidInputError, match="`accounts` has no `id` column"):
-        survival_by(accounts, {"a": "x"}, as_of=AS_OF)
+        survival(accounts, as_of=AS_OF, by={"a": "x"})
 
 
 def test_survival_bad_rows() -> None:
@@ -953,17 +951,17 @@ def worked_accounts_as(form: str, folder: Path, *, end_dates: bool) -> object:
 @pytest.mark.parametrize("form", ["columns", "pandas", "csv"])
 def test_survival_without_an_end_date_column_is_not_measured(form: str, tmp_path: Path) -> None:
     accounts = worked_accounts_as(form, tmp_path, end_dates=False)
-    calls = {
-        "survival": lambda: survival(accounts, as_of=AS_OF),
-        "survival_by": lambda: survival_by(accounts, "segment", as_of=AS_OF),
-    }
-    for name, call in calls.items():
+    calls = [
+        lambda: survival(accounts, as_of=AS_OF),
+        lambda: survival(accounts, as_of=AS_OF, by="segment"),
+    ]
+    for call in calls:
         with pytest.raises(InvalidInputError) as caught:
             call()
         message = str(caught.value)
         assert message.startswith(
             "`accounts` has no `end_date` column (columns ['id', 'name', 'segment', "
-            f"'start_date']): {name} cannot tell which accounts churned: churn is not "
+            "'start_date']): survival cannot tell which accounts churned: churn is not "
             "measured (no `end_date` column)."
         )
         assert "empty cell (None, NaN or blank) for each account still active" in message
@@ -985,5 +983,5 @@ def test_survival_with_empty_end_date_cells_matches_the_worked_example(
     }
     by_hand = kaplan_meier([1, 1, 28, 30, 59, 90], [1, 0, 0, 1, 0, 1])
     assert curve.survival.tolist() == by_hand.survival.tolist()
-    groups = survival_by(accounts, "segment", as_of=AS_OF)
+    groups = survival(accounts, as_of=AS_OF, by="segment")
     assert {name: g.n for name, g in groups.items()} == {"(none)": 2, "ent": 2, "smb": 2}

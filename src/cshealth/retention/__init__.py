@@ -11,7 +11,8 @@ Conventions (see the retention guide):
 * ``period`` is one of ``"week"`` (ISO, Monday first), ``"month"``, ``"quarter"`` and
   ``"year"``; ``as_of`` is a point in time: only what happened before it counts.
 * ``by`` groups accounts by a column or a mapping from account id to group, and gives a
-  `Grouped` result: one result per group, accounts without a group in ``'(none)'``.
+  `cshealth.Grouped` result: the overall result and one per group, accounts without a
+  group in ``'(none)'``.
 * A rate with a zero denominator is ``None``, never 0; no churn is 0.0.
 * Cohort cells not yet observed as of ``as_of`` are NaN (censored), never 0.
 """
@@ -29,7 +30,6 @@ from cshealth.retention._economics import (
     ltv,
     quick_ratio,
 )
-from cshealth.retention._grouped import NO_GROUP, Grouped
 from cshealth.retention._kaplan_meier import SurvivalUnit, kaplan_meier
 from cshealth.retention._logo_churn import Denominator, LogoChurn, logo_churn
 from cshealth.retention._logrank import SurvivalComparison, compare_survival
@@ -37,21 +37,19 @@ from cshealth.retention._mrr_movements import mrr_movements
 from cshealth.retention._revenue_cohorts import RevenueCohortTable, revenue_cohorts
 from cshealth.retention._revenue_retention import RevenueRetention, revenue_retention
 from cshealth.retention._subscriptions import changes_from_subscriptions
-from cshealth.retention._survival import survival, survival_by
+from cshealth.retention._survival import survival
 from cshealth.retention._survival_counts import SurvivalCounts
 from cshealth.retention._survival_curve import BandMethod, Median, SurvivalCurve
 from cshealth.retention._waterfall import MovementKind, MRRMovements
 from cshealth.retention._window_rates import AnnualizedRetention
 
 __all__ = [
-    "NO_GROUP",
     "ActivityChurn",
     "AnnualizedRetention",
     "BandMethod",
     "CohortMode",
     "CohortTable",
     "Denominator",
-    "Grouped",
     "LogoChurn",
     "MRRMovements",
     "Median",
@@ -80,7 +78,6 @@ __all__ = [
     "revenue_cohorts",
     "revenue_retention",
     "survival",
-    "survival_by",
 ]
 
 _public.publish(globals())

@@ -20,10 +20,7 @@ from collections.abc import Sequence
 
 from cshealth._absent import absent_reason
 from cshealth._exceptions import InvalidInputError
-from cshealth.io import Table
-from cshealth.io._read import named_columns, raw_columns, read_columns
-from cshealth.models import Account
-from cshealth.retention._grouped import (
+from cshealth._grouped import (
     BY_ACCOUNT,
     By,
     Groups,
@@ -32,6 +29,9 @@ from cshealth.retention._grouped import (
     group_codes,
     mapping_labels,
 )
+from cshealth.io import Table
+from cshealth.io._read import named_columns, raw_columns, read_columns
+from cshealth.models import Account
 
 __all__ = ["read_account_groups", "read_churn_accounts"]
 

@@ -29,13 +29,13 @@ import numpy as np
 
 from cshealth._checks import iso, one_of
 from cshealth._exceptions import InvalidInputError
+from cshealth._grouped import By, Grouped
 from cshealth._result import Result
 from cshealth._stats import ConfidenceInterval, Rate, check_confidence_level
 from cshealth._types import AsOf, IntArray
 from cshealth.io import Table
 from cshealth.retention._accounts import read_account_groups, read_churn_accounts
 from cshealth.retention._economics import _shown
-from cshealth.retention._grouped import By, Grouped
 from cshealth.retention._periods import as_day, day_to_date, periods_per_year
 from cshealth.retention._window_rates import _annualized, _interval
 
@@ -298,14 +298,8 @@ def logo_churn(
         return _logo(*_stints(table), first, last, form)
     table, groups = read_account_groups(accounts, ["start_date"], by, function="logo_churn")
     begins, ends = _stints(table)
-    return Grouped(
-        by=groups.by,
-        groups={
-            label: _logo(begins[rows], ends[rows], first, last, form)
-            for label, rows in groups.members()
-        },
-        ungrouped=groups.ungrouped,
-    )
+    overall = _logo(begins, ends, first, last, form)
+    return groups.apply(overall, lambda rows: _logo(begins[rows], ends[rows], first, last, form))
 
 
 def _stints(table: Table) -> tuple[IntArray, IntArray]:

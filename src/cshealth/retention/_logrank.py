@@ -100,7 +100,7 @@ def compare_survival(
     are compared exactly as if computed in one piece.
 
     Args:
-        groups: Curves by label (such as the `Grouped` curves of `survival_by`), or a
+        groups: Curves by label (such as the `Grouped` curves of `survival` with ``by``), or a
             sequence of curves (labelled ``'0'``, ``'1'``, ...).
 
     Returns:

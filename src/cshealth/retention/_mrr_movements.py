@@ -17,8 +17,8 @@ import numpy as np
 
 from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
+from cshealth._grouped import By, Grouped
 from cshealth._types import AsOf, IntArray, Period
-from cshealth.retention._grouped import By, Grouped
 from cshealth.retention._periods import (
     _window,
     check_period,
@@ -148,16 +148,12 @@ def mrr_movements(
     timeline, columns = _read(changes, by)
     edges = _edges(first, last, period)
     ignore = same_period_new_and_churn == "ignore"
+    overall = _moved(timeline, edges, period, group_within_days, ignore=ignore)
     if by is None:
-        return _moved(timeline, edges, period, group_within_days, ignore=ignore)
-    groups = account_groups(timeline, columns, by)
-    return Grouped(
-        by=groups.by,
-        groups={
-            label: _moved(timeline.subset(rows), edges, period, group_within_days, ignore=ignore)
-            for label, rows in groups.members()
-        },
-        ungrouped=groups.ungrouped,
+        return overall
+    return account_groups(timeline, columns, by).apply(
+        overall,
+        lambda rows: _moved(timeline.subset(rows), edges, period, group_within_days, ignore=ignore),
     )
 
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import overload
 
+from cshealth._grouped import By, Grouped
 from cshealth._result import Result, jsonable
 from cshealth._types import AsOf, FloatArray
 from cshealth.retention._economics import _non_negative, _periods_per_year, _shown
-from cshealth.retention._grouped import By, Grouped
 from cshealth.retention._periods import _window, day_to_date, periods_per_year
 from cshealth.retention._timeline import _read, account_groups
 from cshealth.retention._window_rates import AnnualizedRetention, _power
@@ -243,16 +243,11 @@ def revenue_retention(
     _non_negative(min_base_mrr, "min_base_mrr")
     timeline, columns = _read(changes, by)
     m0, m1 = timeline.levels_at(first), timeline.levels_at(last)
+    overall = _retention(m0, m1, first, last, min_base_mrr)
     if by is None:
-        return _retention(m0, m1, first, last, min_base_mrr)
-    groups = account_groups(timeline, columns, by)
-    return Grouped(
-        by=groups.by,
-        groups={
-            label: _retention(m0[accounts], m1[accounts], first, last, min_base_mrr)
-            for label, accounts in groups.members()
-        },
-        ungrouped=groups.ungrouped,
+        return overall
+    return account_groups(timeline, columns, by).apply(
+        overall, lambda rows: _retention(m0[rows], m1[rows], first, last, min_base_mrr)
     )
 
 

@@ -6,40 +6,63 @@ survival curve ``S(t)`` (the share of customers still with us ``t`` after their 
 the product-limit estimator, and `compare_survival` tests whether groups (covered by
 customer success or not, one segment or another) share one curve.
 
-`survival` and `survival_by` read the lifetimes from account start and end dates. The
+`survival` reads the lifetimes from account start and end dates. The
 curve is in `_survival_curve`, its mergeable counts in `_survival_counts`, and the
 estimator of durations in `_kaplan_meier`.
 """
 
 from __future__ import annotations
 
+from typing import overload
+
 import numpy as np
 
+from cshealth._grouped import By, Grouped
 from cshealth._types import AsOf, BoolArray, FloatArray
 from cshealth.io import Table
 from cshealth.retention._accounts import read_account_groups, read_churn_accounts
-from cshealth.retention._grouped import By, Grouped
 from cshealth.retention._kaplan_meier import SurvivalUnit, _count, _unit
 from cshealth.retention._periods import as_day
 from cshealth.retention._survival_curve import SurvivalCurve
 
-__all__ = ["survival", "survival_by"]
+__all__ = ["survival"]
 
 
+@overload
 def survival(
     accounts: object,
     *,
     as_of: AsOf,
     time_unit: SurvivalUnit = "day",
-) -> SurvivalCurve:
+    by: None = None,
+) -> SurvivalCurve: ...
+@overload
+def survival(
+    accounts: object,
+    *,
+    as_of: AsOf,
+    time_unit: SurvivalUnit = "day",
+    by: By,
+) -> Grouped[SurvivalCurve]: ...
+def survival(
+    accounts: object,
+    *,
+    as_of: AsOf,
+    time_unit: SurvivalUnit = "day",
+    by: By | None = None,
+) -> SurvivalCurve | Grouped[SurvivalCurve]:
     """Customer lifetime survival from account start and end dates, as of a date.
 
     An account that ended on or before the ``as_of`` day (``end_date <= as_of``: it was a
     customer until ``end_date - 1``, a day already past) is an event with duration
     ``end_date - start_date``. Any other account is censored at ``as_of - start_date``
     (an ``end_date`` after ``as_of`` is not known yet as of then). Accounts starting on
-    or after the ``as_of`` day are not customers yet and are left out. One curve per
-    group: `survival_by`.
+    or after the ``as_of`` day are not customers yet and are left out.
+
+    With ``by``, each group's curve is the one `survival` gives on that group's accounts
+    alone, so the groups' counts merge into the overall curve (`SurvivalCounts.merge`)
+    and the curves go straight to `compare_survival`. A group whose accounts all start
+    after ``as_of`` is not listed.
 
     Args:
         accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
@@ -48,15 +71,21 @@ def survival(
             UTC day: an aware ``datetime``, ``datetime64`` or ISO text).
         time_unit: ``{'day', 'week', 'month'}``: the durations in days, in weeks
             (days / 7) or in average months (days / (365.2425 / 12)).
+        by: Group the accounts (rows): a column of ``accounts`` (any column, such as
+            ``'segment'``, or any field of records), or a mapping from account id to group
+            (the ids of the ``id`` column). Accounts without a group are the group
+            ``'(none)'``, never dropped.
 
     Returns:
-        The `SurvivalCurve`.
+        The `SurvivalCurve`; with ``by``, a `Grouped` of one curve per group label (in
+        sorted order) beside the overall curve.
 
     Raises:
         InvalidInputError: On a naive ``as_of``, an unknown ``time_unit``, missing
             columns (no ``end_date`` column: churn not measured, never read as 100%
-            survival), bad dates (every bad row named), or an ``end_date`` before its
-            ``start_date``.
+            survival), bad dates (every bad row named), an ``end_date`` before its
+            ``start_date``; and on a ``by`` that is neither a column name nor a mapping,
+            a column the data lacks, or a mapping for accounts without an ``id`` column.
 
     Examples:
         >>> from datetime import date
@@ -67,74 +96,34 @@ def survival(
         >>> curve = survival(accounts, as_of=date(2025, 3, 1))
         >>> curve.counts.to_dict()  # churned at 30 days; censored at 28 and 59 days
         {'times': [28.0, 30.0, 59.0], 'events': [0, 1, 0], 'censored': [1, 0, 1], 'n': 3}
-    """
-    scale = _unit(time_unit)
-    day = as_day(as_of, "as_of")
-    table = read_churn_accounts(accounts, ["start_date"], function="survival")
-    durations, churned, _ = _lifetimes(table, day, scale)
-    return SurvivalCurve(_count(durations, churned))
 
+        By group:
 
-def survival_by(
-    accounts: object,
-    by: By,
-    *,
-    as_of: AsOf,
-    time_unit: SurvivalUnit = "day",
-) -> Grouped[SurvivalCurve]:
-    """One customer lifetime survival curve per group: `survival` by ``by``.
-
-    Each group's curve is the one `survival` gives on that group's accounts alone, so the
-    groups' counts merge into the curve of all (`SurvivalCounts.combine`) and the curves
-    go straight to `compare_survival`. Only accounts that are customers by ``as_of``
-    count: a group whose accounts all start later is not listed.
-
-    Args:
-        accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
-            ``start_date`` and ``end_date`` (an empty cell while active).
-        by: Group the accounts (rows): a column of ``accounts`` (any column, such as
-            ``'segment'``, or any field of records), or a mapping from account id to group
-            (the ids of the ``id`` column). Accounts without a group are the group
-            ``'(none)'``, never dropped.
-        as_of: The date the data is seen from, as in `survival`.
-        time_unit: ``{'day', 'week', 'month'}``, as in `survival`.
-
-    Returns:
-        A `Grouped` of curves by group label, in sorted order of the labels.
-
-    Raises:
-        InvalidInputError: As `survival`; and on a ``by`` that is neither a column name
-            nor a mapping, a column the data lacks, or a mapping for accounts without an
-            ``id`` column.
-
-    Examples:
-        >>> from datetime import date
         >>> accounts = {
         ...     "id": ["a", "b", "c", "d"],
         ...     "start_date": ["2025-01-01", "2025-01-01", "2025-02-01", "2025-02-01"],
         ...     "end_date": ["2025-01-31", None, "2025-06-01", None],
         ...     "seats": [5, 50, 5, None],
         ... }
-        >>> groups = survival_by(accounts, "seats", as_of=date(2025, 3, 1))
+        >>> groups = survival(accounts, as_of=date(2025, 3, 1), by="seats")
         >>> groups
         Grouped(by='seats', 3 groups of SurvivalCurve: '(none)', '5', '50'; ungrouped=1)
         >>> groups["5"].counts.to_dict()  # a churned at 30 days, c censored at 28
         {'times': [28.0, 30.0], 'events': [0, 1], 'censored': [1, 0], 'n': 2}
-        >>> survival_by(accounts, {"a": "cs", "b": "cs"}, as_of=date(2025, 3, 1)).ungrouped
+        >>> survival(accounts, as_of=date(2025, 3, 1), by={"a": "cs", "b": "cs"}).ungrouped
         2
     """
     scale = _unit(time_unit)
     day = as_day(as_of, "as_of")
-    table, groups = read_account_groups(accounts, ["start_date"], by, function="survival_by")
+    if by is None:
+        table = read_churn_accounts(accounts, ["start_date"], function="survival")
+        durations, churned, _ = _lifetimes(table, day, scale)
+        return SurvivalCurve(_count(durations, churned))
+    table, groups = read_account_groups(accounts, ["start_date"], by, function="survival")
     durations, churned, seen = _lifetimes(table, day, scale)
-    seen_groups = groups.take(np.flatnonzero(seen))
-    return Grouped(
-        by=seen_groups.by,
-        groups={
-            label: SurvivalCurve(_count(durations[rows], churned[rows]))
-            for label, rows in seen_groups.members()
-        },
-        ungrouped=seen_groups.ungrouped,
+    overall = SurvivalCurve(_count(durations, churned))
+    return groups.take(np.flatnonzero(seen)).apply(
+        overall, lambda rows: SurvivalCurve(_count(durations[rows], churned[rows]))
     )
 
 

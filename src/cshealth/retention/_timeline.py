@@ -17,10 +17,7 @@ import numpy as np
 
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, RecordError
-from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
-from cshealth.io._read import raw_columns, read_columns
-from cshealth.models import RevenueChange
-from cshealth.retention._grouped import (
+from cshealth._grouped import (
     BY_ACCOUNT,
     By,
     Groups,
@@ -29,6 +26,9 @@ from cshealth.retention._grouped import (
     group_codes,
     mapping_labels,
 )
+from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
+from cshealth.io._read import raw_columns, read_columns
+from cshealth.models import RevenueChange
 
 __all__ = ["MAX_MRR", "Timeline", "account_groups", "read_timeline"]
 

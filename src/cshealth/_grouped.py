@@ -1,23 +1,24 @@
-"""``by``: one result per group, the one grouped shape of every retention function.
+"""``by``: one result per group, the one grouped shape of every function that groups.
 
 ``by`` is always a grouping: the name of a column of the input (``'segment'``, ``'plan'``,
-any column of a mapping, `Table` or data frame, any field of records), or a mapping from
-account id to group, matched by the identifier rule (`cshealth.io._read.keyed_values`:
-``7`` and ``"7"`` never match, and keys that cannot match the ids are an error). The
-answer is a `Grouped`: a read-only mapping from group label to the result the function
-gives without ``by``, computed on that group's rows alone.
+``'channel'``, any column of a mapping, `Table` or data frame, any field of records), or a
+mapping from account id to group, matched by the identifier rule
+(`cshealth.io._read.keyed_values`: ``7`` and ``"7"`` never match, and keys that cannot
+match the ids are an error). The answer is a `Grouped`: a read-only mapping from group
+label to the result the function gives without ``by``, computed on that group's rows
+alone, beside ``overall``, the result on every row.
 
-No account is dropped for want of a group. One with a missing value in the column
-(``None``, NaN), or an id the mapping does not name (or maps to ``None``), is in the
-group `NO_GROUP` (``'(none)'``), and `Grouped.ungrouped` says how many there are. Labels
-are shown as text (``str`` of the value; ``5.0`` reads ``'5'``, as a column of whole
-numbers with gaps holds floats), so a label that reads ``'(none)'`` joins them.
+No row is dropped for want of a group. One with a missing value in the column (``None``,
+NaN), or an account the mapping does not name (or maps to ``None``), is in the group
+`NO_GROUP` (``'(none)'``), and `Grouped.ungrouped` says how many there are. Labels are
+shown as text (``str`` of the value; ``5.0`` reads ``'5'``, as a column of whole numbers
+with gaps holds floats), in sorted order, so a label that reads ``'(none)'`` joins them.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "ALL",
     "BY_ACCOUNT",
     "NO_GROUP",
     "By",
@@ -54,36 +56,42 @@ By: TypeAlias = str | Mapping[str, object] | Mapping[int, object]
 BY_ACCOUNT = "account"
 #: Labels shown in a repr before "... more".
 _SHOWN_LABELS = 5
+#: The label of ``overall`` in the text of a `Grouped`.
+ALL = "(all)"
 
 R = TypeVar("R", bound=Result)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Grouped(Result, Mapping[str, R]):
-    """One result per group: the answer of every retention function given ``by``.
+    """One result per group: what every function given ``by`` returns.
 
     A read-only mapping from group label to the result the function gives without ``by``
     on that group's rows alone: ``grouped["smb"]``, ``list(grouped)``,
-    ``grouped.items()``; ``len()`` is the number of groups. Labels are text, in sorted
-    order; `NO_GROUP` (``'(none)'``) holds the accounts without a group, whose number is
-    `ungrouped`. ``==`` compares the fields with another `Grouped`, and the groups with
-    a plain mapping (``grouped == {}`` when there are none).
+    ``grouped.items()``; ``len()`` is the number of groups; ``overall`` is the result on
+    every row, as without ``by``. Labels are text, in sorted order; `NO_GROUP`
+    (``'(none)'``) holds the rows without a group, whose number is `ungrouped`. ``==``
+    compares the fields with another `Grouped`, and the groups with a plain mapping
+    (``grouped == {}`` when there are none).
 
-    ``to_dict()`` gives ``by``, ``groups`` (each result's ``to_dict()``) and
-    ``ungrouped``. ``to_pandas()`` gives one row per group for results without rows
-    (`RevenueRetention`, `LogoChurn`: a ``group`` column, then the result's single
-    values), and each group's rows, stacked after a ``group`` column, for results with
-    rows (`MRRMovements`: one row per group and period; `SurvivalCurve`: per group and
-    event time). ``print(grouped)`` shows each group's result in turn.
+    ``to_dict()`` gives ``by``, ``overall``, ``groups`` (each result's ``to_dict()``)
+    and ``ungrouped``. ``to_pandas()`` gives one row per group for results without rows
+    (`RevenueRetention`, `LogoChurn`, `SupportSummary`: a ``group`` column, then the
+    result's single values), and each group's rows, stacked after a ``group`` column,
+    for results with rows (`MRRMovements`: one row per group and period;
+    `SurvivalCurve`: per group and event time); ``overall`` is left out of it.
+    ``print(grouped)`` shows the overall result, then each group's.
 
     Attributes:
         by: What the groups are: the column name, or ``'account'`` for a mapping from
             account id to group.
+        overall: The result on every row, the same as without ``by``.
         groups: The result of each group, by label, in sorted order of the labels.
-        ungrouped: How many accounts had no group (a missing value in the column, an id
-            the mapping does not name or maps to ``None``): they are the group
-            ``'(none)'``, never dropped. Accounts are rows of account data, and
-            distinct account ids of revenue changes.
+        ungrouped: How many rows had no group (a missing value in the column, an id the
+            mapping does not name or maps to ``None``): they are the group
+            ``'(none)'``, never dropped. Rows are what the function counts: accounts
+            (rows of account data, distinct account ids of revenue changes), responses,
+            tickets.
 
     Examples:
         >>> from datetime import date
@@ -108,6 +116,7 @@ class Grouped(Result, Mapping[str, R]):
     """
 
     by: str
+    overall: R
     groups: Mapping[str, R]
     ungrouped: int
 
@@ -162,13 +171,23 @@ class Grouped(Result, Mapping[str, R]):
         return table
 
     def format(self) -> str:
-        """Each group's result in turn (``format()`` of each), after a line of what they are."""
-        kind = type(next(iter(self.groups.values()))).__name__ if self.groups else "results"
+        """A line of what the groups are, then the overall result and each group's in turn.
+
+        A result class may lay its groups out as one table: a class method
+        ``_format_groups(labelled)`` taking ``(label, result)`` pairs (``'(all)'``
+        first) is used when it has one.
+        """
+        kind = type(self.overall).__name__
         head = f"{kind} by {self.by}: {len(self)} groups"
         if self.ungrouped:
-            head += f", {self.ungrouped} accounts without one in {NO_GROUP!r}"
+            head += f", {self.ungrouped} without one in {NO_GROUP!r}"
+        labelled = [(ALL, self.overall), *list(self.groups.items())[:SHOWN_ROWS]]
+        table = getattr(type(self.overall), "_format_groups", None)
         lines = [head]
-        for label, result in list(self.groups.items())[:SHOWN_ROWS]:
+        if table is not None:
+            lines.append(cast("str", table(labelled)))
+            labelled = []
+        for label, result in labelled:
             text = result.format().splitlines() or [""]
             if len(text) == 1:
                 lines.append(f"{label}: {text[0]}")
@@ -184,9 +203,9 @@ class Grouped(Result, Mapping[str, R]):
         shown = ", ".join(repr(label) for label in labels[:_SHOWN_LABELS])
         if len(labels) > _SHOWN_LABELS:
             shown += f", ... ({len(labels) - _SHOWN_LABELS} more)"
+        kind = type(self.overall).__name__
         if not labels:
-            return f"Grouped(by={self.by!r}, no groups; ungrouped={self.ungrouped})"
-        kind = type(self.groups[labels[0]]).__name__
+            return f"Grouped(by={self.by!r}, no groups of {kind}; ungrouped={self.ungrouped})"
         return (
             f"Grouped(by={self.by!r}, {len(labels)} groups of {kind}: {shown}; "
             f"ungrouped={self.ungrouped})"
@@ -239,6 +258,23 @@ class Groups:
         bounds = np.concatenate(([0], np.cumsum(sizes))).tolist()
         for i, label in enumerate(self.labels):
             yield label, order[bounds[i] : bounds[i + 1]]
+
+    def apply(self, overall: R, each: Callable[[IntArray], R]) -> Grouped[R]:
+        """The `Grouped` result: ``overall``, and ``each(positions)`` of every group's units.
+
+        Examples:
+            >>> from cshealth._stats import Rate
+            >>> g = group_codes(np.array(["b", "a", "b"], dtype=object), "x")
+            >>> r = g.apply(Rate(3, 3), lambda rows: Rate(len(rows), 3))
+            >>> {label: rate.successes for label, rate in r.items()}
+            {'a': 1, 'b': 2}
+        """
+        return Grouped(
+            by=self.by,
+            overall=overall,
+            groups={label: each(units) for label, units in self.members()},
+            ungrouped=self.ungrouped,
+        )
 
     def take(self, units: IntArray) -> Groups:
         """The groups of some units only; labels left without a unit are dropped.
