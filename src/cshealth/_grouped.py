@@ -217,7 +217,15 @@ def _is_day(value: object) -> bool:
 
 
 def _single_values(result: Result) -> dict[str, object]:
-    """The result's ``to_dict()`` entries that are single values; fields as they are."""
+    """The cells of a result's row in ``to_pandas()``.
+
+    A result class may name them itself with a method ``_group_row()`` returning a dict
+    (to flatten rates and durations into columns); otherwise they are the ``to_dict()``
+    entries that are single values, fields as they are.
+    """
+    row = getattr(result, "_group_row", None)
+    if row is not None:
+        return cast("dict[str, object]", row())
     fields = {f.name for f in dataclasses.fields(result)}  # type: ignore[arg-type]
     cells: dict[str, object] = {}
     for name, value in result.to_dict().items():
