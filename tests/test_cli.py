@@ -260,4 +260,4 @@ def test_report_of_a_small_folder_says_only_what_its_data_support(
     status, report_json, _ = run(capsys, "report", str(tmp_path), "--as-of", "2026-01-01", "--json")
     support = json.loads(report_json)["sections"]["Support"]["last_90_days"]
     assert support["overall"]["one_touch"] is None
-    assert support["not_measured"]["reopen"] == "no `reopened_count` column"
+    assert support["overall"]["not_measured"]["reopen"] == "no `reopened_count` column"

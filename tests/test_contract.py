@@ -38,6 +38,7 @@ from cshealth import (
     adoption,
     datasets,
     io,
+    lifecycle,
     models,
     nps,
     retention,
@@ -52,6 +53,7 @@ AREAS: tuple[ModuleType, ...] = (
     adoption,
     retention,
     scoring,
+    lifecycle,
     io,
     datasets,
     models,
@@ -81,6 +83,8 @@ _DATA = {
     "usage": _columns(_SAMPLE.usage, 150),
     "events": _columns(_SAMPLE.usage_events, 150),
     "changes": _columns(_SAMPLE.revenue_changes, 48),
+    "milestones": _columns(_SAMPLE.milestones, 60),
+    "goals": _columns(_SAMPLE.goals, 40),
 }
 
 
@@ -162,8 +166,8 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
     # nps
     "cshealth.nps.account_scores": lambda: ((data("responses"),), {"as_of": AS_OF}),
     "cshealth.nps.breakdown": lambda: (
-        (_nps_only(), "touchpoint"),
-        {"min_n": 5, "survey_type": "relationship"},
+        (_nps_only(),),
+        {"by": "touchpoint", "min_n": 5, "survey_type": "relationship"},
     ),
     "cshealth.nps.ces": lambda: (([7, 6, 6, 5, 3, 7, 4, 6],), {"min_n": 0}),
     "cshealth.nps.compare": lambda: (([10, 9, 3, 8, 10], [0, 7, 9, 10, 2, 6]), {}),

@@ -177,13 +177,15 @@ def test_sources_keyed_by_different_kinds_of_id_are_refused() -> None:
 
 def test_breakdown_by_an_integer_keyed_mapping_makes_both_groups() -> None:
     res = nps.breakdown(
-        {"account_id": [1, 1, 2, 2], "score": [10, 9, 0, 3]}, {1: "ent", 2: "smb"}, min_n=0
+        {"account_id": [1, 1, 2, 2], "score": [10, 9, 0, 3]}, by={1: "ent", 2: "smb"}, min_n=0
     )
-    rows = {row.label: (row.result.n, row.result.score) for row in res.rows}
+    rows = {label: (group.n, group.score) for label, group in res.items()}
     assert rows == {"ent": (2, 100.0), "smb": (2, -100.0)}
     with pytest.raises(InvalidInputError, match=r"`by` is keyed by text \('1', '2'\)"):
         nps.breakdown(
-            {"account_id": [1, 1, 2, 2], "score": [10, 9, 0, 3]}, {"1": "ent", "2": "smb"}, min_n=0
+            {"account_id": [1, 1, 2, 2], "score": [10, 9, 0, 3]},
+            by={"1": "ent", "2": "smb"},
+            min_n=0,
         )
 
 

@@ -8,13 +8,15 @@ the package to these layers, bottom up:
 
 0. **bottom**: the top-level ``_``-modules (``_types``, ``_exceptions``, ``_ids``,
    ``_scalars``, ``_stats``, ``_codes``, ``_checks``, ``_absent``, ``_time``, ``_zones``,
-   ``_slopes``, ``_result``, ``_config``, ``_public``, ``_version``), plus ``models``.
+   ``_slopes``, ``_result``, ``_config``, ``_public``, ``_text``, ``_version``), plus
+   ``models``.
    These are shared primitives, and they may import one another.
 1. **io**: the one input layer.
 2. **measures**: ``_measures``, the per-account measures table that every area returns,
-   and ``_grouped``, the one grouped result every ``by=`` returns. They are top-level
-   ``_``-modules, but they read columns and ids through io, so they sit just above io and
-   below the areas they serve.
+   ``_measures_join``, which lines such tables up on ``account_id``, and ``_grouped``,
+   the one grouped result every ``by=`` returns. They are top-level ``_``-modules, but
+   they read columns and ids through io, so they sit just above io and below the areas
+   they serve.
 3. **areas**: ``nps``, ``support``, ``adoption``, ``retention``, and ``datasets``. The
    sample-data generator imports only the bottom and io (its tables are io ``Table``
    objects), and only the CLI imports it. Placing it beside the areas rather than on top
@@ -32,7 +34,8 @@ The rules:
 (a) A module never imports from a higher layer.
 (b) Two packages on one layer (above the bottom) do not import each other, unless the pair
     is listed in `ALLOWED_SIBLINGS` with its reason. Only the command's own modules are
-    listed: ``__main__`` runs ``cli``, and ``cli`` prints ``_report``.
+    listed (``__main__`` runs ``cli``, and ``cli`` prints ``_report``), and the two halves
+    of the measures table (``_measures_join`` lines up ``_measures``' tables).
 (c) A package's ``_``-modules and ``_``-names (dunders such as ``__version__`` aside)
     belong to it. From outside, a module imports only three kinds of name: the package's
     public names (the ``__all__`` of its ``__init__``); the public names of the bottom
@@ -88,6 +91,7 @@ BOTTOM_MODULES = (
     "_scalars",
     "_slopes",
     "_stats",
+    "_text",
     "_time",
     "_types",
     "_version",
@@ -109,7 +113,7 @@ LAYERS: Mapping[str, int] = {
     **dict.fromkeys(BOTTOM_MODULES, 0),
     "models": 0,
     "io": 1,
-    **dict.fromkeys(("_measures", "_grouped"), 2),
+    **dict.fromkeys(("_measures", "_measures_join", "_grouped"), 2),
     **dict.fromkeys(("nps", "support", "adoption", "retention", "datasets"), 3),
     "scoring": 4,
     **dict.fromkeys(("lifecycle", "backtest"), 5),
@@ -120,6 +124,7 @@ LAYERS: Mapping[str, int] = {
 ALLOWED_SIBLINGS: Mapping[tuple[str, str], str] = {
     ("__main__", "cli"): "`python -m cshealth` runs the command",
     ("cli", "_report"): "the report is what `cshealth demo` and `cshealth report` print",
+    ("_measures_join", "_measures"): "`join_measures` lines up `MeasureTable` objects",
 }
 #: The one private module of a package that others may import from (names in its __all__).
 FRONT_DOORS: Mapping[str, str] = {

@@ -24,6 +24,7 @@ import json
 import pickle
 import warnings
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from types import ModuleType
 from typing import Any
 
@@ -32,10 +33,19 @@ import pytest
 from tests.test_contract import VALID_CALLS
 
 import cshealth
-from cshealth import adoption, io, nps, retention, scoring, support
+from cshealth import adoption, io, lifecycle, nps, retention, scoring, support
 from cshealth._result import Result, RowsResult
 
-AREAS: tuple[ModuleType, ...] = (cshealth, nps, support, adoption, retention, scoring, io)
+AREAS: tuple[ModuleType, ...] = (
+    cshealth,
+    nps,
+    support,
+    adoption,
+    retention,
+    scoring,
+    lifecycle,
+    io,
+)
 #: The most lines a repr may take.
 REPR_LINES = 40
 #: Public classes that are not results: records, configurations, containers of input.
@@ -113,6 +123,9 @@ def _whole_sample() -> object:
         nps.follow_ups(sample.survey_responses, as_of=sample.as_of),
         adoption.usage_trend(sample.usage, as_of=sample.as_of),
         retention.survival(sample.accounts, as_of=sample.as_of, by="segment"),
+        support.summary(
+            sample.tickets, start=sample.as_of - timedelta(days=90), end=sample.as_of, by="channel"
+        ),
     )
 
 

@@ -119,10 +119,10 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
         world().survey_responses, as_of=LATE, start=v, survey_type="relationship", min_n=0
     ),
     ("nps.breakdown", "end"): lambda v: nps.breakdown(
-        world().survey_responses, "survey_type", end=v, survey_type="relationship", min_n=0
+        world().survey_responses, by="survey_type", end=v, survey_type="relationship", min_n=0
     ),
     ("nps.breakdown", "start"): lambda v: nps.breakdown(
-        world().survey_responses, "survey_type", start=v, survey_type="relationship", min_n=0
+        world().survey_responses, by="survey_type", start=v, survey_type="relationship", min_n=0
     ),
     ("nps.account_scores", "as_of"): lambda v: nps.account_scores(
         world().survey_responses, as_of=v, survey_type="relationship"

@@ -19,7 +19,8 @@ from cshealth._exceptions import (
     SmallSampleWarning,
 )
 from cshealth._grouped import NO_GROUP, Grouped
-from cshealth._measures import MeasureTable, join_measures
+from cshealth._measures import MeasureTable
+from cshealth._measures_join import join_measures
 from cshealth._stats import ConfidenceInterval, Rate
 from cshealth._version import __version__
 from cshealth.io import (

@@ -313,6 +313,13 @@ def check_by(by: object) -> None:
     Raises:
         InvalidInputError: On anything else.
     """
+    if isinstance(by, (list, tuple, np.ndarray)) or hasattr(by, "__array__"):
+        msg = (
+            "`by` takes a column name or a mapping from account id to group, not labels per "
+            f"row (got {type(by).__name__}); add the labels to the data as a column and pass "
+            "its name"
+        )
+        raise InvalidInputError(msg)
     if not isinstance(by, (str, Mapping)):
         msg = (
             "`by` must be a column name or a mapping from account id to group, got "
@@ -364,7 +371,7 @@ def group_codes(values: NDArray[np.generic], by: str) -> Groups:
     """
     try:
         codes, k = id_codes(values)
-    except InvalidInputError:
+    except (InvalidInputError, ValueError, TypeError):  # unhashable cells, arrays in cells
         msg = f"the groups of `by` ({by!r}) must be text, numbers or dates, got {values[:3]!r:.80}"
         raise InvalidInputError(msg) from None
     missing = codes < 0  # None, NaN, NaT, pandas' NA

@@ -28,7 +28,7 @@ from cshealth.io import Table
 if TYPE_CHECKING:
     from cshealth.nps import NPSTrend
     from cshealth.retention import SurvivalCurve
-    from cshealth.support import SupportStats
+    from cshealth.support import SupportSummary
 
 __all__ = ["SECTIONS", "Report", "Section", "describe"]
 
@@ -333,9 +333,9 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         lines.extend(f"  {line}" for line in monthly.format().splitlines())
         lines.extend(_unanswered_line(monthly, figures, "transactional_unanswered"))
         touch = nps.breakdown(
-            table, "touchpoint", survey_type="transactional", start=year, end=as_of
+            table, by="touchpoint", survey_type="transactional", start=year, end=as_of
         )
-        figures["transactional_by_touchpoint"] = touch.to_dict()["groups"]
+        figures["transactional_by_touchpoint"] = touch.to_dict()
         lines.append("Transactional NPS by touchpoint, last 12 months (* = unlike the rest, Holm):")
         lines.extend(f"  {line}" for line in touch.format().splitlines())
     queue = nps.follow_ups(table, as_of=as_of)
@@ -417,14 +417,14 @@ def _support(tables: Mapping[str, Table], as_of: date) -> Section | None:
         "SLA: first reply within 8 business hours (high 4, urgent 1):",
     ]
     lines.extend(f"  {line}" for line in period.format().splitlines())
-    absent = period.not_measured
+    absent = overall.not_measured
     lines.append(_queue_line(overall, absent))
     lines.append(_wow_line(overall, absent))
     lines.append(_leads_line(overall, absent))
     return Section("Support", tuple(lines), figures)
 
 
-def _queue_line(overall: SupportStats, absent: Mapping[str, str]) -> str:
+def _queue_line(overall: SupportSummary, absent: Mapping[str, str]) -> str:
     wait, queue = overall.queue_wait, overall.abandonment
     if wait is None:
         return f"Live channels: queue wait {shown(absent['queue_wait'])}"
@@ -437,14 +437,14 @@ def _queue_line(overall: SupportStats, absent: Mapping[str, str]) -> str:
     )
 
 
-def _wow_line(overall: SupportStats, absent: Mapping[str, str]) -> str:
+def _wow_line(overall: SupportSummary, absent: Mapping[str, str]) -> str:
     if overall.wow is None:
         return f"Wow moments: {shown(absent['wow'])}"
     examples = ", ".join(overall.wow_ticket_ids[:3]) or "none"
     return f"Wow moments: {_n(overall.wow)} (e.g. {examples})"
 
 
-def _leads_line(overall: SupportStats, absent: Mapping[str, str]) -> str:
+def _leads_line(overall: SupportSummary, absent: Mapping[str, str]) -> str:
     if overall.sql_count is None:
         return f"Service-qualified leads: {shown(absent['sql_count'])}"
     if overall.sql_revenue is None or overall.sql_conversion is None:

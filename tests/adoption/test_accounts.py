@@ -9,7 +9,7 @@ import pytest
 
 from cshealth import Account, InvalidInputError, join_measures, nps, support
 from cshealth.adoption import account_metrics, active_users, usage_trend
-from cshealth.adoption._trend import TREND_MEASURES
+from cshealth.adoption._trend_result import TREND_MEASURES
 from cshealth.datasets import sample
 
 AS_OF = date(2026, 1, 1)

@@ -29,7 +29,8 @@ from cshealth import (
     UsageRecord,
     to_columns,
 )
-from cshealth.adoption._features import Feature, FeatureCatalog, feature_adoption
+from cshealth.adoption._feature_catalog import Feature, FeatureCatalog
+from cshealth.adoption._features import feature_adoption
 
 UTC = timezone.utc
 AS_OF = date(2025, 6, 1)  # window_days 28: [2025-05-04, 2025-06-01)

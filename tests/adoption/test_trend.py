@@ -33,7 +33,9 @@ from cshealth import (
 )
 from cshealth._slopes import theil_kendall
 from cshealth._stats import ConfidenceInterval
-from cshealth.adoption._trend import DropThresholds, UsageDrop, usage_trend
+from cshealth.adoption._drop_thresholds import DropThresholds
+from cshealth.adoption._trend import usage_trend
+from cshealth.adoption._trend_result import UsageDrop
 
 UTC = timezone.utc
 MONDAY = date(2025, 6, 2)

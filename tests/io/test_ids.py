@@ -303,7 +303,7 @@ def test_same_kind_and_position_of() -> None:
 )
 def test_the_fast_clean_text_check_is_the_rule(texts: list[str]) -> None:
     """The C-speed check of a whole text column answers as the rule does, text by text."""
-    from cshealth.io._ids import _clean
+    from cshealth.io._id_convert import _clean
 
     assert _clean(texts) == all(normalise_id(text) == text for text in texts)
 
@@ -353,30 +353,30 @@ def test_numpy_text_reads_as_the_same_texts_given_one_by_one(
 
 
 def test_numpy_text_that_is_clean_is_read_on_its_code_points() -> None:
-    from cshealth.io import _ids
+    from cshealth.io import _id_convert
 
     array = np.array(["B-2", "A-1", "é-3"])
-    read = _ids._clean_numpy_text(array)
+    read = _id_convert._clean_numpy_text(array)
     assert read is not None
     assert read.ids.dtype == object
     assert read.ids.tolist() == ["B-2", "A-1", "é-3"]
     assert read.distinct == 3
     # every kind of text the rule changes or refuses goes value by value instead
     for bad in (["A", ""], ["A", " B"], ["A", "B\t"], ["A", "a\x00b"], ["A", "\ud800"]):
-        assert _ids._clean_numpy_text(np.array(bad)) is None
-    assert _ids._clean_numpy_text(np.array(["x" * (MAX_ID_LENGTH + 1)])) is None
-    assert _ids._clean_numpy_text(np.array([], dtype=str)) is None
+        assert _id_convert._clean_numpy_text(np.array(bad)) is None
+    assert _id_convert._clean_numpy_text(np.array(["x" * (MAX_ID_LENGTH + 1)])) is None
+    assert _id_convert._clean_numpy_text(np.array([], dtype=str)) is None
     # repeated texts share a hash: not counted as distinct, so `unique` looks again
-    assert _ids._clean_numpy_text(np.array(["A", "B", "A"])).distinct is None  # type: ignore[union-attr]
+    assert _id_convert._clean_numpy_text(np.array(["A", "B", "A"])).distinct is None  # type: ignore[union-attr]
     with pytest.raises(InvalidInputError, match=r"repeats \['A'\]"):
         read_ids(np.array(["A", "B", "A"]), name="account_id", unique=True)
 
 
 def test_numpy_text_sharing_a_hash_is_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
-    from cshealth.io import _ids
+    from cshealth.io import _id_convert
 
-    monkeypatch.setattr(_ids, "_TEXT_HASH", np.zeros(MAX_ID_LENGTH, dtype=np.uint64))
-    read = _ids._clean_numpy_text(np.array(["A", "B"]))
+    monkeypatch.setattr(_id_convert, "_TEXT_HASH", np.zeros(MAX_ID_LENGTH, dtype=np.uint64))
+    read = _id_convert._clean_numpy_text(np.array(["A", "B"]))
     assert read is not None
     assert read.distinct is None
     assert read_ids(np.array(["A", "B"]), name="id", unique=True).tolist() == ["A", "B"]

@@ -63,7 +63,7 @@ CALLS: dict[str, Callable[[int], object]] = {
         score(responses()["score"][:6], **QUIET), score(responses(shift)["score"][6:], **QUIET)
     ),
     "NPSTrend": lambda shift: trend(responses(shift), as_of=AS_OF, **QUIET),
-    "NPSBreakdown": lambda shift: breakdown(responses(shift), "touchpoint", **QUIET),
+    "NPSBreakdown": lambda shift: breakdown(responses(shift), by="touchpoint", **QUIET),
     "NPSMigration": lambda shift: migration(
         {"a": 10 - 4 * shift, "b": 3, "c": 7}, {"a": 9, "b": 8, "c": 10}, **QUIET
     ),
@@ -151,15 +151,16 @@ def test_trend_rows_to_pandas() -> None:
 
 
 def test_breakdown_rows_to_pandas() -> None:
-    groups = breakdown(responses(), "touchpoint", **QUIET)
+    groups = breakdown(responses(), by="touchpoint", **QUIET)
     frame = groups.to_pandas()
     assert list(frame.columns) == [
-        "labels", "scores", "n", "unanswered", "small", "pvalues", "significant",
+        "group", "score", "n", "unanswered", "low", "high", "small", "difference_from_rest",
+        "pvalue", "significant",
     ]  # fmt: skip
-    assert frame["labels"].tolist() == groups.labels == [row.label for row in groups]
-    assert frame["scores"].tolist() == [row.result.score for row in groups]
-    assert frame["pvalues"].tolist() == [row.pvalue for row in groups]
-    assert frame["small"].tolist() == [row.small for row in groups]
+    assert frame["group"].tolist() == groups.labels == list(groups)
+    assert frame["score"].tolist() == [result.score for result in groups.values()]
+    assert frame["pvalue"].tolist() == groups.pvalues.tolist()
+    assert frame["small"].tolist() == groups.small.tolist()
 
 
 def test_account_rows_to_pandas() -> None:
@@ -266,10 +267,10 @@ def test_rolling_weighted_windows_without_answers_have_no_score() -> None:
 
 
 def test_breakdown_intervals_are_the_groups_intervals() -> None:
-    groups = breakdown(responses(), "touchpoint", **QUIET)
+    groups = breakdown(responses(), by="touchpoint", **QUIET)
     interval = groups.confidence_interval(0.9)
-    assert interval.low.tolist() == [r.result.confidence_interval(0.9).low for r in groups]
-    assert interval.high.tolist() == [r.result.confidence_interval(0.9).high for r in groups]
+    assert interval.low.tolist() == [r.confidence_interval(0.9).low for r in groups.values()]
+    assert interval.high.tolist() == [r.confidence_interval(0.9).high for r in groups.values()]
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def test_breakdown_intervals_are_the_groups_intervals() -> None:
 
 def test_text_tables_are_format_and_str() -> None:
     monthly = trend(responses(), as_of=AS_OF, **QUIET)
-    groups = breakdown(responses(), "touchpoint", **QUIET)
+    groups = breakdown(responses(), by="touchpoint", **QUIET)
     moved = CALLS["NPSMigration"](0)
     for result in (monthly, groups, moved):
         assert str(result) == result.format()  # type: ignore[attr-defined]
@@ -289,7 +290,7 @@ def test_text_tables_are_format_and_str() -> None:
     first = monthly[0].result
     assert f"{first.score:.2f}" in two[1]
     assert f"{first.score:.1f}" in one[1]
-    assert f"{groups.scores[0]:.0f}" in groups.format(decimals=0).splitlines()[1].split()
+    assert f"{groups.scores[0]:.0f}" in groups.format(decimals=0).splitlines()[2].split()
     assert moved.format(shares=True, decimals=1).splitlines()[1].split()[1:] == [
         "0.0%", "100.0%", "0.0%", "1",
     ]  # fmt: skip

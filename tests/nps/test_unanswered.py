@@ -89,31 +89,33 @@ def test_trend_counts_unanswered_per_period() -> None:
 def test_breakdown_counts_unanswered_per_group_and_overall() -> None:
     # from 04-01, before 07-01: onboarding 04-15, support 05-02, renewal 06-10 (renewal
     # has no answer: no row, counted overall only).
-    by_touch = nps.breakdown(DATA, "touchpoint", start=date(2025, 4, 1), end=AS_OF, min_n=0)
-    assert by_touch.labels == ["support", "onboarding"]
+    by_touch = nps.breakdown(DATA, by="touchpoint", start=date(2025, 4, 1), end=AS_OF, min_n=0)
+    assert by_touch.labels == ["onboarding", "support"]
     assert by_touch.unanswered.tolist() == [1, 1]
     assert by_touch.overall.unanswered == 3
-    plain = nps.breakdown(ANSWERED, "touchpoint", start=date(2025, 4, 1), end=AS_OF, min_n=0)
+    plain = nps.breakdown(ANSWERED, by="touchpoint", start=date(2025, 4, 1), end=AS_OF, min_n=0)
     assert by_touch.labels == plain.labels
     np.testing.assert_array_equal(by_touch.scores, plain.scores)
     assert by_touch.overall.score == plain.overall.score
     out = by_touch.to_dict()
-    assert out["unanswered"] == 3
-    assert [g["unanswered"] for g in out["groups"]] == [1, 1]
+    assert out["overall"]["unanswered"] == 3
+    assert [g["unanswered"] for g in out["groups"].values()] == [1, 1]
     assert "n=3, unanswered=3," in repr(by_touch)
     # without a window every survey counts: support 03-01, 05-02 and 07-01
-    everything = nps.breakdown(DATA, "touchpoint", min_n=0)
-    assert everything.unanswered.tolist() == [3, 1]
+    everything = nps.breakdown(DATA, by="touchpoint", min_n=0)
+    assert everything.unanswered.tolist() == [1, 3]
     assert everything.overall.unanswered == 5
     # by an account mapping: ent is A (04-15), smb is B and C (05-02, 06-10)
     by_segment = nps.breakdown(
-        DATA, {"A": "ent", "B": "smb", "C": "smb"}, start=date(2025, 4, 1), end=AS_OF, min_n=0
+        DATA, by={"A": "ent", "B": "smb", "C": "smb"}, start=date(2025, 4, 1), end=AS_OF, min_n=0
     )
     assert dict(zip(by_segment.labels, by_segment.unanswered.tolist())) == {"ent": 1, "smb": 2}
     assert by_segment.overall.unanswered == 3  # C's survey is in smb, which has B's answer
-    # one label per response row
+    # one label per response row, as a column
     labels = ["x", "x", "y", "y", "y", "y", "z", "x"]
-    by_labels = nps.breakdown(DATA, labels, start=date(2025, 4, 1), end=AS_OF, min_n=0)
+    by_labels = nps.breakdown(
+        {**DATA, "label": labels}, by="label", start=date(2025, 4, 1), end=AS_OF, min_n=0
+    )
     assert dict(zip(by_labels.labels, by_labels.unanswered.tolist())) == {"x": 1, "y": 1}
 
 
@@ -139,7 +141,7 @@ def test_integer_account_ids() -> None:
     res = nps.account_scores(frame, as_of=AS_OF, survey_type=None)
     assert res.account_ids.tolist() == [1, 2]
     assert res.unanswered.tolist() == [1, 0]
-    by = nps.breakdown(frame, {1: "x", 2: "y"}, min_n=0)
+    by = nps.breakdown(frame, by={1: "x", 2: "y"}, min_n=0)
     assert (by.labels, by.unanswered.tolist(), by.overall.unanswered) == (["x", "y"], [1, 0], 2)
     assert nps.trend(frame, as_of=AS_OF, min_n=0).unanswered.tolist() == [2, 0]  # May, June
 
@@ -159,7 +161,7 @@ def test_records_are_always_answered() -> None:
     ]
     res = nps.account_scores(records, as_of=AS_OF)
     assert res.unanswered.tolist() == [0]
-    assert nps.breakdown(records, {"A": "x"}, min_n=0).overall.unanswered == 0
+    assert nps.breakdown(records, by={"A": "x"}, min_n=0).overall.unanswered == 0
 
 
 # --- the invariant: blanked equals removed, plus the count of what was blanked ---------------
@@ -250,15 +252,16 @@ def test_breakdown_blanked_equals_removed(rows, mapped) -> None:
     by: object = {"A": "ent", "B": "smb"} if mapped else "touchpoint"
     start = datetime(2025, 2, 1, tzinfo=UTC)
     options = {"start": start, "end": AS_OF_INSTANT, "min_n": 0, "survey_type": None}
-    got = nps.breakdown(blanked, by, **options)
-    want = nps.breakdown(removed, by, **options)
+    got = nps.breakdown(blanked, by=by, **options)
+    want = nps.breakdown(removed, by=by, **options)
     assert got.labels == want.labels
     np.testing.assert_array_equal(got.scores, want.scores)
     assert got.n.tolist() == want.n.tolist()
-    assert [row.pvalue for row in got] == [row.pvalue for row in want]
+    np.testing.assert_array_equal(got.pvalues, want.pvalues)
+    assert got.versus_rest == want.versus_rest
     inside = [(a, tp) for a, tp, t in blank_times(rows) if start <= t < AS_OF_INSTANT]
     segments = {"A": "ent", "B": "smb"}
-    counted = Counter(segments.get(str(a)) if mapped else tp for a, tp in inside)
+    counted = Counter(segments.get(str(a), "(none)") if mapped else tp for a, tp in inside)
     assert got.unanswered.tolist() == [counted[label] for label in got.labels]
     assert got.overall.unanswered == len(inside)
     assert want.overall.unanswered == 0
@@ -269,7 +272,7 @@ def test_an_all_unanswered_group_has_no_row(marker: object) -> None:
     extra = ("D", "c9", marker, "2025-05-05T10:00Z", "b")  # D answered nothing
     data = columns([*(row for row in ROWS if isinstance(row[2], int)), extra])
     data["touchpoint"] = ["a", "a", "a", "b"]
-    res = nps.breakdown(data, "touchpoint", min_n=0)
+    res = nps.breakdown(data, by="touchpoint", min_n=0)
     assert res.labels == ["a"]
     assert res.unanswered.tolist() == [0]
     assert res.overall.unanswered == 1

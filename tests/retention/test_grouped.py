@@ -206,7 +206,7 @@ def test_an_account_in_two_groups_is_refused() -> None:
     [
         ("region", r"`by` names no column of the revenue changes: 'region' \(columns \["),
         (3, "`by` must be a column name or a mapping from account id to group, got int 3"),
-        (["A"], "`by` must be a column name or a mapping"),
+        (["A"], "`by` takes a column name or a mapping .* not labels per row .* add the labels"),
         ({1: "x"}, r"`by` is keyed by whole numbers \(1\), but the account ids are text"),
     ],
 )

@@ -180,7 +180,7 @@ BAD_ZONES: list[tuple[Callable[..., object], tuple[object, ...], dict[str, objec
     (logo_churn, ({"start_date": ["2025-01-01"]},), {**JAN, "timezone": ""}),
     (activity_churn, (["a"], ["2025-01-01T00:00Z"]), {**JAN, "timezone": None}),
     (nps.trend, ({"score": [9], "submitted_at": ["2025-01-01T00:00Z"]},), {**FEB, "timezone": "X"}),
-    (nps.breakdown, ({"score": [9], "g": ["x"]}, "g"), {"timezone": "europe/berlin"}),
+    (nps.breakdown, ({"score": [9], "g": ["x"]},), {"by": "g", "timezone": "europe/berlin"}),
 ]
 
 
@@ -232,9 +232,14 @@ def test_nps_breakdown_window_bounds_are_local_midnights() -> None:
         "g": ["x", "x"],
         "submitted_at": ["2025-02-28T23:30:00Z", "2025-01-31T23:30:00Z"],
     }
-    utc = nps.breakdown(data, "g", start=date(2025, 2, 1), end=date(2025, 3, 1), min_n=0)
+    utc = nps.breakdown(data, by="g", start=date(2025, 2, 1), end=date(2025, 3, 1), min_n=0)
     berlin = nps.breakdown(
-        data, "g", start=date(2025, 2, 1), end=date(2025, 3, 1), min_n=0, timezone="Europe/Berlin"
+        data,
+        by="g",
+        start=date(2025, 2, 1),
+        end=date(2025, 3, 1),
+        min_n=0,
+        timezone="Europe/Berlin",
     )
-    assert (utc["x"].result.n, utc["x"].result.score) == (1, 100.0)
-    assert (berlin["x"].result.n, berlin["x"].result.score) == (1, -100.0)
+    assert (utc["x"].n, utc["x"].score) == (1, 100.0)
+    assert (berlin["x"].n, berlin["x"].score) == (1, -100.0)

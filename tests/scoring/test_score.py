@@ -23,7 +23,8 @@ from tests.scoring.reference import reference_scores
 import cshealth
 from cshealth._exceptions import AccountNotFoundError, ConfigError, InvalidInputError
 from cshealth.scoring import Override, Scorecard, ScorecardSet
-from cshealth.scoring._result import Explanation, ExplanationLine, HealthScores
+from cshealth.scoring._explanation import Explanation, ExplanationLine
+from cshealth.scoring._result import HealthScores
 from cshealth.scoring._score import score, score_one
 
 NAN = math.nan

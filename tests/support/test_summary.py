@@ -13,7 +13,6 @@ import math
 import pickle
 from datetime import date, datetime, timedelta, timezone
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -29,18 +28,21 @@ from tests.support.worked import (
     worked_records,
 )
 
-from cshealth import InvalidInputError, Ticket, from_columns, load_table, to_columns
+from cshealth import (
+    NO_GROUP,
+    Grouped,
+    InvalidInputError,
+    Ticket,
+    from_columns,
+    load_table,
+    to_columns,
+)
 from cshealth._stats import Rate
 from cshealth.support._schedule import Schedule
 from cshealth.support._summary import _OPTIONAL as OPTIONAL
 from cshealth.support._summary import summary
 from cshealth.support._summary_result import _NEEDS as NEEDS
-from cshealth.support._summary_result import (
-    NO_GROUP,
-    DurationStats,
-    SupportStats,
-    SupportSummary,
-)
+from cshealth.support._summary_result import DurationStats, SupportSummary
 from cshealth.support._tickets import SLAPolicy
 
 UTC = timezone.utc
@@ -59,7 +61,7 @@ def worked(**kwargs):
 
 
 def test_volume_and_channels():
-    s = worked().overall
+    s = worked()
     # created in the period: T02..T10 and T14 = 10 tickets
     assert s.volume == 10
     # chat T04 T05 T14, email T02 T09 T10, phone T06 T07, forum T08 (unknown: kept), web T03;
@@ -74,7 +76,7 @@ def test_volume_and_channels():
 
 
 def test_first_response_and_resolution_times():
-    s = worked(include_mean=True).overall
+    s = worked(include_mean=True)
     # first replies in the period (bucketed on the reply): T02 3 h = 10800, T03 2 h = 7200,
     # T04 30, T07 600, T08 48 h = 172800, T11 (created in February) 4 d = 345600, T14 300;
     # T10's reply (2025-04-01T00:30) is after the period.
@@ -94,11 +96,11 @@ def test_first_response_and_resolution_times():
     assert s.resolution.median == 45000.0
     assert s.resolution.p90 == pytest.approx(475200.0)
     assert s.resolution.mean == pytest.approx(173900.0)
-    assert worked().overall.first_response.mean is None  # only with include_mean
+    assert worked().first_response.mean is None  # only with include_mean
 
 
 def test_sla():
-    s = worked().overall
+    s = worked()
     # created in the period, judged at the end (2025-04-01T00:00):
     #   T02 high 3 h <= 4 h achieved     T03 urgent 2 h > 1 h breached
     #   T04 30 s achieved                T05 closed unanswered after 7 min: no verdict
@@ -118,20 +120,20 @@ def test_sla_clock_stops_at_resolution():
     # a monthly one said breached. Now the verdict is the same for every period holding it.
     t05 = {name: values[4:5] for name, values in worked_columns().items()}
     for end in (date(2025, 3, 12), date(2025, 3, 18), END, date(2026, 1, 1)):
-        s = summary(t05, start=date(2025, 3, 11), end=end, sla=POLICY).overall
+        s = summary(t05, start=date(2025, 3, 11), end=end, sla=POLICY)
         assert (s.sla, s.sla_active, s.sla_not_applicable) == (Rate(0, 0), 0, 1)
     # judged before it was closed, its target is still active
     at_1405 = datetime(2025, 3, 11, 14, 5, tzinfo=UTC)
-    s = summary(t05, start=date(2025, 3, 11), end=at_1405, sla=POLICY).overall
+    s = summary(t05, start=date(2025, 3, 11), end=at_1405, sla=POLICY)
     assert (s.sla, s.sla_active, s.sla_not_applicable) == (Rate(0, 0), 1, 0)
     # left open, it breaches once its 24 h target has passed by the end
     t05["resolved_at"] = [None]
-    s = summary(t05, start=date(2025, 3, 11), end=date(2025, 3, 13), sla=POLICY).overall
+    s = summary(t05, start=date(2025, 3, 11), end=date(2025, 3, 13), sla=POLICY)
     assert (s.sla, s.sla_active, s.sla_not_applicable) == (Rate(0, 1), 0, 0)
 
 
 def test_resolution_rates_and_backlog():
-    s = worked().overall
+    s = worked()
     # resolved in the period: T01 T02 T03 T04 T07 T14 (6; abandoned T05 and T06 left out)
     # customer replies 2 0 1 0 0 0 -> fcr 4 of 6
     assert s.fcr == Rate(4, 6)
@@ -146,7 +148,7 @@ def test_resolution_rates_and_backlog():
 def test_abandoned_contacts_are_not_resolutions():
     columns = worked_columns()
     served = dict(columns, abandoned=[False] * len(columns["id"]))
-    s, as_served = worked().overall, summary(served, start=START, end=END, sla=POLICY).overall
+    s, as_served = worked(), summary(served, start=START, end=END, sla=POLICY)
     # counted as served, T05 (420 s, no replies) and T06 (5 s) would be two more resolutions,
     # both first-contact and one-touch: sorted 5 420 1200 1800 3600 86400 86400 864000,
     # median (1800 + 3600) / 2 = 2700 s instead of 45000 s
@@ -161,24 +163,27 @@ def test_abandoned_contacts_are_not_resolutions():
     assert (s.volume, s.backlog, s.abandonment, s.short_abandons) == (10, 4, Rate(1, 3), 1)
     # an abandoned contact left open is backlog
     columns["resolved_at"][4] = None  # T05
-    assert summary(columns, start=START, end=END, sla=POLICY).overall.backlog == 5
-    # a group whose only event in the period is an abandoned contact's closing is not
-    # listed: T06 closed in March, but as an abandoned contact it counts for no metric
-    labels = ["p"] * 14
-    labels[5] = "gone"
+    assert summary(columns, start=START, end=END, sla=POLICY).backlog == 5
+    # a group whose only event in the period is an abandoned contact's closing counts
+    # nothing: T06 closed in March, but as an abandoned contact it counts for no metric
     moved = worked_columns()
+    moved["team"] = ["p"] * 14
+    moved["team"][5] = "gone"
     moved["created_at"][5] = "2025-02-28T23:59:50Z"  # T06 created in February
     moved["resolved_at"][5] = "2025-03-01T00:00:01Z"
-    s = summary(moved, start=START, end=END, sla=POLICY, by=labels)
-    assert list(s.groups) == ["p"]
+    s = summary(moved, start=START, end=END, sla=POLICY, by="team")
+    assert list(s.groups) == ["gone", "p"]
+    assert (s["gone"].volume, s["gone"].resolution.n, s["gone"].backlog) == (0, 0, 0)
+    alone = {name: values[5:6] for name, values in moved.items()}
+    assert s["gone"] == summary(alone, start=START, end=END, sla=POLICY)
     moved["abandoned"][5] = False  # served, its resolution counts in March
-    s = summary(moved, start=START, end=END, sla=POLICY, by=labels)
-    assert list(s.groups) == ["p", "gone"]
+    s = summary(moved, start=START, end=END, sla=POLICY, by="team")
+    assert list(s.groups) == ["gone", "p"]
     assert s.groups["gone"].resolution.n == 1
 
 
 def test_live_channels():
-    s = worked().overall
+    s = worked()
     # chat/phone created in the period with a known wait: T04 30 answered, T05 400 abandoned,
     # T06 5 abandoned (short: < 10 s), T07 600 answered; T14 has no wait and is left out
     # answered waits 30, 600: median 315, p90 30 + 0.9 * 570 = 543
@@ -188,13 +193,13 @@ def test_live_channels():
     # abandoned after >= 10 s: T05; queued 4 - 1 short abandon = 3
     assert s.abandonment == Rate(1, 3)
     # every contact a live one and every abandon kept
-    s = worked(live_channels=("chat", "phone", "email"), short_abandon_seconds=0).overall
+    s = worked(live_channels=("chat", "phone", "email"), short_abandon_seconds=0)
     assert s.abandonment == Rate(2, 4)
     assert s.short_abandons == 0
 
 
 def test_wow_and_leads():
-    s = worked().overall
+    s = worked()
     assert s.wow == 2
     assert s.wow_ticket_ids == ("T02", "T14")  # creation order
     # leads created in the period: T04 (5000), T07 (no revenue), T14 (0)
@@ -207,7 +212,7 @@ def test_wow_and_leads():
 def test_groups_by_channel():
     s = worked(by="channel")
     assert s.by == "channel"
-    assert list(s.groups) == ["chat", "email", "phone", "forum", "web"]
+    assert list(s.groups) == ["chat", "email", "forum", "phone", "web"]  # sorted
     email = s.groups["email"]
     # email: T01 (resolved in the period), T02, T09, T10, T11 (replied in the period)
     assert email.volume == 3
@@ -261,10 +266,11 @@ def test_an_account_mapping_follows_the_identifier_rule():
         summary(numbered, start=START, end=END, by={"1": "smb", "2": "smb"})
 
 
-def test_groups_by_labels():
+def test_groups_by_any_column():
     labels = ["x", "y", None, 1, "1", "y", "x", "x", "x", "y", math.nan, "y", "x", None]
-    s = worked(by=labels)
-    assert s.by == "labels"
+    columns = {**worked_columns(), "label": labels}
+    s = summary(columns, start=START, end=END, sla=POLICY, by="label")
+    assert s.by == "label"
     # labels are shown as text, so 1 and "1" are one group; None and NaN are "(none)".
     # created in the period: T02 y, T03 None, T04 1, T05 "1", T06 y, T07 x, T08 x, T09 x,
     # T10 y, T14 None
@@ -274,15 +280,23 @@ def test_groups_by_labels():
         "1": 2,
         NO_GROUP: 2,
     }
-    assert list(s.groups) == ["x", "y", NO_GROUP, "1"]  # ties by name: "(" sorts before "1"
-    assert worked(by=np.array(labels, dtype=object)).groups == s.groups
+    assert list(s.groups) == [NO_GROUP, "1", "x", "y"]  # sorted as text
+    assert s.ungrouped == 3  # T03, T11 (NaN), T14
+    assert s.overall == worked()
+    frame = pd.DataFrame(columns)
+    assert summary(frame, start=START, end=END, sla=POLICY, by="label") == s
 
 
-def test_groups_without_activity_are_left_out():
-    # T13 is the only "feb" ticket: all its events are before the period
-    labels = ["p"] * 12 + ["feb", "p"]
-    s = worked(by=labels)
-    assert list(s.groups) == ["p"]
+def test_groups_without_activity_are_listed_with_nothing_counted():
+    # T13 is the only "feb" ticket: all its events are before the period, so its group
+    # counts nothing, as the summary of T13 alone does
+    columns = {**worked_columns(), "month": ["p"] * 12 + ["feb", "p"]}
+    s = summary(columns, start=START, end=END, sla=POLICY, by="month")
+    assert list(s.groups) == ["feb", "p"]
+    t13 = {name: values[12:13] for name, values in columns.items()}
+    assert s["feb"] == summary(t13, start=START, end=END, sla=POLICY)
+    assert (s["feb"].volume, s["feb"].backlog, s["feb"].resolution.n) == (0, 0, 0)
+    assert s["p"] == worked()
 
 
 def test_inputs_agree():
@@ -302,25 +316,28 @@ def test_aware_datetimes_as_bounds():
         sla=POLICY,
     )
     assert s.start == datetime(2025, 3, 1, tzinfo=UTC)
-    assert s.overall == worked().overall
+    assert s == worked()
 
 
 def test_results_print_and_serialise():
     s = worked(by="channel")
     assert repr(s) == (
-        "SupportSummary(2025-03-01T00:00:00+00:00 to 2025-04-01T00:00:00+00:00, "
-        "clock='calendar', volume=10, 5 groups by 'channel')"
+        "Grouped(by='channel', 5 groups of SupportSummary: 'chat', 'email', 'forum', "
+        "'phone', 'web'; ungrouped=0)"
     )
     assert repr(s.overall) == (
-        "SupportStats(volume=10, first_response median=2 h, sla=Rate(0.6667, 4 of 6), "
-        "one_touch=Rate(0.6667, 4 of 6), backlog=4)"
+        "SupportSummary(2025-03-01T00:00:00+00:00 to 2025-04-01T00:00:00+00:00, "
+        "clock='calendar', volume=10, first_response median=2 h, "
+        "sla=Rate(0.6667, 4 of 6), backlog=4)"
     )
-    assert repr(worked()).endswith("volume=10)")
+    assert repr(worked()) == repr(s.overall)
     out = s.to_dict()
     text = json.dumps(out)
     assert json.loads(text) == out
-    assert out["clock"] == out["sla_clock"] == "calendar"
-    assert out["sla_policy"] == {
+    assert list(out) == ["by", "overall", "groups", "ungrouped"]
+    assert (out["by"], out["ungrouped"]) == ("channel", 0)
+    assert out["overall"]["clock"] == out["overall"]["sla_clock"] == "calendar"
+    assert out["overall"]["sla_policy"] == {
         "first_response_hours": 24.0,
         "by_priority": {"urgent": 1.0, "high": 4.0},
         "clock": "business",
@@ -337,7 +354,8 @@ def test_results_print_and_serialise():
         "p90": pytest.approx(241920.0),
         "mean": None,
     }
-    assert list(out["groups"]) == ["chat", "email", "phone", "forum", "web"]
+    assert list(out["groups"]) == ["chat", "email", "forum", "phone", "web"]
+    assert out["groups"]["chat"]["start"] == out["overall"]["start"]
 
 
 def test_format():
@@ -355,20 +373,23 @@ def test_format():
     # web: T03 urgent replied after 2 h (breached), resolved after 24 h, 2 agent replies,
     #   a customer reply, reopened
     assert worked(by="channel").format().splitlines() == [
+        "SupportSummary by channel: 5 groups",
         "group  tickets    reply      p90  resolved   SLA  1-touch   FCR  reopen  backlog",
-        "all         10    2.0 h    2.8 d      12 h   67%      67%   67%     33%        4",
+        "(all)       10    2.0 h    2.8 d      12 h   67%      67%   67%     33%        4",
         "chat         3  2.8 min  4.5 min    40 min  100%     100%  100%      0%        0",
         "email        3    2.1 d    3.6 d     5.5 d  100%      50%   50%     50%        3",
-        "phone        2   10 min   10 min    30 min  100%     100%  100%      0%        0",
         "forum        1    2.0 d    2.0 d         -    0%        -     -       -        1",
+        "phone        2   10 min   10 min    30 min  100%     100%  100%      0%        0",
         "web          1    2.0 h    2.0 h      24 h    0%       0%    0%    100%        0",
     ]
     # the first column is as wide as the longest group name; no groups: one line
-    lines = worked(by=["a-much-longer-label"] * 14).format().splitlines()
-    assert lines[0].startswith("group                tickets")
-    assert lines[2].startswith("a-much-longer-label       10    2.0 h")
-    assert len(worked().format().splitlines()) == 2
+    columns = {**worked_columns(), "team": ["a-much-longer-label"] * 14}
+    lines = summary(columns, start=START, end=END, sla=POLICY, by="team").format().splitlines()
+    assert lines[1].startswith("group                tickets")
+    assert lines[3].startswith("a-much-longer-label       10    2.0 h")
+    assert worked().format().splitlines() == worked(by="channel").format().splitlines()[1:3]
     assert str(worked(by="channel")) == worked(by="channel").format()  # print() shows the table
+    assert str(worked()) == worked().format()
 
 
 @pytest.mark.parametrize(
@@ -401,7 +422,7 @@ def test_results_compare_by_value():
         7, 7200.0, s.overall.first_response.p90, s.overall.first_response.mean
     )
     assert s != worked(by="channel")  # means left out
-    assert s.overall != worked(include_mean=True, end=date(2025, 3, 31)).overall
+    assert s.overall != worked(include_mean=True, end=date(2025, 3, 31))
     assert s != worked(by="channel", include_mean=True, sla=SLAPolicy())
     assert s.groups["chat"] != s.groups["email"]
     assert DurationStats(0, None, None) == DurationStats(0, None, None, None)
@@ -416,31 +437,21 @@ def test_to_dict_is_every_field_and_not_measured_in_strict_json():
         sla=POLICY,
         by="channel",
     )
-    out = s.to_dict()
+    out = s.overall.to_dict()
     assert json.loads(json.dumps(out, allow_nan=False)) == out
-    assert list(out) == [
-        "start",
-        "end",
-        "clock",
-        "sla_clock",
-        "sla_policy",
-        "by",
-        "overall",
-        "groups",
-        "not_measured",
-    ]
+    assert list(out) == list(SupportSummary.__dataclass_fields__)
+    assert list(out)[:5] == ["start", "end", "clock", "sla_clock", "sla_policy"]
+    assert list(out)[-1] == "not_measured"
     assert (out["start"], out["end"]) == (
         "2025-03-01T00:00:00.000000Z",
         "2025-04-01T00:00:00.000000Z",
     )
     assert out["not_measured"] == {"one_touch": "no `agent_replies` column"}
-    assert out["overall"]["not_measured"] == out["not_measured"]
-    assert out["overall"]["one_touch"] is None
-    assert out["overall"]["volume_by_channel"] == dict(s.overall.volume_by_channel)
-    assert out["groups"]["chat"] == s.groups["chat"].to_dict()
-    assert list(out["overall"]) == [
-        name for name in SupportStats.__dataclass_fields__ if not name.startswith("_")
-    ]
+    assert s.to_dict()["groups"]["chat"]["not_measured"] == out["not_measured"]
+    assert out["one_touch"] is None
+    assert out["volume_by_channel"] == dict(s.overall.volume_by_channel)
+    assert s.to_dict()["groups"]["chat"] == s.groups["chat"].to_dict()
+    assert s.to_dict()["overall"] == out
 
 
 # --- empty input ------------------------------------------------------------------------------
@@ -476,6 +487,7 @@ ALL_DEFAULTS = {
 def test_empty_summary_is_zeros_and_undefined_rates(tickets):
     s = summary(tickets, start=START, end=END, by="channel")
     o = s.overall
+    assert o == summary(tickets, start=START, end=END)
     counts = (o.volume, o.backlog, o.wow, o.sql_count, o.short_abandons, o.sla_active)
     assert counts == (0,) * 6
     assert o.sla_not_applicable == 0
@@ -487,7 +499,9 @@ def test_empty_summary_is_zeros_and_undefined_rates(tickets):
         assert rate.statistic is None
     for stats in (o.first_response, o.resolution, o.queue_wait):
         assert stats == DurationStats(0, None, None, None)
-    assert dict(s.groups) == {}
+    # every group of the data is listed: a ticket after the end counts nothing
+    assert all(group == o for group in s.groups.values())
+    assert list(s.groups) == sorted(set(tickets["channel"] if tickets else []))
     json.dumps(s.to_dict())
 
 
@@ -506,10 +520,10 @@ def test_minimal_columns_measure_only_volume():
         assert getattr(o, name) is None, name
         assert o.to_dict()[name] is None, name
     assert o.wow_ticket_ids == ()
-    assert s.not_measured == o.not_measured == s.groups["chat"].not_measured
+    assert o.not_measured == s.groups["chat"].not_measured
     assert o.not_measured["sla"] == "no `first_response_at` and `resolved_at` columns"
     assert o.not_measured["abandonment"] == "no `queue_wait_seconds` and `abandoned` columns"
-    assert s.to_dict()["not_measured"] == dict(o.not_measured)
+    assert s.to_dict()["overall"]["not_measured"] == dict(o.not_measured)
     json.dumps(s.to_dict())
 
 
@@ -536,9 +550,9 @@ RESOLVED = {
 def test_each_resolution_rate_is_measured_only_with_its_column(column, values, measure, rate):
     without = summary(RESOLVED, start=START, end=END)
     assert {"one_touch", "fcr", "reopen"} <= set(without.not_measured)
-    assert getattr(without.overall, measure) is None
-    assert without.overall.resolution.n == 3  # the resolutions themselves are measured
-    assert without.overall.backlog == 0
+    assert getattr(without, measure) is None
+    assert without.resolution.n == 3  # the resolutions themselves are measured
+    assert without.backlog == 0
     text = without.format()
     assert "100%" in text  # the SLA: all answered within the hour
     assert text.splitlines()[1].split()[-4:] == ["n/m", "n/m", "n/m", "0"]
@@ -547,11 +561,11 @@ def test_each_resolution_rate_is_measured_only_with_its_column(column, values, m
         "and `reopened_count` columns)"
     )
     with_column = summary({**RESOLVED, column: values}, start=START, end=END)
-    assert getattr(with_column.overall, measure) == rate
+    assert getattr(with_column, measure) == rate
     assert measure not in with_column.not_measured
     # the same tickets as records (every field given) agree on the measured rate
     records = from_columns(to_columns({**RESOLVED, column: values}, Ticket))
-    assert getattr(summary(records, start=START, end=END).overall, measure) == rate
+    assert getattr(summary(records, start=START, end=END), measure) == rate
 
 
 def test_a_table_read_from_a_file_keeps_its_absent_columns_absent(tmp_path):
@@ -562,11 +576,11 @@ def test_a_table_read_from_a_file_keeps_its_absent_columns_absent(tmp_path):
     )
     table = load_table(path, Ticket)
     assert "agent_replies" in table.absent
-    o = summary(table, start=START, end=END).overall
+    o = summary(table, start=START, end=END)
     assert (o.one_touch, o.fcr, o.reopen) == (None, None, None)
     assert o.sla == Rate(1, 1)
     assert "one_touch" in repr(summary(table, start=START, end=END))
-    assert repr(o).endswith("one_touch=not measured, backlog=0)")
+    assert repr(o).endswith("backlog=0, not measured: fcr, one_touch, reopen and 9 more)")
 
 
 # --- bad input --------------------------------------------------------------------------------
@@ -590,11 +604,12 @@ def test_unknown_by_column():
     with pytest.raises(InvalidInputError) as caught:
         worked(by="segment")
     assert str(caught.value) == (
-        "`by` names the column 'segment'; tickets can be grouped by the column 'channel' or "
-        "'priority', by a mapping {account_id: label} or by one label per ticket"
+        f"`by` names no column of the tickets: 'segment' (columns {sorted(worked_columns())}); "
+        "give a column name, or a mapping from account id to group"
     )
-    with pytest.raises(InvalidInputError, match=r"`by` labels must be one per ticket \(14\)"):
-        worked(by=["a", "b"])
+    # records have every field and no other column
+    with pytest.raises(InvalidInputError, match=r"'segment' \(columns \['abandoned', 'account_id'"):
+        summary(worked_records(), start=START, end=END, by="segment")
     with pytest.raises(InvalidInputError, match="tickets need the columns"):
         summary({k: v for k, v in worked_columns().items() if k != "account_id"},
                 start=START, end=END, by={"A1": "x"})  # fmt: skip
@@ -609,14 +624,15 @@ def test_grouping_by_an_absent_priority_column_is_refused():
         with pytest.raises(InvalidInputError) as caught:
             summary(tickets, start=START, end=END, by="priority")
         text = str(caught.value)
-        assert text.startswith(
-            "`by='priority'` groups the tickets by their `priority` column, which they do "
-            "not have (columns: ["
+        assert text.startswith("`by` names no column of the tickets: 'priority' (columns [")
+        assert "'priority'" not in text.split("(columns ")[1].split("]", maxsplit=1)[0]
+        assert text.endswith(
+            "; without a `priority` column every ticket would take the default ('normal') "
+            "and be in one group"
         )
-        assert "'priority'" not in text.split("columns: ")[1].split("]", maxsplit=1)[0]
     # grouping by channel, and no grouping, still work on the same tickets
     assert summary(columns, start=START, end=END, by="channel").groups
-    assert summary(columns, start=START, end=END).overall.volume == worked().overall.volume
+    assert summary(columns, start=START, end=END).volume == worked().volume
 
 
 @pytest.mark.parametrize(
@@ -659,7 +675,7 @@ def test_bad_tickets_are_reported():
 
 
 def test_reference_on_the_worked_example():
-    got = comparable(worked(include_mean=True).overall.to_dict())
+    got = comparable(worked(include_mean=True).to_dict())
     want = reference_stats(
         worked_records(),
         BASE,
@@ -688,25 +704,23 @@ def test_matches_the_reference(tickets, start_day, days, include_mean):
             include_mean=include_mean,
         )  # fmt: skip
         assert_close(comparable(stats.to_dict()), want)
-    # groups with no activity are left out; the others hold every ticket created
-    listed = set(s.groups)
-    for channel in CHANNELS:
-        if channel not in listed:
-            part = [t for t in tickets if t.channel == channel]
-            empty = reference_stats(part, start, end, targets={})
-            assert empty["volume"] == empty["backlog"] == 0
-            assert empty["first_response"]["n"] == empty["resolution"]["n"] == 0
+    # every channel of the data is a group, with or without activity in the period
+    assert set(s.groups) == {t.channel for t in tickets} <= set(CHANNELS)
+    assert s.overall == summary(
+        tickets, start=start, end=end, sla=policy, include_mean=include_mean
+    )
 
 
 @given(ticket_lists(), st.integers(0, 20), st.integers(1, 30))
 def test_invariants(tickets, start_day, days):
     start = BASE + timedelta(days=start_day)
     end = start + timedelta(days=days)
-    labels = [t.account_id if i % 3 else None for i, t in enumerate(tickets)]
-    s = summary(tickets, start=start, end=end, by=labels)
+    columns = dict(to_columns(tickets, Ticket).items())
+    columns["label"] = [t.account_id if i % 3 else None for i, t in enumerate(tickets)]
+    s = summary(columns, start=start, end=end, by="label")
     created_before_end = sum(t.created_at < end for t in tickets)
     for stats in (s.overall, *s.groups.values()):
-        assert isinstance(stats, SupportStats)
+        assert isinstance(stats, SupportSummary)
         assert 0 <= stats.backlog <= created_before_end
         for value in vars(stats).values():
             if isinstance(value, Rate):
@@ -719,7 +733,8 @@ def test_invariants(tickets, start_day, days):
         assert stats.sla.n + stats.sla_active + stats.sla_not_applicable == stats.volume
     assert sum(g.volume for g in s.groups.values()) == s.overall.volume
     assert sum(g.backlog for g in s.groups.values()) == s.overall.backlog
-    assert isinstance(s, SupportSummary)
+    assert isinstance(s, Grouped)
+    assert s.ungrouped == len(tickets[::3])
 
 
 # --- business time ------------------------------------------------------------------------------
@@ -730,7 +745,7 @@ DESK = Schedule.weekdays("09:00", "17:00")  # UTC, Monday to Friday
 def test_worked_example_on_business_time():
     s = worked(schedule=DESK)
     assert (s.clock, s.sla_clock) == ("business", "business")
-    o = s.overall
+    o = s
     # first replies in the period, business seconds (09:00-17:00 UTC on weekdays):
     #   T02 Mon 09:00 -> 12:00 = 10800   T03 Wed 10:00 -> 12:00 = 7200
     #   T04 Mon 08:00 -> 08:00:30 before opening = 0   T07 Sat = 0
@@ -747,20 +762,20 @@ def test_worked_example_on_business_time():
     assert o.sla == Rate(5, 6)
     assert (o.sla_active, o.sla_not_applicable) == (2, 2)
     # queue waits are seconds as recorded, whatever the clock
-    assert o.queue_wait == worked().overall.queue_wait
+    assert o.queue_wait == worked().queue_wait
     # the policy's calendar clock keeps SLA on calendar time
     s = worked(schedule=DESK, sla=SLAPolicy(by_priority={"urgent": 1, "high": 4}, clock="calendar"))
     assert (s.clock, s.sla_clock) == ("business", "calendar")
-    assert s.overall.sla == Rate(4, 6)
-    assert s.overall.first_response == o.first_response
+    assert s.sla == Rate(4, 6)
+    assert s.first_response == o.first_response
 
 
 def test_always_open_equals_calendar():
     calendar = worked(by="priority", include_mean=True).to_dict()
     business = worked(by="priority", include_mean=True, schedule=Schedule.always()).to_dict()
-    assert business.pop("clock") == "business"
-    assert business.pop("sla_clock") == "business"
-    del calendar["clock"], calendar["sla_clock"]
+    for out, clock in ((business, "business"), (calendar, "calendar")):
+        for part in (out["overall"], *out["groups"].values()):
+            assert part.pop("clock") == part.pop("sla_clock") == clock
     assert_close(business, calendar)
 
 

@@ -299,9 +299,10 @@ def reference_stats(
 
 
 def comparable(stats_dict: dict[str, object]) -> dict[str, object]:
-    """A `SupportStats.to_dict()` in the reference's shape (rates as (successes, n)).
+    """A `SupportSummary.to_dict()`'s measures in the reference's shape (rates as (successes, n)).
 
-    The reference reads records, which have every field: nothing may be "not measured".
+    The period fields are left out. The reference reads records, which have every field:
+    nothing may be "not measured".
     """
     assert stats_dict["not_measured"] == {}
     return {
@@ -309,8 +310,12 @@ def comparable(stats_dict: dict[str, object]) -> dict[str, object]:
         if isinstance(value, dict) and "successes" in value
         else value
         for name, value in stats_dict.items()
-        if name != "not_measured"
+        if name not in _NOT_MEASURES
     }
+
+
+#: The fields of a `SupportSummary.to_dict()` that are not measures.
+_NOT_MEASURES = frozenset({"start", "end", "clock", "sla_clock", "sla_policy", "not_measured"})
 
 
 def assert_close(got: object, want: object, path: str = "") -> None:

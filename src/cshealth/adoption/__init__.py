@@ -17,16 +17,13 @@ from cshealth import _public
 from cshealth.adoption._accounts import account_metrics
 from cshealth.adoption._active import active_users
 from cshealth.adoption._active_result import ActiveUsers
-from cshealth.adoption._features import Feature, FeatureAdoption, FeatureCatalog, feature_adoption
+from cshealth.adoption._drop_thresholds import DEFAULT_THRESHOLDS, DropThresholds
+from cshealth.adoption._feature_catalog import Feature, FeatureCatalog
+from cshealth.adoption._features import feature_adoption
+from cshealth.adoption._features_result import FeatureAdoption
 from cshealth.adoption._onboarding import FirstDays, FirstDaysSummary, first_days
-from cshealth.adoption._trend import (
-    DEFAULT_THRESHOLDS,
-    MEASURES,
-    DropThresholds,
-    UsageDrop,
-    UsageTrend,
-    usage_trend,
-)
+from cshealth.adoption._trend import MEASURES, usage_trend
+from cshealth.adoption._trend_result import UsageDrop, UsageTrend
 
 __all__ = [
     "DEFAULT_THRESHOLDS",

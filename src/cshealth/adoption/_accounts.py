@@ -26,20 +26,18 @@ import numpy as np
 
 from cshealth._absent import absent_reason
 from cshealth._checks import MAX_WINDOW_DAYS, whole_number
-from cshealth._measures import MeasureTable, join_measures
+from cshealth._measures import MeasureTable
+from cshealth._measures_join import join_measures
 from cshealth._time import as_instant
 from cshealth._types import AsOf, FloatArray
 from cshealth.adoption._active import active_users
-from cshealth.adoption._features import FeatureCatalog, feature_adoption
+from cshealth.adoption._drop_thresholds import DEFAULT_THRESHOLDS, DropThresholds
+from cshealth.adoption._feature_catalog import FeatureCatalog
+from cshealth.adoption._features import feature_adoption
 from cshealth.adoption._onboarding import first_days
 from cshealth.adoption._seats import _listed, _seats, _spread
-from cshealth.adoption._trend import (
-    DEFAULT_THRESHOLDS,
-    TREND_MEASURES,
-    DropThresholds,
-    _check_measure,
-    usage_trend,
-)
+from cshealth.adoption._trend import _check_measure, usage_trend
+from cshealth.adoption._trend_result import TREND_MEASURES
 from cshealth.adoption._usage import as_of_day, has_column, read_usage
 from cshealth.models import Account
 

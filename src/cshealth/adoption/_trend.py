@@ -26,31 +26,28 @@ the first row of each run of one account, since exports come grouped by account)
 and weekly totals come from one `numpy.bincount` each, and Theil–Sen and Kendall's tau are
 computed for all accounts at once from the ``(accounts, pairs)`` array of pairwise
 differences of weekly totals (NaN where a week is not observed), in blocks of accounts.
+
+The result is in `cshealth.adoption._trend_result`, the bands' thresholds in
+`cshealth.adoption._drop_thresholds`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field, model_validator
-from pydantic_core import PydanticCustomError
 
 from cshealth._checks import MAX_WINDOW_DAYS, whole_number
-from cshealth._config import Config
 from cshealth._exceptions import InvalidInputError
-from cshealth._measures import MeasureTable
-from cshealth._result import AccountResult, Result, jsonable
 from cshealth._slopes import theil_kendall
-from cshealth._stats import ConfidenceInterval
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray, ObjectArray
-from cshealth.adoption._usage import UsageRows, as_of_day, counted, read_usage
+from cshealth._types import AsOf, BoolArray, FloatArray
+from cshealth.adoption._drop_thresholds import DEFAULT_THRESHOLDS, DropThresholds, _check_thresholds
+from cshealth.adoption._trend_result import UsageTrend
+from cshealth.adoption._usage import UsageRows, as_of_day, read_usage
 
-__all__ = ["MEASURES", "DropThresholds", "UsageDrop", "UsageTrend", "usage_trend"]
+__all__ = ["MEASURES", "usage_trend"]
 
 #: Upper bound of `usage_trend`'s ``history_weeks`` and ``baseline_windows``: ten years.
 MAX_WEEKS = 520
@@ -58,288 +55,7 @@ MAX_WEEKS = 520
 #: The plain measures of `usage_trend`; ``"feature:<name>"`` picks one feature's events.
 MEASURES: tuple[str, ...] = ("logins", "active_users", "events")
 
-#: The columns of `UsageTrend.to_measures`, in order.
-TREND_MEASURES: tuple[str, ...] = (
-    "usage_current",
-    "usage_baseline",
-    "usage_change",
-    "usage_band",
-    "usage_slope",
-    "usage_pvalue",
-    "usage_falling",
-)
-
 _WEEK = 7
-
-
-class DropThresholds(Config):
-    """Where a usage change turns yellow and red (``change = current / baseline - 1``).
-
-    A change at or below ``red`` is red, at or below ``yellow`` yellow, anything else
-    green. The defaults are Custify's example (≤ −50% red, −50..−20% yellow) [S39].
-
-    Attributes:
-        red: The change (a fraction, ``-0.5`` is −50%) at or below which usage is red.
-        yellow: The change at or below which usage is yellow.
-
-    Raises:
-        ConfigError: Unless ``-1 <= red < yellow <= 0`` (a change is never below −100%,
-            and a rise is not a drop).
-
-    Examples:
-        >>> DropThresholds()
-        DropThresholds(red=-0.5, yellow=-0.2)
-        >>> DropThresholds.model_validate_json('{"red": -0.6, "yellow": -0.3}').red
-        -0.6
-    """
-
-    red: float = Field(default=-0.5, allow_inf_nan=False)
-    yellow: float = Field(default=-0.2, allow_inf_nan=False)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> DropThresholds:
-        if not -1.0 <= self.red < self.yellow <= 0.0:
-            raise PydanticCustomError(
-                "drop_thresholds_order",
-                "thresholds must satisfy -1 <= red < yellow <= 0 (changes are fractions: "
-                "-0.5 is -50%); got red={red}, yellow={yellow}",
-                {"red": self.red, "yellow": self.yellow},
-            )
-        return self
-
-    def __repr__(self) -> str:
-        return f"DropThresholds(red={self.red!r}, yellow={self.yellow!r})"
-
-    def band(self, change: FloatArray) -> ObjectArray:
-        """The band of each change: ``'red'``, ``'yellow'``, ``'green'``; ``None`` for NaN.
-
-        Examples:
-            >>> import numpy as np
-            >>> DropThresholds().band(np.array([-0.7, -0.5, -0.3, 0.1, np.nan])).tolist()
-            ['red', 'red', 'yellow', 'green', None]
-            >>> DropThresholds().band(np.array([80 / 100 - 1])).tolist()  # exactly -20%
-            ['yellow']
-        """
-        # A change is ``current / baseline - 1`` in floating point: 80 against 100 gives
-        # -0.19999999999999996, which is -20% and belongs to the -20% band.
-        tolerance = 1e-12
-        bands = np.where(
-            change <= self.red + tolerance,
-            "red",
-            np.where(change <= self.yellow + tolerance, "yellow", "green"),
-        ).astype(object)
-        bands[np.isnan(change)] = None
-        return cast("ObjectArray", bands)
-
-
-#: The default drop thresholds: -50% red, -20% yellow.
-DEFAULT_THRESHOLDS = DropThresholds()
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class UsageDrop(Result):
-    """One account whose usage fell below a drop threshold.
-
-    Attributes:
-        account_id: The account.
-        current: The measure in the current window.
-        baseline: The mean of the measure over the baseline windows.
-        change: ``current / baseline - 1`` (``-0.6`` is a 60% drop).
-        band: ``'red'`` or ``'yellow'``.
-
-    Examples:
-        >>> UsageDrop("A-7", current=12.0, baseline=40.0, change=-0.7, band="red")
-        UsageDrop('A-7', -70%: 12 vs 40, red)
-    """
-
-    account_id: str
-    current: float
-    baseline: float
-    change: float
-    band: str
-
-    def __repr__(self) -> str:
-        return (
-            f"UsageDrop({self.account_id!r}, {self.change:+.0%}: {self.current:g} vs "
-            f"{self.baseline:g}, {self.band})"
-        )
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class UsageTrend(AccountResult):
-    """Each account's usage against its trailing baseline, and its weekly slope.
-
-    Arrays are aligned with `account_ids` (ascending, accounts with a usage record before
-    ``as_of``) and read-only; NaN marks an undefined value. ``len()`` counts the accounts,
-    `row` finds one, and `to_pandas` gives one row per account.
-
-    Attributes:
-        account_ids: The accounts (``object`` array, ascending).
-        observed_from: Each account's first usage record before ``as_of``
-            (``datetime64[D]``); earlier windows are not observed.
-        current: The measure summed over the current window ``[as_of - window_days, as_of)``.
-        baseline: The mean over the observed baseline windows (the ``baseline_windows``
-            windows of ``window_days`` days before the current one); NaN when none is
-            observed.
-        baseline_observed: How many baseline windows were observed (0..``baseline_windows``).
-        change: ``current / baseline - 1``; NaN when the baseline is 0 or NaN. Never below
-            -1.
-        band: ``'red'``, ``'yellow'``, ``'green'`` by `thresholds`; ``None`` where `change`
-            is NaN.
-        weeks_observed: Weeks of the slope window that were observed.
-        slope: Theil–Sen slope of the weekly totals, in measure units per week; NaN with
-            fewer than two observed weeks. Its interval is `slope_confidence_interval`.
-        tau: Kendall's tau-b between the weekly totals and the week index; NaN when all
-            observed totals are equal or fewer than two weeks are observed.
-        pvalue: Two-sided p-value of Kendall's test of no monotonic trend.
-        falling: ``slope < 0``, ``pvalue < alpha`` and at least `min_weeks` observed weeks.
-        rising: ``slope > 0``, ``pvalue < alpha`` and at least `min_weeks` observed weeks.
-        as_of: The instant the trend is taken at (UTC).
-        measure: ``'logins'``, ``'active_users'``, ``'events'`` or ``'feature:<name>'``.
-        window_days: Length of the current and of each baseline window, in days.
-        baseline_windows: Number of baseline windows (K).
-        history_weeks: Length of the slope window, in weeks.
-        alpha: Significance level of the trend test (and ``1 - alpha`` the interval's).
-        min_weeks: Observed weeks needed before a trend is called.
-        thresholds: The `DropThresholds` behind `band`.
-
-    Examples:
-        >>> from datetime import date
-        >>> usage = {
-        ...     "account_id": ["A"] * 3,
-        ...     "day": ["2025-05-19", "2025-05-26", "2025-06-02"],
-        ...     "active_users": [2, 2, 1],
-        ...     "logins": [30, 30, 12],
-        ... }
-        >>> usage_trend(usage, as_of=date(2025, 6, 9), baseline_windows=2)
-        UsageTrend(logins: 1 account as of 2025-06-09, 7-day window vs 2 before: 1 red,
-        0 yellow, 0 green; 0 falling, 0 rising;
-          UsageDrop('A', -60%: 12 vs 30, red))
-    """
-
-    account_ids: IdArray
-    observed_from: NDArray[np.datetime64]
-    current: FloatArray
-    baseline: FloatArray
-    baseline_observed: IntArray
-    change: FloatArray
-    band: ObjectArray
-    weeks_observed: IntArray
-    slope: FloatArray
-    _slope_low: FloatArray
-    _slope_high: FloatArray
-    tau: FloatArray
-    pvalue: FloatArray
-    falling: BoolArray
-    rising: BoolArray
-    as_of: datetime
-    measure: str
-    window_days: int
-    baseline_windows: int
-    history_weeks: int
-    alpha: float
-    min_weeks: int
-    thresholds: DropThresholds
-
-    def slope_confidence_interval(self) -> ConfidenceInterval[FloatArray]:
-        """Sen's (1968) ``1 - alpha`` confidence interval of each account's `slope`.
-
-        The bounds of `scipy.stats.theilslopes` at ``1 - alpha``, in measure units per
-        week, aligned with `account_ids`; NaN where the slope is.
-
-        Examples:
-            >>> from datetime import date
-            >>> usage = {
-            ...     "account_id": ["A"] * 5,
-            ...     "day": ["2025-05-05", "2025-05-12", "2025-05-19", "2025-05-26", "2025-06-02"],
-            ...     "logins": [40, 38, 30, 26, 20],
-            ... }
-            >>> trend = usage_trend(usage, as_of=date(2025, 6, 9), alpha=0.2)
-            >>> trend.slope.tolist()  # five fewer logins a week
-            [-5.0]
-            >>> low, high = trend.slope_confidence_interval()  # at 1 - alpha = 80%
-            >>> low.tolist(), high.tolist()
-            ([-6.0], [-4.0])
-        """
-        return ConfidenceInterval(self._slope_low, self._slope_high)
-
-    def drops(self) -> tuple[UsageDrop, ...]:
-        """The accounts banded red or yellow, the largest drop first (ties by id).
-
-        Examples:
-            >>> from datetime import date
-            >>> usage = {
-            ...     "account_id": ["A"] * 5,
-            ...     "day": ["2025-05-05", "2025-05-12", "2025-05-19", "2025-05-26", "2025-06-02"],
-            ...     "active_users": [5] * 5,
-            ...     "logins": [40, 40, 40, 40, 10],
-            ... }
-            >>> usage_trend(usage, as_of=date(2025, 6, 9)).drops()
-            (UsageDrop('A', -75%: 10 vs 40, red),)
-        """
-        rows = np.flatnonzero(np.isin(self.band, ["red", "yellow"]))
-        rows = rows[np.argsort(self.change[rows], kind="stable")]
-        return tuple(
-            UsageDrop(
-                account_id=str(self.account_ids[i]),
-                current=float(self.current[i]),
-                baseline=float(self.baseline[i]),
-                change=float(self.change[i]),
-                band=str(self.band[i]),
-            )
-            for i in rows.tolist()
-        )
-
-    def falling_accounts(self) -> tuple[str, ...]:
-        """The accounts whose usage is falling (see `falling`), the steepest slope first."""
-        rows = np.flatnonzero(self.falling)
-        rows = rows[np.argsort(self.slope[rows], kind="stable")]
-        return tuple(str(self.account_ids[i]) for i in rows.tolist())
-
-    def to_measures(self) -> MeasureTable:
-        """The per-account measures a health score reads, as a `MeasureTable`.
-
-        Columns: ``usage_current``, ``usage_baseline``, ``usage_change``, ``usage_band``,
-        ``usage_slope``, ``usage_pvalue``, ``usage_falling`` (source ``'adoption'``).
-        For trends of two measures, rename one with `MeasureTable.with_prefix`.
-        """
-        values = (
-            self.current,
-            self.baseline,
-            self.change,
-            self.band,
-            self.slope,
-            self.pvalue,
-            self.falling,
-        )
-        return MeasureTable(
-            self.account_ids,
-            dict(zip(TREND_MEASURES, values)),
-            as_of=as_instant(self.as_of),
-            source="adoption",
-        )
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready: every field (`Result.to_dict`), and the slope's interval.
-
-        The interval is ``"slope_confidence_interval": {"low": [...], "high": [...]}``.
-        """
-        interval = self.slope_confidence_interval()
-        return {**super().to_dict(), "slope_confidence_interval": jsonable(interval)}
-
-    def __repr__(self) -> str:
-        counts = {band: int(np.sum(self.band == band)) for band in ("red", "yellow", "green")}
-        head = (
-            f"UsageTrend({self.measure}: {counted(len(self), 'account')} as of "
-            f"{self.as_of.date()}, "
-            f"{self.window_days}-day window vs {self.baseline_windows} before: "
-            f"{counts['red']} red, {counts['yellow']} yellow, {counts['green']} green; "
-            f"{int(self.falling.sum())} falling, {int(self.rising.sum())} rising"
-        )
-        worst = self.drops()[:5]
-        if not worst:
-            return head + ")"
-        return head + ";\n" + "\n".join(f"  {drop!r}" for drop in worst) + ")"
 
 
 def usage_trend(
@@ -483,16 +199,6 @@ def usage_trend(
         min_weeks=floor,
         thresholds=rules,
     )
-
-
-def _check_thresholds(thresholds: object) -> DropThresholds:
-    if not isinstance(thresholds, DropThresholds):
-        msg = (
-            "`thresholds` must be a DropThresholds, e.g. DropThresholds(red=-0.5, "
-            f"yellow=-0.2); got {type(thresholds).__name__}"
-        )
-        raise InvalidInputError(msg)
-    return thresholds
 
 
 def _check_alpha(alpha: object) -> float:

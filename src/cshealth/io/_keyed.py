@@ -9,15 +9,18 @@ same goes for two sources whose ids are of two kinds, and for looking one id up.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import cast
 
 import numpy as np
 
+from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._ids import id_kind, position_of
-from cshealth._types import BoolArray, IdArray, ObjectArray
-from cshealth.io._ids import object_array, read_ids
+from cshealth._types import BoolArray, IdArray, IntArray, ObjectArray
+from cshealth.io._id_convert import object_array
+from cshealth.io._ids import read_ids
 
-__all__ = ["keyed_values", "position_of", "same_kind"]
+__all__ = ["keyed_values", "position_of", "positions_of", "same_kind"]
 
 _SHOWN = 5
 
@@ -92,6 +95,92 @@ def keyed_values(
     found = np.fromiter((key in table for key in ids.tolist()), dtype=bool, count=len(ids))
     values = object_array([table.get(key) for key in ids.tolist()])
     return values, found
+
+
+def positions_of(
+    keys: IdArray, values: IdArray, *, keys_name: str, values_name: str, noun: str = "account"
+) -> IntArray:
+    """The position of each of ``values`` among ``keys``; ``-1`` where it is not there.
+
+    ``keys`` hold one row per identifier (the accounts); ``values`` are identifiers that
+    refer to them (the accounts of milestones, of scores). One pass of `id_codes` over
+    both, so text and whole-number ids alike cost a hash each.
+
+    Args:
+        keys: The identifiers looked in; each at most once (missing ones never match).
+        values: The identifiers looked up.
+        keys_name: What ``keys`` are, for messages (``"accounts"``).
+        values_name: What ``values`` are, for messages (``"the milestones' `account_id`"``).
+        noun: What one identifier names, for messages.
+
+    Raises:
+        InvalidInputError: If ``keys`` repeat an identifier, or the two are of different
+            kinds (whole numbers against text: none could match).
+
+    Examples:
+        >>> import numpy as np
+        >>> keys = np.array(["a", "b"], dtype=object)
+        >>> positions_of(
+        ...     keys, np.array(["b", "x", "a", "b"], dtype=object), keys_name="k", values_name="v"
+        ... ).tolist()
+        [1, -1, 0, 1]
+    """
+    same_kind((keys_name, keys), (values_name, values))
+    if keys.dtype.kind == "i" and values.dtype.kind == "i":
+        return _int_positions(cast("IntArray", keys), cast("IntArray", values), keys_name, noun)
+    codes, k = id_codes(np.concatenate([keys, values]).astype(object))
+    key_codes = codes[: len(keys)]
+    present = key_codes >= 0
+    twice = np.bincount(key_codes[present], minlength=k) > 1
+    if twice.any():
+        i = int(np.flatnonzero(present & twice[np.maximum(key_codes, 0)])[0])
+        msg = f"{keys_name}: {noun} {keys[i]!r} is listed twice; one row per {noun}"
+        raise InvalidInputError(msg)
+    position = np.full(k + 1, -1, dtype=np.int64)  # the last slot answers code -1
+    position[key_codes[present]] = np.flatnonzero(present)
+    found: IntArray = position[codes[len(keys) :]]
+    return found
+
+
+def _int_positions(keys: IntArray, values: IntArray, keys_name: str, noun: str) -> IntArray:
+    """`positions_of` for whole-number ids.
+
+    A lookup table when the ids are compact, else one sort of the keys and one binary
+    search.
+    """
+    if len(keys):
+        low, high = int(keys.min()), int(keys.max())
+        if high - low < 4 * len(keys) + 1024:
+            return _dense_positions(keys, values, (low, high), keys_name, noun)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    twice = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if len(twice):
+        msg = f"{keys_name}: {noun} {int(ordered[twice[0]])!r} is listed twice; one row per {noun}"
+        raise InvalidInputError(msg)
+    at = np.searchsorted(ordered, values).clip(0, max(len(keys) - 1, 0))
+    if not len(keys):
+        return np.full(len(values), -1, dtype=np.int64)
+    found: IntArray = np.where(ordered[at] == values, order[at], -1).astype(np.int64)
+    return found
+
+
+def _dense_positions(
+    keys: IntArray, values: IntArray, bounds: tuple[int, int], keys_name: str, noun: str
+) -> IntArray:
+    """`positions_of` for compact whole-number ids: one table from id to position."""
+    low, high = bounds
+    slots = high - low + 1
+    seen = np.bincount(keys - low, minlength=slots)
+    if (seen > 1).any():
+        twice = int(np.flatnonzero(seen > 1)[0]) + low
+        msg = f"{keys_name}: {noun} {twice!r} is listed twice; one row per {noun}"
+        raise InvalidInputError(msg)
+    table = np.full(slots + 1, -1, dtype=np.int64)  # the last slot answers ids outside
+    table[keys - low] = np.arange(len(keys))
+    inside = (values >= low) & (values <= high)
+    found: IntArray = table[np.where(inside, values - low, slots)]
+    return found
 
 
 def _check_kinds(keys: IdArray, ids: IdArray, name: str, noun: str) -> None:

@@ -26,11 +26,12 @@ from numpy.typing import NDArray
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import Column, DataFrameLike
 from cshealth.io._arguments import check_fields, check_model
-from cshealth.io._columns import _column, _length, convert_column, to_columns
+from cshealth.io._columns import to_columns
+from cshealth.io._convert import _column, _length, convert_column
 from cshealth.io._durations import time_durations
 from cshealth.io._frames import frame_columns
 from cshealth.io._ids import read_ids, repeated
-from cshealth.io._keyed import keyed_values, same_kind
+from cshealth.io._keyed import keyed_values, positions_of, same_kind
 from cshealth.io._load import FILE_SUFFIXES
 from cshealth.io._rules import _present, _report
 from cshealth.io._schema import field_specs
@@ -47,6 +48,7 @@ __all__ = [
     "field_specs",
     "keyed_values",
     "named_columns",
+    "positions_of",
     "raw_columns",
     "read_columns",
     "read_ids",

@@ -10,7 +10,8 @@ from typing import Annotated, ClassVar
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from cshealth.models._base import Count, Day, Identifier, Label, Money, Record, Text
+from cshealth.models._base import Record
+from cshealth.models._fields import Count, Day, Identifier, Label, Money, Text
 
 __all__ = ["Account", "Contact", "TraitValue", "parse_json_object"]
 

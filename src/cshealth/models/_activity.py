@@ -7,7 +7,8 @@ from typing import Annotated, ClassVar
 from pydantic import BeforeValidator, Field
 
 from cshealth.models._account import parse_json_object
-from cshealth.models._base import Count, Day, Identifier, Instant, Label, Money, Record
+from cshealth.models._base import Record
+from cshealth.models._fields import Count, Day, Identifier, Instant, Label, Money
 
 #: A feature name as a mapping key. Keys are text in JSON and CSV already, so unlike
 #: ``Label`` this needs no check for numbers (which would cost a Python call per key).

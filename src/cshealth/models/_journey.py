@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from cshealth.models._base import Day, Identifier, Label, Record
+from cshealth.models._base import Record
+from cshealth.models._fields import Day, Identifier, Label
 
 __all__ = ["Goal", "Milestone"]
 

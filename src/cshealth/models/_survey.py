@@ -11,15 +11,8 @@ from numpy.typing import NDArray
 from pydantic import model_validator
 from pydantic_core import PydanticCustomError
 
-from cshealth.models._base import (
-    ColumnViolation,
-    Identifier,
-    Instant,
-    NonNegative,
-    Record,
-    Text,
-    Whole,
-)
+from cshealth.models._base import ColumnViolation, Record
+from cshealth.models._fields import Identifier, Instant, NonNegative, Text, Whole
 
 __all__ = ["DEFAULT_SCALES", "SurveyKind", "SurveyResponse", "SurveyType"]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import ClassVar, Literal
 
-from cshealth.models._base import Count, Identifier, Instant, Label, Money, NonNegative, Record
+from cshealth.models._base import Record
+from cshealth.models._fields import Count, Identifier, Instant, Label, Money, NonNegative
 
 __all__ = ["KNOWN_CHANNELS", "Priority", "Ticket"]
 

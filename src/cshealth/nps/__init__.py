@@ -17,7 +17,8 @@ CS team makes next.
 from cshealth import _public
 from cshealth.nps._account_nps import ACCOUNT_UNITS, AccountNPS, AccountUnit
 from cshealth.nps._accounts import account_scores
-from cshealth.nps._breakdown import BreakdownRow, NPSBreakdown, breakdown, holm
+from cshealth.nps._breakdown import breakdown
+from cshealth.nps._breakdown_result import NPSBreakdown, holm
 from cshealth.nps._compare import NPSComparison, compare, sample_size
 from cshealth.nps._follow_ups import (
     FollowUp,
@@ -42,7 +43,6 @@ __all__ = [
     "NPS_INTERVALS",
     "AccountNPS",
     "AccountUnit",
-    "BreakdownRow",
     "CESMethod",
     "CESResult",
     "CSATMethod",

@@ -374,7 +374,15 @@ def tally_scores(values: NDArray[np.intp], weights: ArrayLike | None) -> NPSTall
     if weights is None:
         d, pa, pr = (int(c) for c in _fold(np.bincount(values, minlength=11)))
         return NPSTally(detractors=d, passives=pa, promoters=pr)
-    w = _check_weights(weights, len(values))
+    return tally_checked(values, _check_weights(weights, len(values)))
+
+
+def tally_checked(values: NDArray[np.intp], w: FloatArray) -> NPSTally:
+    """The weighted tally of checked scores and weights (`_check_weights`), as they are.
+
+    `tally_scores` once the weights are checked and rescaled: the tallies of parts of
+    the responses (groups) then share the units of the whole's.
+    """
     if not (w > 0).all():  # rows of weight 0 are left out
         keep = w > 0
         values, w = values[keep], w[keep]

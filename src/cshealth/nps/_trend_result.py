@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from cshealth._checks import one_of, whole_number
 from cshealth._result import Result, RowsResult, json_dict, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level
+from cshealth._text import align_columns
 from cshealth._types import BoolArray, FloatArray, IntArray, Period
 from cshealth.nps._compare import NPSComparison
 from cshealth.nps._score import NPSInterval, NPSResult
@@ -250,23 +251,24 @@ class NPSTrend(RowsResult):
             InvalidInputError: If ``decimals`` is not a whole number from 0 to 6.
         """
         digits = whole_number(decimals, "decimals", low=0, high=6)
-        width, bound = 5 + digits, 4 + digits
-        span = 2 * bound + 5
-        lines = [f"{'period':<23} {'NPS':>{width}} {'n':>7}  {'interval':<{span}} change"]
+        rows = []
         low, high = self._bounds()
         for p, lo, hi in zip(self.points, low.tolist(), high.tolist()):
             label = f"{p.start.date()}..{p.end.date()}"
             if p.result.score is None:
-                lines.append(f"{label:<23} {'-':>{width}} {0:>7}")
+                rows.append([label, "-", "0"])
                 continue
             change = f"{p.change.difference:+.{digits}f}" if p.change else ""
             mark = " *" if p.significant else ""
-            line = (
-                f"{label:<23} {p.result.score:>{width}.{digits}f} {p.result.n:>7}  "
-                f"[{lo:{bound}.{digits}f}, {hi:{bound}.{digits}f}]"
-            )
-            lines.append(f"{line}  {change}{mark}".rstrip())
-        return "\n".join(lines)
+            rows.append([label, *nps_cells(p.result.score, p.result.n, lo, hi, digits)])
+            rows[-1].append(change + mark)
+        return align_columns(
+            ["period", "NPS", "n", "interval", "change"],
+            rows,
+            align="<>><<",
+            widths=[23, *nps_widths(digits)],
+            gaps=NPS_GAPS,
+        )
 
     def __repr__(self) -> str:
         what = (
@@ -279,6 +281,24 @@ class NPSTrend(RowsResult):
             f"survey_type={self.survey_type!r}, "
             f"{int(self.significant.sum())} significant changes)"
         )
+
+
+# --- the text tables of NPS results with rows (a trend, a breakdown) -------------------------
+
+#: The text between the columns label, NPS, n, interval and the last (change, vs rest).
+NPS_GAPS = (" ", " ", "  ", "  ")
+
+
+def nps_widths(digits: int) -> tuple[int, int, int]:
+    """The least widths of the NPS, n and interval columns (a score of -100 fills NPS)."""
+    return 5 + digits, 7, 2 * (4 + digits) + 4
+
+
+def nps_cells(score: float, n: int, low: float, high: float, digits: int) -> list[str]:
+    """The NPS, n and interval cells of a row: ``['75.0', '120', '[ 65.1,  81.2]']``."""
+    bound = 4 + digits
+    interval = f"[{low:{bound}.{digits}f}, {high:{bound}.{digits}f}]"
+    return [f"{score:.{digits}f}", str(n), interval]
 
 
 def _naive_utc(instant: datetime) -> datetime:

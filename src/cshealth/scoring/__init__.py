@@ -14,8 +14,9 @@ from cshealth import _public
 from cshealth.scoring._bands import Band, Closure
 from cshealth.scoring._change import ScoreChange, attribute_change
 from cshealth.scoring._default import default_inputs, default_scorecard
+from cshealth.scoring._explanation import Explanation, ExplanationLine
 from cshealth.scoring._override import Override
-from cshealth.scoring._result import Explanation, ExplanationLine, HealthScores
+from cshealth.scoring._result import HealthScores
 from cshealth.scoring._rollup import rollup
 from cshealth.scoring._rollup_result import Rollup, RollupMethod
 from cshealth.scoring._score import score

@@ -34,9 +34,11 @@ from cshealth._result import AccountResult, json_column
 from cshealth._time import as_instant
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray
 from cshealth.io._read import same_kind
-from cshealth.scoring._engine import Overrides, Plan, evaluate
+from cshealth.scoring._engine import Overrides, evaluate
 from cshealth.scoring._override import Override
-from cshealth.scoring._score import check_card, check_overrides, score_one
+from cshealth.scoring._plan import Plan
+from cshealth.scoring._score import check_card, score_one
+from cshealth.scoring._score_overrides import check_overrides
 from cshealth.scoring._scorecard import Scorecard
 
 __all__ = ["ScoreChange", "attribute_change"]

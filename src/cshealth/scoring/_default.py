@@ -17,7 +17,8 @@ from numpy.typing import NDArray
 
 from cshealth import adoption, nps, support
 from cshealth._codes import sorted_positions
-from cshealth._measures import MeasureTable, join_measures
+from cshealth._measures import MeasureTable
+from cshealth._measures_join import join_measures
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import AsOf, FloatArray, IdArray
 from cshealth.io._read import read_columns

@@ -1,10 +1,11 @@
-"""The scoring kernel: a scorecard compiled once into array operations over accounts.
+"""The scoring kernel: a compiled scorecard (`Plan`) evaluated with array operations.
 
-The tree is flattened into nodes in post-order (children before their group, the root
-last). A bottom-up pass computes every node's score and coverage for a block of accounts
-with whole-array operations, one node at a time; a top-down pass then pushes each
-group's score back down to its measures, so that the per-measure contributions add up to
-the score exactly, whatever the aggregates, missing-data policies and overrides.
+The plan holds the tree's nodes in post-order (children before their group, the root
+last; see `cshealth.scoring._plan`). A bottom-up pass computes every node's score and
+coverage for a block of accounts with whole-array operations, one node at a time; a
+top-down pass then pushes each group's score back down to its measures, so that the
+per-measure contributions add up to the score exactly, whatever the aggregates,
+missing-data policies and overrides.
 
 How contributions are kept exact: every aggregate is written, per account, as
 ``score = sum_i alpha_i * s_i + beta``, an affine function of the children's scores
@@ -24,89 +25,19 @@ in the processor's cache (twice as fast as whole columns on a million accounts).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.scoring._bands import assign_bands, band_top
-from cshealth.scoring._scorecard import Aggregate, Group, Measure, MissingPolicy, Scorecard
+from cshealth.scoring._plan import Plan, PlanNode
 
-__all__ = ["Evaluation", "Plan", "PlanNode", "compile_plan", "evaluate"]
+__all__ = ["Evaluation", "Overrides", "evaluate"]
 
 #: Coverage is a sum of weight shares: a floor of 0.9 must hold for 0.1 * 9 (0.8999...).
 COVERAGE_TOLERANCE = 1e-9
 #: Accounts per block of the kernel.
 BLOCK = 1 << 14
-
-
-@dataclass(frozen=True)
-class PlanNode:
-    """One node of a compiled scorecard."""
-
-    name: str
-    path: tuple[str, ...]
-    measure: int  # index into Plan.measures, -1 for a group
-    children: tuple[int, ...] = ()
-    weights: tuple[float, ...] = ()  # children's nominal weights, normalised to sum 1
-    points: tuple[float, ...] = ()  # children's weights as given (a points group's maxima)
-    aggregate: Aggregate = "weighted_mean"
-    policy: MissingPolicy = "renormalize"
-    neutral: float = 50.0
-    anchor: float = 50.0
-    min_coverage: float = 0.0
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A scorecard flattened for the kernel: nodes in post-order, the root last."""
-
-    card: Scorecard
-    nodes: tuple[PlanNode, ...]
-    measures: tuple[Measure, ...]
-    index: dict[str, int] = field(hash=False)
-
-    @property
-    def root(self) -> int:
-        """The root's node index."""
-        return len(self.nodes) - 1
-
-
-@lru_cache(maxsize=64)
-def compile_plan(card: Scorecard) -> Plan:
-    """Flatten ``card`` (cached by its content)."""
-    nodes: list[PlanNode] = []
-    measures: list[Measure] = []
-
-    def visit(node: Group | Measure, path: tuple[str, ...]) -> int:
-        here = (*path, node.name)
-        if isinstance(node, Measure):
-            measures.append(node)
-            nodes.append(PlanNode(node.name, here, len(measures) - 1))
-            return len(nodes) - 1
-        children = tuple(visit(child, here) for child in node.children)
-        raw = tuple(float(child.weight) for child in node.children)
-        total = sum(raw)
-        nodes.append(
-            PlanNode(
-                node.name,
-                here,
-                -1,
-                children=children,
-                weights=tuple(w / total for w in raw),
-                points=raw,
-                aggregate=node.aggregate,
-                policy=node.missing or card.missing,
-                neutral=card.neutral if node.neutral is None else node.neutral,
-                anchor=node.anchor,
-                min_coverage=node.min_coverage or 0.0,
-            )
-        )
-        return len(nodes) - 1
-
-    visit(card.root, ())
-    index = {node.name: i for i, node in enumerate(nodes)}
-    return Plan(card, tuple(nodes), tuple(measures), index)
 
 
 @dataclass

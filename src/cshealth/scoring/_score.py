@@ -1,26 +1,39 @@
-"""``scoring.score``: a scorecard (or a set of them by segment) over many accounts."""
+"""``scoring.score``: a scorecard (or a set of them by segment) over many accounts.
+
+`score` reads the inputs once, gives each account its scorecard (`_assign`, in
+`cshealth.scoring._score_segments`), scores each scorecard's accounts (`_score_plan`:
+measure scores, their freshness, the overrides of `cshealth.scoring._score_overrides`,
+then the kernel) and gathers the parts into one `HealthScores`. `score_one` is the same
+for one scorecard, for `attribute_change`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Literal, cast
+from typing import Literal
 
 import numpy as np
-from numpy.typing import NDArray
 
-from cshealth._checks import items, shown
-from cshealth._codes import id_codes
 from cshealth._exceptions import ConfigError, InvalidInputError
-from cshealth._time import as_instant, to_datetime
-from cshealth._types import AsOf, BoolArray, FloatArray, IntArray
+from cshealth._time import as_instant
+from cshealth._types import AsOf, FloatArray, IntArray
 from cshealth.io._read import read_ids, same_kind
-from cshealth.scoring._engine import Evaluation, Overrides, Plan, compile_plan, evaluate
+from cshealth.scoring._engine import Evaluation, evaluate
 from cshealth.scoring._inputs import Inputs, Kind, read_inputs
 from cshealth.scoring._override import Override
-from cshealth.scoring._result import HealthScores, Scored
+from cshealth.scoring._plan import Plan, compile_plan
+from cshealth.scoring._result import HealthScores
+from cshealth.scoring._score_overrides import (
+    _known_nodes,
+    _override_day,
+    _overrides,
+    check_overrides,
+)
+from cshealth.scoring._score_segments import _assign
 from cshealth.scoring._scorecard import Scorecard
-from cshealth.scoring._segments import Condition, ScorecardSet
+from cshealth.scoring._scored import Scored
+from cshealth.scoring._segments import ScorecardSet
 from cshealth.scoring._transforms import (
     Int8Array,
     column_kinds,
@@ -154,23 +167,6 @@ def check_card(card: object, name: str, *, sets: bool) -> None:
     raise ConfigError(msg)
 
 
-def check_overrides(overrides: object, name: str) -> tuple[Override, ...]:
-    """``overrides`` as a tuple, checked to hold `Override` items only.
-
-    Raises:
-        InvalidInputError: On anything that is not an iterable of `Override` items.
-    """
-    listed = items(overrides, name, "Override items")
-    for position, item in enumerate(listed):
-        if not isinstance(item, Override):
-            msg = (
-                f"`{name}` must hold Override items; position {position} holds "
-                f"{type(item).__name__} {shown(item)}"
-            )
-            raise InvalidInputError(msg)
-    return cast("tuple[Override, ...]", tuple(listed))
-
-
 def score_one(
     card: Scorecard,
     data: object,
@@ -196,18 +192,6 @@ def score_one(
     )
 
 
-def _known_nodes(plans: list[Plan], overrides: tuple[Override, ...]) -> None:
-    """An override must name a node of at least one scorecard of the set."""
-    names = {name for plan in plans for name in plan.index}
-    for override in overrides:
-        if override.scope != "overall" and override.node not in names:
-            msg = (
-                f"override of account {override.account_id!r} names node {override.node!r}, "
-                f"which no scorecard of the set has; the nodes are {sorted(names)}"
-            )
-            raise ConfigError(msg)
-
-
 def _kinds(card: Scorecard | ScorecardSet, plans: list[Plan]) -> dict[str, Kind]:
     kinds = column_kinds(tuple(m for plan in plans for m in plan.measures))
     if isinstance(card, ScorecardSet):
@@ -222,84 +206,6 @@ def _as_of(value: object, data: object) -> np.datetime64 | None:
         return as_instant(value, "as_of")
     own = getattr(data, "as_of", None)
     return own if isinstance(own, np.datetime64) else None
-
-
-def _override_day(overrides: tuple[Override, ...], instant: np.datetime64 | None) -> date | None:
-    if instant is None:
-        expiring = [o for o in overrides if o.expires_on is not None]
-        if expiring:
-            msg = (
-                f"override of {expiring[0].account_id!r} expires on {expiring[0].expires_on}: "
-                "pass `as_of` to say whether it still applies"
-            )
-            raise InvalidInputError(msg)
-        return None
-    return to_datetime(instant).date()
-
-
-# --- segments ----------------------------------------------------------------------------
-
-
-def _assign(cards: ScorecardSet, inputs: Inputs) -> IntArray:
-    """The index of each account's scorecard in ``cards.scorecards()``; first match wins."""
-    chosen = np.full(inputs.n, len(cards.segments), dtype=np.int64)
-    open_rows = np.ones(inputs.n, dtype=bool)
-    for number, segment in enumerate(cards.segments):
-        match = open_rows.copy()
-        for condition in segment.when:
-            match &= _holds(condition, inputs.columns[condition.column])
-        chosen[match] = number
-        open_rows &= ~match
-    return chosen
-
-
-def _holds(condition: Condition, column: NDArray[np.generic]) -> BoolArray:
-    """Where ``condition`` holds, testing each distinct value once (numbers: vectorised)."""
-    if column.dtype.kind in "fiu":
-        numbers = column.astype(np.float64)
-        present = ~np.isnan(numbers)
-        if condition.op in ("missing", "present"):
-            return ~present if condition.op == "missing" else present
-        with np.errstate(invalid="ignore"):
-            return present & _test(condition, numbers)
-    codes, k = id_codes(column.astype(object))
-    first = np.full(k, -1, dtype=np.int64)
-    present_rows = np.flatnonzero(codes >= 0)
-    first[codes[present_rows][::-1]] = present_rows[::-1]
-    distinct = column.astype(object)[first]
-    if condition.op in ("missing", "present"):
-        return (codes < 0) if condition.op == "missing" else (codes >= 0)
-    table = np.array([bool(_test(condition, value)) for value in distinct.tolist()], dtype=bool)
-    if not k:  # no values at all: every test but `missing` fails
-        return np.zeros(len(codes), dtype=bool)
-    held: BoolArray = np.where(codes >= 0, table[np.maximum(codes, 0)], False)
-    return held
-
-
-def _test(condition: Condition, value: object) -> BoolArray | bool:
-    """The condition on one value, or on an array of numbers."""
-    op, target = condition.op, condition.value
-    if op in ("in", "not_in", "eq", "ne"):
-        options = list(target) if isinstance(target, tuple) else [target]
-        if isinstance(value, np.ndarray):
-            inside: BoolArray = np.isin(value, np.array(options, dtype=object))
-            return inside if op in ("in", "eq") else ~inside
-        return (value in options) == (op in ("in", "eq"))
-    number = value if isinstance(value, np.ndarray) else _number(value)
-    limit = _number(target)
-    compare: BoolArray | bool = {
-        "lt": number < limit,
-        "le": number <= limit,
-        "gt": number > limit,
-        "ge": number >= limit,
-    }[op]
-    return compare
-
-
-def _number(value: object) -> float:
-    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-        return float(value)
-    return float("nan")
 
 
 # --- one scorecard -----------------------------------------------------------------------
@@ -343,84 +249,3 @@ def _score_plan(
 
 def _subset(inputs: Inputs, rows: IntArray) -> Inputs:
     return Inputs(inputs.account_ids[rows], {k: v[rows] for k, v in inputs.columns.items()})
-
-
-def _overrides(
-    plan: Plan,
-    inputs: Inputs,
-    overrides: tuple[Override, ...],
-    day: date | None,
-    *,
-    strict: bool,
-) -> tuple[Overrides, tuple[Override, ...], tuple[tuple[Override, str], ...]]:
-    if not overrides:
-        return {}, (), ()
-    position = {account: row for row, account in enumerate(inputs.account_ids.tolist())}
-    by_node: dict[int, list[tuple[int, float]]] = {}
-    taken: dict[tuple[int | str, int], Override] = {}
-    applied: list[Override] = []
-    skipped: list[tuple[Override, str]] = []
-    for override in overrides:
-        row = position.get(override.account_id)
-        try:
-            node = _override_node(plan, override)
-        except ConfigError as error:
-            if strict:
-                raise
-            if row is not None:
-                skipped.append((override, f"{error} (scorecard {plan.card.name!r})"))
-            continue
-        if row is None:
-            continue  # another scorecard's account, or not in the data (reported once)
-        if day is not None and not override.active(day):
-            skipped.append((override, f"expired on {override.expires_on}"))
-            continue
-        key = (override.account_id, node)
-        if key in taken:
-            msg = (
-                f"two active overrides of {plan.nodes[node].name!r} for account "
-                f"{override.account_id!r} (by {taken[key].author} and {override.author}); "
-                "keep one"
-            )
-            raise InvalidInputError(msg)
-        taken[key] = override
-        by_node.setdefault(node, []).append((row, override.value))
-        applied.append(override)
-    out: Overrides = {}
-    for node, pairs in by_node.items():
-        mask = np.zeros(inputs.n, dtype=bool)
-        value = np.zeros(inputs.n)
-        index = np.array([r for r, _ in pairs], dtype=np.int64)
-        mask[index] = True
-        value[index] = [v for _, v in pairs]
-        out[node] = (mask, value)
-    return out, tuple(applied), tuple(skipped)
-
-
-def _override_node(plan: Plan, override: Override) -> int:
-    root = plan.nodes[plan.root]
-    if override.scope == "overall":
-        if override.node not in (None, root.name):
-            msg = (
-                f"an overall override names the root {root.name!r} or no node, "
-                f"got {override.node!r}"
-            )
-            raise ConfigError(msg)
-        return plan.root
-    name = override.node or ""
-    if name not in plan.index:
-        msg = (
-            f"override of account {override.account_id!r} names node {name!r}, which "
-            f"scorecard {plan.card.name!r} does not have; its nodes are {list(plan.index)}"
-        )
-        raise ConfigError(msg)
-    index = plan.index[name]
-    is_measure = plan.nodes[index].measure >= 0
-    if (override.scope == "measure") != is_measure or index == plan.root:
-        kind = "a measure" if is_measure else ("the root" if index == plan.root else "a group")
-        msg = (
-            f"override of account {override.account_id!r} has scope {override.scope!r} "
-            f"but {name!r} is {kind}"
-        )
-        raise ConfigError(msg)
-    return index

@@ -5,7 +5,8 @@
   weekends, holidays and daylight-saving changes.
 * `ticket_durations`: first response and resolution time per ticket, in calendar or
   business time.
-* `summary`: a period's support, overall and per channel, priority or segment: volume,
+* `summary`: a period's support, overall or per group (`cshealth.Grouped`: by channel,
+  priority, team, any ticket column, or segment from a mapping of accounts): volume,
   response and resolution medians and p90, SLA achievement, first-contact resolution,
   one-touch and reopen rates, backlog, live-channel queues, wow moments and
   service-qualified leads. Every rate is a `cshealth.Rate` with its n and interval.
@@ -17,16 +18,14 @@ from cshealth.support._accounts import account_metrics
 from cshealth.support._hours import Weekday
 from cshealth.support._schedule import Schedule
 from cshealth.support._summary import summary
-from cshealth.support._summary_result import NO_GROUP, DurationStats, SupportStats, SupportSummary
+from cshealth.support._summary_result import DurationStats, SupportSummary
 from cshealth.support._tickets import Clock, SLAPolicy, TicketDurations, ticket_durations
 
 __all__ = [
-    "NO_GROUP",
     "Clock",
     "DurationStats",
     "SLAPolicy",
     "Schedule",
-    "SupportStats",
     "SupportSummary",
     "TicketDurations",
     "Weekday",

@@ -1,8 +1,8 @@
 """Support performance over a period: volumes, response and resolution times, rates.
 
 `summary` reads a set of tickets once and reports, for the half-open period
-``[start, end)``, the metrics of spec §5 overall and, optionally, per group (channel,
-priority, an account attribute or any labels). Each metric is bucketed on its own event
+``[start, end)``, the metrics of spec §5 overall and, with ``by``, per group (any ticket
+column, or an account attribute given as a mapping). Each metric is bucketed on its own event
 date (spec §5, DECISION): volume on creation, first-response time on the reply, resolution
 time and the resolution rates on the resolution (abandoned contacts, never served, are
 left out of the resolution metrics). Durations are summarised by their median and 90th
@@ -17,34 +17,29 @@ sort by group. The results are in `cshealth.support._summary_result`.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping
-from typing import cast
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import cast, overload
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 from cshealth._absent import not_measured
 from cshealth._checks import iso
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
+from cshealth._grouped import BY_ACCOUNT, By, Grouped, Groups, check_by, group_codes
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import AsOf, InstantArray
 from cshealth.io import Table
-from cshealth.io._read import keyed_values
+from cshealth.io._read import column_array, keyed_values, named_columns
+from cshealth.models import Ticket
 from cshealth.support._schedule import Schedule
 from cshealth.support._summary_metrics import _flags, _groups, _Options, _stats
-from cshealth.support._summary_result import _NEEDS, SupportStats, SupportSummary
-from cshealth.support._tickets import (
-    SLAPolicy,
-    check_policy,
-    check_schedule,
-    read_tickets,
-    ticket_column,
-)
+from cshealth.support._summary_result import _NEEDS, SupportSummary
+from cshealth.support._tickets import SLAPolicy, check_policy, check_schedule, read_tickets
 
 __all__ = ["summary"]
 
-_BY_COLUMNS = ("channel", "priority")
 _OPTIONAL = (
     "priority",
     "first_response_at",
@@ -60,20 +55,48 @@ _OPTIONAL = (
 )
 
 
+@overload
 def summary(
     tickets: object,
     *,
     start: AsOf,
     end: AsOf,
     schedule: Schedule | None = None,
-    by: str | Mapping[str, object] | Mapping[int, object] | ArrayLike | None = None,
+    by: None = None,
     sla: SLAPolicy | None = None,
     live_channels: Collection[str] = ("chat", "phone"),
     long_wait_seconds: float = 300,
     short_abandon_seconds: float = 10,
     include_mean: bool = False,
-) -> SupportSummary:
-    """Support metrics over the period ``[start, end)``, overall and per group.
+) -> SupportSummary: ...
+@overload
+def summary(
+    tickets: object,
+    *,
+    start: AsOf,
+    end: AsOf,
+    schedule: Schedule | None = None,
+    by: By,
+    sla: SLAPolicy | None = None,
+    live_channels: Collection[str] = ("chat", "phone"),
+    long_wait_seconds: float = 300,
+    short_abandon_seconds: float = 10,
+    include_mean: bool = False,
+) -> Grouped[SupportSummary]: ...
+def summary(
+    tickets: object,
+    *,
+    start: AsOf,
+    end: AsOf,
+    schedule: Schedule | None = None,
+    by: By | None = None,
+    sla: SLAPolicy | None = None,
+    live_channels: Collection[str] = ("chat", "phone"),
+    long_wait_seconds: float = 300,
+    short_abandon_seconds: float = 10,
+    include_mean: bool = False,
+) -> SupportSummary | Grouped[SupportSummary]:
+    """Support metrics over the period ``[start, end)``, of all the tickets or per group.
 
     Rules (spec §5; each metric is bucketed on the date of its own event):
 
@@ -133,18 +156,22 @@ def summary(
         tickets: `Ticket` records, a `Table`, a mapping of columns or a data frame.
             Needs ``id``, ``channel`` and ``created_at``; the measures of an absent
             optional column are not measured (``priority`` absent: every ticket has
-            the default SLA target; grouping ``by='priority'`` is refused).
+            the default SLA target). Other columns are read only when ``by`` names
+            them.
         start: First day (midnight UTC) or aware ``datetime`` of the period.
         end: First day or aware ``datetime`` after the period.
         schedule: Business hours for response and resolution times (and SLA times when
             the policy's clock is ``business``); ``None`` measures calendar time.
-        by: Groups: ``None``; a ticket column, ``{'channel', 'priority'}``; a mapping
-            ``{account_id: label}`` (a segment, a plan), its keys matched to the tickets'
-            account ids as every id is (text keys for text ids, whole numbers for
-            whole numbers); or one label per ticket row.
-            Tickets without a label (an account absent from the mapping, a label of
-            ``None``) form the group ``'(none)'``. Labels are shown as text. A group
-            is listed when at least one of its tickets counts for some metric.
+        by: Group the tickets: the name of any column of ``tickets`` (a field such as
+            ``'channel'`` or ``'priority'``, or any other column of a mapping or data
+            frame, such as ``'team'``), or a mapping from account id to group (a
+            segment, a plan), its keys matched to the tickets' ``account_id`` as every
+            id is (text keys for text ids, whole numbers for whole numbers). Labels per
+            ticket are not taken: add them to the tickets as a column and name it.
+            Tickets without a group (a missing value, an account the mapping does not
+            name) are the group ``'(none)'``, never dropped. Every group of the data is
+            listed, in sorted order of the labels (shown as text: ``5.0`` reads
+            ``'5'``), including a group none of whose tickets counts in the period.
         sla: First-response targets; default ``SLAPolicy()`` (24 hours, on business time
             when a schedule is given, else on calendar time).
         live_channels: The channels of live contacts (queues and abandonment).
@@ -157,15 +184,19 @@ def summary(
         The `SupportSummary`. With no tickets, counts are 0, rates have ``n == 0``
         (statistic ``None``) and duration statistics are ``None``. Measures whose
         columns are absent are ``None``, with their reasons in ``not_measured``.
+        With ``by``, a `cshealth.Grouped` of one per group, each the summary this
+        function gives on that group's tickets alone, and ``overall`` the summary of
+        all of them (the same as without ``by``).
 
     Raises:
         InvalidInputError: On bad tickets (a naive datetime, a reply or resolution
             before creation, a negative queue wait: every one with its row), duplicate
-            ticket ids, ``end <= start``, a ``by`` column other than ``channel`` or
-            ``priority``, ``by='priority'`` on tickets without a ``priority`` column,
-            a ``by`` mapping whose keys can never match the account ids (text keys for
-            whole-number ids, or the reverse), labels not one per ticket, or a bad
-            option.
+            ticket ids, ``end <= start``, a ``by`` that names no column of the tickets
+            (``by='priority'`` on tickets without a ``priority`` column: every ticket
+            would take the default and be in one group), a ``by`` mapping whose keys
+            can never match the account ids (text keys for whole-number ids, or the
+            reverse), a ``by`` that is neither a column name nor a mapping (labels per
+            ticket: add them as a column), or a bad option.
 
     Examples:
         Three email tickets and a chat in March 2025:
@@ -190,17 +221,28 @@ def summary(
         ...     "resolved_at": ["2025-03-04T09:00Z", None, None, "2025-03-21T09:20Z"],
         ...     "queue_wait_seconds": [None, None, None, 45.0],
         ... }
-        >>> s = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by="channel")
+        >>> s = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1))
         >>> s
         SupportSummary(2025-03-01T00:00:00+00:00 to 2025-04-01T00:00:00+00:00,
-                       clock='calendar', volume=4, 2 groups by 'channel',
+                       clock='calendar', volume=4, first_response median=90 min,
+                       sla=Rate(0.75, 3 of 4), backlog=2,
                        not measured: fcr, one_touch, reopen and 7 more)
-        >>> s.overall.first_response
+        >>> s.first_response
         DurationStats(n=4, median=90 min, p90=21.6 h)
-        >>> s.overall.sla  # T-2 waited 30 h against a 24 h target
+        >>> s.sla  # T-2 waited 30 h against a 24 h target
         Rate(0.75, 3 of 4)
-        >>> s.overall.backlog, s.groups["email"].backlog
-        (2, 2)
+
+        Per channel, and per segment from a mapping of accounts (A-3 is in none):
+
+        >>> g = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by="channel")
+        >>> g
+        Grouped(by='channel', 2 groups of SupportSummary: 'chat', 'email'; ungrouped=0)
+        >>> g.overall == s, g["email"].backlog, g["chat"].sla
+        (True, 2, Rate(1, 1 of 1))
+        >>> segments = {"A-1": "smb", "A-2": "enterprise"}
+        >>> g = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by=segments)
+        >>> {label: group.volume for label, group in g.items()}, g.ungrouped
+        ({'(none)': 1, 'enterprise': 1, 'smb': 2}, 1)
     """
     low, high = as_instant(start, "start"), as_instant(end, "end")
     if high <= low:
@@ -211,29 +253,24 @@ def summary(
     long_wait, short_abandon = _check_options(
         live_channels, long_wait_seconds, short_abandon_seconds, include_mean
     )
-    column = _by_column(by)
-    need = ["channel", *(["account_id"] if isinstance(by, Mapping) else [])]
-    table = read_tickets(tickets, need=need, optional=list(_OPTIONAL))
-    labels = _by_labels(table, by, column)
+    table, groups = _read(tickets, by)
     rows = np.flatnonzero(cast("InstantArray", table["created_at"]) < high)
     flags, names = _flags(table, rows, low=low, high=high, schedule=schedule, policy=policy)
-    live_code = np.array([name in live_channels for name in names], dtype=bool)
-    absent = not_measured(table.columns, _NEEDS)
-    options = _Options(include_mean, long_wait, short_abandon, live_code, absent)
-    overall = _stats(flags, options, names)
-    groups: dict[str, SupportStats] = {}
-    if labels is not None:
-        groups = _groups(flags, labels[rows], options, names)
-    return SupportSummary(
+    options = _Options(
         start=to_datetime(low),
         end=to_datetime(high),
         clock="calendar" if schedule is None else "business",
         sla_clock="calendar" if policy.measures_business(schedule) is None else "business",
         sla_policy=policy,
-        by=column if column is not None else _by_kind(by),
-        overall=overall,
-        groups=groups,
+        include_mean=include_mean,
+        long_wait_seconds=long_wait,
+        short_abandon_seconds=short_abandon,
+        live_code=np.array([name in live_channels for name in names], dtype=bool),
+        not_measured=not_measured(table.columns, _NEEDS),
     )
+    if groups is None:
+        return _stats(flags, options, names)
+    return _groups(flags, rows, groups, options, names)
 
 
 def _check_options(
@@ -261,49 +298,71 @@ def _seconds_option(name: str, value: object) -> float:
     return float(cast("float", value))
 
 
-def _by_column(by: object) -> str | None:
-    if not isinstance(by, str):
-        return None
-    if by not in _BY_COLUMNS:
-        msg = (
-            f"`by` names the column {by!r}; tickets can be grouped by the column "
-            f"{' or '.join(map(repr, _BY_COLUMNS))}, by a mapping {{account_id: label}} or by "
-            "one label per ticket"
-        )
-        raise InvalidInputError(msg)
-    return by
+def _read(tickets: object, by: object) -> tuple[Table, Groups | None]:
+    """The ticket columns `summary` reads, and each ticket's group (``None`` without ``by``).
 
-
-def _by_kind(by: object) -> str | None:
+    Raises:
+        InvalidInputError: On bad tickets (`read_tickets`), and on a ``by`` that is
+            neither a column name nor a mapping, or names no column of the tickets.
+    """
     if by is None:
-        return None
-    return "account" if isinstance(by, Mapping) else "labels"
-
-
-def _by_labels(table: Table, by: object, column: str | None) -> NDArray[np.generic] | None:
-    """One raw label per ticket row (``None`` for no label), or ``None`` without groups."""
-    if by is None:
-        return None
-    if column is not None:
-        if column not in table.columns:  # the model's default for all: one group, no grouping
-            msg = (
-                f"`by={column!r}` groups the tickets by their `{column}` column, which they "
-                f"do not have (columns: {sorted(table.columns)}); without it every ticket "
-                "would take the default and fall in one group; pass tickets with a "
-                f"`{column}` column, or group by 'channel'"
-            )
-            raise InvalidInputError(msg)
-        return ticket_column(table, column)
+        return read_tickets(tickets, need=["channel"], optional=_OPTIONAL), None
+    _check_by(by)
+    named = named_columns(tickets)  # None for records, which have every field
+    source = tickets if named is None else named
     if isinstance(by, Mapping):
-        return _per_account(table["account_id"], by)
-    labels = np.asarray(by, dtype=object)
-    if labels.shape != (table.n_rows,):
+        table = read_tickets(source, need=["channel", "account_id"], optional=_OPTIONAL)
+        return table, group_codes(_per_account(table["account_id"], by), BY_ACCOUNT)
+    column = cast("str", by)
+    if column in Ticket.model_fields:  # read by the field's rules, as `channel` is
+        table = read_tickets(source, need=["channel"], optional=[*_OPTIONAL, column])
+        if column not in table:  # the model's default for all: one group, no grouping
+            raise _no_column(column, named)
+        return table, group_codes(table[column], column)
+    if named is None or column not in named:
+        raise _no_column(column, named)
+    table = read_tickets(named, need=["channel"], optional=_OPTIONAL)
+    values = column_array(named[column])
+    if values.ndim != 1 or len(values) != table.n_rows:
         msg = (
-            f"`by` labels must be one per ticket ({table.n_rows}), got shape {labels.shape}; "
-            "or pass a column name or a mapping {account_id: label}"
+            f"the `by` column {column!r} must hold one value per ticket ({table.n_rows}), "
+            f"got shape {values.shape}"
         )
         raise InvalidInputError(msg)
-    return labels
+    try:
+        return table, group_codes(values, column)
+    except ValueError:  # arrays as labels: numpy cannot compare them with None
+        msg = f"the groups of `by` ({column!r}) must be text, numbers or dates, got arrays"
+        raise InvalidInputError(msg) from None
+
+
+def _check_by(by: object) -> None:
+    """Refuse labels per ticket with the way to give them, and anything else not a ``by``."""
+    per_row = isinstance(by, (Sequence, np.ndarray, Iterator)) or hasattr(by, "__array__")
+    if per_row and not isinstance(by, (str, bytes, Mapping)):
+        msg = (
+            f"`by` takes a column name or a mapping from account id to group, not labels "
+            f"per ticket (got {type(by).__name__}); add the labels to the tickets as a "
+            "column (tickets['team'] = labels) and pass its name, by='team'"
+        )
+        raise InvalidInputError(msg)
+    check_by(by)
+
+
+def _no_column(column: str, named: Mapping[str, object] | None) -> InvalidInputError:
+    """The error for a ``by`` column the tickets do not have, listing the ones they have."""
+    columns = sorted(Ticket.model_fields if named is None else named)
+    msg = (
+        f"`by` names no column of the tickets: {column!r} (columns {columns}); give a "
+        "column name, or a mapping from account id to group"
+    )
+    field = Ticket.model_fields.get(column)
+    if field is not None and not field.is_required():
+        msg += (
+            f"; without a `{column}` column every ticket would take the default "
+            f"({field.default!r}) and be in one group"
+        )
+    return InvalidInputError(msg)
 
 
 def _per_account(account_ids: NDArray[np.generic], by: object) -> NDArray[np.generic]:

@@ -2,35 +2,47 @@
 
 `_flags` finds once, for the tickets created before the period's end, every per-ticket
 fact the metrics need (created, answered or resolved in the period, SLA verdict,
-durations); `_stats` turns a set of those flags into a `SupportStats`, and `_groups` does
-so per group, each group's tickets one slice of a single sort by group.
+durations); `_stats` turns a set of those flags into a `SupportSummary`, and `_groups`
+does so per group, each group's tickets one slice of a single sort by group.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._codes import id_codes
+from cshealth._grouped import Grouped, Groups
 from cshealth._stats import Rate
 from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
 from cshealth.io import Table
 from cshealth.support._schedule import Schedule
-from cshealth.support._summary_result import NO_GROUP, DurationStats, SupportStats
-from cshealth.support._tickets import SLAPolicy, elapsed_seconds, sla_outcome, ticket_column
+from cshealth.support._summary_result import DurationStats, SupportSummary
+from cshealth.support._tickets import (
+    Clock,
+    SLAPolicy,
+    elapsed_seconds,
+    sla_outcome,
+    ticket_column,
+)
 
 __all__: list[str] = []
-
-#: The measures of `SupportStats`, in field order.
-_FIELDS = tuple(field.name for field in fields(SupportStats) if field.name != "not_measured")
 
 
 @dataclass(frozen=True)
 class _Options:
+    """The period and the options of one `summary` call, the same for every group."""
+
+    start: datetime
+    end: datetime
+    clock: Clock
+    sla_clock: Clock
+    sla_policy: SLAPolicy
     include_mean: bool
     long_wait_seconds: float
     short_abandon_seconds: float
@@ -141,19 +153,17 @@ def _channel_codes(channels: ObjectArray) -> tuple[IntArray, tuple[str, ...]]:
     return codes, tuple(str(name) for name in channels[first].tolist())
 
 
-def _stats(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportStats:
+def _stats(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportSummary:
     """The metrics of the tickets in ``flags``; those not measured ``None``."""
     stats = _measured(flags, options, names)
     if not options.not_measured:
         return stats
-    absent = options.not_measured
-    kept = (getattr(stats, field.name) for field in fields(stats) if field.name != "not_measured")
-    values: list[Any] = [None if name in absent else value for name, value in zip(_FIELDS, kept)]
-    values.append(dict(absent))
-    return SupportStats(*values)
+    absent = dict(options.not_measured)
+    cleared = cast("dict[str, Any]", dict.fromkeys(absent))  # the measures, each None
+    return replace(stats, **cleared, not_measured=absent)
 
 
-def _measured(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportStats:
+def _measured(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportSummary:
     """The metrics of the tickets in ``flags``, computed from every column."""
     created_in, resolved_in = flags.created_in, flags.resolved_in
     volume = int(np.count_nonzero(created_in))
@@ -169,7 +179,12 @@ def _measured(flags: _Flags, options: _Options, names: tuple[str, ...]) -> Suppo
     n_leads = int(np.count_nonzero(lead))
     wow = np.flatnonzero(created_in & flags.delighted)
     wow = wow[np.argsort(flags.created[wow], kind="stable")]
-    return SupportStats(
+    return SupportSummary(
+        start=options.start,
+        end=options.end,
+        clock=options.clock,
+        sla_clock=options.sla_clock,
+        sla_policy=options.sla_policy,
         volume=volume,
         volume_by_channel=_by_channel(flags.channel[created_in], names),
         first_response=DurationStats.of(
@@ -213,31 +228,32 @@ def _by_channel(codes: IntArray, names: tuple[str, ...]) -> Mapping[str, int]:
 
 def _groups(
     flags: _Flags,
-    labels: NDArray[np.generic],
+    rows: IntArray,
+    groups: Groups,
     options: _Options,
     channels: tuple[str, ...],
-) -> dict[str, SupportStats]:
-    """The metrics per group, largest volume first, then by name."""
-    codes, names = _group_codes(labels)
+) -> Grouped[SupportSummary]:
+    """The summary overall and per group: each group's tickets one slice of one sort.
+
+    ``groups`` holds the group of every ticket row, ``flags`` the facts of the rows
+    ``rows`` (those created before the period's end; the others count for nothing). A
+    group none of whose tickets counts for any metric of the period gets the summary of
+    no tickets, computed once: it is the same.
+    """
+    overall = _stats(flags, options, channels)
+    codes = groups.codes[rows]  # tickets created after the end count for nothing
     order = np.argsort(codes, kind="stable")
-    bounds = np.cumsum(np.bincount(codes, minlength=len(names)))
+    sizes = np.bincount(codes, minlength=len(groups.labels))
+    bounds = np.concatenate(([0], np.cumsum(sizes))).tolist()
     active = flags.active()
-    found: list[tuple[str, SupportStats]] = []
-    for name, stop, begin in zip(names, bounds.tolist(), [0, *bounds[:-1].tolist()]):
-        rows = order[begin:stop]
-        if active[rows].any():
-            found.append((name, _stats(flags.take(rows), options, channels)))
-    found.sort(key=lambda item: (-item[1].volume, item[0]))
-    return dict(found)
-
-
-def _group_codes(labels: NDArray[np.generic]) -> tuple[IntArray, list[str]]:
-    """A code per row and the group names: labels as text, missing ones `NO_GROUP`."""
-    codes, k = id_codes(labels)
-    first = np.zeros(k, dtype=np.int64)
-    first[codes[codes >= 0]] = np.flatnonzero(codes >= 0)
-    texts = [str(value) for value in labels[first].tolist()] if k else []
-    names = list(dict.fromkeys([*texts, NO_GROUP]))  # labels that read alike are one group
-    position = {name: i for i, name in enumerate(names)}
-    remap = np.array([position[text] for text in [*texts, NO_GROUP]], dtype=np.int64)
-    return remap[np.where(codes >= 0, codes, k)], names
+    nothing: list[SupportSummary] = []
+    results: dict[str, SupportSummary] = {}
+    for i, label in enumerate(groups.labels):
+        picked = order[bounds[i] : bounds[i + 1]]
+        if active[picked].any():
+            results[label] = _stats(flags.take(picked), options, channels)
+            continue
+        if not nothing:
+            nothing.append(_stats(flags.take(picked[:0]), options, channels))
+        results[label] = nothing[0]
+    return Grouped(by=groups.by, overall=overall, groups=results, ungrouped=groups.ungrouped)

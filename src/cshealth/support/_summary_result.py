@@ -1,29 +1,28 @@
-"""The results of `summary`: duration statistics, a set of tickets' metrics, the summary.
+"""The results of `summary`: duration statistics and a period's support metrics.
 
 `DurationStats` holds the median, 90th percentile and (optionally) mean of a set of
-durations; `SupportStats` the support metrics of one set of tickets over a period, each
-measure ``None`` when the ticket column it needs is absent (`_NEEDS`); `SupportSummary`
-those metrics overall and per group, with its text table (`SupportSummary.format`).
+durations; `SupportSummary` the support metrics of one set of tickets over a period, each
+measure ``None`` when the ticket column it needs is absent (`_NEEDS`), with its text
+table (`SupportSummary.format`, one line per group under `cshealth.Grouped`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
 from cshealth._absent import NOT_MEASURED, absent_reason, listed
-from cshealth._result import Result, jsonable
+from cshealth._grouped import ALL
+from cshealth._result import Result
 from cshealth._stats import Rate
 from cshealth._types import FloatArray
 from cshealth.support._tickets import Clock, SLAPolicy
 
-__all__ = ["NO_GROUP", "DurationStats", "SupportStats", "SupportSummary"]
+__all__ = ["DurationStats", "SupportSummary"]
 
-#: The group of tickets without a label (an account missing from a ``by`` mapping).
-NO_GROUP = "(none)"
 #: The optional ticket columns each measure is computed from. Without them the measure is
 #: not measured (``None``, with the reason in ``not_measured``), never a number built on
 #: the model's defaults (no replies would make every resolution one-touch).
@@ -132,10 +131,19 @@ class DurationStats(Result):
 
 
 @dataclass(frozen=True, eq=False, repr=False)
-class SupportStats(Result):
-    """The support metrics of one set of tickets over a period (see `summary`).
+class SupportSummary(Result):
+    """The support metrics of a set of tickets over ``[start, end)`` (see `summary`).
+
+    With ``by``, `summary` gives a `cshealth.Grouped` of these: one per group, each the
+    summary of that group's tickets alone, beside ``overall``, the summary of them all.
 
     Attributes:
+        start: The first instant of the period (UTC).
+        end: The first instant after the period (UTC).
+        clock: ``'calendar'``, or ``'business'`` when a schedule was given: how
+            response and resolution times are measured.
+        sla_clock: How response times are measured against SLA targets.
+        sla_policy: The targets used.
         volume: Tickets created in the period.
         volume_by_channel: Those tickets per channel, largest first (unknown channels
             are their own groups).
@@ -179,19 +187,24 @@ class SupportStats(Result):
         ...     "resolved_at": ["2025-03-03T10:00Z", None],
         ...     "agent_replies": [1, 3],
         ... }
-        >>> stats = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1)).overall
-        >>> stats.volume, stats.backlog, stats.one_touch
+        >>> s = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1))
+        >>> s.volume, s.backlog, s.one_touch
         (2, 1, Rate(1, 1 of 1))
-        >>> stats.to_dict()["resolution"]
+        >>> s.to_dict()["resolution"]
         {'n': 1, 'median': 3600.0, 'p90': 3600.0, 'mean': None}
 
         These tickets have no ``customer_replies`` or ``reopened_count`` column, so
         first-contact resolution and the reopen rate were not measured:
 
-        >>> stats.fcr is None, stats.not_measured["reopen"]
+        >>> s.fcr is None, s.not_measured["reopen"]
         (True, 'no `reopened_count` column')
     """
 
+    start: datetime
+    end: datetime
+    clock: Clock
+    sla_clock: Clock
+    sla_policy: SLAPolicy
     volume: int
     volume_by_channel: Mapping[str, int]
     first_response: DurationStats | None
@@ -215,81 +228,16 @@ class SupportStats(Result):
     sql_conversion: Rate | None
     not_measured: Mapping[str, str]
 
-    def __repr__(self) -> str:
-        median = None if self.first_response is None else self.first_response.median
-        response = "-" if median is None else _duration_text(median)
-        if self.first_response is None:
-            response = NOT_MEASURED
-        shown = {
-            name: NOT_MEASURED if name in self.not_measured else repr(getattr(self, name))
-            for name in ("sla", "one_touch", "backlog")
-        }
-        return (
-            f"SupportStats(volume={self.volume}, first_response median={response}, "
-            f"sla={shown['sla']}, one_touch={shown['one_touch']}, backlog={shown['backlog']})"
-        )
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class SupportSummary(Result):
-    """Support metrics over ``[start, end)``, overall and per group.
-
-    Attributes:
-        start: The first instant of the period (UTC).
-        end: The first instant after the period (UTC).
-        clock: ``'calendar'``, or ``'business'`` when a schedule was given: how
-            response and resolution times are measured.
-        sla_clock: How response times are measured against SLA targets.
-        sla_policy: The targets used.
-        by: What the groups are: a column name, ``'account'`` for an account mapping,
-            ``'labels'`` for labels per ticket, or ``None`` without groups.
-        overall: The metrics of all the tickets.
-        groups: The metrics per group, largest volume first (ties by name).
-        not_measured: Measure name to the reason it was not measured (a ticket column
-            the data does not have); those measures are ``None`` overall and in every
-            group.
-
-    Examples:
-        >>> from datetime import date
-        >>> from cshealth.support import summary
-        >>> tickets = {
-        ...     "id": ["T-1", "T-2", "T-3"],
-        ...     "channel": ["email", "chat", "chat"],
-        ...     "created_at": ["2025-03-03T09:00Z", "2025-03-04T09:00Z", "2025-03-05T09:00Z"],
-        ... }
-        >>> s = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by="channel")
-        >>> {name: stats.volume for name, stats in s.groups.items()}
-        {'chat': 2, 'email': 1}
-        >>> s.to_dict()["groups"]["chat"]["volume"]
-        2
-    """
-
-    start: datetime
-    end: datetime
-    clock: Clock
-    sla_clock: Clock
-    sla_policy: SLAPolicy
-    by: str | None
-    overall: SupportStats
-    groups: Mapping[str, SupportStats]
-
-    @property
-    def not_measured(self) -> Mapping[str, str]:
-        """Measure name to the reason it was not measured (the same in every group)."""
-        return self.overall.not_measured
-
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready: every field (`Result.to_dict`), and ``not_measured``."""
-        return {**super().to_dict(), "not_measured": jsonable(self.not_measured)}
-
     def format(self) -> str:
-        """The summary as a text table: a line for all tickets, then one per group.
+        """The summary as a text table: a heading, then one line for all the tickets.
 
         Columns: tickets created, first response (reply) median and p90, resolution
         median, SLA achievement, one-touch, first-contact resolution and reopen rates (as
         percentages; ``-`` when undefined) and the backlog at ``end``. A measure whose
         ticket column is absent shows ``n/m``, and a last line says which were not
-        measured and why. ``str(summary)`` and ``print(summary)`` give the same text.
+        measured and why. ``str(summary)`` and ``print(summary)`` give the same text;
+        with ``by``, ``print(grouped)`` gives the same table with one line per group
+        under the line ``(all)``.
 
         Examples:
             >>> from datetime import date
@@ -302,38 +250,110 @@ class SupportSummary(Result):
             ...     "resolved_at": ["2025-03-03T12:00Z", None],
             ...     "agent_replies": [1, 1],
             ... }
-            >>> s = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by="channel")
-            >>> print(s)
+            >>> print(summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1)))
             group  tickets    reply      p90  resolved   SLA  1-touch   FCR  reopen  backlog
-            all          2   60 min  108 min     3.0 h  100%     100%   n/m     n/m        1
+            (all)        2   60 min  108 min     3.0 h  100%     100%   n/m     n/m        1
+            n/m = not measured: FCR, reopen (no `customer_replies` and `reopened_count` columns)
+            >>> g = summary(tickets, start=date(2025, 3, 1), end=date(2025, 4, 1), by="channel")
+            >>> print(g)
+            SupportSummary by channel: 2 groups
+            group  tickets    reply      p90  resolved   SLA  1-touch   FCR  reopen  backlog
+            (all)        2   60 min  108 min     3.0 h  100%     100%   n/m     n/m        1
             chat         1     60 s     60 s         -  100%        -   n/m     n/m        1
             email        1    2.0 h    2.0 h     3.0 h  100%     100%   n/m     n/m        0
             n/m = not measured: FCR, reopen (no `customer_replies` and `reopened_count` columns)
         """
-        rows = [("all", self.overall), *self.groups.items()]
-        width = max([len(name) for name, _ in rows] + [5])
+        return self._format_groups([(ALL, self)])
+
+    @classmethod
+    def _format_groups(cls, labelled: Sequence[tuple[str, SupportSummary]]) -> str:
+        """One table of ``(label, summary)`` rows (``'(all)'`` first), for `Grouped.format`.
+
+        The footnote on columns not measured is written once: every group of a summary
+        has the same columns.
+        """
+        width = max([len(label) for label, _ in labelled] + [5])
         lines = [
             f"{'group':<{width}}  tickets    reply      p90  resolved   SLA  1-touch   FCR"
             "  reopen  backlog"
         ]
-        for name, stats in rows:
+        for label, s in labelled:
             lines.append(
-                f"{name:<{width}}  {stats.volume:>7}  {_median(stats.first_response):>7}"
-                f"  {_median(stats.first_response, 'p90'):>7}  {_median(stats.resolution):>8}"
-                f"  {_percent(stats.sla):>4}  {_percent(stats.one_touch):>7}"
-                f"  {_percent(stats.fcr):>4}  {_percent(stats.reopen):>6}"
-                f"  {_whole(stats.backlog):>7}"
+                f"{label:<{width}}  {s.volume:>7}  {_median(s.first_response):>7}"
+                f"  {_median(s.first_response, 'p90'):>7}  {_median(s.resolution):>8}"
+                f"  {_percent(s.sla):>4}  {_percent(s.one_touch):>7}"
+                f"  {_percent(s.fcr):>4}  {_percent(s.reopen):>6}"
+                f"  {_whole(s.backlog):>7}"
             )
-        footnote = _footnote(self.not_measured)
+        footnote = _footnote(labelled[0][1].not_measured) if labelled else ""
         return "\n".join([*lines, footnote] if footnote else lines)
 
+    def _group_row(self) -> dict[str, object]:
+        """This summary's cells in `Grouped.to_pandas`: single values, flattened.
+
+        Counts as they are; each `DurationStats` as ``<name>_median``, ``<name>_p90``
+        (seconds) and ``<name>_n``; each `Rate` as its value ``<name>`` and ``<name>_n``.
+        A measure not measured is ``None`` in each of its cells.
+        """
+        row: dict[str, object] = {}
+        for name in _ROW_FIELDS:
+            value = getattr(self, name)
+            if name in _DURATIONS:
+                stats: DurationStats | None = value
+                row[f"{name}_median"] = None if stats is None else stats.median
+                row[f"{name}_p90"] = None if stats is None else stats.p90
+                row[f"{name}_n"] = None if stats is None else stats.n
+            elif name in _RATES:
+                rate: Rate | None = value
+                row[name] = None if rate is None else rate.statistic
+                row[f"{name}_n"] = None if rate is None else rate.n
+            else:
+                row[name] = value
+        return row
+
     def __repr__(self) -> str:
-        grouped = f", {len(self.groups)} groups by {self.by!r}" if self.by is not None else ""
+        median = None if self.first_response is None else self.first_response.median
+        response = "-" if median is None else _duration_text(median)
+        shown = {
+            name: NOT_MEASURED if name in self.not_measured else repr(getattr(self, name))
+            for name in ("sla", "backlog")
+        }
+        if self.first_response is None:
+            response = NOT_MEASURED
         absent = f", {NOT_MEASURED}: {listed(list(self.not_measured))}" if self.not_measured else ""
         return (
             f"SupportSummary({self.start.isoformat()} to {self.end.isoformat()}, "
-            f"clock={self.clock!r}, volume={self.overall.volume}{grouped}{absent})"
+            f"clock={self.clock!r}, volume={self.volume}, first_response median={response}, "
+            f"sla={shown['sla']}, backlog={shown['backlog']}{absent})"
         )
+
+
+#: The measures of a summary's row in `Grouped.to_pandas`, in field order.
+_ROW_FIELDS = (
+    "volume",
+    "first_response",
+    "resolution",
+    "sla",
+    "sla_active",
+    "sla_not_applicable",
+    "fcr",
+    "one_touch",
+    "reopen",
+    "backlog",
+    "queue_wait",
+    "long_waits",
+    "abandonment",
+    "short_abandons",
+    "wow",
+    "sql_count",
+    "sql_revenue",
+    "sql_rate",
+    "sql_conversion",
+)
+_DURATIONS = frozenset({"first_response", "resolution", "queue_wait"})
+_RATES = frozenset(
+    {"sla", "fcr", "one_touch", "reopen", "long_waits", "abandonment", "sql_rate", "sql_conversion"}
+)
 
 
 #: The measures of `SupportSummary.format`, by column heading.
