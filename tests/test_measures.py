@@ -46,7 +46,7 @@ def test_a_table_is_a_mapping_with_the_key_column_first() -> None:
 
 def test_rows_records_and_json_give_python_values_with_missing_as_none() -> None:
     table = usage()
-    assert table.row("A-1") == {
+    assert table.account("A-1") == {
         "account_id": "A-1",
         "mau": 12,
         "band": None,
@@ -73,23 +73,23 @@ def test_rows_records_and_json_give_python_values_with_missing_as_none() -> None
         "t": ["y"],
     }
     with pytest.raises(KeyError, match="A-9"):
-        table.row("A-9")
+        table.account("A-9")
     with pytest.raises(KeyError, match="no column 'nope'"):
         table["nope"]
 
 
 def test_row_looks_an_account_up_by_the_identifier_rule() -> None:
     table = MeasureTable([7, 12], {"x": [1.5, np.nan]})
-    assert table.row(12) == {"account_id": 12, "x": None}
-    assert table.row(np.int64(7)) == {"account_id": 7, "x": 1.5}
-    assert table.row(7.0) == table.row(7)  # a whole float is the whole number
+    assert table.account(12) == {"account_id": 12, "x": None}
+    assert table.account(np.int64(7)) == {"account_id": 7, "x": 1.5}
+    assert table.account(7.0) == table.account(7)  # a whole float is the whole number
     with pytest.raises(AccountNotFoundError, match="no account 9 among the 2 accounts"):
-        table.row(9)
+        table.account(9)
     with pytest.raises(AccountNotFoundError, match="can never match"):
-        table.row("7")  # text among whole numbers
+        table.account("7")  # text among whole numbers
     with pytest.raises(InvalidInputError, match="not an identifier"):
-        table.row(None)
-    assert MeasureTable([" A-1 "], {}).row("A-1") == {"account_id": "A-1"}
+        table.account(None)
+    assert MeasureTable([" A-1 "], {}).account("A-1") == {"account_id": "A-1"}
 
 
 def test_prefix_and_select_keep_ids_and_as_of() -> None:
@@ -216,7 +216,7 @@ def test_not_measured_columns_are_all_missing_whatever_was_passed() -> None:
     assert np.isnat(table["seen"]).all()
     assert table["open"].tolist() == [1, 2]  # measured columns are untouched
     assert table.not_measured == {"reopens": "no `reopened_count` column", "band": "b", "seen": "s"}
-    assert table.row("A-1")["reopens"] is None
+    assert table.account("A-1")["reopens"] is None
     assert table.to_dict()["not_measured"] == table.not_measured
     assert repr(table) == "MeasureTable(2 accounts x 4 measures; not measured: reopens, band, seen)"
 

@@ -63,7 +63,7 @@ class MeasureTable(Mapping[str, MeasureColumn]):
         >>> t = MeasureTable(["A-1", "A-2"], {"open_tickets": [3, 0]}, source="support")
         >>> t
         MeasureTable(support: 2 accounts x 1 measure)
-        >>> t["open_tickets"].tolist(), t.row("A-2")
+        >>> t["open_tickets"].tolist(), t.account("A-2")
         ([3, 0], {'account_id': 'A-2', 'open_tickets': 0})
 
         A measure whose input column was absent is all missing, with its reason:
@@ -168,7 +168,21 @@ class MeasureTable(Mapping[str, MeasureColumn]):
             f"measure{'' if k == 1 else 's'}{absent})"
         )
 
-    def row(self, account_id: object) -> dict[str, object]:
+    def row(self, account_id: object) -> int:
+        """The position of ``account_id`` among the rows, as on every per-account result.
+
+        Raises:
+            AccountNotFoundError: If the account is not in the table (also a `KeyError`
+                and an `InvalidInputError`).
+            InvalidInputError: If ``account_id`` is not an identifier at all.
+
+        Examples:
+            >>> MeasureTable([7, 8], {"open_tickets": [3, 0]}).row(8)
+            1
+        """
+        return position_of(self.account_ids, account_id)
+
+    def account(self, account_id: object) -> dict[str, object]:
         """One account's measures as Python values (missing ones as ``None``).
 
         The account is looked up by the identifier rule, as results look one up.
@@ -180,9 +194,9 @@ class MeasureTable(Mapping[str, MeasureColumn]):
 
         Examples:
             >>> t = MeasureTable([7, 8], {"open_tickets": [3, 0]})
-            >>> t.row(8)
+            >>> t.account(8)
             {'account_id': 8, 'open_tickets': 0}
-            >>> t.row(9)
+            >>> t.account(9)
             Traceback (most recent call last):
             ...
             cshealth.AccountNotFoundError: no account 9 among the 2 accounts (ids such as 7, 8)

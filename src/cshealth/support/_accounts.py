@@ -134,7 +134,7 @@ def account_metrics(
         >>> m = account_metrics(tickets, as_of=date(2025, 4, 1), window_days=30, seats={"A-1": 10})
         >>> m
         MeasureTable(support: 2 accounts x 8 measures; not measured: reopens)
-        >>> m.row("A-1")
+        >>> m.account("A-1")
         {'account_id': 'A-1', 'open_tickets': 2, 'tickets': 1, 'tickets_per_seat': 0.1,
          'median_first_response_hours': 4.0, 'sla_breaches': 0, 'reopens': None,
          'escalations': 0, 'last_ticket_age_days': 11.625}
