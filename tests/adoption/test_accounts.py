@@ -62,10 +62,10 @@ def test_with_events_utilisation_is_mau_over_seats() -> None:
     }
     table = account_metrics(USAGE, as_of=AS_OF, events=events, seats={"A": 4, "B": 2})
     # A: u1 and u2 active in the window: MAU 2 of 4 seats; B was not active (MAU 0).
-    row = table.row("A")
+    row = table.account("A")
     assert row["mau"] == 2.0
     assert row["seat_utilisation"] == 0.5
-    assert table.row("B")["seat_utilisation"] == 0.0
+    assert table.account("B")["seat_utilisation"] == 0.0
     direct = active_users(events, as_of=AS_OF)
     assert direct.mau.tolist() == [2]
 
@@ -77,12 +77,12 @@ def test_listed_accounts_are_the_rows_and_missing_stays_missing() -> None:
     ]
     table = account_metrics(USAGE, as_of=AS_OF, accounts=accounts)
     assert table["account_id"].tolist() == ["A", "Z"]
-    assert table.row("A")["seats"] == 10.0
-    z = table.row("Z")
+    assert table.account("A")["seats"] == 10.0
+    z = table.account("Z")
     assert z["logins"] is None  # no usage rows at all: not measured, not 0
     assert z["seats"] == 3.0
     assert "first_90d_logins" in table
-    assert table.row("A")["first_90d_logins"] == 80.0  # 10 + 30 + 40, all inside 90 days
+    assert table.account("A")["first_90d_logins"] == 80.0  # 10 + 30 + 40, all inside 90 days
     ids_only = account_metrics(USAGE, as_of=AS_OF, accounts=("B", "A"))
     assert ids_only["account_id"].tolist() == ["A", "B"]
     assert "first_90d_logins" not in ids_only
@@ -129,7 +129,7 @@ def test_absent_columns_are_not_measured_and_the_rest_unchanged() -> None:
     }
     with_events = account_metrics(USAGE, as_of=AS_OF, events=events)
     assert with_events.not_measured["feature_breadth"] == "no `feature` column"
-    assert with_events.row("A")["mau"] == 1.0
+    assert with_events.account("A")["mau"] == 1.0
 
 
 def test_bad_input_is_refused() -> None:

@@ -617,7 +617,7 @@ def test_to_dict_and_to_measures() -> None:
         "seat_utilisation",
     )
     assert table.as_of == np.datetime64("2026-01-01T00:00", "us")
-    assert table.row("A-1")["seat_utilisation"] == 0.25
+    assert table.account("A-1")["seat_utilisation"] == 0.25
 
 
 def test_histogram_and_stickiness_by_account() -> None:

@@ -533,8 +533,8 @@ def test_measures_dict_and_repr():
         "adoption_api",
         "adoption_help",
     )
-    assert table.row("B")["adoption_api"] is None
-    assert table.row("A")["sticky_share"] == pytest.approx(0.3)
+    assert table.account("B")["adoption_api"] is None
+    assert table.account("A")["sticky_share"] == pytest.approx(0.3)
     payload = r.to_dict()
     json.dumps(payload)
     assert payload["unknown_features"] == ["beta"]

@@ -151,7 +151,7 @@ def test_window_length_and_measure_names():
         "first_7d_complete",
     )
     assert table.source == "adoption"
-    assert table.row("A")["first_7d_complete"] is True
+    assert table.account("A")["first_7d_complete"] is True
 
 
 def test_inputs_in_every_form():

@@ -403,8 +403,8 @@ def test_measures_dict_and_repr():
         "usage_falling",
     )
     assert table.source == "adoption"
-    assert table.row("A")["usage_band"] == "red"
-    assert table.row("D")["usage_change"] is None
+    assert table.account("A")["usage_band"] == "red"
+    assert table.account("D")["usage_change"] is None
     payload = trend.to_dict()
     json.dumps(payload)
     assert payload["thresholds"] == {"red": -0.5, "yellow": -0.2}

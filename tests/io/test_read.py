@@ -145,6 +145,6 @@ def test_usage_without_logins_has_none() -> None:
     with pytest.raises(InvalidInputError, match="`logins` column, which they do not have"):
         usage_trend(records, as_of=date(2025, 6, 2))
     table = account_metrics(records, as_of=date(2025, 6, 2), seats={"A": 3})
-    assert table.row("A")["logins"] is None
+    assert table.account("A")["logins"] is None
     assert table.not_measured["logins_per_seat"] == "no `logins` column"
-    assert table.row("A")["seat_utilisation"] == 1.0  # from active_users: measured
+    assert table.account("A")["seat_utilisation"] == 1.0  # from active_users: measured

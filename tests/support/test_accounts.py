@@ -186,7 +186,7 @@ def test_no_tickets():
     assert m.n_accounts == 0
     assert m.measures == MEASURES
     m = account_metrics([], as_of=AS_OF, accounts=["A1"], seats={"A1": 3})
-    assert m.row("A1") == {
+    assert m.account("A1") == {
         "account_id": "A1",
         "open_tickets": 0,
         "tickets": 0,

@@ -40,9 +40,9 @@ from cshealth._types import AsOf, BoolArray, ObjectArray
 from cshealth.adoption._feature_catalog import FeatureCatalog, _check_catalog
 from cshealth.adoption._features_counts import _Counts, _from_aggregates, _from_events, _is_events
 from cshealth.adoption._features_result import FeatureAdoption
-from cshealth.adoption._usage import as_of_day, positions_of
+from cshealth.adoption._usage import USAGE_IDS, as_of_day
 from cshealth.io import Table
-from cshealth.io._read import read_columns
+from cshealth.io._read import positions_of, read_columns
 from cshealth.models import Account
 
 __all__ = ["feature_adoption"]
@@ -185,7 +185,7 @@ def _plans(accounts: object, ids: ObjectArray) -> ObjectArray:
         table = read_columns(accounts, Account, need=["id"], optional=["plan"])
         keys = table["id"]
         values = table["plan"] if "plan" in table else np.full(table.n_rows, None, object)
-    where = positions_of(keys, ids, "accounts")
+    where = positions_of(keys, ids, keys_name="accounts", values_name=USAGE_IDS)
     plans = np.full(len(ids), None, dtype=object)
     plans[where >= 0] = values[where[where >= 0]]
     return plans

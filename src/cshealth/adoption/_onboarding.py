@@ -34,8 +34,8 @@ from cshealth._measures import MeasureTable
 from cshealth._result import AccountResult, Result
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray
-from cshealth.adoption._usage import as_of_day, counted, positions_of, read_usage
-from cshealth.io._read import read_columns
+from cshealth.adoption._usage import USAGE_IDS, as_of_day, counted, read_usage
+from cshealth.io._read import positions_of, read_columns
 from cshealth.models import Account
 
 __all__ = ["FirstDays", "FirstDaysSummary", "first_days"]
@@ -291,7 +291,8 @@ def first_days(
     start, observed = start[order], observed[order]
     row_of = np.full(table.n_rows + 1, -1, dtype=np.int64)  # the last slot answers -1
     row_of[order] = np.arange(len(order))
-    owner = row_of[positions_of(names, data.ids, "accounts")][data.rows]
+    where = positions_of(names, data.ids, keys_name="accounts", values_name=USAGE_IDS)
+    owner = row_of[where][data.rows]
     day_of = data.days - np.append(start, end)[owner]  # owner -1 (not listed): past `end`
     inside = (owner >= 0) & (day_of >= 0) & (day_of < length)
     logins = np.bincount(

@@ -10,12 +10,13 @@ from numpy.typing import NDArray
 
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import IdArray, IntArray, ObjectArray
+from cshealth._types import IntArray, ObjectArray
 from cshealth.io import Table
-from cshealth.io._read import named_columns, read_columns, same_kind
+from cshealth.io._read import named_columns, read_columns
 from cshealth.models import UsageRecord
 
 __all__ = [
+    "USAGE_IDS",
     "UsageRows",
     "account_positions",
     "as_of_day",
@@ -23,11 +24,12 @@ __all__ = [
     "counted",
     "grouped_codes",
     "has_column",
-    "positions_of",
     "read_usage",
 ]
 
 _US_PER_DAY = 86_400_000_000
+#: The usage's account ids, as messages name them.
+USAGE_IDS = "the usage's `account_id`"
 #: Usage fields with a default, read when present (the model's default otherwise).
 _DEFAULTS = ("logins", "feature_events")
 
@@ -170,24 +172,3 @@ def as_of_day(instant: np.datetime64) -> int:
 def counted(n: int, noun: str) -> str:
     """``'1 account'``, ``'2 accounts'``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
-def positions_of(keys: IdArray, values: IdArray, what: str) -> IntArray:
-    """The position of each of ``values`` among ``keys``; ``-1`` where it is not there.
-
-    Raises:
-        InvalidInputError: If ``keys`` repeats an identifier (``what`` names them), or
-            the two are of different kinds of id (whole numbers against text).
-    """
-    same_kind((what, keys), ("the usage's `account_id`", values))
-    codes, k = id_codes(np.concatenate([keys, values]).astype(object))
-    key_codes = codes[: len(keys)]
-    repeated = np.bincount(key_codes, minlength=k)[key_codes] > 1
-    if repeated.any():
-        i = int(np.flatnonzero(repeated)[0])
-        msg = f"{what}: account {keys[i]!r} is listed twice; one row per account"
-        raise InvalidInputError(msg)
-    position = np.full(k + 1, -1, dtype=np.int64)  # the last slot answers code -1
-    position[key_codes] = np.arange(len(keys))
-    found: IntArray = position[codes[len(keys) :]]
-    return found
