@@ -17,3 +17,8 @@ def the_error(model: type[BaseModel], data: dict[str, Any]) -> dict[str, Any]:
     error = dict(errors[0])
     error["where"] = error["loc"][0] if error["loc"] else error["ctx"]["field"]
     return error
+
+
+def field_of(column: str) -> str:
+    """The result field a ``to_pandas()`` column comes from (``account_id``: ``account_ids``)."""
+    return f"{column}s" if column.endswith("_id") or column == "id" else column

@@ -39,6 +39,7 @@ __all__ = [
     "AccountResult",
     "Result",
     "RowsResult",
+    "column_name",
     "equal",
     "json_column",
     "json_dict",
@@ -253,6 +254,16 @@ class Result:
         return f"<pre>{html.escape(self.format())}</pre>"
 
 
+def column_name(field_name: str) -> str:
+    """The data-frame column of a row field: ``account_ids`` is ``account_id``, ``ids`` ``id``.
+
+    Examples:
+        >>> column_name("account_ids"), column_name("score")
+        ('account_id', 'score')
+    """
+    return field_name[:-1] if field_name.endswith("_ids") or field_name == "ids" else field_name
+
+
 class RowsResult(Result):
     """A result with rows (per account, period, cohort or group): ``len()`` and pandas."""
 
@@ -282,6 +293,9 @@ class RowsResult(Result):
     def to_pandas(self) -> pd.DataFrame:
         """The rows as a pandas ``DataFrame`` (pandas is an optional extra).
 
+        Columns are named for one row: a field of ids (``account_ids``, ``ids``) is the
+        column ``account_id`` (``id``); other fields keep their names.
+
         Raises:
             MissingDependencyError: When pandas is not installed.
         """
@@ -291,7 +305,7 @@ class RowsResult(Result):
             msg = "to_pandas() needs pandas: pip install 'cshealth[pandas]'"
             raise MissingDependencyError(msg) from error
         frame: pd.DataFrame = pd.DataFrame(
-            {name: np.array(a) for name, a in self._columns().items()}
+            {column_name(name): np.array(a) for name, a in self._columns().items()}
         )
         return frame
 

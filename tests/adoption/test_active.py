@@ -564,7 +564,7 @@ def test_to_pandas_has_the_per_account_columns() -> None:
     res = active_users(columns(EVENTS), as_of=date(2026, 1, 1), seats={"A-1": 4})
     frame = res.to_pandas()
     assert list(frame.columns) == [
-        "account_ids",
+        "account_id",
         "dau",
         "wau",
         "mau",
@@ -575,7 +575,7 @@ def test_to_pandas_has_the_per_account_columns() -> None:
         "seat_utilisation",
     ]  # l28 and daily have a column per day: not row columns
     assert len(frame) == len(res) == 3
-    assert frame["account_ids"].tolist() == ["A-1", "A-2", "A-9"]
+    assert frame["account_id"].tolist() == ["A-1", "A-2", "A-9"]
     for name in frame.columns[1:]:
         np.testing.assert_array_equal(frame[name].to_numpy(), getattr(res, name), err_msg=name)
     assert frame["mau"].tolist() == [2, 1, 1]

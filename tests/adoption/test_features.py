@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.validation import field_of
 
 from cshealth import (
     Account,
@@ -573,7 +574,7 @@ def test_results_compare_by_value_find_accounts_and_tabulate():
         r.row("D")
     frame = r.to_pandas()
     assert list(frame.columns) == [
-        "account_ids",
+        "account_id",
         "breadth",
         "sticky_share",
         "active_users",
@@ -581,7 +582,9 @@ def test_results_compare_by_value_find_accounts_and_tabulate():
     ]  # the arrays of accounts by features are not row columns
     assert len(frame) == len(r) == 3
     for name in frame.columns:
-        np.testing.assert_array_equal(frame[name].to_numpy(), getattr(r, name), err_msg=name)
+        np.testing.assert_array_equal(
+            frame[name].to_numpy(), getattr(r, field_of(name)), err_msg=name
+        )
     assert frame["active_users"].tolist() == [3, 1, 0]
     payload = json.loads(json.dumps(r.to_dict(), allow_nan=False))
     assert payload == r.to_dict()

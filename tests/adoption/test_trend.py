@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
+from tests.validation import field_of
 
 from cshealth import (
     AccountNotFoundError,
@@ -437,7 +438,7 @@ def test_results_compare_by_value_find_accounts_and_tabulate():
     frame = trend.to_pandas()
     assert len(frame) == len(trend) == 6
     assert list(frame.columns) == [
-        "account_ids",
+        "account_id",
         "observed_from",
         "current",
         "baseline",
@@ -452,7 +453,9 @@ def test_results_compare_by_value_find_accounts_and_tabulate():
         "rising",
     ]
     for name in frame.columns:
-        np.testing.assert_array_equal(frame[name].to_numpy(), getattr(trend, name), err_msg=name)
+        np.testing.assert_array_equal(
+            frame[name].to_numpy(), getattr(trend, field_of(name)), err_msg=name
+        )
 
 
 def test_slope_interval_is_one_confidence_interval_of_arrays():

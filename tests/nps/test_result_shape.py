@@ -17,6 +17,7 @@ from datetime import date, datetime, timezone
 
 import numpy as np
 import pytest
+from tests.validation import field_of
 
 from cshealth import AccountNotFoundError, InvalidInputError
 from cshealth._stats import ConfidenceInterval
@@ -167,13 +168,13 @@ def test_account_rows_to_pandas() -> None:
     scores = account_scores(responses(), as_of=AS_OF)
     frame = scores.to_pandas()
     assert list(frame.columns) == [
-        "account_ids", "score", "n", "respondents", "promoters", "passives", "detractors",
+        "account_id", "score", "n", "respondents", "promoters", "passives", "detractors",
         "promoter_weight", "passive_weight", "detractor_weight", "weight_squares",
         "last_response_at", "unanswered", "small",
     ]  # fmt: skip
     assert len(frame) == len(scores) == 3
     for column in frame.columns:
-        np.testing.assert_array_equal(frame[column].to_numpy(), getattr(scores, column))
+        np.testing.assert_array_equal(frame[column].to_numpy(), getattr(scores, field_of(column)))
 
 
 # --- one account lookup ---------------------------------------------------------------------------

@@ -277,7 +277,7 @@ def test_score_change_rows_pandas_and_lookup() -> None:
     change = attribute_change(_card(), _BEFORE, _card(), _AFTER)
     frame = change.to_pandas()
     assert list(frame.columns) == [
-        "account_ids",
+        "account_id",
         "score_t0",
         "score_t1",
         "change",
@@ -286,7 +286,7 @@ def test_score_change_rows_pandas_and_lookup() -> None:
         "missing_effect",
     ]
     assert len(frame) == len(change) == 3
-    assert frame["account_ids"].tolist() == ["c", "b", "a"]  # the later data's order
+    assert frame["account_id"].tolist() == ["c", "b", "a"]  # the later data's order
     for name in ("score_t0", "change", "missing_effect"):
         np.testing.assert_array_equal(frame[name].to_numpy(), getattr(change, name))
     assert change.row("a") == 2

@@ -286,7 +286,7 @@ def test_rollup_rows_pandas_and_lookup_by_parent() -> None:
     r = worked(method="band_share", parent="include")
     frame = r.to_pandas()
     assert list(frame.columns) == [
-        "parent_ids",
+        "parent_id",
         "value",
         "share_red",
         "share_yellow",
@@ -298,7 +298,7 @@ def test_rollup_rows_pandas_and_lookup_by_parent() -> None:
         "parent_used",
     ]
     assert len(frame) == len(r) == 4
-    assert frame["parent_ids"].tolist() == ["P1", "P2", "P3", "P4"]
+    assert frame["parent_id"].tolist() == ["P1", "P2", "P3", "P4"]
     for label, share in r.shares.items():
         np.testing.assert_array_equal(frame[f"share_{label}"].to_numpy(), share)
     assert frame["n_unscored"].tolist() == r.n_unscored.tolist()

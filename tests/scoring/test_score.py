@@ -1431,9 +1431,9 @@ def test_health_scores_compare_by_value() -> None:
 def test_health_scores_to_pandas_rows_and_lookup() -> None:
     result = issue_result()
     frame = result.to_pandas()
-    assert list(frame.columns) == ["account_ids", "score", "band", "coverage", "scorecard"]
+    assert list(frame.columns) == ["account_id", "score", "band", "coverage", "scorecard"]
     assert len(frame) == len(result) == 4
-    assert frame["account_ids"].tolist() == result.account_ids.tolist()
+    assert frame["account_id"].tolist() == result.account_ids.tolist()
     np.testing.assert_array_equal(frame["score"].to_numpy(), result.score)
     assert frame["band"].tolist() == result.band.tolist()
     assert result.row("c") == 2

@@ -609,7 +609,7 @@ def test_score_trend_rows_pandas_and_lookup() -> None:
     result = trend(history_of(BANDED), bands=RYG, hysteresis=5)
     frame = result.to_pandas()
     records = result.to_records()
-    assert list(frame.columns) == ["account_ids", *list(records[0])[1:]]
+    assert list(frame.columns) == ["account_id", *list(records[0])[1:]]
     assert list(records[0]) == [
         "account_id",
         "n_points",

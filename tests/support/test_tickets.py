@@ -184,15 +184,15 @@ def test_durations_to_pandas_has_one_row_per_ticket():
     d = ticket_durations(COLUMNS)
     frame = d.to_pandas()
     assert list(frame.columns) == [
-        "ids",
-        "account_ids",
+        "id",
+        "account_id",
         "created_at",
         "first_response_seconds",
         "resolution_seconds",
     ]
     assert len(frame) == len(d) == 3
-    assert frame["ids"].tolist() == d.ids.tolist()
-    assert frame["account_ids"].tolist() == ["A-1", "A-1", "A-2"]
+    assert frame["id"].tolist() == d.ids.tolist()
+    assert frame["account_id"].tolist() == ["A-1", "A-1", "A-2"]
     assert frame["created_at"].tolist() == [pd.Timestamp(t) for t in d.created_at]
     np.testing.assert_array_equal(frame["first_response_seconds"], [9000.0, np.nan, 30.0])
     np.testing.assert_array_equal(frame["resolution_seconds"], [86400.0, np.nan, 93600.0])

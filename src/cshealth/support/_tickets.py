@@ -164,8 +164,8 @@ class TicketDurations(RowsResult):
         array([45.])
         >>> d.to_dict()["resolution_seconds"]  # not resolved: None in JSON
         [None]
-        >>> d.to_pandas()[["ids", "first_response_seconds"]]
-           ids  first_response_seconds
+        >>> d.to_pandas()[["id", "first_response_seconds"]]
+            id  first_response_seconds
         0  T-1                  2700.0
     """
 
