@@ -198,7 +198,11 @@ def _expected(key: str) -> str:
 
 
 #: Options that also take something a Literal cannot state, with their own message.
-OWN_MESSAGES: dict[str, str] = {}
+OWN_MESSAGES: dict[str, str] = {
+    "cshealth.lifecycle.transitions:weight": (
+        "`weight` must be 'mrr', a mapping {account_id: weight} or None, got 'no_such_option'"
+    ),
+}
 
 
 def test_the_sweep_finds_the_options() -> None:

@@ -40,6 +40,7 @@ import cshealth
 from cshealth import ConfigError
 from cshealth._config import Config
 from cshealth.adoption import DropThresholds, Feature, FeatureCatalog
+from cshealth.lifecycle import FlagRule, LifecycleRules, RuleCondition, StageRule, Thresholds
 from cshealth.models import Record
 from cshealth.nps import FollowUpPolicy
 from cshealth.scoring import (
@@ -242,6 +243,31 @@ EXAMPLES: dict[str, tuple[Callable[[], Config], Callable[[], Config]]] = {
         lambda: FeatureCatalog(features=[{"name": "reports"}]),
     ),
     "DropThresholds": (DropThresholds, lambda: DropThresholds(red=-0.6, yellow=-0.3)),
+    "RuleCondition": (
+        lambda: RuleCondition(input="days_to_renewal", op="<=", threshold="renewal_window_days"),
+        lambda: RuleCondition(input="days_to_renewal", op="<=", value=120),
+    ),
+    "StageRule": (
+        lambda: StageRule(
+            name="renewal", all=[{"input": "days_to_renewal", "op": "<=", "value": 90}]
+        ),
+        lambda: StageRule(
+            name="renewal", all=[{"input": "days_to_renewal", "op": "<", "value": 90}]
+        ),
+    ),
+    "FlagRule": (
+        lambda: FlagRule(
+            name="advocate", all=[{"input": "nps_category", "op": "==", "value": "promoter"}]
+        ),
+        lambda: FlagRule(
+            name="advocate", all=[{"input": "nps_category", "op": "!=", "value": "promoter"}]
+        ),
+    ),
+    "Thresholds": (Thresholds, lambda: Thresholds(renewal_window_days=120)),
+    "LifecycleRules": (
+        LifecycleRules,
+        lambda: LifecycleRules(thresholds=Thresholds(stale_after_days=90)),
+    ),
 }
 
 #: For each class, data with one bad field deep in it, and the line its error must have.
@@ -300,6 +326,23 @@ BAD: dict[str, tuple[dict[str, object] | Callable[[], dict[str, object]], str]] 
         "features[1].tag: Input should be 'basic' or 'sticky'",
     ),
     "DropThresholds": ({"red": -0.1}, "thresholds must satisfy -1 <= red < yellow <= 0"),
+    "RuleCondition": (
+        {"input": "seat_utilization", "op": "<", "value": 1},
+        "input: unknown input 'seat_utilization'",
+    ),
+    "StageRule": (
+        {"name": "x", "any": [{"input": "mrr", "op": "in", "value": 5}]},
+        "any[0]: `in` and `not_in` take a list of values",
+    ),
+    "FlagRule": (
+        {"name": "x", "all": [{"input": "mrr", "op": ">", "threshold": "bogus"}]},
+        "all[0].threshold: unknown threshold 'bogus'",
+    ),
+    "Thresholds": ({"usage_drop": 0.5}, "usage_drop: Input should be less than or equal to 0"),
+    "LifecycleRules": (
+        {"stages": [{"name": "x", "all": [{"input": "customer", "op": "==", "value": True}]}]},
+        "the last stage rule ('x') must have no conditions",
+    ),
 }
 
 #: The `config_hash` of the first example of each class: it must never change by accident
@@ -325,6 +368,11 @@ HASHES: dict[str, str] = {
     "ScorecardSet": "afc3e1518450d9a4",
     "Segment": "a59cf5bbfac40443",
     "ThresholdsTransform": "c910f5f91b7a4847",
+    "RuleCondition": "ec8cc8db4a70cdb1",
+    "StageRule": "a471354ac3536e93",
+    "FlagRule": "e466cf0dc5bf766e",
+    "Thresholds": "1abae705f975c801",
+    "LifecycleRules": "b4995e58293cfd6a",
 }
 
 

@@ -159,6 +159,18 @@ def _scores() -> scoring.HealthScores:
     return scoring.score(_CARD, _MEASURES)
 
 
+#: Three days a month apart, the last the sample's as_of, for lifecycle histories and flows.
+_STAGE_DAYS = [date(2025, 11, 1), date(2025, 12, 1), AS_OF]
+
+
+def _stages(day: date) -> lifecycle.StageAssignments:
+    return lifecycle.classify(data("accounts"), as_of=day, revenue_changes=data("changes"))
+
+
+def _stage_history() -> lifecycle.StageHistory:
+    return lifecycle.history(data("accounts"), dates=_STAGE_DAYS, milestones=data("milestones"))
+
+
 Call = tuple[tuple[Any, ...], dict[str, Any]]
 
 #: A small valid call of every public function: qualified name -> (args, kwargs).
@@ -244,6 +256,48 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
     "cshealth.scoring.rollup": lambda: ((_scores(), {"b": "a", "c": "a"}), {}),
     "cshealth.scoring.score": lambda: ((_CARD, _MEASURES), {}),
     "cshealth.scoring.trend": lambda: ((_HISTORY,), {}),
+    # lifecycle
+    "cshealth.lifecycle.classify": lambda: (
+        (data("accounts"),),
+        {
+            "as_of": AS_OF,
+            "milestones": data("milestones"),
+            "nps": _nps_only(),
+            "revenue_changes": data("changes"),
+            "previous": _stages(_STAGE_DAYS[1]),
+        },
+    ),
+    "cshealth.lifecycle.dwell_times": lambda: ((_stage_history(),), {"stage": "onboarding"}),
+    "cshealth.lifecycle.goals": lambda: ((data("goals"),), {"as_of": AS_OF}),
+    "cshealth.lifecycle.history": lambda: (
+        (data("accounts"),),
+        {
+            "dates": _STAGE_DAYS,
+            "milestones": data("milestones"),
+            "health": lambda day: _scores() if day == AS_OF else None,
+            "revenue_changes": data("changes"),
+        },
+    ),
+    "cshealth.lifecycle.onboarding": lambda: (
+        (data("milestones"),),
+        {"as_of": AS_OF, "accounts": data("accounts")},
+    ),
+    "cshealth.lifecycle.onboarding_report": lambda: (
+        (data("accounts"), data("milestones"), data("tickets")),
+        {"as_of": AS_OF, "period": "month"},
+    ),
+    "cshealth.lifecycle.renewals": lambda: (
+        (data("accounts"),),
+        {"as_of": AS_OF, "health": _scores(), "stages": _stages(AS_OF)},
+    ),
+    "cshealth.lifecycle.time_to_value": lambda: (
+        (data("accounts"), data("milestones")),
+        {"as_of": AS_OF, "by": "segment"},
+    ),
+    "cshealth.lifecycle.transitions": lambda: (
+        (_stages(_STAGE_DAYS[0]), _stages(AS_OF)),
+        {"weight": "mrr"},
+    ),
     # io
     "cshealth.io.from_columns": lambda: ((data("changes"), RevenueChange), {}),
     "cshealth.io.load": lambda: (

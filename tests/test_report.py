@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from cshealth import (
     Account,
@@ -20,7 +21,8 @@ from cshealth import (
     load_table,
     to_columns,
 )
-from cshealth._report import Report, describe
+from cshealth._report import Report, Section, _lifecycle, describe
+from cshealth.datasets import sample
 from cshealth.io import Table
 
 AS_OF = date(2025, 6, 1)
@@ -407,3 +409,312 @@ def test_churn_without_an_end_date_column_is_not_measured(tmp_path: Path) -> Non
     assert retention["not_measured"]["logo_cohorts"] == "no `end_date` column in accounts"
     # the revenue figures are measured from the revenue changes all the same
     assert retention["revenue_retention"]["starting_customers"] == 2
+
+
+# --- the lifecycle section (issue 15) ---------------------------------------------------------
+# Every figure against a count made here in plain Python from the sample's tables, the
+# Kaplan-Meier median against lifelines and the goal intervals against scipy.
+
+LIFECYCLE_AS_OF = date(2026, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def sample_run() -> tuple[dict[str, Table], Section]:
+    data = sample(seed=3, n_accounts=300)
+    assert data.as_of == LIFECYCLE_AS_OF
+    tables = data.tables()
+    report = describe(tables, as_of=LIFECYCLE_AS_OF)
+    section = next(s for s in report.sections if s.title == "Lifecycle")
+    accounts = next(s for s in report.sections if s.title == "Accounts")
+    figures = {**section.figures, "mrr_in_force": accounts.figures["mrr_in_force"]}
+    return tables, Section(section.title, section.lines, figures)
+
+
+def rows(table: Table, *names: str) -> list[dict[str, object]]:
+    """The rows of a table as plain Python values (dates as `date`, NaT as None)."""
+    columns = {name: np.asarray(table[name]).tolist() for name in names}
+    return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+
+def levels_before(changes: Table, day: date) -> dict[object, float]:
+    """Each account's MRR set by its latest revenue change before ``day``."""
+    latest: dict[object, tuple[date, float]] = {}
+    for row in rows(changes, "account_id", "effective_on", "mrr"):
+        when = row["effective_on"]
+        assert isinstance(when, date)
+        if when < day and (row["account_id"] not in latest or latest[row["account_id"]][0] <= when):
+            latest[row["account_id"]] = (when, float(row["mrr"]))  # type: ignore[arg-type]
+    return {account: level for account, (_, level) in latest.items()}
+
+
+class Book:
+    """The sample's accounts as plain records, and who is a customer on a day."""
+
+    def __init__(self, tables: dict[str, Table]) -> None:
+        self.tables = tables
+        self.accounts = rows(
+            tables["accounts"], "id", "start_date", "end_date", "renewal_date", "mrr"
+        )
+
+    def in_scope(self, day: date) -> list[dict[str, object]]:
+        return [a for a in self.accounts if a["start_date"] < day]  # type: ignore[operator]
+
+    def mrr(self, day: date) -> dict[object, float]:
+        levels = levels_before(self.tables["revenue_changes"], day)
+        return {a["id"]: levels.get(a["id"], a["mrr"]) for a in self.in_scope(day)}  # type: ignore[misc]
+
+    def customers(self, day: date) -> set[object]:
+        levels = levels_before(self.tables["revenue_changes"], day)
+        return {
+            a["id"]
+            for a in self.in_scope(day)
+            if (a["end_date"] is None or a["end_date"] > day)  # type: ignore[operator]
+            and levels.get(a["id"], 1.0) > 0
+        }
+
+
+def test_lifecycle_stages_and_flow_against_hand_counts(
+    sample_run: tuple[dict[str, Table], Section],
+) -> None:
+    tables, section = sample_run
+    figures = section.figures
+    book = Book(tables)
+    day = LIFECYCLE_AS_OF
+    # the report computed health scores and usage measures, so the section used them
+    assert figures["inputs"] == [
+        "milestones", "survey_responses", "contacts", "revenue_changes", "health", "usage"
+    ]  # fmt: skip
+    stages = figures["stages"]
+    assert (
+        sum(s["accounts"] for s in stages.values())
+        == figures["accounts"]
+        == len(book.in_scope(day))
+    )
+    assert figures["not_started"] == len(book.accounts) - len(book.in_scope(day))
+    assert stages["churned"]["accounts"] == len(book.in_scope(day)) - len(book.customers(day))
+    assert stages["churned"]["mrr"] == 0.0
+    mrr = book.mrr(day)
+    total = sum(s["mrr"] for s in stages.values())
+    assert total == pytest.approx(sum(mrr.values()), rel=1e-12)
+    assert total == pytest.approx(figures["mrr_in_force"], rel=1e-12)  # the Accounts section's
+    # the flow over the quarter: every account once, the new ones started within it
+    flow = figures["flow"]
+    start = day - timedelta(days=91)
+    assert (flow["start"], flow["end"]) == (start.isoformat(), day.isoformat())
+    counts = np.array(flow["counts"])
+    rows_, columns = flow["rows"], flow["columns"]
+    assert counts.sum() == len(book.in_scope(day))
+    new = [a for a in book.in_scope(day) if a["start_date"] >= start]  # type: ignore[operator]
+    assert counts[rows_.index("new")].sum() == len(new)
+    assert counts[:, columns.index("gone")].sum() == 0
+    churned_then = len(book.in_scope(start)) - len(book.customers(start))
+    assert counts[rows_.index("churned")].sum() == churned_then  # some came back since
+    mrr_then = book.mrr(start)
+    lost = book.customers(start) - book.customers(day)
+    assert flow["mrr_to_churned"] == pytest.approx(sum(mrr_then[a] for a in lost), rel=1e-12)
+    assert flow["mrr_new"] == pytest.approx(sum(mrr[a["id"]] for a in new), rel=1e-12)
+    assert flow["from_records_alone"] is True
+    lines = section.lines
+    assert lines[0].startswith(
+        f"Stages and flags as of {day}, default rules ({figures['rules_hash']}): "
+        f"{figures['accounts']:,} accounts; "
+    )
+    churned_line = next(line for line in lines if line.split()[:1] == ["churned"])
+    assert churned_line.split() == ["churned", str(stages["churned"]["accounts"]), "0"]
+    json.dumps(figures, allow_nan=False)
+
+
+def test_lifecycle_onboarding_and_stuck_accounts_against_hand_counts(
+    sample_run: tuple[dict[str, Table], Section],
+) -> None:
+    tables, section = sample_run
+    figures = section.figures
+    day = LIFECYCLE_AS_OF
+    customers = Book(tables).customers(day)
+    plans: dict[object, list[dict[str, object]]] = {}
+    milestones = rows(tables["milestones"], "account_id", "name", "required", "due_date",
+                      "completed_on")  # fmt: skip
+    for m in milestones:
+        if m["account_id"] in customers:
+            plans.setdefault(m["account_id"], []).append(m)
+    late: dict[object, int] = {}
+    complete = 0
+    for account, plan in plans.items():
+        required = [m for m in plan if m["required"]]
+        open_ = [m for m in required if m["completed_on"] is None or m["completed_on"] >= day]
+        complete += not open_
+        overdue = [(day - m["due_date"]).days for m in open_ if m["due_date"] is not None]
+        if overdue and max(overdue) > 30:
+            late[account] = max(overdue)
+    onboarding = figures["onboarding"]
+    assert onboarding["accounts"] == len(plans)
+    assert sum(onboarding["counts"].values()) == len(plans)
+    assert onboarding["counts"]["complete"] == complete
+    assert onboarding["counts"]["stuck"] == len(late) > 0
+    # the stuck_onboarding flag of `classify` and the `onboarding` status agree
+    assert figures["flags"]["stuck_onboarding"]["accounts"] == len(late)
+    order = [a["id"] for a in Book(tables).accounts]
+    expected = sorted(late, key=lambda a: (-late[a], order.index(a)))[:10]
+    listed = onboarding["stuck"]
+    assert [(s["account_id"], s["days_overdue"]) for s in listed] == [
+        (a, late[a]) for a in expected
+    ]
+    for stuck in listed:
+        names = [
+            m["name"]
+            for m in plans[stuck["account_id"]]
+            if m["required"] and m["completed_on"] is None and m["due_date"] is not None
+            and (day - m["due_date"]).days == stuck["days_overdue"]
+        ]  # fmt: skip
+        assert stuck["milestone"] in names
+        assert f"    {stuck['account_id']}  {stuck['days_overdue']} days late: " in "\n".join(
+            section.lines
+        )
+
+
+def test_lifecycle_time_to_value_against_lifelines(
+    sample_run: tuple[dict[str, Table], Section],
+) -> None:
+    from lifelines import KaplanMeierFitter
+
+    tables, section = sample_run
+    day = LIFECYCLE_AS_OF
+    first: dict[object, date | None] = {}
+    for m in rows(tables["milestones"], "account_id", "completed_on", "marks_first_value"):
+        if m["marks_first_value"]:
+            done = m["completed_on"] if m["completed_on"] and m["completed_on"] < day else None
+            known = first.get(m["account_id"])
+            first[m["account_id"]] = min(d for d in (known, done) if d) if known or done else None
+    durations, reached = [], []
+    for a in Book(tables).in_scope(day):
+        if a["id"] not in first:
+            continue  # no milestone marks first value: off the curve
+        start, value, end = a["start_date"], first[a["id"]], a["end_date"]
+        if value is not None:
+            durations.append((value - start).days)  # type: ignore[operator]
+            reached.append(True)
+        else:
+            stop = end if end is not None and end <= day else day  # type: ignore[operator]
+            durations.append((stop - start).days)  # type: ignore[operator]
+            reached.append(False)
+    ttv = section.figures["time_to_value"]
+    assert (ttv["accounts"], ttv["reached"]) == (len(durations), sum(reached))
+    km = KaplanMeierFitter().fit(durations, reached)
+    assert ttv["median"]["statistic"] == km.median_survival_time_
+    naive = float(np.median([d for d, r in zip(durations, reached) if r]))
+    assert ttv["reached_only_median"] == naive
+    cohorts = ttv["by_start_quarter"]
+    assert sum(c["accounts"] for c in cohorts) == len(durations)
+    assert sum(c["reached"] for c in cohorts) == sum(reached)
+    text = "\n".join(section.lines)
+    assert f"median {km.median_survival_time_:g} days (95% CI " in text
+    assert f"The median of those that reached it, {naive:g} days, is biased low" in text
+
+
+def test_lifecycle_goals_and_renewals_against_hand_counts(
+    sample_run: tuple[dict[str, Table], Section],
+) -> None:
+    from scipy.stats import binomtest
+
+    tables, section = sample_run
+    figures = section.figures
+    day = LIFECYCLE_AS_OF
+    tally = dict.fromkeys(["achieved", "achieved_late", "open", "missed"], 0)
+    for g in rows(tables["goals"], "set_on", "target_date", "achieved_on"):
+        if g["set_on"] is not None and g["set_on"] >= day:
+            continue
+        done = g["achieved_on"] if g["achieved_on"] and g["achieved_on"] < day else None
+        target = g["target_date"]
+        if done is not None:
+            tally["achieved_late" if target is not None and done > target else "achieved"] += 1
+        else:
+            tally["missed" if target is not None and target < day else "open"] += 1
+    goals = figures["goals"]
+    assert goals["counts"] == tally
+    decided = tally["achieved"] + tally["achieved_late"] + tally["missed"]
+    won = tally["achieved"] + tally["achieved_late"]
+    assert (goals["attainment"]["successes"], goals["attainment"]["n"]) == (won, decided)
+    wilson = binomtest(won, decided).proportion_ci(method="wilson")
+    interval = goals["attainment"]["confidence_interval"]
+    assert (interval["low"], interval["high"]) == pytest.approx((wilson.low, wilson.high))
+    assert any(line.startswith("attainment: ") for line in section.lines)
+    # the renewals of the next 120 days, at the MRR in force
+    book = Book(tables)
+    mrr = book.mrr(day)
+    due = [
+        a
+        for a in book.in_scope(day)
+        if a["id"] in book.customers(day)
+        and a["renewal_date"] is not None
+        and 0 <= (a["renewal_date"] - day).days <= 120  # type: ignore[operator]
+    ]
+    renewals = figures["renewals"]
+    assert renewals["renewals"] == len(due) > 0
+    assert renewals["mrr_due"] == pytest.approx(sum(mrr[a["id"]] for a in due), rel=1e-12)
+    months = renewals["by_month"]
+    assert sum(months["renewals"]) == len(due)
+    assert sum(months["mrr_at_risk"]) == pytest.approx(renewals["mrr_at_risk"])
+    assert 0 < renewals["at_risk"] <= figures["flags"]["at_risk"]["accounts"]
+    assert 0 < renewals["mrr_at_risk"] < renewals["mrr_due"]
+    line = next(line for line in section.lines if line.startswith("Renewals due "))
+    assert line == (
+        f"Renewals due {day} to {day + timedelta(days=120)} (120 days): {len(due)}, MRR "
+        f"{renewals['mrr_due']:,.0f}; of accounts flagged at_risk: {renewals['at_risk']}, "
+        f"MRR at risk {renewals['mrr_at_risk']:,.0f}"
+    )
+
+
+def test_lifecycle_section_needs_no_health_scores() -> None:
+    # outside a report run (and without usage) nothing is reused: the records alone
+    tables = hand_made()
+    section = _lifecycle(tables, AS_OF)
+    assert section is not None
+    figures = section.figures
+    assert figures["inputs"] == ["milestones", "revenue_changes"]
+    # by hand: A engagement (100 from its revenue change), B onboarding with `live` 31 days
+    # late (300 from `mrr`: no revenue change), C churned in January, E churned on as_of,
+    # D starts after as_of
+    assert {k: v["accounts"] for k, v in figures["stages"].items() if v["accounts"]} == {
+        "churned": 2,
+        "onboarding": 1,
+        "engagement": 1,
+    }
+    assert figures["stages"]["onboarding"]["mrr"] == 300.0
+    assert figures["stages"]["engagement"]["mrr"] == 100.0
+    assert figures["not_started"] == 1
+    assert figures["flags"]["stuck_onboarding"] == {"accounts": 1, "mrr": 300.0}
+    assert figures["onboarding"]["stuck"] == [
+        {"account_id": "B", "days_overdue": 31, "milestone": "live"}
+    ]
+    flow = figures["flow"]
+    counts = np.array(flow["counts"])
+    # E was in engagement on 2025-03-02 and ends on as_of; C had churned already
+    assert counts[flow["rows"].index("engagement"), flow["columns"].index("churned")] == 1
+    assert counts[flow["rows"].index("churned"), flow["columns"].index("churned")] == 1
+    assert flow["from_records_alone"] is False  # both days from the same inputs
+    assert figures["time_to_value"] is None
+    assert figures["goals"] is None
+    assert figures["renewals"]["renewals"] == 0
+    assert "Time to first value: not measured: no milestone marks first value" in section.lines
+    assert "Goals: not measured: no goals" in section.lines
+    assert section.lines[-1].startswith("Renewals due 2025-06-01 to 2025-09-29 (120 days): 0,")
+
+
+def test_lifecycle_section_of_tables_that_disagree() -> None:
+    tables = hand_made()
+    stray = to_columns([Milestone(id="9", account_id="Z", name="kickoff")])
+    section = _lifecycle({**tables, "milestones": stray}, AS_OF)
+    assert section is not None
+    assert section.lines[0].startswith("not computed: 1 milestones belong to no account given")
+    assert "error" in section.figures
+
+
+def test_lifecycle_section_without_renewal_dates(tmp_path: Path) -> None:
+    report = folder_report(tmp_path)
+    lifecycle = report.to_dict()["sections"]["Lifecycle"]
+    assert lifecycle["renewals"] is None
+    assert lifecycle["onboarding"] is None
+    text = report.to_text()
+    assert "Renewals: not measured: no `renewal_date` column in accounts" in text
+    assert "Onboarding: not measured: no milestones" in text
+    assert "renewal dates are the accounts' current ones" not in text

@@ -114,12 +114,18 @@ _PRODUCERS = {
 
 
 def _whole_sample() -> object:
-    """Follow-ups, usage drops and a grouped result of the whole sample.
+    """Follow-ups, usage drops, a grouped result, one account's lifecycle stage with its
+    reasons and the spells of a stage history, of the whole sample.
 
-    The small valid calls have no follow-ups or drops, and group nothing.
+    The small valid calls have no follow-ups or drops, and group nothing; an account's
+    reasons and a history's spells come from methods the gathering does not call.
     """
     sample = cshealth.datasets.sample(seed=0, n_accounts=30)
+    stages = lifecycle.classify(sample.accounts, as_of=sample.as_of, milestones=sample.milestones)
+    days = [sample.as_of - timedelta(days=60), sample.as_of - timedelta(days=30), sample.as_of]
     return (
+        stages.account(stages.account_ids[0]),
+        lifecycle.history(sample.accounts, dates=days, milestones=sample.milestones).spells(),
         nps.follow_ups(sample.survey_responses, as_of=sample.as_of),
         adoption.usage_trend(sample.usage, as_of=sample.as_of),
         retention.survival(sample.accounts, as_of=sample.as_of, by="segment"),

@@ -26,10 +26,20 @@ from types import ModuleType
 import pytest
 
 import cshealth
-from cshealth import adoption, datasets, io, nps, retention, scoring, support
+from cshealth import adoption, datasets, io, lifecycle, nps, retention, scoring, support
 from cshealth._types import AsOf, Period
 
-AREAS: tuple[ModuleType, ...] = (cshealth, nps, support, adoption, retention, scoring, io, datasets)
+AREAS: tuple[ModuleType, ...] = (
+    cshealth,
+    nps,
+    support,
+    adoption,
+    retention,
+    scoring,
+    lifecycle,
+    io,
+    datasets,
+)
 
 #: Parameters with a default that may be given positionally, because they are data.
 POSITIONAL_OPTIONS = {
@@ -37,6 +47,7 @@ POSITIONAL_OPTIONS = {
     ("from_columns", "model"): "the model of the rows: data, as in `load(source, model)`",
     ("kaplan_meier", "observed"): "the event flags beside the durations (lifelines' order)",
     ("sample", "seed"): "the one argument of the sample data",
+    ("onboarding_report", "tickets"): "the tickets beside the accounts and milestones: data",
 }
 #: Names that spell an idea the vocabulary names otherwise.
 FORBIDDEN = {

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cshealth import adoption, nps, retention, scoring, support
+from cshealth import adoption, lifecycle, nps, retention, scoring, support
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_day, as_instant
 from cshealth.datasets import SampleData, sample
@@ -153,6 +153,30 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
     ("scoring.default_inputs", "as_of"): lambda v: scoring.default_inputs(
         accounts=world().accounts, usage=world().usage, as_of=v
     ),
+    ("lifecycle.onboarding", "as_of"): lambda v: lifecycle.onboarding(
+        world().milestones, as_of=v, accounts=world().accounts
+    ),
+    ("lifecycle.time_to_value", "as_of"): lambda v: lifecycle.time_to_value(
+        world().accounts, world().milestones, as_of=v
+    ),
+    ("lifecycle.goals", "as_of"): lambda v: lifecycle.goals(world().goals, as_of=v),
+    ("lifecycle.classify", "as_of"): lambda v: lifecycle.classify(
+        world().accounts,
+        as_of=v,
+        milestones=world().milestones,
+        nps=world().survey_responses,
+        contacts=world().contacts,
+        revenue_changes=world().revenue_changes,
+    ),
+    ("lifecycle.renewals", "as_of"): lambda v: lifecycle.renewals(
+        world().accounts,
+        as_of=v,
+        health=scoring.score(_card(), _SCORING_DATA, as_of=DAY),
+        stages=lifecycle.classify(world().accounts, as_of=DAY),
+    ),
+    ("lifecycle.onboarding_report", "as_of"): lambda v: lifecycle.onboarding_report(
+        world().accounts, world().milestones, world().tickets, as_of=v
+    ),
 }
 #: Public functions whose ``start``/``end`` are column names, not points in time.
 NOT_TIMES = {
@@ -171,7 +195,7 @@ def _comparable(result: object) -> str:
 
 def test_the_table_names_every_public_function_taking_a_point_in_time() -> None:
     found = set()
-    for area in ("adoption", "nps", "retention", "scoring", "support"):
+    for area in ("adoption", "lifecycle", "nps", "retention", "scoring", "support"):
         module = importlib.import_module(f"cshealth.{area}")
         for name in module.__all__:
             member = getattr(module, name)

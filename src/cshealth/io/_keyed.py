@@ -9,6 +9,7 @@ same goes for two sources whose ids are of two kinds, and for looking one id up.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import repeat
 from typing import cast
 
 import numpy as np
@@ -20,9 +21,11 @@ from cshealth._types import BoolArray, IdArray, IntArray, ObjectArray
 from cshealth.io._id_convert import object_array
 from cshealth.io._ids import read_ids
 
-__all__ = ["keyed_values", "position_of", "positions_of", "same_kind"]
+__all__ = ["IdIndex", "keyed_values", "position_of", "positions_of", "same_kind"]
 
 _SHOWN = 5
+#: A missing identifier, as numpy compares it.
+_NONE = np.array(None, dtype=object)
 
 
 def same_kind(*named: tuple[str, IdArray], noun: str = "account ids") -> None:
@@ -125,9 +128,65 @@ def positions_of(
         ... ).tolist()
         [1, -1, 0, 1]
     """
-    same_kind((keys_name, keys), (values_name, values))
-    if keys.dtype.kind == "i" and values.dtype.kind == "i":
-        return _int_positions(cast("IntArray", keys), cast("IntArray", values), keys_name, noun)
+    return IdIndex(keys, name=keys_name, noun=noun).positions(values, name=values_name)
+
+
+class IdIndex:
+    """Identifiers prepared for many lookups: `positions` finds values among them.
+
+    Whole numbers are looked up in a table (compact ids) or by binary search; text in a
+    dictionary from id to position, built once, so a set of keys is prepared once and
+    every column that refers to it costs one lookup per value.
+
+    Args:
+        keys: The identifiers looked in; each at most once (missing ones never match).
+        name: What the keys are, for messages (``"accounts"``).
+        noun: What one identifier names, for messages.
+
+    Raises:
+        InvalidInputError: If ``keys`` repeat an identifier.
+
+    Examples:
+        >>> import numpy as np
+        >>> index = IdIndex(np.array(["a", "b"], dtype=object), name="accounts")
+        >>> index.positions(np.array(["b", None, "a"], dtype=object), name="v").tolist()
+        [1, -1, 0]
+    """
+
+    def __init__(self, keys: IdArray, *, name: str, noun: str = "account") -> None:
+        self.keys, self.name, self.noun = keys, name, noun
+        self._whole = keys.dtype.kind == "i"
+        self._rows: dict[object, int] = {}
+        if self._whole:
+            _int_positions(cast("IntArray", keys), cast("IntArray", keys[:0]), name, noun)
+            return
+        present = np.flatnonzero(~np.equal(keys, _NONE))
+        self._rows = dict(zip(keys[present].tolist(), present.tolist()))
+        if len(self._rows) < len(present):  # an id given twice: name it
+            positions_by_codes(keys, keys[:0], name, noun)
+
+    def positions(self, values: IdArray, *, name: str) -> IntArray:
+        """The position of each of ``values`` among the keys; ``-1`` where absent.
+
+        Raises:
+            InvalidInputError: If the values are of the other kind of id than the keys.
+        """
+        same_kind((self.name, self.keys), (name, values))
+        if self._whole:
+            if values.dtype.kind == "i":
+                keys = cast("IntArray", self.keys)
+                return _int_positions(keys, cast("IntArray", values), self.name, self.noun)
+            return positions_by_codes(self.keys, values, self.name, self.noun)
+        found: IntArray = np.fromiter(
+            map(self._rows.get, values.tolist(), repeat(-1, len(values))),
+            np.int64,
+            count=len(values),
+        )
+        return found
+
+
+def positions_by_codes(keys: IdArray, values: IdArray, keys_name: str, noun: str) -> IntArray:
+    """`positions_of` by one pass of `id_codes` over both columns (any ids)."""
     codes, k = id_codes(np.concatenate([keys, values]).astype(object))
     key_codes = codes[: len(keys)]
     present = key_codes >= 0

@@ -31,7 +31,7 @@ from cshealth.io._convert import _column, _length, convert_column
 from cshealth.io._durations import time_durations
 from cshealth.io._frames import frame_columns
 from cshealth.io._ids import read_ids, repeated
-from cshealth.io._keyed import keyed_values, positions_of, same_kind
+from cshealth.io._keyed import IdIndex, keyed_values, positions_of, same_kind
 from cshealth.io._load import FILE_SUFFIXES
 from cshealth.io._rules import _present, _report
 from cshealth.io._schema import field_specs
@@ -42,6 +42,7 @@ from cshealth.models import Record
 
 __all__ = [
     "FILE_SUFFIXES",
+    "IdIndex",
     "column_array",
     "column_length",
     "convert_column",

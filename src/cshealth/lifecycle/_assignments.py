@@ -1,0 +1,286 @@
+"""`StageAssignments`: each account's stage and flags on one day, and the reasons for them.
+
+The stage and flags are columns (one array per flag), so a million accounts cost a few
+arrays. The reasons are built when asked for (`StageAssignments.account`, ``to_pandas``):
+the result keeps the inputs the rules read, and re-reads one account's conditions in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cshealth._exceptions import MissingDependencyError
+from cshealth._result import AccountResult, Result
+from cshealth._types import FloatArray, IdArray, ObjectArray
+from cshealth.lifecycle._evaluate import evaluate, fires, words
+from cshealth.lifecycle._rules import LifecycleRules, RuleCondition
+from cshealth.lifecycle._signals import Signal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["Assignment", "Reason", "StageAssignments"]
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Reason(Result):
+    """Why a rule did or did not apply to an account.
+
+    Attributes:
+        rule: The rule's name (a stage or a flag).
+        kind: ``'stage'`` or ``'flag'``.
+        fired: Whether the rule applied.
+        evidence: For a rule that applied, its conditions that held, with their values
+            and what they were compared with.
+        fallbacks: Where an input was unknown or found by a fallback, what was taken.
+    """
+
+    rule: str
+    kind: Literal["stage", "flag"]
+    fired: bool
+    evidence: tuple[str, ...]
+    fallbacks: tuple[str, ...] = ()
+
+    def format(self) -> str:
+        """The reason on one line."""
+        head = f"{self.kind} {self.rule}" + ("" if self.fired else " (not applied)")
+        parts = [*self.evidence, *(f"fallback: {f}" for f in self.fallbacks)]
+        return f"{head}: {'; '.join(parts)}" if parts else head
+
+    def __repr__(self) -> str:
+        return f"Reason({self.format()})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class Assignment(Result):
+    """One account's stage, flags and reasons (`StageAssignments.account`).
+
+    Attributes:
+        account_id: The account.
+        stage: Its stage.
+        flags: Its flags.
+        reasons: The stage's reason first, then each flag's, then the rules that did not
+            apply because an input was unknown.
+        entered_on: The day it was first seen in its stage (``None`` without previous
+            assignments).
+        days_in_stage: Days since ``entered_on``.
+        previous_stage: The stage it was in before (``None`` when unknown).
+    """
+
+    account_id: object
+    stage: str
+    flags: frozenset[str]
+    reasons: tuple[Reason, ...]
+    entered_on: date | None
+    days_in_stage: int | None
+    previous_stage: str | None
+
+    def format(self) -> str:
+        """The stage, flags and reasons as lines of text."""
+        flags = ", ".join(sorted(self.flags)) or "no flags"
+        lines = [f"{self.account_id!r}: {self.stage} ({flags})"]
+        lines += [f"  {reason.format()}" for reason in self.reasons]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        flags = ", ".join(sorted(self.flags))
+        return f"Assignment({self.account_id!r}: {self.stage}{f' [{flags}]' if flags else ''})"
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class StageAssignments(AccountResult):
+    """Each account's lifecycle stage and flags on ``as_of`` (see `classify`).
+
+    Arrays are aligned with `account_ids`; ``len()`` counts the accounts, `row` finds
+    one, `account` gives one account's stage, flags and reasons, and ``to_pandas()`` one
+    row per account: ``account_id``, ``stage``, ``flags`` (a frozenset), ``reasons``
+    (text), ``entered_on``, ``days_in_stage``, ``previous_stage`` and ``mrr``.
+
+    Attributes:
+        account_ids: The accounts that started before ``as_of``, in the order given.
+        stage: Each account's stage.
+        flags: Per flag rule, which accounts carry the flag.
+        entered_on: The day each account was first seen in its stage: the ``as_of`` of
+            the first assignments it had it in (NaT without previous assignments; for an
+            account already in its stage when the history starts, a lower bound).
+        days_in_stage: ``as_of - entered_on`` in days (NaN when unknown).
+        previous_stage: The stage before the current one (``None`` when unknown).
+        mrr: Each account's MRR on ``as_of`` (revenue changes, else the accounts'
+            ``mrr``; NaN when unknown), to weigh flows and renewals.
+        as_of: The day of the assignments.
+        rules: The rules used.
+        rules_hash: ``rules.config_hash``.
+        not_started: Accounts left out because they start on or after ``as_of``.
+        ignored: Per input, records of accounts that were not given (left out).
+    """
+
+    account_ids: IdArray
+    stage: ObjectArray
+    flags: Mapping[str, NDArray[np.bool_]]
+    entered_on: NDArray[np.datetime64]
+    days_in_stage: FloatArray
+    previous_stage: ObjectArray
+    mrr: FloatArray
+    as_of: date
+    rules: LifecycleRules
+    rules_hash: str
+    not_started: int
+    ignored: Mapping[str, int]
+    _signals: Mapping[str, Signal] = field(default_factory=dict, compare=False, repr=False)
+
+    row_fields = (
+        "account_ids",
+        "stage",
+        "entered_on",
+        "days_in_stage",
+        "previous_stage",
+        "mrr",
+    )
+
+    def counts(self) -> dict[str, int]:
+        """Accounts per stage, in the rules' order."""
+        found = dict(zip(*np.unique(self.stage.astype(str), return_counts=True)))
+        return {rule.name: int(found.get(rule.name, 0)) for rule in self.rules.stages}
+
+    def flag_counts(self) -> dict[str, int]:
+        """Accounts carrying each flag, in the rules' order."""
+        return {name: int(carried.sum()) for name, carried in self.flags.items()}
+
+    def flags_of(self, row: int) -> frozenset[str]:
+        """The flags of the account at position ``row``."""
+        return frozenset(name for name, carried in self.flags.items() if carried[row])
+
+    def account(self, account_id: object) -> Assignment:
+        """One account's stage, flags and reasons.
+
+        Raises:
+            AccountNotFoundError: When the assignments do not hold the account.
+        """
+        i = self.row(account_id)
+        entered = self.entered_on[i]
+        return Assignment(
+            account_id=self.account_ids[i].item()
+            if isinstance(self.account_ids[i], np.generic)
+            else self.account_ids[i],
+            stage=str(self.stage[i]),
+            flags=self.flags_of(i),
+            reasons=self.reasons_of(i),
+            entered_on=None if np.isnat(entered) else entered.astype(date),
+            days_in_stage=None if np.isnan(self.days_in_stage[i]) else int(self.days_in_stage[i]),
+            previous_stage=self.previous_stage[i],
+        )
+
+    def reasons_of(self, row: int) -> tuple[Reason, ...]:
+        """The reasons of the account at position ``row`` (see `Assignment.reasons`)."""
+        stage = self.stage[row]
+        out: list[Reason] = []
+        skipped: list[Reason] = []
+        for rule in self.rules.stages:
+            reason = self._reason(rule.name, "stage", rule.all, rule.any, row)
+            if rule.name == stage:
+                out.append(reason)
+                break
+            if reason.fallbacks:
+                skipped.append(reason)
+        for flag in self.rules.flags:
+            reason = self._reason(flag.name, "flag", flag.all, flag.any, row)
+            if reason.fired:
+                out.append(reason)
+            elif reason.fallbacks:
+                skipped.append(reason)
+        return (*out, *skipped)
+
+    def _reason(
+        self,
+        name: str,
+        kind: Literal["stage", "flag"],
+        all_: tuple[RuleCondition, ...],
+        any_: tuple[RuleCondition, ...],
+        row: int,
+    ) -> Reason:
+        thresholds = self.rules.thresholds
+        ids = self.account_ids[row : row + 1]
+        outcomes = []
+        evidence: list[str] = []
+        fallbacks: list[str] = []
+        for group in (all_, any_):
+            held = []
+            for condition in group:
+                signal = _one(self._signals[condition.input], row)
+                outcome = evaluate(condition, signal, thresholds, rule=name, ids=ids)
+                text, note = words(condition, signal, thresholds, 0)
+                held.append(outcome)
+                if outcome.holds[0] and not outcome.unknown[0]:
+                    evidence.append(text)
+                if note is not None:
+                    fallbacks.append(note)
+            outcomes.append(held)
+        fired = bool(fires(outcomes[0], outcomes[1], 1)[0])
+        if kind == "stage" and name == self.stage[row]:
+            fired = True
+        return Reason(name, kind, fired, tuple(evidence) if fired else (), tuple(fallbacks))
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per account, with ``flags`` (frozensets) and ``reasons`` (text).
+
+        Raises:
+            MissingDependencyError: When pandas is not installed.
+        """
+        try:
+            import pandas  # noqa: PLC0415 - an optional extra, imported only when asked
+        except ImportError as error:  # pragma: no cover - the test extras install pandas
+            msg = "to_pandas() needs pandas: pip install 'cshealth[pandas]'"
+            raise MissingDependencyError(msg) from error
+        n = len(self)
+        frame: pd.DataFrame = pandas.DataFrame(
+            {
+                "account_id": self.account_ids,
+                "stage": self.stage,
+                "flags": [self.flags_of(i) for i in range(n)],
+                "reasons": [" | ".join(r.format() for r in self.reasons_of(i)) for i in range(n)],
+                "entered_on": self.entered_on,
+                "days_in_stage": self.days_in_stage,
+                "previous_stage": self.previous_stage,
+                "mrr": self.mrr,
+            }
+        )
+        return frame
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready: the columns, the flags as lists of flag names, the counts."""
+        data = super().to_dict()
+        data["flags"] = {name: carried.tolist() for name, carried in self.flags.items()}
+        data["counts"] = self.counts()
+        return data
+
+    def format(self) -> str:
+        """Accounts per stage and per flag, as text."""
+        width = max([len(name) for name in [*self.counts(), *self.flags]] + [5])
+        lines = [f"stages as of {self.as_of} ({len(self)} accounts)"]
+        lines += [f"  {name:<{width}} {count:>9}" for name, count in self.counts().items()]
+        lines.append("flags")
+        lines += [f"  {name:<{width}} {count:>9}" for name, count in self.flag_counts().items()]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name} {n}" for name, n in self.counts().items() if n)
+        return f"StageAssignments({len(self)} accounts as of {self.as_of}: {shown or 'none'})"
+
+
+def _one(signal: Signal, row: int) -> Signal:
+    """The signal of one account."""
+    fallback = None if signal.fallback is None else signal.fallback[row : row + 1]
+    return Signal(
+        signal.values[row : row + 1],
+        signal.known[row : row + 1],
+        signal.absent,
+        signal.unknown_reason,
+        fallback,
+        signal.fallback_note,
+    )
