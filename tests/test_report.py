@@ -21,7 +21,8 @@ from cshealth import (
     load_table,
     to_columns,
 )
-from cshealth._report import Report, Section, _lifecycle, describe
+from cshealth._report import Report, Section, describe
+from cshealth._report._stages import _lifecycle
 from cshealth.datasets import sample
 from cshealth.io import Table
 
