@@ -23,9 +23,9 @@ import pandas as pd
 from _timing import best_of
 from cshealth import Grouped
 from cshealth.support._schedule import Schedule
+from cshealth.support._sla import SLAPolicy
 from cshealth.support._summary import summary
 from cshealth.support._summary_result import SupportSummary
-from cshealth.support._tickets import SLAPolicy
 
 START, END = np.datetime64("2025-03-01", "us"), np.datetime64("2025-04-01", "us")
 CHANNELS = np.array(["email", "web", "chat", "phone", "forum"], dtype=object)

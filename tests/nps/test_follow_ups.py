@@ -26,7 +26,9 @@ from cshealth import ConfigError, InvalidInputError, SurveyResponse, to_columns
 from cshealth.datasets import sample
 from cshealth.io import Table
 from cshealth.models import SurveyKind, SurveyType
-from cshealth.nps._follow_ups import FollowUp, FollowUpPolicy, follow_ups, queue_summary
+from cshealth.nps._follow_up import FollowUp, queue_summary
+from cshealth.nps._follow_up_policy import FollowUpPolicy
+from cshealth.nps._follow_ups import follow_ups
 
 UTC = timezone.utc
 AS_OF = date(2025, 11, 10)  # the story's "today"; the default window is [2025-10-11, 2025-11-10)

@@ -22,7 +22,8 @@ from scipy import stats
 
 from cshealth import InvalidInputError, SmallSampleWarning, SurveyResponse, to_columns
 from cshealth.models import SurveyType
-from cshealth.nps._migration import CATEGORIES, NPSMigration, migration
+from cshealth.nps._migration import migration
+from cshealth.nps._migration_result import CATEGORIES, NPSMigration
 
 #: Respondent -> 0-10 score; (respondent or None, score, hours after T0) as a row.
 Wave = dict[object, int]

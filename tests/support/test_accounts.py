@@ -24,7 +24,7 @@ from cshealth import Account, InvalidInputError, Table
 from cshealth._measures import MeasureTable
 from cshealth.support._accounts import account_metrics
 from cshealth.support._schedule import Schedule
-from cshealth.support._tickets import SLAPolicy
+from cshealth.support._sla import SLAPolicy
 
 UTC = timezone.utc
 AS_OF = datetime(2025, 3, 15, 10, 15, tzinfo=UTC)

@@ -39,11 +39,11 @@ from cshealth import (
 )
 from cshealth._stats import Rate
 from cshealth.support._schedule import Schedule
+from cshealth.support._sla import SLAPolicy
 from cshealth.support._summary import _OPTIONAL as OPTIONAL
 from cshealth.support._summary import summary
 from cshealth.support._summary_result import _NEEDS as NEEDS
 from cshealth.support._summary_result import DurationStats, SupportSummary
-from cshealth.support._tickets import SLAPolicy
 
 UTC = timezone.utc
 START, END = date(2025, 3, 1), date(2025, 4, 1)

@@ -22,7 +22,7 @@ from tests.support.worked import BASE, ticket_lists, worked_columns
 from cshealth import NO_GROUP, Grouped, InvalidInputError, Ticket, to_columns
 from cshealth._stats import Rate
 from cshealth.support import SupportSummary, summary
-from cshealth.support._tickets import SLAPolicy
+from cshealth.support._sla import SLAPolicy
 
 POLICY = SLAPolicy(first_response_hours=8, by_priority={"urgent": 1, "high": 4})
 START = BASE + timedelta(days=3)

@@ -21,16 +21,9 @@ from tests.strategies import ZONES
 
 from cshealth import ConfigError, InvalidInputError, Table, Ticket
 from cshealth.support._schedule import Schedule
-from cshealth.support._tickets import (
-    SLAPolicy,
-    TicketDurations,
-    check_policy,
-    elapsed_seconds,
-    read_tickets,
-    sla_outcome,
-    ticket_column,
-    ticket_durations,
-)
+from cshealth.support._sla import SLAPolicy, check_policy, sla_outcome
+from cshealth.support._ticket_durations import TicketDurations, ticket_durations
+from cshealth.support._tickets import elapsed_seconds, read_tickets, ticket_column
 
 UTC = timezone.utc
 

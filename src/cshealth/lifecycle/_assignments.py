@@ -20,7 +20,7 @@ from cshealth._result import AccountResult, Result
 from cshealth._types import FloatArray, IdArray, ObjectArray
 from cshealth.lifecycle._evaluate import evaluate, fires, words
 from cshealth.lifecycle._rules import LifecycleRules, RuleCondition
-from cshealth.lifecycle._signals import Signal
+from cshealth.lifecycle._signal import Signal
 
 if TYPE_CHECKING:
     import pandas as pd

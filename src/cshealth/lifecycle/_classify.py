@@ -1,7 +1,7 @@
 """`classify`: every account's lifecycle stage and flags on one day, with the reasons.
 
 The rules (`LifecycleRules`) are evaluated on whole columns: each input once
-(`cshealth.lifecycle._signals`), each condition once, each rule as a few boolean
+(`cshealth.lifecycle._sources`), each condition once, each rule as a few boolean
 operations, and the first stage rule that fires picks the stage. Only the inputs the
 rules name are read. Classification is pure in ``as_of``: records dated on or after it are
 not read, and inputs computed after it (health scores, usage measures taken later) are
@@ -23,7 +23,8 @@ from cshealth.lifecycle._days import MISSING, known, to_date, to_dates
 from cshealth.lifecycle._evaluate import Outcome, evaluate, fires
 from cshealth.lifecycle._milestones import read_indexed_accounts
 from cshealth.lifecycle._rules import DEFAULT_RULES, FlagRule, LifecycleRules, StageRule
-from cshealth.lifecycle._signals import Signal, Sources
+from cshealth.lifecycle._signal import Signal
+from cshealth.lifecycle._sources import Sources
 
 __all__ = ["classify"]
 

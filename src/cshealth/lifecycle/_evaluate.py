@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, IdArray
 from cshealth.lifecycle._rules import RuleCondition, Thresholds, Value
-from cshealth.lifecycle._signals import Signal
+from cshealth.lifecycle._signal import Signal
 
 __all__ = ["Outcome", "evaluate", "fires", "operand", "words"]
 

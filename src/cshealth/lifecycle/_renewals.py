@@ -25,7 +25,7 @@ from cshealth.io._read import positions_of
 from cshealth.lifecycle._assignments import StageAssignments
 from cshealth.lifecycle._days import MISSING, days, known, to_date, to_dates
 from cshealth.lifecycle._milestones import read_accounts
-from cshealth.lifecycle._signals import check_taken
+from cshealth.lifecycle._signal import check_taken
 from cshealth.scoring import HealthScores
 
 __all__ = ["RenewalMonths", "Renewals", "renewals"]

@@ -20,15 +20,11 @@ from cshealth.nps._accounts import account_scores
 from cshealth.nps._breakdown import breakdown
 from cshealth.nps._breakdown_result import NPSBreakdown, holm
 from cshealth.nps._compare import NPSComparison, compare, sample_size
-from cshealth.nps._follow_ups import (
-    FollowUp,
-    FollowUpAction,
-    FollowUpPolicy,
-    NPSCategory,
-    follow_ups,
-    queue_summary,
-)
-from cshealth.nps._migration import CATEGORIES, NPSMigration, migration
+from cshealth.nps._follow_up import FollowUp, FollowUpAction, NPSCategory, queue_summary
+from cshealth.nps._follow_up_policy import FollowUpPolicy
+from cshealth.nps._follow_ups import follow_ups
+from cshealth.nps._migration import migration
+from cshealth.nps._migration_result import CATEGORIES, NPSMigration
 from cshealth.nps._satisfaction import ces, csat
 from cshealth.nps._satisfaction_result import CESMethod, CESResult, CSATMethod, CSATResult
 from cshealth.nps._score import NPS_INTERVALS, NPSInterval, NPSResult, from_counts, score

@@ -23,18 +23,12 @@ from cshealth._time import as_instant
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray
 from cshealth._zones import time_zone
 from cshealth.models import SurveyType
+from cshealth.nps._answers import SCORE_COLUMN, _check_scores, _check_weights
 from cshealth.nps._breakdown_result import Correction, NPSBreakdown
 from cshealth.nps._compare import NPSComparison, compare
 from cshealth.nps._responses import check_survey_type, survey_columns
 from cshealth.nps._score import NPSResult
-from cshealth.nps._tally import (
-    SCORE_COLUMN,
-    NPSTally,
-    _check_scores,
-    _check_weights,
-    tally_checked,
-    tally_scores,
-)
+from cshealth.nps._tally import NPSTally, tally_checked, tally_scores
 
 __all__ = ["breakdown"]
 

@@ -18,8 +18,8 @@ from numpy.typing import NDArray
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.models import DEFAULT_SCALES
+from cshealth.nps._answers import is_responses
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
-from cshealth.nps._tally import is_responses
 
 __all__: list[str] = []
 

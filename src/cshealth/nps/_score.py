@@ -15,15 +15,9 @@ from cshealth._checks import one_of, whole_number
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._result import Result, json_dict, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level, z_critical
+from cshealth.nps._answers import SCORE_COLUMN, _check_scores, is_responses
 from cshealth.nps._responses import survey_columns
-from cshealth.nps._tally import (
-    SCORE_COLUMN,
-    NPSTally,
-    _check_scores,
-    is_responses,
-    tally_data,
-    tally_scores,
-)
+from cshealth.nps._tally import NPSTally, tally_data, tally_scores
 
 __all__ = ["NPS_INTERVALS", "NPSInterval", "NPSResult", "from_counts", "score"]
 

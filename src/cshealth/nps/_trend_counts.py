@@ -20,8 +20,8 @@ from numpy.typing import NDArray
 from cshealth._codes import id_codes
 from cshealth._types import FloatArray, IntArray, Period
 from cshealth._zones import day_start, local_days
+from cshealth.nps._answers import SCORE_COLUMN, _check_scores
 from cshealth.nps._responses import SurveyColumns
-from cshealth.nps._tally import SCORE_COLUMN, _check_scores
 
 __all__ = ["Dedupe"]
 

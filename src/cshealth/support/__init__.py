@@ -17,9 +17,11 @@ from cshealth import _public
 from cshealth.support._accounts import account_metrics
 from cshealth.support._hours import Weekday
 from cshealth.support._schedule import Schedule
+from cshealth.support._sla import SLAPolicy
 from cshealth.support._summary import summary
 from cshealth.support._summary_result import DurationStats, SupportSummary
-from cshealth.support._tickets import Clock, SLAPolicy, TicketDurations, ticket_durations
+from cshealth.support._ticket_durations import TicketDurations, ticket_durations
+from cshealth.support._tickets import Clock
 
 __all__ = [
     "Clock",

@@ -29,13 +29,11 @@ from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, InstantArray, 
 from cshealth.io._read import keyed_values, read_columns, read_ids, same_kind
 from cshealth.models import Account
 from cshealth.support._schedule import Schedule
+from cshealth.support._sla import SLAPolicy, check_policy, sla_outcome
 from cshealth.support._tickets import (
-    SLAPolicy,
-    check_policy,
     check_schedule,
     elapsed_seconds,
     read_tickets,
-    sla_outcome,
     ticket_column,
 )
 

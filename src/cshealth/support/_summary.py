@@ -34,9 +34,10 @@ from cshealth.io import Table
 from cshealth.io._read import column_array, keyed_values, named_columns
 from cshealth.models import Ticket
 from cshealth.support._schedule import Schedule
+from cshealth.support._sla import SLAPolicy, check_policy
 from cshealth.support._summary_metrics import _flags, _groups, _Options, _stats
 from cshealth.support._summary_result import _NEEDS, SupportSummary
-from cshealth.support._tickets import SLAPolicy, check_policy, check_schedule, read_tickets
+from cshealth.support._tickets import check_schedule, read_tickets
 
 __all__ = ["summary"]
 

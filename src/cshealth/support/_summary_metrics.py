@@ -22,14 +22,9 @@ from cshealth._stats import Rate
 from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
 from cshealth.io import Table
 from cshealth.support._schedule import Schedule
+from cshealth.support._sla import SLAPolicy, sla_outcome
 from cshealth.support._summary_result import DurationStats, SupportSummary
-from cshealth.support._tickets import (
-    Clock,
-    SLAPolicy,
-    elapsed_seconds,
-    sla_outcome,
-    ticket_column,
-)
+from cshealth.support._tickets import Clock, elapsed_seconds, ticket_column
 
 __all__: list[str] = []
 

@@ -19,7 +19,8 @@ from cshealth._grouped import ALL
 from cshealth._result import Result
 from cshealth._stats import Rate
 from cshealth._types import FloatArray
-from cshealth.support._tickets import Clock, SLAPolicy
+from cshealth.support._sla import SLAPolicy
+from cshealth.support._tickets import Clock
 
 __all__ = ["DurationStats", "SupportSummary"]
 

@@ -1,11 +1,15 @@
-"""The named inputs of the lifecycle rules, one array per input, as of one day.
+"""`Sources`: the named inputs of the lifecycle rules, one array per input, as of one day.
 
 `Sources` holds what `classify` was given (accounts, milestones, health, NPS answers,
 usage measures, contacts, revenue changes, previous assignments) and computes each input
-of `INPUTS` the rules use, once, as a `Signal`: one value per account and whether it is
-known. Each source is read only if a rule needs it, through the one input layer; records of
-accounts that were not given are left out and counted (`Sources.ignored`), except
-milestones, whose account must be given. Nothing dated on or after ``as_of`` is read.
+of `INPUTS` the rules use, once, as a `Signal` (`cshealth.lifecycle._signal`): one value
+per account and whether it is known. Each source is read only if a rule needs it, through
+the one input layer; records of accounts that were not given are left out and counted
+(`Sources.ignored`), except milestones, whose account must be given. Nothing dated on or
+after ``as_of`` is read.
+
+The accounts' own inputs, the milestones and the matching of rows to accounts are here;
+the other sources are read by `cshealth.lifecycle._source_readers`.
 """
 
 from __future__ import annotations
@@ -15,15 +19,12 @@ from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
-from numpy.typing import NDArray
 
-from cshealth._codes import missing_ids
 from cshealth._exceptions import InvalidInputError
-from cshealth._measures import MeasureTable
-from cshealth._types import BoolArray, FloatArray, IdArray, IntArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IdArray, IntArray
 from cshealth.io import Table
-from cshealth.io._read import IdIndex, column_array, raw_columns, read_columns
-from cshealth.lifecycle._days import MISSING, days, group_any, known
+from cshealth.io._read import IdIndex, column_array, raw_columns
+from cshealth.lifecycle._days import MISSING, days, known
 from cshealth.lifecycle._milestones import (
     Milestones,
     check_after_start,
@@ -31,39 +32,20 @@ from cshealth.lifecycle._milestones import (
     read_milestones,
 )
 from cshealth.lifecycle._rules import Thresholds
-from cshealth.models import Account, Contact, RevenueChange, SurveyResponse
-from cshealth.scoring import HealthScores
+from cshealth.lifecycle._signal import Signal, _as_signal, _nothing
+from cshealth.lifecycle._source_readers import (
+    _empty,
+    contact_signals,
+    health_scores,
+    nps_signals,
+    revenue_changes,
+    usage_signal,
+)
+from cshealth.models import Account
 
-__all__ = ["Signal", "Sources", "check_taken"]
+__all__ = ["Sources"]
 
 _STATUS = np.array(["complete", "on_track", "due_soon", "behind", "stuck"], dtype=object)
-_CATEGORY = np.array(["detractor", "passive", "promoter"], dtype=object)
-
-
-@dataclass(frozen=True)
-class Signal:
-    """One input, per account.
-
-    Attributes:
-        values: The values (``float64`` numbers, ``bool`` flags or ``object`` text).
-        known: Where the value is known.
-        absent: Why the input is unknown for every account (its source was not given).
-        unknown_reason: Why it is unknown for an account that has no value.
-        fallback: Where the value was not measured but found by a documented fallback
-            (``None`` when it never was), described by ``fallback_note``.
-        fallback_note: How the fallback finds the value.
-    """
-
-    values: NDArray[np.generic]
-    known: BoolArray
-    absent: str | None = None
-    unknown_reason: str = "no value for this account"
-    fallback: BoolArray | None = None
-    fallback_note: str = ""
-
-
-def _nothing(n: int, why: str) -> Signal:
-    return Signal(np.full(n, np.nan), np.zeros(n, dtype=bool), absent=why)
 
 
 @dataclass
@@ -178,21 +160,9 @@ class Sources:
 
     # --- revenue changes ------------------------------------------------------------------
 
-    def _changes(self) -> tuple[IntArray, IntArray, FloatArray]:
-        """The revenue changes before ``as_of`` of the accounts, sorted by account and day."""
-        table = read_columns(
-            self.revenue_changes, RevenueChange, need=("account_id", "effective_on", "mrr")
-        )
-        account = self._match(table["account_id"], "revenue_changes")
-        on = days(table["effective_on"])
-        keep = (account >= 0) & (on < self.day)
-        account, on, level = account[keep], on[keep], table["mrr"].astype(np.float64)[keep]
-        order = np.lexsort((on, account))
-        return account[order], on[order], level[order]
-
     def _levels(self) -> tuple[FloatArray, BoolArray]:
         if "_levels" not in self._cache:
-            account, _, level = self._changes()
+            account, _, level = revenue_changes(self.revenue_changes, self._match, self.day)
             last = np.ones(len(account), dtype=bool)
             last[:-1] = account[1:] != account[:-1]
             values = np.full(self.n, np.nan)
@@ -204,7 +174,7 @@ class Sources:
     def expansion_mrr(self) -> Signal:
         if self.revenue_changes is None:
             return _nothing(self.n, "revenue changes not supplied")
-        account, on, level = self._changes()
+        account, on, level = revenue_changes(self.revenue_changes, self._match, self.day)
         same = np.r_[False, account[1:] == account[:-1]]
         before = np.r_[0.0, level[:-1]]
         before = np.where(same, before, 0.0)
@@ -286,27 +256,10 @@ class Sources:
 
     # --- health, NPS, usage, contacts -----------------------------------------------------
 
-    def _health(self) -> tuple[FloatArray, ObjectArray, BoolArray, tuple[str, ...]]:
-        health = self.health
-        if not isinstance(health, HealthScores):
-            msg = f"`health` must be scoring.HealthScores, got {type(health).__name__}"
-            raise InvalidInputError(msg)
-        check_taken(health.as_of, self.instant, "health")
-        at = self._align(health.account_ids, "`health` account_ids")
-        found = at >= 0
-        if not len(health.account_ids):  # nobody scored: every account unknown
-            nothing = np.full(self.n, None, dtype=object)
-            return np.full(self.n, np.nan), nothing, found, tuple(b.label for b in health.bands)
-        score = np.where(found, health.score[np.maximum(at, 0)], np.nan)
-        band = health.band[np.maximum(at, 0)].copy()
-        band[~found] = None
-        labels = tuple(b.label for b in health.bands)
-        return score.astype(np.float64), band.astype(object), found, labels
-
     def _health_signal(self, part: str) -> Signal:
         if self.health is None:
             return _nothing(self.n, "health not supplied")
-        score, band, found, labels = self._health()
+        score, band, found, labels = health_scores(self.health, self._align, self.instant, self.n)
         has = found & ~np.isnan(score)
         why = "no health score (not scored, or insufficient data)"
         if part == "score":
@@ -318,95 +271,22 @@ class Sources:
 
     def _nps(self) -> tuple[Signal, Signal]:
         if "_nps0" not in self._cache:
-            self._cache["_nps0"], self._cache["_nps1"] = self._read_nps()
+            self._cache["_nps0"], self._cache["_nps1"] = nps_signals(
+                self.nps, self._match, self.instant, self.n
+            )
         return self._cache["_nps0"], self._cache["_nps1"]
 
-    def _read_nps(self) -> tuple[Signal, Signal]:
-        n = self.n
-        if self.nps is None:
-            return _nothing(n, "nps not supplied"), _nothing(n, "nps not supplied")
-        table = read_columns(
-            self.nps,
-            SurveyResponse,
-            need=("account_id", "score", "submitted_at"),
-            optional=("kind", "survey_type"),
-        )
-        keep = table["submitted_at"] < self.instant
-        score = table["score"].astype(np.float64)
-        keep &= ~np.isnan(score)
-        if "kind" in table.columns:
-            keep &= table["kind"] == "nps"
-        if "survey_type" in table.columns:
-            keep &= table["survey_type"] == "relationship"
-        account = self._match(table["account_id"], "nps")
-        keep &= account >= 0
-        rows = np.flatnonzero(keep)
-        # by account, then time, then row: two stable sorts (faster than a lexsort)
-        by_time = rows[np.argsort(table["submitted_at"][rows].view(np.int64), kind="stable")]
-        order = by_time[np.argsort(account[by_time], kind="stable")]
-        last = np.ones(len(order), dtype=bool)
-        last[:-1] = account[order][1:] != account[order][:-1]
-        latest = np.full(n, np.nan)
-        latest[account[order][last]] = score[order][last]
-        has = ~np.isnan(latest)
-        points = np.nan_to_num(latest)
-        category = _CATEGORY[(points >= 7).astype(np.int64) + (points >= 9)]
-        why = "no relationship NPS answer before as_of"
-        return Signal(latest, has, unknown_reason=why), Signal(category, has, unknown_reason=why)
-
     def _usage(self, column: str, *, qualified: bool = False) -> Signal:
-        if self.usage is None:
-            return _nothing(self.n, "usage not supplied")
-        table = self.usage if isinstance(self.usage, MeasureTable) else _measures(self.usage)
-        if column not in table:
-            if not qualified:  # a named input these measures lack (usage_trend: no seats)
-                return _nothing(self.n, f"the usage measures have no `{column}`")
-            msg = (
-                f"a rule uses `usage.{column}`, but the usage measures have no `{column}` "
-                f"column (columns: {sorted(table)})"
-            )
-            raise InvalidInputError(msg)
-        check_taken(table.as_of, self.instant, "usage")
-        at = self._align(table["account_id"], "`usage` accounts")
-        values = column_array(table[column])
-        filled = values[np.maximum(at, 0)] if len(values) else np.full(self.n, np.nan)
-        signal = _as_signal(filled)
-        return Signal(signal.values, signal.known & (at >= 0), unknown_reason="no usage measure")
+        return usage_signal(
+            self.usage, column, self._align, self.instant, self.n, qualified=qualified
+        )
 
     def _contacts(self) -> tuple[Signal, Signal]:
         if "_contacts0" not in self._cache:
-            self._cache["_contacts0"], self._cache["_contacts1"] = self._read_contacts()
+            self._cache["_contacts0"], self._cache["_contacts1"] = contact_signals(
+                self.contacts, self._match, self.day, self.n
+            )
         return self._cache["_contacts0"], self._cache["_contacts1"]
-
-    def _read_contacts(self) -> tuple[Signal, Signal]:
-        n = self.n
-        if _empty(self.contacts):
-            return _nothing(n, "contacts not supplied"), _nothing(n, "contacts not supplied")
-        table = read_columns(
-            self.contacts,
-            Contact,
-            need=("account_id",),
-            optional=("is_champion", "started_on", "left_on"),
-        )
-        account = self._match(table["account_id"], "contacts")
-        started = _column_days(table, "started_on")
-        left = _column_days(table, "left_on")
-        champion = (
-            table["is_champion"].astype(bool)
-            if "is_champion" in table.columns
-            else np.zeros(table.n_rows, dtype=bool)
-        )
-        mine = account >= 0
-        begun = ~known(started) | (started < self.day)
-        gone = known(left) & (left < self.day)
-        active = mine & begun & ~gone
-        count = np.bincount(account[active], minlength=n).astype(np.float64)
-        lost = group_any(account, mine & champion & begun & gone, n)
-        kept = group_any(account, active & champion, n)
-        return (
-            Signal(count, np.ones(n, dtype=bool)),
-            Signal(lost & ~kept, np.ones(n, dtype=bool)),
-        )
 
     def days_in_stage(self) -> Signal:
         entered = self.entered
@@ -482,55 +362,6 @@ def _scoped(rows: Milestones, scope: IntArray, ids: IdArray) -> Milestones:
         completed=rows.completed[keep],
         first_value=rows.first_value[keep],
     )
-
-
-def _empty(data: object) -> bool:
-    return data is None or (isinstance(data, (tuple, list)) and not data)
-
-
-def _column_days(table: Table, name: str) -> IntArray:
-    if name not in table.columns:
-        return np.full(table.n_rows, MISSING, dtype=np.int64)
-    return days(table[name])
-
-
-def _measures(usage: object) -> MeasureTable:
-    convert = getattr(usage, "to_measures", None)
-    if not callable(convert):
-        msg = (
-            "`usage` must be a MeasureTable (adoption.account_metrics) or a result with "
-            f"to_measures() (adoption.usage_trend), got {type(usage).__name__}"
-        )
-        raise InvalidInputError(msg)
-    table = convert()
-    if not isinstance(table, MeasureTable):  # pragma: no cover - every to_measures() does
-        msg = f"`usage.to_measures()` gave {type(table).__name__}, not a MeasureTable"
-        raise InvalidInputError(msg)
-    return table
-
-
-def check_taken(taken: object, instant: np.datetime64, name: str) -> None:
-    """Refuse inputs taken after ``as_of``: they may know what happened after it."""
-    if taken is None:
-        return
-    when = taken if isinstance(taken, np.datetime64) else np.datetime64(str(taken), "us")
-    if when > instant:
-        msg = (
-            f"`{name}` was taken at {when}Z, after as_of ({instant}Z): it may know what "
-            f"happened after as_of; compute it as of as_of or earlier"
-        )
-        raise InvalidInputError(msg)
-
-
-def _as_signal(values: NDArray[np.generic]) -> Signal:
-    kind = values.dtype.kind
-    if kind == "b":
-        return Signal(values.astype(bool), np.ones(len(values), dtype=bool))
-    if kind in "iuf":
-        floats = values.astype(np.float64)
-        return Signal(floats, ~np.isnan(floats))
-    objects = values.astype(object)
-    return Signal(objects, ~missing_ids(objects))
 
 
 _COMPUTE: Mapping[str, Callable[[Sources], Signal]] = {
