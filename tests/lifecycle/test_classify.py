@@ -1657,3 +1657,20 @@ def test_assignment_and_reason_are_results() -> None:
         one.stage = "x"  # type: ignore[misc]
     assert all(isinstance(r, Reason) for r in one.reasons)
     assert pickle.loads(pickle.dumps(one)) == one
+
+
+def test_reasons_list_fallbacks_only_where_they_could_have_changed_the_answer() -> None:
+    accounts = {
+        "id": ["gone", "here"],
+        "start_date": ["2024-01-01", "2024-01-01"],
+        "end_date": ["2025-01-15", None],
+    }
+    stages = classify(accounts, as_of=date(2025, 3, 1))
+    gone = stages.account("gone")
+    # a churned account can carry no flag, whatever health would have said
+    assert [r.format() for r in gone.reasons] == ["stage churned: customer is false"]
+    here = [r.format() for r in stages.account("here").reasons]
+    assert here[0].startswith("stage engagement")
+    assert any(
+        r.startswith("flag at_risk (not applied)") and "health not supplied" in r for r in here
+    )

@@ -66,7 +66,8 @@ class Assignment(Result):
         stage: Its stage.
         flags: Its flags.
         reasons: The stage's reason first, then each flag's, then the rules that did not
-            apply because an input was unknown.
+            apply and might have with an unknown input (a rule a known value rules out,
+            such as any flag of a churned account, is not listed).
         entered_on: The day it was first seen in its stage (``None`` without previous
             assignments).
         days_in_stage: Days since ``entered_on``.
@@ -209,7 +210,8 @@ class StageAssignments(AccountResult):
         outcomes = []
         evidence: list[str] = []
         fallbacks: list[str] = []
-        for group in (all_, any_):
+        blocked = False  # a measured value (no fallback) rules the rule out
+        for required, group in ((True, all_), (False, any_)):
             held = []
             for condition in group:
                 signal = _one(self._signals[condition.input], row)
@@ -220,10 +222,14 @@ class StageAssignments(AccountResult):
                     evidence.append(text)
                 if note is not None:
                     fallbacks.append(note)
+                elif required and not outcome.holds[0]:
+                    blocked = True
             outcomes.append(held)
         fired = bool(fires(outcomes[0], outcomes[1], 1)[0])
         if kind == "stage" and name == self.stage[row]:
             fired = True
+        if blocked and not fired:  # no fallback could have changed the outcome
+            fallbacks = []
         return Reason(name, kind, fired, tuple(evidence) if fired else (), tuple(fallbacks))
 
     def to_pandas(self) -> pd.DataFrame:
