@@ -356,3 +356,12 @@ def test_refused_forms(which: str, message: str) -> None:
         args = (a, classify(numbered, as_of=B_DAY))
     with pytest.raises(InvalidInputError, match=message):
         transitions(*args, **kwargs)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), -1.0, float("inf")])
+def test_mapping_weights_must_be_finite_and_not_negative(bad: float) -> None:
+    accounts = {"id": ["a", "b"], "start_date": ["2024-01-01", "2024-06-01"]}
+    a = classify(accounts, as_of=date(2025, 1, 1))
+    b = classify(accounts, as_of=date(2025, 2, 1))
+    with pytest.raises(InvalidInputError, match=r"`weight` must be finite and >= 0 .*'b'"):
+        transitions(a, b, weight={"a": 1.0, "b": bad})

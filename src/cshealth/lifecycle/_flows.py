@@ -241,4 +241,9 @@ def _weights(
     values, found = keyed_values(weight, ids, name="weight")
     out = np.zeros(len(ids))
     out[found] = float_array(values[found], "weight")
+    bad = np.flatnonzero(~(np.isfinite(out) & (out >= 0)))
+    if len(bad):
+        shown = ", ".join(f"{ids[i]!r}: {out[i]!r}" for i in bad[:5].tolist())
+        msg = f"`weight` must be finite and >= 0 for every account, got {shown}"
+        raise InvalidInputError(msg)
     return out
