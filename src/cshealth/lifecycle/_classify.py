@@ -10,6 +10,7 @@ refused, so `history` can replay any past day.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
@@ -17,7 +18,8 @@ import numpy as np
 from cshealth._exceptions import InvalidInputError
 from cshealth._time import as_day, as_instant
 from cshealth._types import AsOf, BoolArray, IdArray, IntArray, ObjectArray
-from cshealth.io._read import positions_of
+from cshealth.io import Table
+from cshealth.io._read import IdIndex, positions_of
 from cshealth.lifecycle._assignments import StageAssignments
 from cshealth.lifecycle._days import MISSING, known, to_date, to_dates
 from cshealth.lifecycle._evaluate import Outcome, evaluate, fires
@@ -26,7 +28,7 @@ from cshealth.lifecycle._rules import DEFAULT_RULES, FlagRule, LifecycleRules, S
 from cshealth.lifecycle._signal import Signal
 from cshealth.lifecycle._sources import Sources
 
-__all__ = ["classify"]
+__all__ = ["Read", "check_rules", "classify", "classify_read", "read_for"]
 
 _ACCOUNT_FIELDS = ("end_date", "renewal_date", "mrr", "seats", "segment", "plan", "owner")
 
@@ -101,18 +103,72 @@ def classify(
         stage onboarding: onboarding_complete is false; fallback: onboarding_complete by
         fallback: no milestones, so onboarding is complete onboarding_days (90) after the start
     """
-    rules = DEFAULT_RULES if rules is None else rules
-    if not isinstance(cast("object", rules), LifecycleRules):
+    rules = check_rules(rules)
+    day = as_day(as_of, "as_of")
+    table, index = read_indexed_accounts(accounts, ("start_date",), _account_fields(rules))
+    return classify_read(
+        Read(accounts, table, index),
+        day=day,
+        milestones=milestones,
+        health=health,
+        nps=nps,
+        usage=usage,
+        contacts=contacts,
+        revenue_changes=revenue_changes,
+        rules=rules,
+        previous=previous,
+    )
+
+
+def check_rules(rules: object) -> LifecycleRules:
+    """``rules``, or the default rules for ``None``.
+
+    Raises:
+        InvalidInputError: On anything but `LifecycleRules`.
+    """
+    if rules is None:
+        return DEFAULT_RULES
+    if not isinstance(rules, LifecycleRules):
         msg = f"`rules` must be a LifecycleRules, got {type(rules).__name__}"
         raise InvalidInputError(msg)
-    day = as_day(as_of, "as_of")
-    names = _account_fields(rules)
-    table, index = read_indexed_accounts(accounts, ("start_date",), names)
+    return rules
+
+
+@dataclass(frozen=True)
+class Read:
+    """Accounts read once: as given, as a table, and their ids ready for lookups."""
+
+    raw: object
+    table: Table
+    index: IdIndex
+
+
+def read_for(accounts: object, rules: LifecycleRules) -> Read:
+    """The accounts read once, with the columns ``rules`` need, for many days (`history`)."""
+    table, index = read_indexed_accounts(accounts, ("start_date",), _account_fields(rules))
+    return Read(accounts, table, index)
+
+
+def classify_read(
+    accounts: Read,
+    *,
+    day: int,
+    milestones: object,
+    health: object,
+    nps: object,
+    usage: object,
+    contacts: object,
+    revenue_changes: object,
+    rules: LifecycleRules,
+    previous: StageAssignments | None,
+) -> StageAssignments:
+    """`classify` on accounts already read (the milestones may be read too: `Milestones`)."""
+    table, index = accounts.table, accounts.index
     start = table["start_date"].astype("datetime64[D]").astype(np.int64)
     scope = np.flatnonzero(start < day)
     sources = Sources(
         accounts=table.take(scope) if len(scope) < table.n_rows else table,
-        raw_accounts=accounts,
+        raw_accounts=accounts.raw,
         scope=scope,
         day=day,
         instant=as_instant(to_date(day), "as_of"),

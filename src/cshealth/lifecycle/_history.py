@@ -31,8 +31,9 @@ from cshealth._time import as_day
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.io._read import read_columns
 from cshealth.lifecycle._assignments import StageAssignments
-from cshealth.lifecycle._classify import classify
+from cshealth.lifecycle._classify import check_rules, classify_read, read_for
 from cshealth.lifecycle._days import MISSING, day_of, to_date, to_dates
+from cshealth.lifecycle._milestones import read_milestones
 from cshealth.lifecycle._rules import LifecycleRules
 from cshealth.models import Contact, Milestone, Record, RevenueChange, SurveyResponse
 from cshealth.retention import SurvivalCurve, kaplan_meier
@@ -250,19 +251,25 @@ def history(
         revenue_changes=revenue_changes,
     )
     per_day = {"health": _per_day(health, "health"), "usage": _per_day(usage, "usage")}
+    chosen = check_rules(rules)
+    # the accounts and milestones do not depend on the day: read and match them once
+    read = read_for(accounts, chosen)
+    steps = inputs["milestones"]
+    if not (steps is None or (isinstance(steps, (tuple, list)) and not steps)):
+        steps = read_milestones(steps, read.table["id"], index=read.index)
     previous: StageAssignments | None = None
     parts: list[StageAssignments] = []
     for day in days:
-        previous = classify(
-            accounts,
-            as_of=day,
-            milestones=inputs["milestones"],
+        previous = classify_read(
+            read,
+            day=day_of(day),
+            milestones=steps,
             health=per_day["health"](day),
             nps=inputs["nps"],
             usage=per_day["usage"](day),
             contacts=inputs["contacts"],
             revenue_changes=inputs["revenue_changes"],
-            rules=rules,
+            rules=chosen,
             previous=previous,
         )
         parts.append(previous)

@@ -211,7 +211,11 @@ class Sources:
                 _nothing(n, why),
                 _nothing(n, why),
             )
-        rows = read_milestones(self.milestones, self._given_ids, index=self._index)
+        rows = (
+            self.milestones
+            if isinstance(self.milestones, Milestones)  # read once for many days (history)
+            else read_milestones(self.milestones, self._given_ids, index=self._index)
+        )
         if len(rows.account_ids) != n:  # milestones of accounts not started yet: left out
             rows = _scoped(rows, self.scope, self.ids)
         check_after_start(rows, self._days("start_date"))
