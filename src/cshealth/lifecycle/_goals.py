@@ -45,6 +45,7 @@ from cshealth._types import AsOf, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.io import Table
 from cshealth.io._read import raw_columns, read_columns
 from cshealth.lifecycle._days import MISSING, days, known, to_date, to_dates
+from cshealth.lifecycle._text import percent
 from cshealth.models import Goal
 
 __all__ = ["GOAL_STATUSES", "GoalReport", "GoalStatus", "goals"]
@@ -149,8 +150,8 @@ class GoalReport(RowsResult):
             lines.append(
                 f"{label:<{width}}  {len(report):>5}  {c['achieved']:>8}  "
                 f"{c['achieved_late']:>4}  {c['missed']:>6}  {c['open']:>4}  "
-                f"{_percent(report.attainment):>10}  {_interval(report.attainment):<12}"
-                f"  {_percent(report.on_time):>7}"
+                f"{percent(report.attainment.statistic):>10}  {_interval(report.attainment):<12}"
+                f"  {percent(report.on_time.statistic):>7}"
             )
         return "\n".join(lines)
 
@@ -158,12 +159,8 @@ class GoalReport(RowsResult):
         shown = ", ".join(f"{n} {s}" for s, n in self.counts().items() if n)
         return (
             f"GoalReport({len(self)} goals as of {self.as_of}: {shown or 'none'}; "
-            f"attainment={_percent(self.attainment)})"
+            f"attainment={percent(self.attainment.statistic)})"
         )
-
-
-def _percent(rate: Rate) -> str:
-    return "-" if rate.statistic is None else f"{100 * rate.statistic:.0f}%"
 
 
 def _interval(rate: Rate) -> str:
@@ -174,7 +171,7 @@ def _interval(rate: Rate) -> str:
 def _rate_text(rate: Rate) -> str:
     if rate.statistic is None:
         return "- (no goal decided yet)"
-    return f"{_percent(rate)} {_interval(rate)}, {rate.successes} of {rate.n}"
+    return f"{percent(rate.statistic)} {_interval(rate)}, {rate.successes} of {rate.n}"
 
 
 @overload

@@ -27,6 +27,7 @@ from cshealth.lifecycle._milestones import (
     read_milestones,
 )
 from cshealth.lifecycle._periods import check_period, cohorts
+from cshealth.lifecycle._text import number, percent
 from cshealth.models import Ticket
 from cshealth.retention import kaplan_meier
 
@@ -88,11 +89,12 @@ class OnboardingReport(RowsResult):
         )
         lines = [head]
         for i, label in enumerate(self.cohorts.tolist()):
+            tickets = number(self.tickets_per_account[i], ".1f")
             lines.append(
                 f"{label:<8} {self.started[i]:>7} {self.onboarded[i]:>9} "
-                f"{_days(self.median_days_to_onboard[i]):>11} {self.first_value[i]:>11} "
-                f"{_days(self.median_days_to_first_value[i]):>11} "
-                f"{_share(self.milestones_late[i]):>5} {_number(self.tickets_per_account[i]):>7}"
+                f"{number(self.median_days_to_onboard[i]):>11} {self.first_value[i]:>11} "
+                f"{number(self.median_days_to_first_value[i]):>11} "
+                f"{percent(self.milestones_late[i]):>5} {tickets:>7}"
             )
         return "\n".join(lines)
 
@@ -101,18 +103,6 @@ class OnboardingReport(RowsResult):
             f"OnboardingReport({len(self)} {self.period} cohorts as of {self.as_of}: "
             f"{int(self.started.sum())} started, {int(self.onboarded.sum())} onboarded)"
         )
-
-
-def _days(value: float) -> str:
-    return "-" if np.isnan(value) else f"{value:.0f}"
-
-
-def _share(value: float) -> str:
-    return "-" if np.isnan(value) else f"{100 * value:.0f}%"
-
-
-def _number(value: float) -> str:
-    return "-" if np.isnan(value) else f"{value:.1f}"
 
 
 def onboarding_report(

@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from cshealth._grouped import ALL
 from cshealth._result import AccountResult, RowsResult, jsonable
 from cshealth._types import FloatArray, IdArray, IntArray, ObjectArray, Period
+from cshealth.lifecycle._text import number, percent
 from cshealth.retention import Median, SurvivalCurve
 
 __all__ = ["VALUE_STATUSES", "Share", "TimeToValue", "ValueCohorts", "ValueStatus", "share"]
@@ -156,7 +157,7 @@ class ValueCohorts(RowsResult):
         )
         lines = [head]
         for i, label in enumerate(self.cohort.tolist()):
-            shares = "".join(f"  {_percent(float(v)):>5}" for v in self.within[i].tolist())
+            shares = "".join(f"  {percent(float(v)):>5}" for v in self.within[i].tolist())
             lines.append(
                 f"{label:<8}  {int(self.accounts[i]):>8}  {int(self.reached[i]):>7}"
                 f"  {_days(float(self.median_days[i])):>6}{shares}"
@@ -167,12 +168,8 @@ class ValueCohorts(RowsResult):
         return f"ValueCohorts({len(self)} cohorts)"
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None or np.isnan(value) else f"{100 * value:.0f}%"
-
-
 def _days(value: float | None) -> str:
-    return "-" if value is None or np.isnan(value) else f"{value:.4g}"
+    return number(value, ".4g")
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -346,7 +343,7 @@ class TimeToValue(AccountResult):
         for label, result in labelled:
             m = result.median
             interval = f"({_days(m.low)} to {_days(m.high)})"
-            shares = "".join(f"  {_percent(s.statistic):>5}" for s in result.within)
+            shares = "".join(f"  {percent(s.statistic):>5}" for s in result.within)
             lines.append(
                 f"{label:<{width}}  {result.n:>8}  {result.n_reached:>7}  "
                 f"{_days(m.statistic):>6}  {interval:<14}{shares}  "
@@ -371,4 +368,4 @@ def _median_text(median: Median) -> str:
 def _share_text(value: Share) -> str:
     if value.statistic is None:
         return "- (not followed that long)"
-    return f"{_percent(value.statistic)} ({_percent(value.low)} to {_percent(value.high)})"
+    return f"{percent(value.statistic)} ({percent(value.low)} to {percent(value.high)})"
