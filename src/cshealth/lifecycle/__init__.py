@@ -9,9 +9,10 @@ mappings of columns or data frames, like every other area.
 from cshealth import _public
 from cshealth.lifecycle._assignments import Assignment, Reason, StageAssignments
 from cshealth.lifecycle._classify import classify
+from cshealth.lifecycle._dwell import DwellTimes, dwell_times
 from cshealth.lifecycle._flows import GONE, NEW, StageFlow, transitions
 from cshealth.lifecycle._goals import GOAL_STATUSES, GoalReport, GoalStatus, goals
-from cshealth.lifecycle._history import DwellTimes, Spells, StageHistory, dwell_times, history
+from cshealth.lifecycle._history import Spells, StageHistory, history
 from cshealth.lifecycle._onboarding import (
     ONBOARDING_STATUSES,
     OnboardingStatus,
