@@ -107,7 +107,7 @@ def id_kind(ids: IdArray) -> IdKind:
     """Whether an identifier column holds whole numbers, text, or no identifier at all."""
     if ids.dtype.kind in "iu":
         return "int" if len(ids) else "none"
-    for value in ids.tolist():
+    for value in ids:  # element by element: the first id tells, no copy of the column
         if value is not None:
             return "int" if isinstance(value, int) else "text"
     return "none"

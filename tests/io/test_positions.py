@@ -72,3 +72,20 @@ def test_no_keys() -> None:
         -1,
         -1,
     ]
+
+
+@given(
+    keys=st.lists(st.sampled_from(["a", "b", "c", "d", "é"]), unique=True),
+    runs=st.lists(
+        st.tuples(st.sampled_from(["a", "b", "x", "é", None]), st.integers(1, 6)), max_size=12
+    ),
+)
+def test_text_in_runs_is_looked_up_once_per_run_with_the_same_answer(
+    keys: list[str], runs: list[tuple[str | None, int]]
+) -> None:
+    # rows of one id side by side (milestones grouped by account) share one lookup
+    values = [value for value, times in runs for _ in range(times)]
+    k = np.array(keys, dtype=object)
+    v = np.array(values, dtype=object)
+    found = positions_of(k, v, keys_name="k", values_name="v")
+    assert found.tolist() == _reference(keys, values)

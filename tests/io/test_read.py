@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cshealth import Account, InvalidInputError, Ticket, UsageEvent, read_columns, to_columns
+from cshealth import (
+    Account,
+    InvalidInputError,
+    SurveyResponse,
+    Table,
+    Ticket,
+    UsageEvent,
+    read_columns,
+    to_columns,
+)
 from cshealth.models import UsageRecord
 
 UTC = timezone.utc
@@ -148,3 +157,36 @@ def test_usage_without_logins_has_none() -> None:
     assert table.account("A")["logins"] is None
     assert table.not_measured["logins_per_seat"] == "no `logins` column"
     assert table.account("A")["seat_utilisation"] == 1.0  # from active_users: measured
+
+
+def test_a_table_io_checked_is_read_as_it_is_and_a_hand_made_one_is_checked() -> None:
+    columns = {"account_id": ["A-1", "A-2"], "created_at": ["2025-03-03T09:00Z"] * 2}
+    checked = to_columns({**columns, "id": ["T1", "T2"], "channel": ["email"] * 2}, Ticket)
+    read = read_columns(checked, Ticket, need=["account_id", "created_at"])
+    assert read["account_id"] is checked["account_id"]  # taken, not converted again
+    assert read_columns(read, Ticket, need=["account_id"])["account_id"] is read["account_id"]
+    with pytest.raises(InvalidInputError, match="need the columns"):
+        read_columns(checked, Ticket, need=["account_id", "resolved_at"])  # absent: not given
+    hand_made = Table({"account_id": [" A-1", ""], "created_at": ["2025-03-03T09:00Z"] * 2})
+    with pytest.raises(InvalidInputError, match="1 of 2 Ticket rows are invalid"):
+        read_columns(hand_made, Ticket, need=["account_id", "created_at"])
+
+
+def test_a_checked_table_keeps_its_own_copy_of_the_callers_array() -> None:
+    scores = np.array([9.0, 4.0])
+    table = to_columns(
+        {
+            "id": ["R1", "R2"],
+            "account_id": ["A", "B"],
+            "kind": ["nps"] * 2,
+            "score": [5, 4],
+            "survey_type": ["relationship"] * 2,
+            "submitted_at": ["2025-01-05T10:00:00Z"] * 2,
+            "weight": scores,
+        },
+        SurveyResponse,
+    )
+    scores[0] = np.nan  # the caller changes its array afterwards
+    assert read_columns(table, SurveyResponse, need=["weight"])["weight"].tolist() == [9.0, 4.0]
+    taken = table.take([1])  # rows of a checked table are checked
+    assert read_columns(taken, SurveyResponse, need=["weight"])["weight"] is taken["weight"]

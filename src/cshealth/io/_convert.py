@@ -19,7 +19,7 @@ from cshealth._types import Column
 from cshealth.io._kinds import _CONVERTERS
 from cshealth.io._rules import _check_keys, _check_rules, _report
 from cshealth.io._schema import FieldSpec, field_specs
-from cshealth.io._table import Table
+from cshealth.io._table import Table, checked_table
 from cshealth.io._values import _EMPTY_MAPPING, _Problems
 from cshealth.models import Record
 
@@ -63,7 +63,7 @@ def _convert(
         bad_rows = len({err.row for err in errors})
         msg = f"{bad_rows} of {n} {model.__name__} rows are invalid"
         raise InvalidInputError(msg, tuple(errors))
-    return Table(columns, model=model, absent=[s.name for s in specs if s.name not in raw])
+    return checked_table(columns, model, absent=[s.name for s in specs if s.name not in raw])
 
 
 def _common_length(raw: Mapping[str, object], names: list[str]) -> int:

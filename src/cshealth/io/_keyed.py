@@ -177,6 +177,18 @@ class IdIndex:
                 keys = cast("IntArray", self.keys)
                 return _int_positions(keys, cast("IntArray", values), self.name, self.noun)
             return positions_by_codes(self.keys, values, self.name, self.noun)
+        # rows of one id side by side (a table grouped by account) are looked up once
+        heads = np.ones(len(values), dtype=bool)
+        heads[1:] = np.not_equal(values[1:], values[:-1])
+        if heads.sum() * 4 > len(values) * 3:  # few runs to share: one lookup per row
+            return self._lookup(values)
+        starts = np.flatnonzero(heads)
+        found: IntArray = np.repeat(
+            self._lookup(values[starts]), np.diff(starts, append=len(values))
+        )
+        return found
+
+    def _lookup(self, values: IdArray) -> IntArray:
         found: IntArray = np.fromiter(
             map(self._rows.get, values.tolist(), repeat(-1, len(values))),
             np.int64,

@@ -35,7 +35,7 @@ from cshealth.io._keyed import IdIndex, keyed_values, positions_of, same_kind
 from cshealth.io._load import FILE_SUFFIXES
 from cshealth.io._rules import _present, _report
 from cshealth.io._schema import field_specs
-from cshealth.io._table import Table
+from cshealth.io._table import Table, checked_columns, checked_table, is_checked
 from cshealth.io._time import utc_instants
 from cshealth.io._values import _numpy, _Problems
 from cshealth.models import Record
@@ -105,6 +105,8 @@ def read_columns(
     check_model(model)
     check_fields(need, "need")
     check_fields(optional, "optional")
+    if is_checked(data, model):  # io read it by this model already: taken as it is
+        return _checked_read(cast("Table", data), model, need, optional)
     raw = raw_columns(data, model)
     missing = [name for name in need if name not in raw]
     if missing:
@@ -144,7 +146,21 @@ def read_columns(
         bad_rows = len({error.row for error in errors})
         msg = f"{bad_rows} of {n} {model.__name__} rows are invalid"
         raise InvalidInputError(msg, tuple(errors))
-    return Table(columns, model=model)
+    return checked_table(columns, model)
+
+
+def _checked_read(
+    table: Table, model: type[Record], need: Sequence[str], optional: Sequence[str]
+) -> Table:
+    """`read_columns` of a table io checked by ``model``: its columns, not read again."""
+    present = [name for name in table.columns if name not in table.absent]
+    missing = [name for name in need if name not in present]
+    if missing:
+        noun = model.table_name or model.__name__
+        msg = f"{noun} need the columns {missing}; got {sorted(present)}"
+        raise InvalidInputError(msg)
+    names = dict.fromkeys([*need, *(name for name in optional if name in present)])
+    return checked_columns(table, names)
 
 
 def column_array(values: object) -> NDArray[np.generic]:

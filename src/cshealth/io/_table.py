@@ -17,7 +17,7 @@ from cshealth.models import Record
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Table"]
+__all__ = ["Table", "checked_columns", "checked_table", "is_checked"]
 
 
 class Table(Mapping[str, Column]):
@@ -50,7 +50,7 @@ class Table(Mapping[str, Column]):
         ['A-2']
     """
 
-    __slots__ = ("_absent", "_columns", "_model", "_n_rows")
+    __slots__ = ("_absent", "_checked", "_columns", "_model", "_n_rows")
 
     def __init__(
         self,
@@ -68,8 +68,10 @@ class Table(Mapping[str, Column]):
             if array.ndim != 1:
                 msg = f"column `{name}` must be one-dimensional, got shape {array.shape}"
                 raise InvalidInputError(msg)
-            view = array.view()
-            view.flags.writeable = False
+            view = array  # read-only already (another table's column): shared as it is
+            if array.flags.writeable:
+                view = array.view()
+                view.flags.writeable = False
             frozen[name] = view
             lengths[name] = len(view)
         if len(set(lengths.values())) > 1:
@@ -79,6 +81,7 @@ class Table(Mapping[str, Column]):
         self._model = model
         self._n_rows = next(iter(lengths.values()), 0)
         self._absent = frozenset(name for name in absent if name in frozen)
+        self._checked = False
 
     @property
     def n_rows(self) -> int:
@@ -194,11 +197,13 @@ class Table(Mapping[str, Column]):
         index = np.asarray(rows)
         if index.dtype != np.bool_:
             index = index.astype(np.intp)
-        return Table(
+        taken = Table(
             {name: col[index] for name, col in self._columns.items()},
             model=self._model,
             absent=self._absent,
         )
+        taken._checked = self._checked  # rows of checked rows are checked
+        return taken
 
     def to_dict(self) -> dict[str, list[object]]:
         """The columns as JSON-ready lists.
@@ -221,6 +226,36 @@ class Table(Mapping[str, Column]):
             raise MissingDependencyError(msg) from None
         frame: pd.DataFrame = pandas.DataFrame(dict(self._columns))
         return frame
+
+
+def checked_table(
+    columns: Mapping[str, Column], model: type[Record], *, absent: Iterable[str] = ()
+) -> Table:
+    """A `Table` of columns io converted and checked by ``model``'s rules, marked so.
+
+    Area readers take the columns of such a table as they are, without converting and
+    checking them again (see `is_checked`). A column that does not own its memory (a
+    view of the caller's array) is copied first, so a later change to the caller's data
+    cannot reach the table.
+    """
+    owned = {
+        name: column if column.flags.owndata else column.copy() for name, column in columns.items()
+    }
+    table = Table(owned, model=model, absent=absent)
+    table._checked = True
+    return table
+
+
+def checked_columns(table: Table, names: Iterable[str]) -> Table:
+    """The columns ``names`` of a checked table, still marked checked (nothing copied)."""
+    picked = Table({name: table[name] for name in names}, model=table.model)
+    picked._checked = table._checked
+    return picked
+
+
+def is_checked(data: object, model: type[Record]) -> bool:
+    """Whether ``data`` is a `Table` io made and checked by ``model``'s rules."""
+    return isinstance(data, Table) and data._checked and data._model is model
 
 
 def _same(a: Column, b: Column) -> bool:

@@ -77,16 +77,18 @@ def to_dates(values: IntArray) -> NDArray[np.datetime64]:
 def _reduce(
     codes: IntArray, values: NDArray[np.generic], k: int, fill: object, ufunc: np.ufunc
 ) -> NDArray[np.generic]:
+    """Each group's ``ufunc`` (``np.maximum`` or ``np.minimum``) of its values, unbuffered."""
     keep = codes >= 0
     codes, values = codes[keep], values[keep]
     out = np.full(k, fill, dtype=values.dtype)
     if not len(codes):
         return out
-    if not (codes[1:] >= codes[:-1]).all():  # rows sorted by account skip the sort
-        order = np.argsort(codes, kind="stable")
-        codes, values = codes[order], values[order]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    out[codes[starts]] = ufunc.reduceat(values, starts)
+    # a start no group's result can be beyond: the least value for maxima, the greatest
+    # for minima
+    reduced = np.full(k, values.min() if ufunc is np.maximum else values.max())
+    ufunc.at(reduced, codes, values)
+    has = np.bincount(codes, minlength=k)[:k] > 0
+    out[has] = reduced[has]
     return out
 
 

@@ -74,13 +74,16 @@ def nps_signals(
     account = match(table["account_id"], "nps")
     keep &= account >= 0
     rows = np.flatnonzero(keep)
-    # by account, then time, then row: two stable sorts (faster than a lexsort)
-    by_time = rows[np.argsort(table["submitted_at"][rows].view(np.int64), kind="stable")]
-    order = by_time[np.argsort(account[by_time], kind="stable")]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = account[order][1:] != account[order][:-1]
+    # each account's latest time, then its last row at that time: two unbuffered maxima
+    mine, when = account[rows], table["submitted_at"][rows].view(np.int64)
+    newest = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(newest, mine, when)
+    at_newest = rows[when == newest[mine]]
+    pick = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(pick, account[at_newest], at_newest)
+    answered = pick >= 0
     latest = np.full(n, np.nan)
-    latest[account[order][last]] = score[order][last]
+    latest[answered] = score[pick[answered]]
     has = ~np.isnan(latest)
     points = np.nan_to_num(latest)
     category = _CATEGORY[(points >= 7).astype(np.int64) + (points >= 9)]

@@ -81,6 +81,7 @@ class Sources:
     entered: IntArray | None = None
     ignored: dict[str, int] = field(default_factory=dict)
     _cache: dict[str, Signal] = field(default_factory=dict)
+    _aligned: dict[str, IntArray] = field(default_factory=dict)
 
     @property
     def ids(self) -> IdArray:
@@ -216,28 +217,34 @@ class Sources:
             if isinstance(self.milestones, Milestones)  # read once for many days (history)
             else read_milestones(self.milestones, self._given_ids, index=self._index)
         )
-        if len(rows.account_ids) != n:  # milestones of accounts not started yet: left out
-            rows = _scoped(rows, self.scope, self.ids)
-        check_after_start(rows, self._days("start_date"))
+        # every account given is summed up, then those in scope taken: the milestones of
+        # accounts not started yet are left out without copying the milestones
+        given = len(rows.account_ids)
+        start = np.full(given, MISSING, dtype=np.int64)
+        start[self.scope if given != n else slice(None)] = self._days("start_date")
+        check_after_start(rows, start)  # not started yet: no start to be before
         state = milestone_state(rows, self.day, due_soon_days=self.thresholds.due_soon_days)
-        has = np.bincount(rows.account, minlength=n) > 0
+        mine = self.scope if given != n else slice(None)
+        has = (np.bincount(rows.account, minlength=given) > 0)[mine]
+        complete_state = state.complete[mine]
+        overdue, onboarded_on = state.days_overdue[mine], state.onboarded[mine]
         code = np.select(
             [
-                state.complete,
-                state.days_overdue > self.thresholds.stuck_after_days,
-                state.days_overdue > 0,
-                state.due_soon,
+                complete_state,
+                overdue > self.thresholds.stuck_after_days,
+                overdue > 0,
+                state.due_soon[mine],
             ],
             [0, 4, 3, 2],
             default=1,
         )
-        complete = np.where(has, state.complete, fallback_done)
-        onboarded = known(state.onboarded)
+        complete = np.where(has, complete_state, fallback_done)
+        onboarded = known(onboarded_on)
         since_done = np.where(
-            has, np.where(onboarded, self.day - state.onboarded, np.nan), since - onboard
+            has, np.where(onboarded, self.day - onboarded_on, np.nan), since - onboard
         )
         after_known = np.where(has, onboarded, fallback_done)
-        reached = known(state.first_value)
+        reached = known(state.first_value[mine])
         return (
             Signal(complete, everyone, fallback=~has, fallback_note=note),
             Signal(
@@ -338,6 +345,8 @@ class Sources:
         Raises:
             InvalidInputError: When ``keys`` give an account twice.
         """
+        if name in self._aligned:  # a source read for several inputs is matched once
+            return self._aligned[name]
         rows_of = self._in_scope(self._index.positions(keys, name=name))
         mine = np.flatnonzero(rows_of >= 0)
         twice = np.flatnonzero(np.bincount(rows_of[mine], minlength=self.n) > 1)
@@ -346,26 +355,8 @@ class Sources:
             raise InvalidInputError(msg)
         at = np.full(self.n, -1, dtype=np.int64)
         at[rows_of[mine]] = mine
+        self._aligned[name] = at
         return at
-
-
-def _scoped(rows: Milestones, scope: IntArray, ids: IdArray) -> Milestones:
-    """The milestones of the accounts in ``scope``, their accounts as positions in ``ids``."""
-    where = np.full(len(rows.account_ids), -1, dtype=np.int64)
-    where[scope] = np.arange(len(scope))
-    account = where[rows.account]
-    keep = account >= 0
-    return Milestones(
-        account_ids=ids,
-        account=account[keep],
-        ids=rows.ids[keep],
-        names=rows.names[keep],
-        required=rows.required[keep],
-        due=rows.due[keep],
-        started=rows.started[keep],
-        completed=rows.completed[keep],
-        first_value=rows.first_value[keep],
-    )
 
 
 _COMPUTE: Mapping[str, Callable[[Sources], Signal]] = {
