@@ -37,10 +37,11 @@ import argparse
 import time
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
+from numpy.typing import NDArray
 
 from _timing import best_of, one_core
 from cshealth import MeasureTable, lifecycle, scoring, to_columns
@@ -66,7 +67,21 @@ CARD = scoring.Scorecard.model_validate(
 )
 
 
-def data(n: int, *, text_ids: bool = True) -> dict[str, object]:
+Columns = Mapping[str, NDArray[np.generic]]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What ``classify`` is given: record columns (dicts of arrays, or `Table` objects)."""
+
+    accounts: Columns
+    milestones: Columns
+    health: scoring.HealthScores
+    nps: Columns
+    usage: MeasureTable
+
+
+def data(n: int, *, text_ids: bool = True) -> Inputs:
     """Accounts, milestones, health scores, NPS answers and usage measures of ``n`` accounts.
 
     The same data whatever ``text_ids`` says, but for the ids: ``"A-0000042"`` or ``42``.
@@ -127,32 +142,30 @@ def data(n: int, *, text_ids: bool = True) -> dict[str, object]:
         },
         as_of=np.datetime64(AS_OF, "us"),
     )
-    return {
-        "accounts": accounts,
-        "milestones": milestones,
-        "health": health,
-        "nps": nps,
-        "usage": usage,
-    }
+    return Inputs(accounts, milestones, health, nps, usage)
 
 
-def tables(inputs: dict[str, object]) -> dict[str, object]:
+def tables(inputs: Inputs) -> Inputs:
     """The same inputs with the record columns read once into `Table` objects."""
-    models = {"accounts": Account, "milestones": Milestone, "nps": SurveyResponse}
-    return {
-        name: to_columns(value, models[name]) if name in models else value  # type: ignore[arg-type]
-        for name, value in inputs.items()
-    }
+    return replace(
+        inputs,
+        accounts=to_columns(inputs.accounts, Account),
+        milestones=to_columns(inputs.milestones, Milestone),
+        nps=to_columns(inputs.nps, SurveyResponse),
+    )
 
 
-def classify(inputs: dict[str, object], day: date = AS_OF) -> lifecycle.StageAssignments:
+def classify(
+    inputs: Inputs, day: date = AS_OF, *, measured: bool = True
+) -> lifecycle.StageAssignments:
+    """``classify`` on ``inputs`` (without health and usage when not ``measured``)."""
     return lifecycle.classify(
-        inputs["accounts"],
+        inputs.accounts,
         as_of=day,
-        milestones=inputs["milestones"],
-        health=inputs["health"],  # type: ignore[arg-type]
-        nps=inputs["nps"],
-        usage=inputs["usage"],
+        milestones=inputs.milestones,
+        health=inputs.health if measured else None,
+        nps=inputs.nps,
+        usage=inputs.usage if measured else None,
     )
 
 
@@ -161,12 +174,10 @@ def classify(inputs: dict[str, object], day: date = AS_OF) -> lifecycle.StageAss
 
 def records(inputs: dict[str, object], k: int) -> dict[str, list[tuple[object, ...]]]:
     """The first ``k`` accounts and their rows as lists of tuples (a database cursor's)."""
-    accounts, health, usage = inputs["accounts"], inputs["health"], inputs["usage"]
-    assert isinstance(accounts, dict)
-    assert isinstance(health, scoring.HealthScores)
+    accounts, health = inputs.accounts, inputs.health
     keep = set(accounts["id"][:k].tolist())
 
-    def rows(columns: Mapping[str, np.ndarray], key: str, names: list[str]) -> list[tuple]:
+    def rows(columns: Columns, key: str, names: list[str]) -> list[tuple[object, ...]]:
         mine = np.fromiter((a in keep for a in columns[key].tolist()), dtype=bool)
         return list(zip(*(np.asarray(columns[name])[mine].tolist() for name in names)))
 
@@ -174,14 +185,12 @@ def records(inputs: dict[str, object], k: int) -> dict[str, list[tuple[object, .
     return {
         "accounts": rows(accounts, "id", ["id", "start_date", "end_date", "renewal_date"]),
         "milestones": rows(
-            inputs["milestones"],  # type: ignore[arg-type]
-            "account_id",
-            ["account_id", "required", "due_date", "completed_on"],
+            inputs.milestones, "account_id", ["account_id", "required", "due_date", "completed_on"]
         ),
-        "nps": rows(inputs["nps"], "account_id", ["account_id", "score", "submitted_at"]),  # type: ignore[arg-type]
+        "nps": rows(inputs.nps, "account_id", ["account_id", "score", "submitted_at"]),
         "health": rows(scores, "account_id", ["account_id", "score", "band"]),
         "usage": rows(
-            usage,  # type: ignore[arg-type]
+            {name: np.asarray(column) for name, column in inputs.usage.items()},
             "account_id",
             ["account_id", "seat_utilisation", "usage_change"],
         ),
@@ -338,9 +347,9 @@ def main() -> None:
     counts = ", ".join(f"{name} {count:,}" for name, count in ours.counts().items())
     print(
         f"{n:,} accounts as of {AS_OF} ({ours.not_started:,} not started), "
-        f"{len(raw['milestones']['name']):,} milestones, "  # type: ignore[index]
-        f"{len(raw['nps']['score']):,} NPS answers, {len(raw['health']):,} health "  # type: ignore[index, arg-type]
-        f"scores, {len(raw['usage']['account_id']):,} usage measures"  # type: ignore[index]
+        f"{len(raw.milestones['name']):,} milestones, "
+        f"{len(raw.nps['score']):,} NPS answers, {len(raw.health.account_ids):,} health "
+        f"scores, {len(raw.usage.account_ids):,} usage measures"
     )
     print(f"  stages: {counts}")
     print(f"  classify, default rules, Table inputs (best of {args.repeat}): {engine:7.3f} s")
@@ -355,7 +364,7 @@ def main() -> None:
     days = month_ends(AS_OF, 12)
     clock = time.perf_counter()
     grid = lifecycle.history(
-        inputs["accounts"], dates=days, milestones=inputs["milestones"], nps=inputs["nps"]
+        inputs.accounts, dates=days, milestones=inputs.milestones, nps=inputs.nps
     )
     history = time.perf_counter() - clock  # one run: it is long
     print(
@@ -364,9 +373,8 @@ def main() -> None:
     )
     # two days from the same inputs: health and usage measures of as_of may not be given
     # for the earlier day (they were taken after it)
-    records_only = {**inputs, "health": None, "usage": None}
-    before = classify(records_only, AS_OF - timedelta(days=91))
-    after = classify(records_only)
+    before = classify(inputs, AS_OF - timedelta(days=91), measured=False)
+    after = classify(inputs, measured=False)
     flow = lifecycle.transitions(before, after)
     counted = best_of(args.repeat, lambda: lifecycle.transitions(before, after))
     weighted = best_of(args.repeat, lambda: lifecycle.transitions(before, after, weight="mrr"))

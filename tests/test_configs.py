@@ -371,8 +371,8 @@ HASHES: dict[str, str] = {
     "RuleCondition": "ec8cc8db4a70cdb1",
     "StageRule": "a471354ac3536e93",
     "FlagRule": "e466cf0dc5bf766e",
-    "Thresholds": "1abae705f975c801",
-    "LifecycleRules": "b4995e58293cfd6a",
+    "Thresholds": "7ea4ae4f3982b392",  # the field `min_dwell_days` is new
+    "LifecycleRules": "f33ae3c8854193d6",  # its thresholds have `min_dwell_days`
 }
 
 

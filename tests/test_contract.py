@@ -288,7 +288,12 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
     ),
     "cshealth.lifecycle.renewals": lambda: (
         (data("accounts"),),
-        {"as_of": AS_OF, "health": _scores(), "stages": _stages(AS_OF)},
+        {
+            "as_of": AS_OF,
+            "health": _scores(),
+            "stages": _stages(AS_OF),
+            "revenue_changes": data("changes"),
+        },
     ),
     "cshealth.lifecycle.time_to_value": lambda: (
         (data("accounts"), data("milestones")),

@@ -192,6 +192,19 @@ TABLE: list[Case] = [
         milestones=({"completed_on": day(-10)}, {"required": False, "due_date": day(-50)}),
     ),
     Case(
+        "only_optional_milestones_started_89_days_ago",
+        "adoption",
+        account={"start_date": day(-89)},
+        milestones=({"required": False, "due_date": day(-50)},),
+        phrases=("stage adoption: days_since_onboarded = 89 (< adoption_days (90))",),
+    ),
+    Case(
+        "only_optional_milestones_started_90_days_ago",
+        "engagement",
+        account={"start_date": day(-90)},
+        milestones=({"required": False},),
+    ),
+    Case(
         "no_milestones_89_days",
         "onboarding",
         account={"start_date": day(-89)},
@@ -727,6 +740,8 @@ def _milestone_inputs(w: World, a: dict[str, Any], as_of: date, th: Thresholds) 
     required = [m for m in ms if m["required"]]
     complete = all(finished(m) for m in required)
     onboarded = max(m["completed_on"] for m in required) if complete and required else None
+    if not required:  # only optional milestones: nothing to wait for, onboarded at the start
+        onboarded = a["start_date"]
     still_open = [m for m in required if not finished(m)]
     late = [(as_of - m["due_date"]).days for m in still_open if m["due_date"] is not None]
     overdue = max([d for d in late if d > 0], default=0)
@@ -1551,6 +1566,7 @@ COLUMNS = [
     "entered_on",
     "days_in_stage",
     "previous_stage",
+    "held",
     "mrr",
 ]
 

@@ -1,13 +1,14 @@
 """`lifecycle.onboarding_report`: onboarding per start cohort.
 
 References: a plain-Python per-account reference written below (each account's
-milestones and tickets walked with ``datetime.date`` arithmetic: onboarded day, first
-value day, follow-up end, late milestones, tickets from the start until onboarded or
-``as_of``), whose durations go to lifelines' ``KaplanMeierFitter`` for the medians;
-compared on a hand-built data set (every rule at its boundary, with the expected figures
-written out) and on Hypothesis-generated accounts, milestones and tickets for every
-period; and `time_to_value`, whose per-cohort median and count of first value the report
-must repeat.
+milestones and tickets walked with ``datetime.date`` arithmetic: onboarded day (the
+start, when no milestone is required), first value day, follow-up end, late milestones,
+tickets from the start until onboarded or ``as_of``), whose durations go to lifelines'
+``KaplanMeierFitter`` for the medians; compared on a hand-built data set (every rule at
+its boundary, with the expected figures written out) and on Hypothesis-generated
+accounts, milestones and tickets for every period; `time_to_value`, whose per-cohort
+median and count of first value the report must repeat; and `onboarding`, whose
+``complete`` accounts per cohort are the report's onboarded ones.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from hypothesis import strategies as st
 from lifelines import KaplanMeierFitter
 
 from cshealth import InvalidInputError
-from cshealth.lifecycle import OnboardingReport, onboarding_report, time_to_value
+from cshealth.lifecycle import OnboardingReport, onboarding, onboarding_report, time_to_value
 
 AS_OF = date(2025, 4, 15)
 PERIODS = ("week", "month", "quarter", "year")
@@ -112,11 +113,12 @@ def reference(
             continue  # no milestones: left out of the figures
         cohort.with_milestones += 1
         required = [m for m in mine if m["required"]]
-        onboarded = (
-            max(m["completed_on"] for m in required)
-            if required and all(_done(m, as_of) for m in required)
-            else None
-        )
+        if not required:
+            onboarded = start  # nothing required: complete from the start
+        elif all(_done(m, as_of) for m in required):
+            onboarded = max(m["completed_on"] for m in required)
+        else:
+            onboarded = None
         values = [m["completed_on"] for m in mine if m["marks_first_value"] and _done(m, as_of)]
         first = min(values) if values else None
         stop = end if end is not None and end <= as_of else as_of
@@ -361,6 +363,57 @@ def test_accounts_without_milestones_are_left_out_of_the_figures() -> None:
     assert report.first_value.tolist() == [0]
 
 
+def test_an_account_with_only_optional_milestones_is_onboarded_from_its_start() -> None:
+    accounts = [{"id": name, "start_date": d("2025-01-06")} for name in OPTIONAL_PLANS]
+    plan = [m for plans in OPTIONAL_PLANS.values() for m in plans]
+    tickets = {
+        "id": [1, 2, 3],
+        "account_id": ["optional", "optional, open", "required"],
+        "channel": ["email"] * 3,
+        "created_at": [
+            instant(d("2025-01-10")),
+            instant(d("2025-01-06")),
+            instant(d("2025-01-10")),
+        ],
+    }
+    acc, ms = columns(accounts, ACCOUNT_COLUMNS), columns(plan, MILESTONE_COLUMNS)
+    report = onboarding_report(acc, ms, tickets, as_of=AS_OF)
+    assert report.with_milestones.tolist() == [5]
+    # both all-optional plans are complete on their start day, as `onboarding` says
+    assert report.onboarded.tolist() == [4]
+    status = onboarding(ms, as_of=AS_OF, accounts=acc)
+    assert dict(zip(status.account_ids.tolist(), status.status.tolist())) == {
+        "optional": "complete",
+        "optional, open": "complete",
+        "required": "complete",
+        "required, early": "complete",
+        "required, open": "on_track",
+    }
+    # days to onboard 0, 0, 20, 40 and one censored at 99: S(0) = 3/5, S(20) = 2/5
+    assert report.median_days_to_onboard.tolist() == [20.0]
+    assert report.median_days_to_onboard[0] == km_median(
+        [(0.0, True), (0.0, True), (20.0, True), (40.0, True), (99.0, False)]
+    )
+    assert report.tickets_per_account.tolist() == [1 / 5]  # only the required plan's ticket
+    assert report.first_value.tolist() == [1]
+    assert report.median_days_to_first_value.tolist() == [30.0]
+    ticket_rows = [dict(zip(tickets, values)) for values in zip(*tickets.values())]
+    check(report, accounts, plan, ticket_rows, as_of=AS_OF, period="quarter")
+
+
+#: Plans of accounts started on 2025-01-06: two with optional milestones only.
+OPTIONAL_PLANS: dict[str, list[dict[str, Any]]] = {
+    "optional": [
+        _m("optional", "kickoff", "2025-01-10", "2025-01-20", required=False),
+        _m("optional", "report", None, "2025-02-05", required=False, value=True),
+    ],
+    "optional, open": [_m("optional, open", "training", "2025-02-01", None, required=False)],
+    "required": [_m("required", "live", None, "2025-02-15")],
+    "required, early": [_m("required, early", "live", None, "2025-01-26")],
+    "required, open": [_m("required, open", "live", None, None)],
+}
+
+
 # --- Hypothesis --------------------------------------------------------------------------------
 
 
@@ -442,6 +495,16 @@ def test_matches_the_reference_on_generated_books(
         row = report.cohorts.tolist().index(name)
         np.testing.assert_equal(report.median_days_to_first_value[row], cohorts.median_days[i])
         assert report.first_value[row] == cohorts.reached[i]
+    # onboarding, per cohort, agrees: the onboarded accounts are the complete ones
+    status = onboarding(ms, as_of=as_of, accounts=acc)
+    start = {a["id"]: a["start_date"] for a in accounts}
+    complete: dict[str, int] = defaultdict(int)
+    for account, state in zip(status.account_ids.tolist(), status.status.tolist()):
+        if start[account] < as_of and state == "complete":
+            complete[label(start[account], period)] += 1
+    assert dict(zip(report.cohorts.tolist(), report.onboarded.tolist())) == {
+        name: complete[name] for name in report.cohorts.tolist()
+    }
 
 
 # --- options, refusals and the result ------------------------------------------------------------

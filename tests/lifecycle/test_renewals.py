@@ -4,8 +4,12 @@ References: a table of hand-built accounts, one per boundary (renewal on ``as_of
 ``within_days`` out, one day more, the day before; an account that ended before, on or
 after ``as_of``; one starting on or after ``as_of``); a plain pandas reference (filter the
 customers renewing in the window, then ``groupby`` the month due) compared on
-Hypothesis-generated accounts with stage assignments; the MRR at risk summed from the
-stage assignments' ``at_risk`` flag; the band looked up in the health scores.
+Hypothesis-generated accounts with stage assignments; a plain per-account reference with
+revenue changes (the latest change before ``as_of`` sets the MRR in force, 0 is a churn;
+an account in the ``churned`` stage is not due) compared on Hypothesis-generated accounts,
+revenue changes and stage assignments classified from other changes; the MRR at risk
+summed from the stage assignments' ``at_risk`` flag; the band looked up in the health
+scores.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cshealth import InvalidInputError, scoring
@@ -175,6 +179,63 @@ def test_the_stages_mrr_is_preferred_to_the_accounts() -> None:
     assert due.unknown_mrr == 0
 
 
+#: Revenue changes of `ACCOUNTS`: by hand, 1 churned (its MRR fell to 0), 2 at 260 (its
+#: latest change before as_of), 3 unchanged (a churn dated on as_of has not happened yet;
+#: no `mrr` either: unknown), 4 back at 450 after a month at 0, 6 ended anyway; 99 is no
+#: account given.
+CHANGES = {
+    "account_id": [1, 2, 2, 3, 4, 4, 6, 99],
+    "effective_on": [day(-30), day(-60), day(-1), day(0), day(-10), day(-5), day(-20), day(-5)],
+    "mrr": [0.0, 250.0, 260.0, 0.0, 0.0, 450.0, 700.0, 10.0],
+}
+
+
+def test_an_account_whose_mrr_fell_to_0_has_no_renewal_due() -> None:
+    due = renewals(ACCOUNTS, as_of=AS_OF, revenue_changes=CHANGES)
+    assert due.account_ids.tolist() == [2, 3, 4]
+    np.testing.assert_array_equal(due.mrr, [260.0, math.nan, 450.0])
+    assert (due.mrr_due, due.unknown_mrr) == (710.0, 1)
+    assert due.by_month.mrr.tolist() == [260.0, 450.0]
+    # without the revenue changes, 1 is due at the accounts' mrr
+    assert renewals(ACCOUNTS, as_of=AS_OF).account_ids.tolist() == [1, 2, 3, 4]
+    # a change to 0 on as_of (the one of 3) is in force from the next day on
+    later = renewals(ACCOUNTS, as_of=day(1), revenue_changes=CHANGES)
+    assert later.account_ids.tolist() == [2, 4]
+
+
+def test_an_account_in_the_churned_stage_has_no_renewal_due() -> None:
+    stages = classify(ACCOUNTS, as_of=AS_OF, revenue_changes=CHANGES)
+    assert stages.stage[stages.account_ids == 1].tolist() == ["churned"]
+    due = renewals(ACCOUNTS, as_of=AS_OF, stages=stages)  # the stages alone: 1 is left out
+    assert due.account_ids.tolist() == [2, 3, 4]
+    np.testing.assert_array_equal(due.mrr, [260.0, math.nan, 450.0])  # the stages' MRR
+    assert "churned" not in due.stage.tolist()
+    both = renewals(ACCOUNTS, as_of=AS_OF, stages=stages, revenue_changes=CHANGES)
+    assert both.to_dict() == due.to_dict()
+
+
+def test_the_mrr_in_force_is_preferred_to_the_stages_and_the_accounts() -> None:
+    other = {"account_id": [2, 5], "effective_on": [day(-90)] * 2, "mrr": [999.0, 550.0]}
+    stages = classify(ACCOUNTS, as_of=AS_OF, revenue_changes=other)
+    assert stages.stage[:2].tolist() == ["renewal", "renewal"]
+    assert stages.mrr[[1, 4]].tolist() == [999.0, 550.0]
+    due = renewals(ACCOUNTS, as_of=AS_OF, within_days=365, stages=stages, revenue_changes=CHANGES)
+    assert due.account_ids.tolist() == [2, 3, 4, 5]  # 1 churned by its revenue, not its stage
+    # 2 and 4: the MRR in force by `revenue_changes`; 5: the stages' (no change set it),
+    # not the accounts' 500; 3: unknown everywhere
+    np.testing.assert_array_equal(due.mrr, [260.0, math.nan, 450.0, 550.0])
+    alone = renewals(ACCOUNTS, as_of=AS_OF, within_days=365, revenue_changes=CHANGES)
+    np.testing.assert_array_equal(alone.mrr, [260.0, math.nan, 450.0, 500.0])
+
+
+def test_bad_revenue_changes_are_named() -> None:
+    bad = {**CHANGES, "mrr": [0.0, 250.0, 260.0, 0.0, 0.0, "lots", 700.0, 10.0]}
+    with pytest.raises(InvalidInputError, match="mrr"):
+        renewals(ACCOUNTS, as_of=AS_OF, revenue_changes=bad)
+    with pytest.raises(InvalidInputError, match="effective_on"):
+        renewals(ACCOUNTS, as_of=AS_OF, revenue_changes={"account_id": [1], "mrr": [1.0]})
+
+
 def test_a_band_is_none_where_the_account_is_not_scored() -> None:
     health = health_of([2, 4, 9], [55.0, math.nan, 80.0])
     due = renewals(ACCOUNTS, as_of=AS_OF, health=health)
@@ -320,6 +381,133 @@ def test_matches_a_pandas_reference(drawn: tuple[dict[str, list[Any]], date, int
     assert months.mrr_at_risk.tolist() == pytest.approx(grouped["mrr_at_risk"].tolist(), abs=TOL)
     assert months.renewals.sum() == len(due)
     assert months.mrr.sum() == pytest.approx(due.mrr_due, abs=TOL)
+
+
+# --- the plain reference with revenue changes ------------------------------------------------
+
+
+Changes = dict[str, list[Any]]
+
+
+@st.composite
+def changes_of(draw: st.DrawFn, ids: list[Any], as_of: date) -> Changes:
+    """Up to three changes per account (and of one account not given), around ``as_of``."""
+    out: Changes = {"account_id": [], "effective_on": [], "mrr": []}
+    for account in [*ids, "not given"]:
+        for offset in draw(st.lists(st.integers(-120, 60), max_size=3, unique=True)):
+            out["account_id"].append(account)
+            out["effective_on"].append(as_of + timedelta(offset))
+            out["mrr"].append(draw(st.sampled_from([0.0, 40.0, 250.0])))
+    return out
+
+
+@st.composite
+def churns_of(draw: st.DrawFn, ids: list[Any], as_of: date) -> Changes:
+    """A change to 0 shortly before ``as_of`` for some accounts (the rest unchanged)."""
+    churned = [account for account in ids if draw(st.booleans())]
+    return {
+        "account_id": churned,
+        "effective_on": [as_of - timedelta(draw(st.integers(1, 30))) for _ in churned],
+        "mrr": [0.0] * len(churned),
+    }
+
+
+def levels_before(changes: Changes, as_of: date) -> dict[Any, float]:
+    """Each account's MRR set by its latest change before ``as_of``."""
+    latest: dict[Any, tuple[date, float]] = {}
+    for account, on, level in zip(changes["account_id"], changes["effective_on"], changes["mrr"]):
+        if on < as_of and (account not in latest or latest[account][0] < on):
+            latest[account] = (on, level)
+    return {account: level for account, (_, level) in latest.items()}
+
+
+def plain_renewals(
+    accounts: dict[str, list[Any]],
+    changes: Changes | None,
+    stages: Any,
+    as_of: date,
+    within: int,
+) -> list[tuple[Any, float, Any]]:
+    """The due renewals (account, MRR, stage), account by account, by due day."""
+    levels = {} if changes is None else levels_before(changes, as_of)
+    stage_of: dict[Any, Any] = {}
+    stage_mrr: dict[Any, float] = {}
+    if stages is not None:
+        stage_of = dict(zip(stages.account_ids.tolist(), stages.stage.tolist()))
+        stage_mrr = dict(zip(stages.account_ids.tolist(), stages.mrr.tolist()))
+    due = []
+    for i, account in enumerate(accounts["id"]):
+        start, end = accounts["start_date"][i], accounts["end_date"][i]
+        renewal, mrr = accounts["renewal_date"][i], accounts["mrr"][i]
+        if start >= as_of or (end is not None and end <= as_of):
+            continue  # not a customer by its dates
+        if levels.get(account) == 0.0:
+            continue  # its MRR fell to 0 before as_of: churned
+        if renewal is None or not 0 <= (renewal - as_of).days <= within:
+            continue
+        if stage_of.get(account) == "churned":
+            continue
+        if account in levels:
+            value = levels[account]
+        elif not math.isnan(stage_mrr.get(account, math.nan)):
+            value = stage_mrr[account]
+        else:
+            value = math.nan if mrr is None else mrr
+        due.append((renewal, i, account, value, stage_of.get(account)))
+    due.sort(key=lambda row: (row[0], row[1]))
+    return [(account, value, stage) for _, _, account, value, stage in due]
+
+
+@st.composite
+def renewing_books(draw: st.DrawFn) -> tuple[dict[str, list[Any]], date, int, bool]:
+    """Accounts most of which renew around the window (so that many are due)."""
+    as_of = date(2025, 1, 1) + timedelta(draw(st.integers(0, 365)))
+    within = draw(st.integers(0, 120))
+    accounts: dict[str, list[Any]] = {
+        k: [] for k in ("id", "start_date", "end_date", "renewal_date", "mrr")
+    }
+    for i in range(draw(st.integers(0, 12))):
+        start = as_of + timedelta(draw(st.integers(-400, 1)))
+        length = draw(st.none() | st.integers(1, 500))
+        renewal = draw(st.none() | st.integers(-2, within + 2))
+        accounts["id"].append(f"a{i}")
+        accounts["start_date"].append(start)
+        accounts["end_date"].append(None if length is None else start + timedelta(length))
+        accounts["renewal_date"].append(
+            None if renewal is None else max(start, as_of + timedelta(renewal))
+        )
+        accounts["mrr"].append(draw(st.none() | st.sampled_from([0.0, 12.5, 100.0])))
+    return accounts, as_of, within, draw(st.booleans())
+
+
+@settings(max_examples=60)  # enough draws with a churned stage, a churn and a comeback
+@given(renewing_books(), st.data())
+def test_matches_a_plain_reference_with_revenue_changes(
+    drawn: tuple[dict[str, list[Any]], date, int, bool], data: st.DataObject
+) -> None:
+    accounts, as_of, within, with_stages = drawn
+    changes = data.draw(changes_of(accounts["id"], as_of))
+    given_changes = data.draw(st.booleans())
+    stages = None
+    if with_stages:  # classified with the changes, without, or with churns of their own
+        stage_changes = data.draw(
+            st.sampled_from([None, changes]) | churns_of(accounts["id"], as_of)
+        )
+        stages = classify(accounts, as_of=as_of, revenue_changes=stage_changes)
+    due = renewals(
+        accounts,
+        as_of=as_of,
+        within_days=within,
+        stages=stages,
+        revenue_changes=changes if given_changes else None,
+    )
+    expected = plain_renewals(accounts, changes if given_changes else None, stages, as_of, within)
+    assert due.account_ids.tolist() == [account for account, _, _ in expected]
+    np.testing.assert_array_equal(due.mrr, [value for _, value, _ in expected])
+    assert due.stage.tolist() == [stage for _, _, stage in expected]
+    known_mrr = [value for _, value, _ in expected if not math.isnan(value)]
+    assert due.mrr_due == pytest.approx(sum(known_mrr), abs=TOL)
+    assert due.unknown_mrr == len(expected) - len(known_mrr)
 
 
 # --- the result --------------------------------------------------------------------------------

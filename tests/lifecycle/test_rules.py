@@ -55,6 +55,7 @@ def test_the_default_thresholds_are_the_documented_numbers() -> None:
         "due_soon_days": 7,
         "single_threaded_contacts": 1,
         "stale_after_days": 180,
+        "min_dwell_days": 0,
     }
     assert LifecycleRules() == DEFAULT_RULES
     assert DEFAULT_RULES.thresholds == Thresholds()

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from cshealth._exceptions import MissingDependencyError
 from cshealth._result import AccountResult, Result
-from cshealth._types import FloatArray, IdArray, ObjectArray
+from cshealth._types import BoolArray, FloatArray, IdArray, ObjectArray
 from cshealth.lifecycle._evaluate import evaluate, fires, words
 from cshealth.lifecycle._rules import LifecycleRules, RuleCondition
 from cshealth.lifecycle._signal import Signal
@@ -33,16 +33,20 @@ class Reason(Result):
     """Why a rule did or did not apply to an account.
 
     Attributes:
-        rule: The rule's name (a stage or a flag).
-        kind: ``'stage'`` or ``'flag'``.
-        fired: Whether the rule applied.
+        rule: The rule's name (a stage or a flag); for a hold, the stage kept.
+        kind: ``'stage'`` or ``'flag'``; or ``'hold'``: the account stays in its stage
+            (``rule``) because it has been in it fewer than ``min_dwell_days`` days, and
+            the stage reason after it is that of the stage the rules give.
+        fired: Whether the rule applied (a stage rule whose stage is held back: whether it
+            fired).
         evidence: For a rule that applied, its conditions that held, with their values
-            and what they were compared with.
+            and what they were compared with; for a hold, the days in the stage against
+            ``min_dwell_days``, and the stage the rules give.
         fallbacks: Where an input was unknown or found by a fallback, what was taken.
     """
 
     rule: str
-    kind: Literal["stage", "flag"]
+    kind: Literal["stage", "flag", "hold"]
     fired: bool
     evidence: tuple[str, ...]
     fallbacks: tuple[str, ...] = ()
@@ -65,13 +69,15 @@ class Assignment(Result):
         account_id: The account.
         stage: Its stage.
         flags: Its flags.
-        reasons: The stage's reason first, then each flag's, then the rules that did not
-            apply and might have with an unknown input (a rule a known value rules out,
-            such as any flag of a churned account, is not listed).
+        reasons: The stage's reason first (for a held account, the ``hold`` and then the
+            reason of the stage the rules give), then each flag's, then the rules that did
+            not apply and might have with an unknown input (a rule a known value rules
+            out, such as any flag of a churned account, is not listed).
         entered_on: The day it was first seen in its stage (``None`` without previous
             assignments).
         days_in_stage: Days since ``entered_on``.
         previous_stage: The stage it was in before (``None`` when unknown).
+        held: Whether it stays in its stage only because of ``min_dwell_days``.
     """
 
     account_id: object
@@ -81,17 +87,20 @@ class Assignment(Result):
     entered_on: date | None
     days_in_stage: int | None
     previous_stage: str | None
+    held: bool
 
     def format(self) -> str:
         """The stage, flags and reasons as lines of text."""
         flags = ", ".join(sorted(self.flags)) or "no flags"
-        lines = [f"{self.account_id!r}: {self.stage} ({flags})"]
+        stage = f"{self.stage}, held" if self.held else self.stage
+        lines = [f"{self.account_id!r}: {stage} ({flags})"]
         lines += [f"  {reason.format()}" for reason in self.reasons]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
         flags = ", ".join(sorted(self.flags))
-        return f"Assignment({self.account_id!r}: {self.stage}{f' [{flags}]' if flags else ''})"
+        stage = f"{self.stage}, held" if self.held else self.stage
+        return f"Assignment({self.account_id!r}: {stage}{f' [{flags}]' if flags else ''})"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -101,7 +110,7 @@ class StageAssignments(AccountResult):
     Arrays are aligned with `account_ids`; ``len()`` counts the accounts, `row` finds
     one, `account` gives one account's stage, flags and reasons, and ``to_pandas()`` one
     row per account: ``account_id``, ``stage``, ``flags`` (a frozenset), ``reasons``
-    (text), ``entered_on``, ``days_in_stage``, ``previous_stage`` and ``mrr``.
+    (text), ``entered_on``, ``days_in_stage``, ``previous_stage``, ``held`` and ``mrr``.
 
     Attributes:
         account_ids: The accounts that started before ``as_of``, in the order given.
@@ -112,6 +121,9 @@ class StageAssignments(AccountResult):
             account already in its stage when the history starts, a lower bound).
         days_in_stage: ``as_of - entered_on`` in days (NaN when unknown).
         previous_stage: The stage before the current one (``None`` when unknown).
+        held: Whether the account stays in its stage only because it has been in it
+            fewer than ``min_dwell_days`` days (its rules give another stage, named in
+            its reasons); all false without previous assignments or with the default 0.
         mrr: Each account's MRR on ``as_of`` (revenue changes, else the accounts'
             ``mrr``; NaN when unknown), to weigh flows and renewals.
         as_of: The day of the assignments.
@@ -127,6 +139,7 @@ class StageAssignments(AccountResult):
     entered_on: NDArray[np.datetime64]
     days_in_stage: FloatArray
     previous_stage: ObjectArray
+    held: BoolArray
     mrr: FloatArray
     as_of: date
     rules: LifecycleRules
@@ -141,6 +154,7 @@ class StageAssignments(AccountResult):
         "entered_on",
         "days_in_stage",
         "previous_stage",
+        "held",
         "mrr",
     )
 
@@ -175,16 +189,21 @@ class StageAssignments(AccountResult):
             entered_on=None if np.isnat(entered) else entered.astype(date),
             days_in_stage=None if np.isnan(self.days_in_stage[i]) else int(self.days_in_stage[i]),
             previous_stage=self.previous_stage[i],
+            held=bool(self.held[i]),
         )
 
     def reasons_of(self, row: int) -> tuple[Reason, ...]:
         """The reasons of the account at position ``row`` (see `Assignment.reasons`)."""
         stage = self.stage[row]
+        held = bool(self.held[row])
         out: list[Reason] = []
         skipped: list[Reason] = []
         for rule in self.rules.stages:
             reason = self._reason(rule.name, "stage", rule.all, rule.any, row)
-            if rule.name == stage:
+            if held and reason.fired:  # the stage the rules give, held back
+                out += [self._hold(row, rule.name), reason]
+                break
+            if rule.name == stage and not held:
                 out.append(reason)
                 break
             if reason.fallbacks:
@@ -226,11 +245,21 @@ class StageAssignments(AccountResult):
                     blocked = True
             outcomes.append(held)
         fired = bool(fires(outcomes[0], outcomes[1], 1)[0])
-        if kind == "stage" and name == self.stage[row]:
+        if kind == "stage" and name == self.stage[row] and not self.held[row]:
             fired = True
         if blocked and not fired:  # no fallback could have changed the outcome
             fallbacks = []
         return Reason(name, kind, fired, tuple(evidence) if fired else (), tuple(fallbacks))
+
+    def _hold(self, row: int, ruled: str) -> Reason:
+        """Why the account at ``row`` stays in its stage instead of ``ruled``."""
+        dwell = self.rules.thresholds.min_dwell_days
+        days = int(self.days_in_stage[row])
+        evidence = (
+            f"days_in_stage = {days} (< min_dwell_days ({dwell}))",
+            f"the rules give {ruled}",
+        )
+        return Reason(str(self.stage[row]), "hold", True, evidence)
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per account, with ``flags`` (frozensets) and ``reasons`` (text).
@@ -253,6 +282,7 @@ class StageAssignments(AccountResult):
                 "entered_on": self.entered_on,
                 "days_in_stage": self.days_in_stage,
                 "previous_stage": self.previous_stage,
+                "held": self.held,
                 "mrr": self.mrr,
             }
         )
@@ -270,6 +300,11 @@ class StageAssignments(AccountResult):
         width = max([len(name) for name in [*self.counts(), *self.flags]] + [5])
         lines = [f"stages as of {self.as_of} ({len(self)} accounts)"]
         lines += [f"  {name:<{width}} {count:>9}" for name, count in self.counts().items()]
+        if self.held.any():
+            dwell = self.rules.thresholds.min_dwell_days
+            lines.append(
+                f"  ({int(self.held.sum())} held in their stage by min_dwell_days {dwell})"
+            )
         lines.append("flags")
         lines += [f"  {name:<{width}} {count:>9}" for name, count in self.flag_counts().items()]
         return "\n".join(lines)

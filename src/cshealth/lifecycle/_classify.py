@@ -10,7 +10,7 @@ refused, so `history` can replay any past day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import cast
 
 import numpy as np
@@ -28,9 +28,12 @@ from cshealth.lifecycle._rules import DEFAULT_RULES, FlagRule, LifecycleRules, S
 from cshealth.lifecycle._signal import Signal
 from cshealth.lifecycle._sources import Sources
 
-__all__ = ["Read", "check_rules", "classify", "classify_read", "read_for"]
+__all__ = ["Read", "check_rules", "classify", "classify_read", "in_scope", "read_for"]
 
 _ACCOUNT_FIELDS = ("end_date", "renewal_date", "mrr", "seats", "segment", "plan", "owner")
+
+#: The stage that ``min_dwell_days`` never holds an account in or out of.
+CHURNED = "churned"
 
 
 def classify(
@@ -58,6 +61,14 @@ def classify(
     band) and ``engagement``; flags ``at_risk``, ``stuck_onboarding``, ``expansion_ready``,
     ``advocate``, ``single_threaded`` and ``stage_stale``.
 
+    Stages can be kept from flapping (``Thresholds.min_dwell_days``, 0 and off by
+    default): given ``previous``, an account whose rules now give another stage stays in
+    its previous stage while it has been in it fewer than ``min_dwell_days`` days
+    (counted as ``days_in_stage`` is); `StageAssignments.held` marks it, and its reasons
+    say so. A move into or out of ``churned`` is never held: churn is a fact (an end date,
+    or MRR at 0), not a signal that may flap, and an account that comes back is a customer
+    again at once. Flags are never held: they come from the inputs of ``as_of``.
+
     Args:
         accounts: `Account` records, a `Table`, a mapping of columns or a data frame with
             ``id`` and ``start_date`` (and ``end_date``, ``renewal_date``, ``mrr``,
@@ -76,7 +87,8 @@ def classify(
             at 0 is churned) and recent expansion.
         rules: The rules; `LifecycleRules()` by default.
         previous: The assignments of an earlier day, for ``entered_on``,
-            ``days_in_stage``, ``previous_stage`` and the ``stage_stale`` flag.
+            ``days_in_stage``, ``previous_stage``, the ``stage_stale`` flag and the
+            ``min_dwell_days`` holds (without it, nothing is held).
 
     Returns:
         The `StageAssignments` of the accounts that started before ``as_of``.
@@ -102,6 +114,19 @@ def classify(
         >>> print(stages.account("c").reasons[0].format())
         stage onboarding: onboarding_complete is false; fallback: onboarding_complete by
         fallback: no milestones, so onboarding is complete onboarding_days (90) after the start
+
+        With ``min_dwell_days``, neither a renewal date just passed (``a``) nor the end of
+        the 90 days of onboarding (``c``) moves an account before it has been 30 days in
+        its stage:
+
+        >>> from cshealth.lifecycle import Thresholds
+        >>> steady = LifecycleRules(thresholds=Thresholds(min_dwell_days=30))
+        >>> april = classify(accounts, as_of=date(2025, 4, 25), rules=steady)
+        >>> may = classify(accounts, as_of=date(2025, 5, 5), rules=steady, previous=april)
+        >>> may.stage.tolist(), may.held.tolist()
+        (['renewal', 'engagement', 'onboarding', 'churned'], [True, False, True, False])
+        >>> print(may.account("a").reasons[0].format())
+        hold renewal: days_in_stage = 10 (< min_dwell_days (30)); the rules give engagement
     """
     rules = check_rules(rules)
     day = as_day(as_of, "as_of")
@@ -136,17 +161,28 @@ def check_rules(rules: object) -> LifecycleRules:
 
 @dataclass(frozen=True)
 class Read:
-    """Accounts read once: as given, as a table, and their ids ready for lookups."""
+    """Accounts read once: as given, as a table, and their ids ready for lookups.
+
+    ``matches`` keeps, for each source matched to the accounts, its rows' positions among
+    them, so the days of a `history` match a source read once only once.
+    """
 
     raw: object
     table: Table
     index: IdIndex
+    matches: dict[str, tuple[IdArray, IntArray]] = field(default_factory=dict)
 
 
 def read_for(accounts: object, rules: LifecycleRules) -> Read:
     """The accounts read once, with the columns ``rules`` need, for many days (`history`)."""
     table, index = read_indexed_accounts(accounts, ("start_date",), _account_fields(rules))
     return Read(accounts, table, index)
+
+
+def in_scope(table: Table, day: int) -> IntArray:
+    """The rows of the accounts that started before ``day``: those classified on it."""
+    start = table["start_date"].astype("datetime64[D]").astype(np.int64)
+    return np.flatnonzero(start < day)
 
 
 def classify_read(
@@ -161,11 +197,14 @@ def classify_read(
     revenue_changes: object,
     rules: LifecycleRules,
     previous: StageAssignments | None,
+    previous_at: IntArray | None = None,
 ) -> StageAssignments:
-    """`classify` on accounts already read (the milestones may be read too: `Milestones`)."""
+    """`classify` on accounts already read (the milestones may be read too: `Milestones`).
+
+    ``previous_at``: each account in scope's row in ``previous``, when the caller knows it.
+    """
     table, index = accounts.table, accounts.index
-    start = table["start_date"].astype("datetime64[D]").astype(np.int64)
-    scope = np.flatnonzero(start < day)
+    scope = in_scope(table, day)
     sources = Sources(
         accounts=table.take(scope) if len(scope) < table.n_rows else table,
         raw_accounts=accounts.raw,
@@ -175,6 +214,7 @@ def classify_read(
         thresholds=rules.thresholds,
         given_ids=table["id"],
         given_index=index,
+        matches=accounts.matches,
         milestones=milestones,
         health=health,
         nps=nps,
@@ -189,8 +229,9 @@ def classify_read(
         fired = _fires(rule, sources, used, rules, n)
         code[(code < 0) & fired] = i
     labels = np.array([rule.name for rule in rules.stages], dtype=object)
-    stage: ObjectArray = labels[code]
-    entered, prior = _carry(previous, ids, stage, day)
+    stage, entered, prior, held = _carry(
+        previous, ids, labels[code], day, rules, previous_at=previous_at
+    )
     sources.entered = entered
     days_in = np.where(known(entered), day - entered, np.nan)
     flags = {rule.name: _fires(rule, sources, used, rules, n) for rule in rules.flags}
@@ -202,6 +243,7 @@ def classify_read(
         entered_on=to_dates(entered),
         days_in_stage=days_in.astype(np.float64),
         previous_stage=prior,
+        held=held,
         mrr=np.where(mrr.known, mrr.values, np.nan).astype(np.float64),
         as_of=to_date(day),
         rules=rules,
@@ -256,13 +298,26 @@ def _fires(
 def _carry(
     previous: StageAssignments | None,
     ids: IdArray,
-    stage: ObjectArray,
+    ruled: ObjectArray,
     day: int,
-) -> tuple[IntArray, ObjectArray]:
-    """``entered_on`` (whole days) and ``previous_stage`` from the previous assignments."""
+    rules: LifecycleRules,
+    *,
+    previous_at: IntArray | None = None,
+) -> tuple[ObjectArray, IntArray, ObjectArray, BoolArray]:
+    """The stage after holds, ``entered_on`` (whole days), ``previous_stage`` and ``held``.
+
+    ``ruled`` is the stage the rules give. Given ``previous``, an account whose rules give
+    another stage than its previous one stays in the previous one while it has been in it
+    fewer than ``min_dwell_days`` days, counted as ``days_in_stage`` is (`_holds`).
+    ``previous_at`` is each account's row in ``previous`` (-1: not there) when the caller
+    knows it (`history`: both days' accounts are rows of one table); else the ids are
+    matched.
+    """
     n = len(ids)
+    not_held = np.zeros(n, dtype=bool)
     if previous is None:
-        return np.full(n, MISSING, dtype=np.int64), np.full(n, None, dtype=object)
+        entered = np.full(n, MISSING, dtype=np.int64)
+        return ruled, entered, np.full(n, None, dtype=object), not_held
     if not isinstance(cast("object", previous), StageAssignments):
         msg = f"`previous` must be StageAssignments, got {type(previous).__name__}"
         raise InvalidInputError(msg)
@@ -274,18 +329,47 @@ def _carry(
         )
         raise InvalidInputError(msg)
     if not len(previous.account_ids):  # no account then: every one is new
-        return np.full(n, day, dtype=np.int64), np.full(n, None, dtype=object)
-    at = positions_of(
-        previous.account_ids, ids, keys_name="`previous` accounts", values_name="accounts"
-    )
+        return ruled, np.full(n, day, dtype=np.int64), np.full(n, None, dtype=object), not_held
+    at = previous_at
+    if at is None:
+        at = positions_of(
+            previous.account_ids, ids, keys_name="`previous` accounts", values_name="accounts"
+        )
     seen = at >= 0
     where = np.maximum(at, 0)
     old_stage = previous.stage[where]
     old_entered = previous.entered_on[where].astype(np.int64)
-    same = seen & (old_stage == stage)
     first_seen = np.where(old_entered == MISSING, before, old_entered)
+    held = _holds(seen, old_stage, ruled, day - first_seen, rules)
+    stage: ObjectArray = np.where(held, old_stage, ruled) if held.any() else ruled
+    same = seen & (old_stage == stage)
     entered = np.where(same, first_seen, day)
     prior: ObjectArray = old_stage.copy()
     prior[~seen] = None
     prior[same] = previous.previous_stage[where][same]
-    return entered.astype(np.int64), prior
+    return stage, entered.astype(np.int64), prior, held
+
+
+def _holds(
+    seen: BoolArray,
+    old_stage: ObjectArray,
+    ruled: ObjectArray,
+    days_in: IntArray,
+    rules: LifecycleRules,
+) -> BoolArray:
+    """Where an account stays in its previous stage instead of the one its rules give.
+
+    It stays while it has been in that stage fewer than ``min_dwell_days`` days. Never for
+    an account not in the previous assignments, nor into or out of ``churned`` (churn is
+    a fact, an end date or MRR at 0, not a signal that may flap), nor in a stage the
+    rules do not have (previous assignments made under other rules).
+    """
+    held: BoolArray = seen & (days_in < rules.thresholds.min_dwell_days)
+    rows = np.flatnonzero(held)  # compare the stages (objects) of these rows only
+    if len(rows):
+        old, new = old_stage[rows], ruled[rows]
+        known_stage = np.zeros(len(rows), dtype=bool)
+        for rule in rules.stages:
+            known_stage |= old == rule.name
+        held[rows] = known_stage & (old != new) & (old != CHURNED) & (new != CHURNED)
+    return held

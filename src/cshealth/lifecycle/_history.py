@@ -31,7 +31,7 @@ from cshealth._time import as_day
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.io._read import read_columns
 from cshealth.lifecycle._assignments import StageAssignments
-from cshealth.lifecycle._classify import check_rules, classify_read, read_for
+from cshealth.lifecycle._classify import check_rules, classify_read, in_scope, read_for
 from cshealth.lifecycle._days import MISSING, day_of, to_date, to_dates
 from cshealth.lifecycle._milestones import read_milestones
 from cshealth.lifecycle._rules import LifecycleRules
@@ -221,7 +221,8 @@ def history(
 
     Returns:
         The `StageHistory`: equal, day by day, to calling `classify` on each day with the
-        previous day's assignments as ``previous``.
+        previous day's assignments as ``previous`` (so ``Thresholds.min_dwell_days`` holds
+        an account from one grid day to the next, its days counted between grid days).
 
     Raises:
         InvalidInputError: As `classify`; on no dates, one day or anything else that is
@@ -258,7 +259,9 @@ def history(
         steps = read_milestones(steps, read.table["id"], index=read.index)
     previous: StageAssignments | None = None
     parts: list[StageAssignments] = []
+    scope_before = np.empty(0, dtype=np.int64)
     for day in days:
+        scope = in_scope(read.table, day_of(day))
         previous = classify_read(
             read,
             day=day_of(day),
@@ -270,9 +273,24 @@ def history(
             revenue_changes=inputs["revenue_changes"],
             rules=chosen,
             previous=previous,
+            previous_at=None if previous is None else _rows_in(scope_before, scope),
         )
         parts.append(previous)
+        scope_before = scope
     return _stack(days, parts)
+
+
+def _rows_in(before: IntArray, scope: IntArray) -> IntArray:
+    """Each of ``scope``'s rows' position in ``before`` (-1: not there); both ascending.
+
+    The days of a history classify rows of one accounts table, so the accounts of one
+    day are found among the day before's by row number, not by matching ids.
+    """
+    if not len(before):
+        return np.full(len(scope), -1, dtype=np.int64)
+    at = np.searchsorted(before, scope).clip(0, len(before) - 1)
+    found: IntArray = np.where(before[at] == scope, at, -1).astype(np.int64)
+    return found
 
 
 def _days(dates: Iterable[AsOf]) -> list[date]:

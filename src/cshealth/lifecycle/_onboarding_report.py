@@ -6,6 +6,11 @@ and reached first value, the Kaplan–Meier medians of the days to each (account
 yet are censored at ``as_of``, or at their ``end_date`` when they left first, so young
 cohorts are not flattered), the share of milestones late, and the tickets per account
 during onboarding (from the start until onboarding finished, or until ``as_of``).
+
+Onboarding is finished as `onboarding` says ``complete``: when every required milestone
+was completed before ``as_of``, on the day the last of them was. An account whose
+milestones are all optional has nothing required, so its onboarding is complete from its
+start: onboarded after 0 days, with no tickets during onboarding.
 """
 
 from __future__ import annotations
@@ -43,7 +48,8 @@ class OnboardingReport(RowsResult):
         started: Accounts that started in it (before ``as_of``).
         with_milestones: Those with onboarding milestones (the rest are left out of the
             figures below).
-        onboarded: Those whose required milestones were all done before ``as_of``.
+        onboarded: Those whose required milestones were all done before ``as_of`` (those
+            with no required milestone, too: onboarded on their start day).
         median_days_to_onboard: Kaplan–Meier median days from start to onboarded (NaN
             while fewer than half are known to have finished).
         first_value: Those that reached first value before ``as_of`` (of the accounts
@@ -165,17 +171,19 @@ def onboarding_report(
     has = np.bincount(rows.account, minlength=len(start)) > 0
     gone = known(end) & (end <= day)
     stop = np.where(gone, end, day)  # when follow-up ends: as_of, or leaving
-    onboarded = known(state.onboarded) & has
+    # complete as `onboarding` says: with no required milestone, from the start (0 days)
+    onboarded_on = np.where(has & (state.required_total == 0), start, state.onboarded)
+    onboarded = known(onboarded_on) & has
     first_known = np.bincount(rows.account[rows.first_value], minlength=len(start)) > 0
     reached = known(state.first_value)
     late_by_account = np.bincount(rows.account[state.late], minlength=len(start))
     dated_by_account = np.bincount(rows.account[known(rows.due)], minlength=len(start))
-    tickets_by_account = _tickets(tickets, table["id"], start, state.onboarded, day)
+    tickets_by_account = _tickets(tickets, table["id"], start, onboarded_on, day)
     medians_onboard = np.full(k, np.nan)
     medians_value = np.full(k, np.nan)
     for c in range(k):
         mine = (code == c) & has
-        medians_onboard[c] = _median(start, state.onboarded, stop, mine)
+        medians_onboard[c] = _median(start, onboarded_on, stop, mine)
         medians_value[c] = _median(start, state.first_value, stop, mine & first_known)
     counted = code < k
     started = np.bincount(code[counted], minlength=k)

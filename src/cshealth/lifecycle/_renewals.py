@@ -2,9 +2,13 @@
 
 A renewal is due in the window when the account is a customer on ``as_of`` and its
 ``renewal_date`` falls on or after ``as_of`` and at most ``within_days`` later (the last
-day included). Revenue at risk is the MRR of the due renewals whose accounts carry the
-``at_risk`` flag (from the stage assignments, when given). Renewals are listed by due day
-and totalled per calendar month due.
+day included). Who is a customer, and at what MRR, is read as `classify` reads it (the
+lifecycle inputs ``customer`` and ``mrr`` of `cshealth.lifecycle._sources`): started
+before ``as_of``, not ended by then, and, where revenue changes are given, not at an MRR
+of 0 before ``as_of``; an account in the ``churned`` stage of the stage assignments, when
+given, has no renewal due either. Revenue at risk is the MRR of the due renewals whose
+accounts carry the ``at_risk`` flag (from the stage assignments, when given). Renewals are
+listed by due day and totalled per calendar month due.
 """
 
 from __future__ import annotations
@@ -19,19 +23,23 @@ from numpy.typing import NDArray
 from cshealth._checks import whole_number
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import AccountResult, RowsResult
-from cshealth._time import as_day
+from cshealth._time import as_day, as_instant
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.io._read import positions_of
 from cshealth.lifecycle._assignments import StageAssignments
-from cshealth.lifecycle._days import MISSING, days, known, to_date, to_dates
-from cshealth.lifecycle._milestones import read_accounts
+from cshealth.lifecycle._days import days, known, to_date, to_dates
+from cshealth.lifecycle._milestones import read_indexed_accounts
+from cshealth.lifecycle._rules import DEFAULT_RULES
 from cshealth.lifecycle._signal import check_taken
+from cshealth.lifecycle._sources import Sources
 from cshealth.scoring import HealthScores
 
 __all__ = ["RenewalMonths", "Renewals", "renewals"]
 
 #: The flag whose due renewals are revenue at risk.
 AT_RISK = "at_risk"
+#: The stage of the accounts that are no longer customers: no renewal is due.
+CHURNED = "churned"
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -69,8 +77,8 @@ class Renewals(AccountResult):
         account_ids: The accounts renewing.
         renewal_date: Each one's renewal day.
         days_to_renewal: Days from ``as_of`` to it (0 is due on ``as_of``).
-        mrr: Each one's MRR (the stage assignments', else the accounts' ``mrr``; NaN when
-            unknown).
+        mrr: Each one's MRR: the MRR in force before ``as_of`` by the revenue changes,
+            else the stage assignments', else the accounts' ``mrr`` (NaN when unknown).
         band: Each one's health band (``None`` without health, or when not scored).
         stage: Each one's stage (``None`` without stage assignments).
         at_risk: Whether the account carries the ``at_risk`` flag (false without stage
@@ -121,6 +129,7 @@ def renewals(
     within_days: int = 120,
     health: HealthScores | None = None,
     stages: StageAssignments | None = None,
+    revenue_changes: object = None,
 ) -> Renewals:
     """The renewals due from ``as_of`` to ``within_days`` later, with the MRR at risk.
 
@@ -134,14 +143,21 @@ def renewals(
             is due.
         health: Health scores taken on or before ``as_of``, for each renewal's band.
         stages: The stage assignments of ``as_of`` (`classify`), for each renewal's stage,
-            its ``at_risk`` flag and its MRR.
+            its ``at_risk`` flag and its MRR. An account in the ``churned`` stage has no
+            renewal due.
+        revenue_changes: `RevenueChange` data, as `classify` reads it: an account whose
+            MRR in force before ``as_of`` is 0 has churned (no renewal due), and the MRR
+            of a due renewal is the MRR in force where a change before ``as_of`` set it
+            (else the stage assignments', else the accounts' ``mrr``). Changes of
+            accounts not given are not read.
 
     Returns:
         The `Renewals`, by due day (ties by account order).
 
     Raises:
-        InvalidInputError: On bad accounts, a negative or non-whole ``within_days``,
-            health taken after ``as_of``, or stage assignments of another day.
+        InvalidInputError: On bad accounts or revenue changes (every bad row named), a
+            negative or non-whole ``within_days``, health taken after ``as_of``, or stage
+            assignments of another day.
 
     Examples:
         >>> from datetime import date
@@ -156,26 +172,41 @@ def renewals(
         (['a', 'c'], 150.0)
         >>> due.by_month.months, due.by_month.mrr.tolist()
         (('2025-04', '2025-05'), [100.0, 50.0])
+
+        Revenue changes before ``as_of`` set the MRR in force; one to 0 is a churn:
+
+        >>> changes = {
+        ...     "account_id": ["a", "c"],
+        ...     "effective_on": ["2025-01-01", "2025-02-01"],
+        ...     "mrr": [120.0, 0.0],
+        ... }
+        >>> due = renewals(accounts, as_of=date(2025, 3, 1), revenue_changes=changes)
+        >>> due.account_ids.tolist(), due.mrr.tolist()
+        (['a'], [120.0])
     """
     day = as_day(as_of, "as_of")
     window = whole_number(within_days, "within_days", low=0)
-    table = read_accounts(accounts, ("start_date", "renewal_date"), ("end_date", "mrr"))
-    start, renewal = days(table["start_date"]), days(table["renewal_date"])
-    end = days(table["end_date"]) if "end_date" in table.columns else np.full(len(start), MISSING)
-    customer = (start < day) & ~(known(end) & (end <= day))
+    book = _book(accounts, day, revenue_changes)
+    renewal = days(book.accounts["renewal_date"])
+    customer = np.asarray(book.customer().values, dtype=bool)
     ahead = renewal - day
     due = np.flatnonzero(customer & known(renewal) & (ahead >= 0) & (ahead <= window))
     due = due[np.argsort(renewal[due], kind="stable")]
-    ids = table["id"][due]
+    ids = book.ids[due]
     mrr = (
-        table["mrr"].astype(np.float64)[due]
-        if "mrr" in table.columns
+        book.accounts["mrr"].astype(np.float64)[due]
+        if "mrr" in book.accounts.columns
         else np.full(len(due), np.nan)
     )
     stage = np.full(len(due), None, dtype=object)
     risk = np.zeros(len(due), dtype=bool)
     if stages is not None:
         stage, risk, mrr = _from_stages(stages, ids, day, mrr)
+        kept = np.asarray(stage != CHURNED, dtype=bool)
+        due, ids, mrr, stage, risk = due[kept], ids[kept], mrr[kept], stage[kept], risk[kept]
+    if revenue_changes is not None:  # the MRR in force before as_of, where a change set it
+        level, has = book.levels()
+        mrr = np.where(has[due], level[due], mrr).astype(np.float64)
     band = _bands(health, ids, day)
     return Renewals(
         account_ids=ids,
@@ -191,6 +222,25 @@ def renewals(
         mrr_due=float(np.nansum(mrr)),
         mrr_at_risk=float(np.nansum(mrr[risk])),
         unknown_mrr=int(np.isnan(mrr).sum()),
+    )
+
+
+def _book(accounts: object, day: int, revenue_changes: object) -> Sources:
+    """The accounts started before ``day``, read as `classify` reads them (`Sources`)."""
+    table, index = read_indexed_accounts(
+        accounts, ("start_date", "renewal_date"), ("end_date", "mrr")
+    )
+    scope = np.flatnonzero(days(table["start_date"]) < day)
+    return Sources(
+        accounts=table.take(scope) if len(scope) < table.n_rows else table,
+        raw_accounts=accounts,
+        scope=scope,
+        day=day,
+        instant=as_instant(to_date(day), "as_of"),
+        thresholds=DEFAULT_RULES.thresholds,  # read by neither `customer` nor the MRR
+        given_ids=table["id"],
+        given_index=index,
+        revenue_changes=revenue_changes,
     )
 
 

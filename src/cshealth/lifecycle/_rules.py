@@ -19,7 +19,8 @@ input required instead.
 The default rules (`DEFAULT_RULES`) follow the spec (§7) and the issue that introduced
 them: churned, renewal, onboarding, adoption, expansion, advocacy, engagement; and the
 flags at_risk, stuck_onboarding, expansion_ready, advocate, single_threaded, stage_stale,
-each only for customers (a churned account carries no flag).
+each only for customers (a churned account carries no flag). ``Thresholds.min_dwell_days``
+(0: off) keeps stages from flapping when `classify` is given previous assignments.
 """
 
 from __future__ import annotations
@@ -59,8 +60,9 @@ INPUTS: dict[str, str] = {
     "expansion_window_days (revenue changes)",
     "onboarding_complete": "every required milestone done before as_of (milestones; an "
     "account without milestones: onboarding_days since start)",
-    "days_since_onboarded": "days from onboarding completion to as_of (milestones; an "
-    "account without milestones: days_since_start - onboarding_days)",
+    "days_since_onboarded": "days from onboarding completion to as_of (milestones; only "
+    "optional milestones: days_since_start; an account without milestones: days_since_start "
+    "- onboarding_days)",
     "onboarding_status": "complete, on_track, due_soon, behind or stuck (milestones)",
     "first_value_reached": "a milestone that marks first value done before as_of",
     "health_score": "the health score, 0..100 (health)",
@@ -95,6 +97,9 @@ class Thresholds(Config):
         due_soon_days: A required milestone due within this many days is due soon.
         single_threaded_contacts: At most this many active contacts is single-threaded.
         stale_after_days: In one stage longer than this is stale.
+        min_dwell_days: Given previous assignments, an account whose rules give another
+            stage stays in its stage while it has been in it fewer than this many days
+            (0, the default: never held); moves into and out of ``churned`` are never held.
     """
 
     renewal_window_days: int = Field(default=90, ge=0)
@@ -108,6 +113,7 @@ class Thresholds(Config):
     due_soon_days: int = Field(default=7, ge=0)
     single_threaded_contacts: int = Field(default=1, ge=0)
     stale_after_days: int = Field(default=180, ge=1)
+    min_dwell_days: int = Field(default=0, ge=0)
 
 
 #: A value a condition compares with.

@@ -62,6 +62,8 @@ class Sources:
         given_ids: Every account's id as given, in scope or not (a milestone must belong
             to one of them); ``None``: the ids of ``accounts``.
         given_index: ``given_ids`` prepared for lookups (`IdIndex`); built when needed.
+        matches: Per source, its rows' positions among the accounts given, with the
+            column they were found for (shared by the days of a `history`).
     """
 
     accounts: Table
@@ -80,6 +82,7 @@ class Sources:
     revenue_changes: object = None
     entered: IntArray | None = None
     ignored: dict[str, int] = field(default_factory=dict)
+    matches: dict[str, tuple[IdArray, IntArray]] = field(default_factory=dict)
     _cache: dict[str, Signal] = field(default_factory=dict)
     _aligned: dict[str, IntArray] = field(default_factory=dict)
 
@@ -120,7 +123,7 @@ class Sources:
         by_dates = self._customer_by_dates()
         if self.revenue_changes is None:
             return Signal(by_dates, np.ones(self.n, dtype=bool))
-        level, has = self._levels()
+        level, has = self.levels()
         return Signal(by_dates & (~has | (level > 0)), np.ones(self.n, dtype=bool))
 
     def days_since_start(self) -> Signal:
@@ -135,7 +138,7 @@ class Sources:
 
     def mrr(self) -> Signal:
         if self.revenue_changes is not None:
-            level, has = self._levels()
+            level, has = self.levels()
             if "mrr" in self.accounts.columns:
                 given = self.accounts["mrr"].astype(np.float64)
                 return Signal(np.where(has, level, given), has | ~np.isnan(given))
@@ -161,7 +164,8 @@ class Sources:
 
     # --- revenue changes ------------------------------------------------------------------
 
-    def _levels(self) -> tuple[FloatArray, BoolArray]:
+    def levels(self) -> tuple[FloatArray, BoolArray]:
+        """Each account's MRR in force before ``as_of`` (revenue changes), and if known."""
         if "_levels" not in self._cache:
             account, _, level = revenue_changes(self.revenue_changes, self._match, self.day)
             last = np.ones(len(account), dtype=bool)
@@ -239,6 +243,9 @@ class Sources:
             default=1,
         )
         complete = np.where(has, complete_state, fallback_done)
+        # nothing required (only optional milestones): onboarded from the start
+        nothing_required = has & (state.required_total[mine] == 0)
+        onboarded_on = np.where(nothing_required, self.day - since.astype(np.int64), onboarded_on)
         onboarded = known(onboarded_on)
         since_done = np.where(
             has, np.where(onboarded, self.day - onboarded_on, np.nan), since - onboard
@@ -333,7 +340,12 @@ class Sources:
 
         Rows of accounts given but not started yet are out of scope, not ignored.
         """
-        given = self._index.positions(owners, name=f"`{name}`")
+        matched = self.matches.get(name)
+        if matched is not None and matched[0] is owners:  # the same column as another day's
+            given = matched[1]
+        else:
+            given = self._index.positions(owners, name=f"`{name}`")
+            self.matches[name] = (owners, given)
         other = int((given < 0).sum())
         if other:  # a source may be matched more than once (revenue changes): count it once
             self.ignored[name] = other
