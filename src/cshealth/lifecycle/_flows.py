@@ -190,8 +190,10 @@ def transitions(
     stages = list(dict.fromkeys(names))
     rows, columns = (*stages, NEW), (*stages, GONE)
     k = len(stages)
-    in_b = positions_of(b.account_ids, a.account_ids, keys_name="`b` accounts", values_name="`a`")
     in_a = positions_of(a.account_ids, b.account_ids, keys_name="`a` accounts", values_name="`b`")
+    # the other way round by inverting: `classify` gives each account one row
+    in_b = np.full(len(a), -1, dtype=np.int64)
+    in_b[in_a[in_a >= 0]] = np.flatnonzero(in_a >= 0)
     new = in_a < 0
     stage_a, stage_b = _codes(a.stage, stages), _codes(b.stage, stages)
     source = np.r_[stage_a, np.full(int(new.sum()), k)]
