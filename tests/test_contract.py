@@ -15,6 +15,7 @@ keeps the contract fails too, so the list only shrinks.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 import resource
@@ -36,6 +37,7 @@ from cshealth import (
     ConfigError,
     InvalidInputError,
     adoption,
+    backtest,
     datasets,
     io,
     lifecycle,
@@ -54,6 +56,7 @@ AREAS: tuple[ModuleType, ...] = (
     retention,
     scoring,
     lifecycle,
+    backtest,
     io,
     datasets,
     models,
@@ -170,6 +173,33 @@ def _stages(day: date) -> lifecycle.StageAssignments:
 def _stage_history() -> lifecycle.StageHistory:
     return lifecycle.history(data("accounts"), dates=_STAGE_DAYS, milestones=data("milestones"))
 
+
+#: Observation dates of the backtest panel: each one's 90-day window ends before the data do.
+_PANEL_DAYS = [date(2025, 3, 1), date(2025, 6, 1), date(2025, 9, 1)]
+
+
+@functools.cache
+def _health_on(day: date) -> scoring.HealthScores:
+    inputs = scoring.default_inputs(
+        accounts=data("accounts"),
+        usage=data("usage"),
+        tickets=data("tickets"),
+        survey_responses=data("responses"),
+        milestones=data("milestones"),
+        as_of=day,
+    )
+    return scoring.score(scoring.default_scorecard(), inputs, as_of=day)
+
+
+def _panel() -> backtest.Panel:
+    scores = {day: _health_on(day) for day in _PANEL_DAYS}
+    return backtest.panel(
+        data("accounts"), scores, dates=_PANEL_DAYS, revenue_changes=data("changes")
+    )
+
+
+_RISK = np.array([10.0, 40.0, 40.0, 70.0, 90.0, 95.0])
+_LEFT = np.array([True, True, False, False, False, False])
 
 Call = tuple[tuple[Any, ...], dict[str, Any]]
 
@@ -303,6 +333,17 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
         (_stages(_STAGE_DAYS[0]), _stages(AS_OF)),
         {"weight": "mrr"},
     ),
+    # backtest
+    "cshealth.backtest.calibrate": lambda: ((_panel(),), {"method": "bands"}),
+    "cshealth.backtest.compare": lambda: ((_panel(), _panel()), {"n_resamples": 20, "seed": 1}),
+    "cshealth.backtest.evaluate": lambda: ((_panel(),), {"n_resamples": 20, "seed": 1}),
+    "cshealth.backtest.lift": lambda: ((_RISK, _LEFT), {"fraction": 0.5}),
+    "cshealth.backtest.panel": lambda: (
+        (data("accounts"), {day: _health_on(day) for day in _PANEL_DAYS}),
+        {"dates": _PANEL_DAYS, "revenue_changes": data("changes")},
+    ),
+    "cshealth.backtest.probability_metrics": lambda: ((_RISK / 100, _LEFT), {}),
+    "cshealth.backtest.thresholds": lambda: ((_panel(),), {"capacity": 5}),
     # io
     "cshealth.io.from_columns": lambda: ((data("changes"), RevenueChange), {}),
     "cshealth.io.load": lambda: (
@@ -362,6 +403,8 @@ def _column_cases(valid: Mapping[str, Any]) -> dict[str, object]:
     """Hostile variants of a dict of columns: lengths that differ, ids of the wrong type."""
     names = list(valid)
     cases: dict[str, object] = {}
+    if not all(isinstance(name, str) for name in names):  # keyed by day, not columns
+        return cases
     first = np.asarray(valid[names[0]])
     if first.ndim == 1 and len(first) > 1:
         cases["mismatched_lengths"] = {**valid, names[0]: first[:-1]}

@@ -51,6 +51,7 @@ SUBPACKAGES = [
     "cshealth.scoring",
     "cshealth.retention",
     "cshealth.lifecycle",
+    "cshealth.backtest",
     "cshealth.support",
     "cshealth.adoption",
     "cshealth.signals",

@@ -3,7 +3,7 @@
 The top level re-exports the domain models, loading and columnar conversion, the result
 types shared by every area, and the exception family. Each area lives in its own
 subpackage: `cshealth.nps`, `cshealth.scoring`, `cshealth.retention`,
-`cshealth.lifecycle`, `cshealth.support`, `cshealth.adoption`,
+`cshealth.lifecycle`, `cshealth.backtest`, `cshealth.support`, `cshealth.adoption`,
 `cshealth.signals`, and the sample data in `cshealth.datasets`.
 """
 
