@@ -37,6 +37,7 @@ __all__ = [
     "probability",
     "real_number",
     "shown",
+    "weight_array",
     "whole_number",
 ]
 
@@ -324,3 +325,30 @@ def _bounds(low: float | None, high: float | None, ol: bool, oh: bool) -> str:
     if high is not None:
         return f" {'<' if oh else '<='} {high:g}"
     return ""
+
+
+def weight_array(values: object, n: int, *, noun: str, name: str = "weights") -> FloatArray:
+    """Weights, one per ``noun``: ``float64`` numbers, finite and ``>= 0``.
+
+    Raises:
+        InvalidInputError: On values that are not numbers, a length other than ``n``, or
+            a weight that is negative, NaN or infinite (its position named).
+
+    Examples:
+        >>> weight_array([1, 0.5], 2, noun="score").tolist()
+        [1.0, 0.5]
+        >>> weight_array([1, -2], 2, noun="score")
+        Traceback (most recent call last):
+          ...
+        cshealth.InvalidInputError: `weights` must be finite and >= 0; position 1 holds -2.0
+    """
+    w = float_array(values, name)
+    if w.shape != (n,):
+        msg = f"`{name}` must have one weight per {noun} ({n}), got shape {w.shape}"
+        raise InvalidInputError(msg)
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        msg = f"`{name}` must be finite and >= 0; position {position} holds {shown(w[position])}"
+        raise InvalidInputError(msg)
+    return w

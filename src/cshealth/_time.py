@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import numpy as np
 
+from cshealth._checks import items
 from cshealth._exceptions import InvalidInputError
 from cshealth._scalars import DATE_TEXT, NAIVE, read_instant
 from cshealth._zones import day_start, local_days, time_zone
@@ -175,3 +176,35 @@ def to_datetime(value: np.datetime64) -> datetime:
     """
     micros = int(value.astype("datetime64[us]").astype(np.int64))
     return _EPOCH + micros * _ONE_MICROSECOND
+
+
+def day_list(dates: object, *, what: str = "day", name: str = "dates") -> list[int]:
+    """A list of distinct days (``date``, ISO text or aware instants) as whole days, ascending.
+
+    Args:
+        dates: The days.
+        what: What one day is, for the message on an empty list ("observation date").
+        name: The argument's name, for messages.
+
+    Raises:
+        InvalidInputError: On one day instead of a list, an empty list, a value that is not
+            a day, or a day given twice (each named).
+
+    Examples:
+        >>> from datetime import date
+        >>> day_list([date(1970, 1, 3), "1970-01-02"])
+        [1, 2]
+    """
+    if isinstance(dates, (str, date, np.datetime64)):
+        msg = f"`{name}` must be a list of days, got one day; use [day]"
+        raise InvalidInputError(msg)
+    days = [as_day(value, name) for value in items(dates, name, "days")]
+    if not days:
+        msg = f"`{name}` is empty: give at least one {what}"
+        raise InvalidInputError(msg)
+    twice = sorted({day for day in days if days.count(day) > 1})
+    if twice:
+        shown = ", ".join(date.fromordinal(day + _EPOCH_ORDINAL).isoformat() for day in twice)
+        msg = f"`{name}` gives {shown} more than once; give each day once"
+        raise InvalidInputError(msg)
+    return sorted(days)

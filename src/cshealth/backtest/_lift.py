@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cshealth._checks import float_array, real_number, shown
+from cshealth._checks import real_number, weight_array
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import RowsResult
 from cshealth._text import align_columns
@@ -178,15 +178,7 @@ def lift(
 def _weights(weights: ArrayLike | None, n: int) -> FloatArray | None:
     if weights is None:
         return None
-    w = float_array(weights, "weights")
-    if w.shape != (n,):
-        msg = f"`weights` must hold one number per score ({n}), got shape {w.shape}"
-        raise InvalidInputError(msg)
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        msg = f"`weights` must be finite numbers >= 0: row {row + 1} is {shown(w[row])}"
-        raise InvalidInputError(msg)
+    w = weight_array(weights, n, noun="score")
     if n and not w.sum() > 0:
         msg = "`weights` are all 0: nothing to take a share of"
         raise InvalidInputError(msg)

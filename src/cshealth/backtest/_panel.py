@@ -38,9 +38,9 @@ from typing import TypeAlias
 
 import numpy as np
 
-from cshealth._checks import MAX_WINDOW_DAYS, items, whole_number
+from cshealth._checks import MAX_WINDOW_DAYS, whole_number
 from cshealth._exceptions import InvalidInputError
-from cshealth._time import as_day
+from cshealth._time import as_day, day_list
 from cshealth._types import AsOf, BoolArray, FloatArray, IntArray
 from cshealth.backtest._panel_result import Panel, day_date
 from cshealth.backtest._panel_scores import DayScores, Matcher, score_source, take_scores
@@ -206,30 +206,13 @@ def panel(
     """
     horizon = whole_number(horizon_days, "horizon_days", low=1, high=MAX_WINDOW_DAYS)
     lead = whole_number(lead_days, "lead_days", low=0, high=MAX_WINDOW_DAYS)
-    days = _observation_days(dates)
+    days = day_list(dates, what="observation date")
     source = score_source(scores, days)
     book = _read_book(accounts, revenue_changes, until)
     observed = [_observe(book, day, lead, horizon) for day in days]
     matcher = Matcher(book.index)
     taken = [take_scores(source, day, matcher, seen.rows) for day, seen in zip(days, observed)]
     return _assemble(book, days, observed, taken, lead=lead, horizon=horizon)
-
-
-def _observation_days(dates: Iterable[AsOf]) -> list[int]:
-    """The observation dates as whole days, ascending; each once."""
-    if isinstance(dates, (str, date, np.datetime64)):
-        msg = "`dates` must be a list of days, got one day; use [day]"
-        raise InvalidInputError(msg)
-    days = [as_day(value, "dates") for value in items(dates, "dates", "days")]
-    if not days:
-        msg = "`dates` is empty: give at least one observation date"
-        raise InvalidInputError(msg)
-    twice = sorted({d for d in days if days.count(d) > 1})
-    if twice:
-        shown = ", ".join(str(day_date(d)) for d in twice)
-        msg = f"`dates` gives {shown} more than once; give each day once"
-        raise InvalidInputError(msg)
-    return sorted(days)
 
 
 def _read_book(accounts: object, revenue_changes: object, until: AsOf | None) -> _Book:

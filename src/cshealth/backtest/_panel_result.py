@@ -19,11 +19,10 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._checks import items
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import SHOWN_ROWS, RowsResult
 from cshealth._text import align_columns
-from cshealth._time import as_day
+from cshealth._time import day_list
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, ObjectArray
 
 __all__ = ["Panel", "day_date"]
@@ -271,17 +270,7 @@ def _date_line(when: date, counts: Mapping[str, int]) -> list[str]:
 
 def _subset(dates: Iterable[AsOf], known: tuple[date, ...]) -> set[date]:
     """The days of ``dates``, each an observation date of the panel."""
-    if isinstance(dates, (str, date, np.datetime64)):
-        msg = "`dates` must be a list of days, got one day; use [day]"
-        raise InvalidInputError(msg)
-    days = [day_date(as_day(value, "dates")) for value in items(dates, "dates", "days")]
-    if not days:
-        msg = "`dates` is empty: give at least one observation date of the panel"
-        raise InvalidInputError(msg)
-    twice = sorted({d for d in days if days.count(d) > 1})
-    if twice:
-        msg = f"`dates` gives {', '.join(map(str, twice))} more than once; give each day once"
-        raise InvalidInputError(msg)
+    days = [day_date(day) for day in day_list(dates, what="observation date of the panel")]
     unknown = [d for d in days if d not in known]
     if unknown:
         msg = (

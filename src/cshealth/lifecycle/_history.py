@@ -22,12 +22,11 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._checks import items
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, MissingDependencyError
 from cshealth._measures import MeasureTable
 from cshealth._result import Result, RowsResult
-from cshealth._time import as_day
+from cshealth._time import as_day, day_list
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.io._read import read_columns
 from cshealth.lifecycle._assignments import StageAssignments
@@ -243,7 +242,7 @@ def history(
         >>> h.spells().stage.tolist()
         ['engagement', 'renewal', 'onboarding', 'adoption', 'churned']
     """
-    days = sorted(_days(dates))
+    days = [to_date(day) for day in day_list(dates)]
     inputs = _tables(
         milestones=milestones,
         nps=nps,
@@ -291,21 +290,6 @@ def _rows_in(before: IntArray, scope: IntArray) -> IntArray:
     at = np.searchsorted(before, scope).clip(0, len(before) - 1)
     found: IntArray = np.where(before[at] == scope, at, -1).astype(np.int64)
     return found
-
-
-def _days(dates: Iterable[AsOf]) -> list[date]:
-    if isinstance(dates, (str, date, np.datetime64)):
-        msg = "`dates` must be a list of days, got one day; use [day]"
-        raise InvalidInputError(msg)
-    days = [to_date(as_day(value, "dates")) for value in items(dates, "dates", "days")]
-    if not days:
-        msg = "`dates` is empty: give at least one day"
-        raise InvalidInputError(msg)
-    twice = sorted({d for d in days if days.count(d) > 1})
-    if twice:
-        msg = f"`dates` gives {', '.join(map(str, twice))} more than once; give each day once"
-        raise InvalidInputError(msg)
-    return days
 
 
 def _per_day(value: PerDay, name: str) -> Callable[[date], object]:

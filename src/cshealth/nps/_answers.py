@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._checks import float_array, shown
+from cshealth._checks import weight_array
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import FloatArray
 from cshealth.io import Table
@@ -90,15 +90,7 @@ def _check_weights(weights: ArrayLike, n: int) -> FloatArray:
     whose largest lies outside ``1e-100..1e100`` are divided by that largest first (their
     sums and squares would otherwise overflow or vanish in a float).
     """
-    w = float_array(weights, "weights")
-    if w.shape != (n,):
-        msg = f"`weights` must have one weight per score ({n}), got shape {w.shape}"
-        raise InvalidInputError(msg)
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
-        msg = f"`weights` must be finite and >= 0; position {position} holds {shown(w[position])}"
-        raise InvalidInputError(msg)
+    w = weight_array(weights, n, noun="score")
     top = float(w.max()) if n else 0.0
     if top > 0 and not _WEIGHT_RANGE[0] <= top <= _WEIGHT_RANGE[1]:
         w = w / top
