@@ -16,7 +16,14 @@ from numpy.typing import NDArray
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import BoolArray, IntArray, ObjectArray
 
-__all__ = ["id_codes", "is_missing", "latest_rows", "missing_ids", "sorted_positions"]
+__all__ = [
+    "first_seen_codes",
+    "id_codes",
+    "is_missing",
+    "latest_rows",
+    "missing_ids",
+    "sorted_positions",
+]
 
 _NONE = np.array(None, dtype=object)
 
@@ -80,6 +87,28 @@ def id_codes(
     codes = np.full(n, -1, dtype=np.int64)
     codes[present_rows] = inverse
     return codes, k
+
+
+def first_seen_codes(values: NDArray[np.generic]) -> tuple[IntArray, int]:
+    """`id_codes` numbered in the order each identifier first appears; ``-1`` where missing.
+
+    The codes of text identifiers depend on Python's string hashes, which change from one
+    process to the next; numbered by first appearance, they depend on the data alone, so
+    anything drawn at random per code (a bootstrap by account) repeats with its seed.
+
+    Examples:
+        >>> import numpy as np
+        >>> first_seen_codes(np.array(["b", "a", "b", None, "c"], dtype=object))[0].tolist()
+        [0, 1, 0, -1, 2]
+    """
+    codes, k = id_codes(values)
+    present = np.flatnonzero(codes >= 0)
+    first = np.full(k, len(values), dtype=np.int64)
+    np.minimum.at(first, codes[present], present)
+    number = np.empty(k, dtype=np.int64)
+    number[np.argsort(first, kind="stable")] = np.arange(k)
+    out: IntArray = np.where(codes >= 0, number[np.maximum(codes, 0)], -1)
+    return out, k
 
 
 def missing_ids(objects: NDArray[np.generic]) -> BoolArray:

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 import warnings
 from datetime import date
 
@@ -478,3 +481,34 @@ def test_nothing_scored_gives_an_evaluation_of_nothing(interval: str) -> None:
     empty = evaluate({"account_id": [], "score": [], "churned": []}, interval=interval)
     assert empty.overall.n == 0
     assert math.isnan(empty.auc)
+
+
+_SEEDED = """
+import numpy as np
+from cshealth import backtest
+rng = np.random.default_rng(5)
+accounts = np.array([f"acct-{i % 60}" for i in range(600)], dtype=object)
+score = rng.integers(0, 10, 600).astype(float)
+churned = rng.random(600) < 0.3 - score / 40
+days = np.datetime64("2025-01-01") + (np.arange(600) // 60) * 30
+data = {"account_id": accounts, "as_of": days, "score": score, "churned": churned}
+e = backtest.evaluate(data, n_resamples=50, seed=3).overall
+other = {**data, "score": score + rng.integers(0, 3, 600)}
+c = backtest.compare(data, other, n_resamples=50, seed=3)
+print(repr(tuple(e.auc_interval)), repr(tuple(c.difference_interval)))
+"""
+
+
+def test_text_ids_give_the_same_bootstrap_interval_in_every_process() -> None:
+    # text ids are hashed with a key that changes per process; the draws must not
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", _SEEDED],
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for hash_seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1, outputs

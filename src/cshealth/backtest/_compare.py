@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cshealth._checks import real_number, shown
-from cshealth._codes import id_codes
+from cshealth._codes import first_seen_codes, id_codes
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._result import Result
 from cshealth._stats import ConfidenceInterval
@@ -184,7 +184,7 @@ def compare(
     keep = ~np.isnan(a.score) & ~np.isnan(b.score)
     y = a.churned[keep]
     lv_a, lv_b = levels(a.score[keep]), levels(b.score[keep])
-    accounts, _ = id_codes(a.account_ids[keep])
+    accounts, _ = first_seen_codes(a.account_ids[keep])  # not hash order: seeds repeat
     n, events = len(y), int(y.sum())
     if n and min(events, n - events) < MIN_EVENTS:
         warnings.warn(

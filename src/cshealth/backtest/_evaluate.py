@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from cshealth._checks import one_of, real_number, whole_number
-from cshealth._codes import id_codes
+from cshealth._codes import first_seen_codes
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._grouped import (
     BY_ACCOUNT,
@@ -213,7 +213,7 @@ def _scored(columns: PanelColumns, calibration: Predicts | None) -> tuple[Scored
     """The scored observations of the whole data, and where they are."""
     keep = ~np.isnan(columns.score)
     lv = levels(columns.score[keep])
-    accounts, _ = id_codes(columns.account_ids[keep])
+    accounts, _ = first_seen_codes(columns.account_ids[keep])  # not hash order: seeds repeat
     p = None
     if calibration is not None:
         p = np.asarray(calibration.predict(columns.score[keep]), dtype=np.float64)
