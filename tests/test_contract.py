@@ -198,6 +198,34 @@ def _panel() -> backtest.Panel:
     )
 
 
+#: Two dates of six accounts scored by `_CARD`, for `fit_weights`: the low logins churn.
+_FIT_DAYS = [date(2025, 1, 1), date(2025, 2, 1)]
+
+
+def _fit_panel() -> backtest.Panel:
+    ids = ["a", "b", "c", "d", "e", "f"]
+    logins = {_FIT_DAYS[0]: [2, 18, 5, 15, 9, 12], _FIT_DAYS[1]: [3, 17, 4, 16, 8, 14]}
+    nps = [-40.0, 60.0, None, 30.0, 10.0, -10.0]
+    parts = [
+        scoring.score(_CARD, {"account_id": ids, "logins": logins[day], "nps": nps}, as_of=day)
+        for day in _FIT_DAYS
+    ]
+    return backtest.Panel(
+        account_ids=np.array(ids * 2, dtype=object),
+        as_of=np.repeat(np.array(_FIT_DAYS, dtype="datetime64[D]"), len(ids)),
+        score=np.concatenate([s.score for s in parts]),
+        band=np.concatenate([s.band for s in parts]),
+        churned=np.array([True, False, True, False, False, False] * 2),
+        mrr=np.full(2 * len(ids), 100.0),
+        dates=tuple(_FIT_DAYS),
+        bands=("red", "yellow", "green"),
+        node_scores={
+            k: np.concatenate([s.node_scores[k] for s in parts]) for k in parts[0].node_scores
+        },
+        config_hash=_CARD.config_hash,
+    )
+
+
 _RISK = np.array([10.0, 40.0, 40.0, 70.0, 90.0, 95.0])
 _LEFT = np.array([True, True, False, False, False, False])
 
@@ -337,6 +365,10 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
     "cshealth.backtest.calibrate": lambda: ((_panel(),), {"method": "bands"}),
     "cshealth.backtest.compare": lambda: ((_panel(), _panel()), {"n_resamples": 20, "seed": 1}),
     "cshealth.backtest.evaluate": lambda: ((_panel(),), {"n_resamples": 20, "seed": 1}),
+    "cshealth.backtest.fit_weights": lambda: (
+        (_CARD, _fit_panel()),
+        {"train_dates": _FIT_DAYS[:1], "test_dates": _FIT_DAYS[1:], "n_resamples": 20, "seed": 1},
+    ),
     "cshealth.backtest.lift": lambda: ((_RISK, _LEFT), {"fraction": 0.5}),
     "cshealth.backtest.panel": lambda: (
         (data("accounts"), {day: _health_on(day) for day in _PANEL_DAYS}),

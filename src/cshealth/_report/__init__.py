@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
+from cshealth._report._backtest import _backtest
 from cshealth._report._base import _RUN, Report, Section, SectionFn
 from cshealth._report._records import (
     _accounts,
@@ -70,4 +71,5 @@ SECTIONS: tuple[SectionFn, ...] = (
     _health,
     _retention,
     _lifecycle,
+    _backtest,
 )

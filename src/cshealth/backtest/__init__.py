@@ -18,6 +18,8 @@ from cshealth.backtest._calibration import Calibration, CalibrationMethod, Calib
 from cshealth.backtest._compare import Comparison, compare
 from cshealth.backtest._evaluate import Interval, evaluate
 from cshealth.backtest._evaluation import Evaluation, Metrics
+from cshealth.backtest._fit import fit_weights
+from cshealth.backtest._fitted import FittedScorecard
 from cshealth.backtest._lift import Gains, lift
 from cshealth.backtest._panel import ScoresByDate, panel
 from cshealth.backtest._panel_result import Panel
@@ -35,6 +37,7 @@ __all__ = [
     "CutRule",
     "CutTable",
     "Evaluation",
+    "FittedScorecard",
     "Gains",
     "Interval",
     "Metrics",
@@ -45,6 +48,7 @@ __all__ = [
     "calibrate",
     "compare",
     "evaluate",
+    "fit_weights",
     "lift",
     "panel",
     "probability_metrics",
