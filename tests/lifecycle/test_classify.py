@@ -856,14 +856,10 @@ def reference_fires(rule: Any, inputs: dict[str, Any], th: Thresholds) -> bool:
     return every and (not rule.any or any(reference_holds(c, inputs, th) for c in rule.any))
 
 
-def reference(
-    w: World,
-    as_of: date,
-    rules: LifecycleRules,
-    previous: StageAssignments | None = None,
-) -> dict[object, dict[str, Any]]:
-    """Each account's stage, flags, entry into its stage and MRR, one account at a time."""
-    th = rules.thresholds
+def previous_by_account(
+    previous: StageAssignments | None,
+) -> dict[object, tuple[str, date | None, str | None]]:
+    """Each account's previous stage, entry day and stage before, as plain values."""
     before: dict[object, tuple[str, date | None, str | None]] = {}
     if previous is not None:
         for i, id_ in enumerate(previous.account_ids.tolist()):
@@ -873,6 +869,18 @@ def reference(
                 None if np.isnat(entered) else entered.astype(date),
                 previous.previous_stage[i],
             )
+    return before
+
+
+def reference(
+    w: World,
+    as_of: date,
+    rules: LifecycleRules,
+    previous: StageAssignments | None = None,
+) -> dict[object, dict[str, Any]]:
+    """Each account's stage, flags, entry into its stage and MRR, one account at a time."""
+    th = rules.thresholds
+    before = previous_by_account(previous)
     out: dict[object, dict[str, Any]] = {}
     for a in w.accounts:
         if a["start_date"] >= as_of:

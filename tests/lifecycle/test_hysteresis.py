@@ -34,6 +34,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.lifecycle.test_classify import (
     World,
+    previous_by_account,
     reference_fires,
     reference_inputs,
     rule_sets,
@@ -296,15 +297,7 @@ def reference(
     """Each account's stage with holds, one account at a time, from the documented rule."""
     th = rules.thresholds
     names = [r.name for r in rules.stages]
-    before: dict[object, tuple[str, date | None, str | None]] = {}
-    if previous is not None:
-        for i, id_ in enumerate(previous.account_ids.tolist()):
-            entered = previous.entered_on[i]
-            before[id_] = (
-                str(previous.stage[i]),
-                None if np.isnat(entered) else entered.astype(date),
-                previous.previous_stage[i],
-            )
+    before = previous_by_account(previous)
     out: dict[object, dict[str, Any]] = {}
     for a in w.accounts:
         if a["start_date"] >= as_of:
