@@ -8,9 +8,11 @@ the package to these layers, bottom up:
 
 0. **bottom**: the top-level ``_``-modules (``_types``, ``_exceptions``, ``_ids``,
    ``_scalars``, ``_stats``, ``_codes``, ``_checks``, ``_absent``, ``_time``, ``_zones``,
-   ``_slopes``, ``_result``, ``_config``, ``_public``, ``_text``, ``_version``), plus
-   ``models``.
-   These are shared primitives, and they may import one another.
+   ``_slopes``, ``_result``, ``_config``, ``_public``, ``_text``, ``_plot``,
+   ``_version``), plus ``models``.
+   These are shared primitives, and they may import one another. ``_plot`` is where
+   every ``plot()`` gets its ``Axes``; it imports matplotlib only when called, so
+   ``import cshealth`` stays free of it (the last test here keeps it so).
 1. **io**: the one input layer.
 2. **measures**: ``_measures``, the per-account measures table that every area returns,
    ``_measures_join``, which lines such tables up on ``account_id``, and ``_grouped``,
@@ -68,6 +70,8 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +90,7 @@ BOTTOM_MODULES = (
     "_config",
     "_exceptions",
     "_ids",
+    "_plot",
     "_public",
     "_result",
     "_scalars",
@@ -510,3 +515,27 @@ def test_the_checker_passes_what_is_allowed() -> None:
         cshealth__datasets__init="__all__ = ['sample']\n",
     )
     assert check(sources) == []
+
+
+# --- the optional extras stay optional ------------------------------------------------------------
+
+
+def test_importing_cshealth_does_not_import_matplotlib() -> None:
+    """Pictures are an extra: matplotlib is imported by a ``plot()`` only, never on import."""
+    packages = sorted(
+        f"{ROOT}.{path.name}"
+        for path in (SRC / ROOT).iterdir()
+        if (path / "__init__.py").exists() and not path.name.startswith("_")
+    )
+    script = "; ".join(
+        [
+            "import sys",
+            *(f"import {name}" for name in [ROOT, *packages, f"{ROOT}.cli"]),
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))",
+        ]
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert len(packages) >= 8
+    assert done.stdout.strip() == "[]"

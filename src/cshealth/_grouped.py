@@ -21,19 +21,21 @@ import dataclasses
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, MissingDependencyError
+from cshealth._plot import axes
 from cshealth._result import SHOWN_ROWS, Result, RowsResult, equal
 from cshealth._types import BoolArray, IdArray, IntArray
 from cshealth.io._read import column_array, keyed_values
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = [
     "ALL",
@@ -60,6 +62,13 @@ _SHOWN_LABELS = 5
 ALL = "(all)"
 
 R = TypeVar("R", bound=Result)
+
+
+class _Drawable(Protocol):
+    """A result that draws itself on an ``Axes``, under a legend label."""
+
+    def plot(self, ax: Axes | None = None, *, label: str | None = None, **style: object) -> Axes:
+        """Draw on ``ax`` (a new figure's when ``None``) and return it."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -169,6 +178,59 @@ class Grouped(Result, Mapping[str, R]):
             if values and all(_is_day(value) for value in values):
                 table[name] = pandas.to_datetime(table[name])
         return table
+
+    def plot(self, ax: Axes | None = None, **style: object) -> Axes:
+        """Draw every group on one ``Axes``, with a legend of the group labels.
+
+        Each group is drawn by its own result's ``plot``, as
+        ``result.plot(ax=ax, label=group, **style)``, in the order of the labels, and
+        each takes the next colour of the ``Axes``; ``overall`` is not drawn (its own
+        ``plot`` draws it). The legend is titled by `by`. This works for results whose
+        pictures overlay, such as `SurvivalCurve`. Needs matplotlib
+        (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            **style: Passed to every group's ``plot`` (for a `SurvivalCurve`:
+                ``ci=False``, ``censors=False``, ``linewidth=1``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            TypeError: When the results have no ``plot`` method.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from datetime import date
+            >>> from cshealth.retention import survival
+            >>> accounts = {
+            ...     "start_date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"],
+            ...     "end_date": ["2024-07-01", None, "2024-05-01", None],
+            ...     "segment": ["smb", "smb", "ent", "ent"],
+            ... }
+            >>> curves = survival(accounts, as_of=date(2025, 1, 1), by="segment")
+            >>> ax = curves.plot(ci=False)
+            >>> [text.get_text() for text in ax.get_legend().get_texts()]
+            ['ent', 'smb']
+            >>> plt.close(ax.figure)
+        """
+        kind = type(self.overall)
+        if not callable(getattr(kind, "plot", None)):
+            msg = (
+                f"{kind.__name__} results have no picture, so a Grouped of them cannot be "
+                "plotted; draw from `to_pandas()` instead"
+            )
+            raise TypeError(msg)
+        drawn = axes(ax)
+        for label, result in self.groups.items():
+            cast("_Drawable", result).plot(ax=drawn, label=label, **style)
+        if self.groups:
+            drawn.legend(title=self.by)
+        return drawn
 
     def format(self) -> str:
         """A line of what the groups are, then the overall result and each group's in turn.

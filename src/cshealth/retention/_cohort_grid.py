@@ -20,12 +20,15 @@ from typing import TYPE_CHECKING, TypedDict
 import numpy as np
 
 from cshealth._exceptions import InvalidInputError
+from cshealth._plot import axes
 from cshealth._result import RowsResult
 from cshealth._types import BoolArray, DateArray, FloatArray, IntArray, Period
+from cshealth.retention._cohort_plot import draw_cohorts
 from cshealth.retention._periods import day_to_date, days_to_periods, period_labels, period_starts
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["MAX_PERIODS"]
 
@@ -140,6 +143,61 @@ class _CohortGrid(RowsResult, ABC):
             rest = [cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]
             lines.append("  ".join([first, *rest]).rstrip())
         return "\n".join(lines)
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        annotate: bool = True,
+        cmap: str = "viridis",
+        **style: object,
+    ) -> Axes:
+        """Draw the table as a heatmap, the cells not yet observed left blank.
+
+        One row per cohort (first on top, labelled), one column per offset (periods
+        since start), the colour of each cell its rate, a colour bar in percent. A
+        censored cell is masked: it shows the background, never the colour of 0%. The
+        ``average`` row is not drawn. Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            annotate: Whether to write each cell's rate on it, in whole percent.
+            cmap: The name of a matplotlib colour map.
+            **style: Passed to ``imshow`` (``vmin``, ``vmax``, ``alpha``, ...). The scale
+                runs from 0 to 100%, or to the highest rate when one is above 100%.
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from datetime import date
+            >>> from cshealth.retention import cohort_table
+            >>> ids = ["a", "a", "b", "b", "c"]
+            >>> days = ["2025-01-03", "2025-02-08", "2025-01-09", "2025-03-02", "2025-02-14"]
+            >>> ax = cohort_table(ids, days, as_of=date(2025, 4, 1)).plot()
+            >>> cells = ax.images[0].get_array()
+            >>> cells.tolist()  # February's cohort has not reached offset 2: blank
+            [[1.0, 0.5, 0.5], [1.0, 0.0, None]]
+            >>> [label.get_text() for label in ax.get_yticklabels()]
+            ['2025-01', '2025-02']
+            >>> plt.close(ax.figure)
+        """
+        return draw_cohorts(
+            axes(ax),
+            self.rates,
+            self.observed,
+            cohorts=self.cohorts,
+            period=self.period,
+            annotate=annotate,
+            cmap=cmap,
+            style=style,
+        )
 
     @abstractmethod
     def _size_columns(self) -> list[tuple[str, list[str]]]:

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, overload
+from typing import TYPE_CHECKING, Literal, NamedTuple, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
+from cshealth._plot import axes
 from cshealth._result import RowsResult, jsonable
 from cshealth._stats import ConfidenceInterval, z_critical
 from cshealth._types import FloatArray, IntArray
 from cshealth.retention._survival_counts import SurvivalCounts, _counts_part
+from cshealth.retention._survival_plot import SurvivalPicture, draw_survival
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["BandMethod", "Median", "SurvivalCurve"]
 
@@ -275,6 +280,74 @@ class SurvivalCurve(RowsResult):
     def _first_at_half(self, values: FloatArray) -> float | None:
         reached = np.flatnonzero(values <= _HALF)
         return float(self.times[reached[0]]) if len(reached) else None
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        ci: bool = True,
+        censors: bool = True,
+        median: bool = True,
+        label: str | None = None,
+        **style: object,
+    ) -> Axes:
+        """Draw the curve: its steps, 95% band, censoring ticks and median.
+
+        The step function runs from ``S(0) = 1`` to the last time anyone was watched; the
+        band is the 95% log-log `confidence_interval`, filled in steps; a ``|`` on the
+        curve marks each time someone was censored; a dashed line goes across at 0.5 to
+        the median lifetime and down to the axis (none when ``S`` never falls to 0.5).
+        Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            ci: Whether to draw the confidence band.
+            censors: Whether to mark the censored times.
+            median: Whether to mark the median lifetime.
+            label: The curve's name in a legend (``ax.legend()`` shows it).
+            **style: Passed to the step line (``color``, ``linewidth``, ...); the band,
+                ticks and median take the line's colour.
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth.retention import kaplan_meier
+            >>> curve = kaplan_meier([3, 5, 5, 8, 12, 12, 15, 20], [1, 1, 0, 1, 1, 0, 1, 0])
+            >>> ax = curve.plot(label="all customers", color="tab:blue")
+            >>> steps = ax.get_lines()[0]
+            >>> steps.get_xdata().tolist()  # from time 0 to the last censoring, at 20
+            [0.0, 3.0, 5.0, 8.0, 12.0, 15.0, 20.0]
+            >>> steps.get_ydata().round(3).tolist()
+            [1.0, 0.875, 0.75, 0.6, 0.45, 0.225, 0.225]
+            >>> plt.close(ax.figure)
+        """
+        low, high = self.confidence_interval()
+        watched = self.counts.times
+        picture = SurvivalPicture(
+            times=self.times,
+            survival=self.survival,
+            low=low,
+            high=high,
+            end=float(watched[-1]) if len(watched) else 0.0,
+            censored=watched[self.counts.censored > 0],
+            median=self._first_at_half(self.survival),
+        )
+        return draw_survival(
+            axes(ax),
+            picture,
+            ci=ci,
+            censors=censors,
+            median=median,
+            label=label,
+            style=style,
+        )
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: the curve, its 95% log-log band, the median and the counts.
