@@ -15,10 +15,10 @@ the package to these layers, bottom up:
    ``import cshealth`` stays free of it (the last test here keeps it so).
 1. **io**: the one input layer.
 2. **measures**: ``_measures``, the per-account measures table that every area returns,
-   ``_measures_join``, which lines such tables up on ``account_id``, and ``_grouped``,
-   the one grouped result every ``by=`` returns. They are top-level ``_``-modules, but
-   they read columns and ids through io, so they sit just above io and below the areas
-   they serve.
+   ``_measures_join``, which lines such tables up on ``account_id``, ``_grouped``,
+   the one grouped result every ``by=`` returns, and ``_grouping``, which reads ``by``.
+   They are top-level ``_``-modules, but they read columns and ids through io, so they
+   sit just above io and below the areas they serve.
 3. **areas**: ``nps``, ``support``, ``adoption``, ``retention``, and ``datasets``. The
    sample-data generator imports only the bottom and io (its tables are io ``Table``
    objects), and only the CLI imports it. Placing it beside the areas rather than on top
@@ -36,8 +36,9 @@ The rules:
 (a) A module never imports from a higher layer.
 (b) Two packages on one layer (above the bottom) do not import each other, unless the pair
     is listed in `ALLOWED_SIBLINGS` with its reason. Only the command's own modules are
-    listed (``__main__`` runs ``cli``, and ``cli`` prints ``_report``), and the two halves
-    of the measures table (``_measures_join`` lines up ``_measures``' tables).
+    listed (``__main__`` runs ``cli``, and ``cli`` prints ``_report``), the two halves
+    of the measures table (``_measures_join`` lines up ``_measures``' tables), and the
+    two halves of ``by`` (``_grouping`` reads it into the groups of a ``_grouped`` result).
 (c) A package's ``_``-modules and ``_``-names (dunders such as ``__version__`` aside)
     belong to it. From outside, a module imports only three kinds of name: the package's
     public names (the ``__all__`` of its ``__init__``); the public names of the bottom
@@ -118,7 +119,7 @@ LAYERS: Mapping[str, int] = {
     **dict.fromkeys(BOTTOM_MODULES, 0),
     "models": 0,
     "io": 1,
-    **dict.fromkeys(("_measures", "_measures_join", "_grouped"), 2),
+    **dict.fromkeys(("_measures", "_measures_join", "_grouped", "_grouping"), 2),
     **dict.fromkeys(("nps", "support", "adoption", "retention", "datasets"), 3),
     "scoring": 4,
     **dict.fromkeys(("lifecycle", "backtest"), 5),
@@ -130,6 +131,7 @@ ALLOWED_SIBLINGS: Mapping[tuple[str, str], str] = {
     ("__main__", "cli"): "`python -m cshealth` runs the command",
     ("cli", "_report"): "the report is what `cshealth demo` and `cshealth report` print",
     ("_measures_join", "_measures"): "`join_measures` lines up `MeasureTable` objects",
+    ("_grouping", "_grouped"): "`Groups.apply` builds the `Grouped` result of each `by`",
 }
 #: The one private module of a package that others may import from (names in its __all__).
 FRONT_DOORS: Mapping[str, str] = {

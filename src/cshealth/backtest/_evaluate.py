@@ -21,10 +21,10 @@ from numpy.typing import ArrayLike
 from cshealth._checks import one_of, real_number, whole_number
 from cshealth._codes import first_seen_codes
 from cshealth._exceptions import InvalidInputError, SmallSampleWarning
-from cshealth._grouped import (
+from cshealth._grouped import Grouped
+from cshealth._grouping import (
     BY_ACCOUNT,
     By,
-    Grouped,
     Groups,
     check_by,
     column_labels,

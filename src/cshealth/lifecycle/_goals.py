@@ -28,16 +28,8 @@ from typing import Literal, TypeAlias, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._grouped import (
-    ALL,
-    BY_ACCOUNT,
-    By,
-    Grouped,
-    check_by,
-    column_labels,
-    group_codes,
-    mapping_labels,
-)
+from cshealth._grouped import ALL, Grouped
+from cshealth._grouping import BY_ACCOUNT, By, check_by, column_labels, group_codes, mapping_labels
 from cshealth._result import RowsResult
 from cshealth._stats import Rate
 from cshealth._time import as_day

@@ -23,10 +23,10 @@ import numpy as np
 
 from cshealth._checks import MAX_WINDOW_DAYS, items, whole_number
 from cshealth._exceptions import InvalidInputError
-from cshealth._grouped import (
+from cshealth._grouped import Grouped
+from cshealth._grouping import (
     BY_ACCOUNT,
     By,
-    Grouped,
     Groups,
     check_by,
     column_labels,

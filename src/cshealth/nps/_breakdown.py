@@ -18,7 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._checks import iso, one_of, probability, shown, whole_number
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
-from cshealth._grouped import BY_ACCOUNT, By, check_by, group_codes, mapping_labels
+from cshealth._grouping import BY_ACCOUNT, By, check_by, group_codes, mapping_labels
 from cshealth._time import as_instant
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray
 from cshealth._zones import time_zone

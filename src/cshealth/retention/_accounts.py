@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from cshealth._absent import absent_reason
 from cshealth._exceptions import InvalidInputError
-from cshealth._grouped import (
+from cshealth._grouping import (
     BY_ACCOUNT,
     By,
     Groups,

@@ -29,7 +29,8 @@ import numpy as np
 
 from cshealth._checks import iso, one_of
 from cshealth._exceptions import InvalidInputError
-from cshealth._grouped import By, Grouped
+from cshealth._grouped import Grouped
+from cshealth._grouping import By
 from cshealth._result import Result
 from cshealth._stats import ConfidenceInterval, Rate, check_confidence_level
 from cshealth._types import AsOf, IntArray

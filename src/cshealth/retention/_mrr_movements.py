@@ -17,7 +17,8 @@ import numpy as np
 
 from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
-from cshealth._grouped import By, Grouped
+from cshealth._grouped import Grouped
+from cshealth._grouping import By
 from cshealth._types import AsOf, IntArray, Period
 from cshealth.retention._periods import (
     _window,

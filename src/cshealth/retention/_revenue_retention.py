@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import overload
 
-from cshealth._grouped import By, Grouped
+from cshealth._grouped import Grouped
+from cshealth._grouping import By
 from cshealth._result import Result, jsonable
 from cshealth._types import AsOf, FloatArray
 from cshealth.retention._economics import _non_negative, _periods_per_year, _shown

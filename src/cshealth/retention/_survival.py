@@ -17,7 +17,8 @@ from typing import overload
 
 import numpy as np
 
-from cshealth._grouped import By, Grouped
+from cshealth._grouped import Grouped
+from cshealth._grouping import By
 from cshealth._types import AsOf, BoolArray, FloatArray
 from cshealth.io import Table
 from cshealth.retention._accounts import read_account_groups, read_churn_accounts

@@ -17,7 +17,7 @@ import numpy as np
 
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, RecordError
-from cshealth._grouped import (
+from cshealth._grouping import (
     BY_ACCOUNT,
     By,
     Groups,

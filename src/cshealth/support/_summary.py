@@ -27,7 +27,8 @@ from cshealth._absent import not_measured
 from cshealth._checks import iso
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
-from cshealth._grouped import BY_ACCOUNT, By, Grouped, Groups, check_by, group_codes
+from cshealth._grouped import Grouped
+from cshealth._grouping import BY_ACCOUNT, By, Groups, check_by, group_codes
 from cshealth._time import as_instant, to_datetime
 from cshealth._types import AsOf, InstantArray
 from cshealth.io import Table

@@ -17,7 +17,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._codes import id_codes
-from cshealth._grouped import Grouped, Groups
+from cshealth._grouped import Grouped
+from cshealth._grouping import Groups
 from cshealth._stats import Rate
 from cshealth._types import BoolArray, FloatArray, InstantArray, IntArray, ObjectArray
 from cshealth.io import Table
