@@ -19,6 +19,7 @@ from cshealth._types import BoolArray, IntArray, ObjectArray
 __all__ = [
     "first_seen_codes",
     "id_codes",
+    "ids_in",
     "is_missing",
     "latest_rows",
     "missing_ids",
@@ -109,6 +110,29 @@ def first_seen_codes(values: NDArray[np.generic]) -> tuple[IntArray, int]:
     number[np.argsort(first, kind="stable")] = np.arange(k)
     out: IntArray = np.where(codes >= 0, number[np.maximum(codes, 0)], -1)
     return out, k
+
+
+def ids_in(values: NDArray[np.generic], wanted: NDArray[np.generic]) -> BoolArray:
+    """Where ``values`` is one of the identifiers ``wanted``: `numpy.isin` for identifiers.
+
+    Both are coded together by `id_codes` and compared as integers, so text identifiers
+    cost one hash each (``np.isin`` on text compares every value with every wanted one).
+    A missing identifier is in nothing.
+
+    Examples:
+        >>> import numpy as np
+        >>> ids = np.array(["a", "b", None, "c", "a"], dtype=object)
+        >>> ids_in(ids, np.array(["a", "c", "z"], dtype=object)).tolist()
+        [True, False, False, True, True]
+    """
+    if not len(values) or not len(wanted):
+        return np.zeros(len(values), dtype=bool)
+    codes, k = id_codes(np.concatenate([values.astype(object), wanted.astype(object)]))
+    listed = np.zeros(k + 1, dtype=bool)  # the last slot is the code -1 of missing ids
+    listed[codes[len(values) :]] = True
+    listed[-1] = False
+    out: BoolArray = listed[codes[: len(values)]]
+    return out
 
 
 def missing_ids(objects: NDArray[np.generic]) -> BoolArray:

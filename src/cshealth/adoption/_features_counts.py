@@ -13,6 +13,7 @@ catalog's order, or the names seen, sorted.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import NoReturn, cast
@@ -23,10 +24,10 @@ from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._types import DataFrameLike, FloatArray, IntArray, ObjectArray
 from cshealth.adoption._feature_catalog import FeatureCatalog
-from cshealth.adoption._usage import account_positions, grouped_codes, read_usage
+from cshealth.adoption._usage import UsageRows, account_positions, grouped_codes, read_usage
 from cshealth.io import Table
-from cshealth.io._read import read_columns
-from cshealth.models import UsageEvent
+from cshealth.io._read import is_checked, read_columns
+from cshealth.models import UsageEvent, UsageRecord
 
 __all__: list[str] = []
 
@@ -131,6 +132,57 @@ def _feature_codes(table: Table) -> tuple[IntArray, ObjectArray]:
     return codes, names
 
 
+@dataclass(frozen=True)
+class _Flat:
+    """The records' ``feature_events`` mappings, flattened: one entry per (record, name)."""
+
+    sizes: IntArray  # entries per record
+    record: IntArray  # each entry's record
+    name_codes: IntArray  # each entry's name, as a position in `names`
+    names: ObjectArray
+    counts: IntArray
+
+
+#: The flattenings of the last few read-only ``feature_events`` columns, by the column's
+#: identity: scoring one table on many dates (a backtest) flattens its mappings once.
+_FLATTENED: list[tuple[weakref.ref[ObjectArray], _Flat]] = []
+_KEEP = 4
+
+
+def _flattened(usage: UsageRows) -> _Flat:
+    """The one pass over the records' mappings (the only per-row Python work).
+
+    The ``feature_events`` column as read is the key. The column of a `Table` io made
+    and checked holds read-only copies io made itself (mappings included) and cannot
+    change, so its flattening is kept for the next call; any other column (the
+    caller's own arrays, which the caller may change) is flattened every time.
+    """
+    read = usage.table if usage.read is None else usage.read
+    column = cast("ObjectArray", read["feature_events"])
+    for ref, kept in _FLATTENED:
+        if ref() is column:
+            return kept
+    mappings = cast("list[Mapping[str, int]]", column.tolist())
+    sizes = np.fromiter(map(len, mappings), dtype=np.int64, count=len(mappings))
+    keys = np.array(list(itertools.chain.from_iterable(mappings)), dtype=object)
+    counts = np.fromiter(
+        itertools.chain.from_iterable(m.values() for m in mappings), np.int64, len(keys)
+    )
+    name_codes, n_names = id_codes(keys)
+    names = np.empty(n_names, dtype=object)
+    names[name_codes] = keys
+    flat = _Flat(sizes, np.repeat(np.arange(len(mappings)), sizes), name_codes, names, counts)
+    if is_checked(read, UsageRecord):
+        _FLATTENED.insert(0, (weakref.ref(column, _forget), flat))
+        del _FLATTENED[_KEEP:]
+    return flat
+
+
+def _forget(gone: weakref.ref[ObjectArray]) -> None:
+    """Drop the flattening of a column no longer in use (a table read for one call)."""
+    _FLATTENED[:] = [(ref, flat) for ref, flat in _FLATTENED if ref is not gone]
+
+
 def _count(cells: IntArray, size: int, shape: tuple[int, int]) -> IntArray:
     return np.bincount(cells, minlength=size).reshape(shape).astype(np.int64)
 
@@ -141,17 +193,18 @@ def _from_aggregates(
     usage = read_usage(data, ["active_users", "feature_events"], end)
     if "feature_events" in usage.absent:
         _no_features("usage records", "feature_events")
-    mappings = cast("list[Mapping[str, int]]", usage.table["feature_events"].tolist())
-    sizes = np.fromiter(map(len, mappings), dtype=np.int64, count=len(mappings))
-    # The one pass over the records: their mappings, flattened (keys, then counts).
-    keys = np.array(list(itertools.chain.from_iterable(mappings)), dtype=object)
-    counts = np.fromiter(
-        itertools.chain.from_iterable(m.values() for m in mappings), np.int64, len(keys)
-    )
-    record = np.repeat(np.arange(len(mappings)), sizes)
-    name_codes, n_names = id_codes(keys)
-    names = np.empty(n_names, dtype=object)
-    names[name_codes] = keys
+    flat = _flattened(usage)
+    record, name_codes, counts, names = flat.record, flat.name_codes, flat.counts, flat.names
+    if usage.kept is not None:  # the records from `end` on were cut: their features too
+        position = np.full(len(flat.sizes), -1, dtype=np.int64)
+        position[usage.kept] = np.arange(len(usage.kept))
+        record = position[record]
+        cut = record >= 0
+        record, name_codes, counts = record[cut], name_codes[cut], counts[cut]
+        seen = np.zeros(len(names), dtype=bool)
+        seen[name_codes] = True  # the names seen before `end` only, renumbered
+        name_codes = (np.cumsum(seen) - 1)[name_codes]
+        names = names[seen]
     index, features, unknown = _feature_index(names, catalog)
     inside = usage.days >= end - window
     n_accounts, n_features = len(usage.ids), len(features)

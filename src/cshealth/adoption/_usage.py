@@ -43,6 +43,8 @@ class UsageRows:
     days: IntArray  # days since 1970-01-01
     ids: ObjectArray  # the accounts, ascending
     first: IntArray  # each account's first day (before as_of)
+    read: Table | None = None  # the records as read, before the days were cut at ``end``
+    kept: IntArray | None = None  # the positions in `read` of the rows kept; None: all
 
     @property
     def absent(self) -> frozenset[str]:
@@ -78,13 +80,15 @@ def read_usage(usage: object, columns: list[str], end: int) -> UsageRows:
     days = table["day"].astype(np.int64)
     check_unique_days(codes, k, days, table["account_id"])
     keep = days < end
+    read, kept = table, None
     if not keep.all():
-        table = table.take(np.flatnonzero(keep))
+        kept = np.flatnonzero(keep)
+        table = table.take(kept)
         codes, days = codes[keep], days[keep]
     rows, ids = account_positions(table["account_id"], codes, k)
     first = np.full(len(ids), np.iinfo(np.int64).max)
     np.minimum.at(first, rows, days)
-    return UsageRows(table, rows, days, ids, first)
+    return UsageRows(table, rows, days, ids, first, read, kept)
 
 
 def _default_column(name: str, n: int) -> NDArray[np.generic]:

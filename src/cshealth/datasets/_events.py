@@ -46,6 +46,7 @@ from cshealth.datasets._usage import (
 )
 from cshealth.datasets._world import History
 from cshealth.io import Table, to_columns
+from cshealth.io._read import checked_table
 from cshealth.models import UsageEvent
 
 __all__ = ["EVENT_DAYS", "event_table"]
@@ -118,7 +119,8 @@ def event_table(
         "occurred_at": as_instants(second * SECOND_US),
         "feature": labels["feature"][pick],
     }
-    return Table(columns, model=UsageEvent)
+    # every cell is a value `to_columns` checked (or an instant made here): checked as a whole
+    return checked_table(columns, UsageEvent)
 
 
 def _draw(

@@ -10,9 +10,10 @@ and every bad value is reported.
 
 This module is also io's front door: its ``__all__`` lists every io name that another
 package may use besides the public names of `cshealth.io`. These are the column readers, the
-identifier rule, the whole-column time readers, the model field specs and the file
-suffixes io reads. io's other modules may change freely; ``tests/test_layers.py`` keeps
-every other package on this side of the door.
+identifier rule, the whole-column time readers, the model field specs, the test of a table
+io checked (`is_checked`), the mark of one assembled from checked columns
+(`checked_table`), and the file suffixes io reads. io's other modules may change freely;
+``tests/test_layers.py`` keeps every other package on this side of the door.
 """
 
 from __future__ import annotations
@@ -43,10 +44,12 @@ from cshealth.models import Record
 __all__ = [
     "FILE_SUFFIXES",
     "IdIndex",
+    "checked_table",
     "column_array",
     "column_length",
     "convert_column",
     "field_specs",
+    "is_checked",
     "keyed_values",
     "named_columns",
     "positions_of",
