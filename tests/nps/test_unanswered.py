@@ -277,3 +277,26 @@ def test_an_all_unanswered_group_has_no_row(marker: object) -> None:
     assert res.unanswered.tolist() == [0]
     assert res.overall.unanswered == 1
     assert len(nps.account_scores(data, as_of=AS_OF, survey_type=None)) == 2  # D not listed
+
+
+def test_versus_rest_compares_answers_only() -> None:
+    # a group's unanswered survey stays out of its comparison with the rest, as the rest's do
+    answered = {
+        "account_id": ["A", "B", "B"],
+        "contact_id": ["c1", "c3", "c4"],
+        "score": [9, 3, 7],
+        "submitted_at": ["2025-03-01T10:00Z"] * 3,
+        "touchpoint": ["a", "b", "b"],
+        "kind": ["nps"] * 3,
+        "survey_type": ["transactional"] * 3,
+    }
+    blanked = {name: [*values, values[0]] for name, values in answered.items()}
+    blanked["score"][-1] = None
+    blanked["contact_id"][-1] = "c2"
+    got = nps.breakdown(blanked, by="touchpoint", min_n=0, survey_type=None)
+    want = nps.breakdown(answered, by="touchpoint", min_n=0, survey_type=None)
+    assert got.unanswered.tolist() == [1, 0]
+    assert got.versus_rest == want.versus_rest
+    comparison = got.versus_rest["a"]
+    assert comparison is not None
+    assert (comparison.a.unanswered, comparison.b.unanswered) == (0, 0)

@@ -252,6 +252,10 @@ def _tally(scores: IntArray, w: FloatArray | None) -> NPSTally:
 def _versus_rest(results: list[NPSResult]) -> list[NPSComparison | None]:
     """Each group's test against all the others together (``None`` when they are empty).
 
+    Both sides are the answers alone: a group's unanswered surveys are counted in
+    `NPSBreakdown.unanswered`, not carried into its comparison, whose rest has none
+    either (so blanking a survey and removing it give the same comparisons).
+
     The rest of group ``i`` is the sum of the groups before it and of those after it, so
     its weight sums are sums of non-negative numbers (a whole minus a part can round
     below zero).
@@ -266,5 +270,5 @@ def _versus_rest(results: list[NPSResult]) -> list[NPSComparison | None]:
     tests: list[NPSComparison | None] = []
     for i, result in enumerate(results):
         rest = before[i] + after[i + 1]
-        tests.append(compare(NPSResult(rest), result) if rest.n else None)
+        tests.append(compare(NPSResult(rest), NPSResult(result.tally)) if rest.n else None)
     return tests
