@@ -328,3 +328,40 @@ def test_without_matplotlib_the_error_says_how_to_install_it(
         draw()
     assert isinstance(caught.value, ImportError)
     assert str(caught.value) == f"plot() needs matplotlib: {HINT}"
+
+
+# --- in a notebook -------------------------------------------------------------------------
+
+
+def test_notebook_shows_the_text_then_the_picture() -> None:
+    curve = kaplan_meier([3, 5, 5, 8], [1, 1, 0, 1])
+    shown = curve._repr_html_()
+    text, picture = shown.split("\n<svg", 1)
+    assert text == f"<pre>{curve.format()}</pre>"
+    assert picture.count("<svg") == 0  # one picture
+    assert "</svg>" in picture
+    assert plt.get_fignums() == []  # drawn without pyplot: nothing left open
+
+
+def test_notebook_grouped_pictures_only_when_the_results_draw() -> None:
+    accounts = {
+        "start_date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"],
+        "end_date": ["2024-07-01", None, "2024-05-01", None],
+        "segment": ["smb", "smb", "ent", "ent"],
+    }
+    assert "<svg" in survival(accounts, as_of=date(2025, 1, 1), by="segment")._repr_html_()
+    churn = logo_churn(
+        accounts, base_on=date(2024, 4, 1), compare_on=date(2024, 8, 1), by="segment"
+    )
+    assert "<svg" not in churn._repr_html_()
+    assert "<svg" not in churn["smb"]._repr_html_()
+
+
+def test_notebook_without_matplotlib_shows_the_text_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib.util
+
+    curve = kaplan_meier([3, 5], [1, 0])
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    assert curve._repr_html_() == f"<pre>{curve.format()}</pre>"

@@ -18,7 +18,7 @@ with gaps holds floats), in sorted order, so a label that reads ``'(none)'`` joi
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar, cast
@@ -210,6 +210,10 @@ class Grouped(Result, Mapping[str, R]):
         if self.groups:
             drawn.legend(title=self.by)
         return drawn
+
+    def _inline_plot(self) -> Callable[[Axes], object] | None:
+        """Every group on one ``Axes`` when the results draw themselves; else ``None``."""
+        return self.plot if callable(getattr(type(self.overall), "plot", None)) else None
 
     def format(self) -> str:
         """A line of what the groups are, then the overall result and each group's in turn.

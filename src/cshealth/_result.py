@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import importlib.util
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -32,6 +33,7 @@ from cshealth._ids import position_of
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
     from cshealth._types import IdArray
 
@@ -45,6 +47,9 @@ __all__ = [
     "json_dict",
     "jsonable",
 ]
+
+#: The size of the picture under a result in a notebook (inches).
+PICTURE_SIZE = (4.8, 2.7)
 
 #: The most lines a ``format()`` shows of the rows of a result before "... N more".
 SHOWN_ROWS = 10
@@ -250,8 +255,25 @@ class Result:
     def __str__(self) -> str:
         return self.format()
 
+    def _inline_plot(self) -> Callable[[Axes], object] | None:
+        """What draws the result's picture on an ``Axes`` (its ``plot``); ``None``: none."""
+        draw = getattr(self, "plot", None)
+        return cast("Callable[[Axes], object]", draw) if callable(draw) else None
+
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.format())}</pre>"
+        """The text of `format`, and under it a small picture when the result draws one.
+
+        The picture is the result's own ``plot()``, inlined as SVG; it is left out when
+        matplotlib is not installed, so a notebook without the ``plot`` extra shows the
+        text alone.
+        """
+        text = f"<pre>{html.escape(self.format())}</pre>"
+        draw = self._inline_plot()
+        if draw is None or importlib.util.find_spec("matplotlib") is None:
+            return text
+        from cshealth._plot import svg  # noqa: PLC0415 - imports matplotlib when drawing
+
+        return f"{text}\n{svg(draw, size=PICTURE_SIZE)}"
 
 
 def column_name(field_name: str) -> str:

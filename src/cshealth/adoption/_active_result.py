@@ -2,7 +2,8 @@
 
 `ActiveUsers` holds one row per account (DAU, WAU, MAU, the mean DAU, stickiness, the
 L28 histogram, the daily counts and seat utilisation), with the per-account measures a
-health score reads (`ActiveUsers.to_measures`).
+health score reads (`ActiveUsers.to_measures`) and a picture over the window's days
+(`ActiveUsers.plot`).
 """
 
 from __future__ import annotations
@@ -10,14 +11,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cshealth._measures import MeasureTable
+from cshealth._plot import axes
 from cshealth._result import AccountResult
 from cshealth._stats import Rate
 from cshealth._time import as_instant
 from cshealth._types import FloatArray, IdArray, IntArray
+from cshealth.adoption._active_plot import ActiveDays, draw_active
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["ActiveUsers"]
 
@@ -30,8 +37,9 @@ class ActiveUsers(AccountResult):
 
     One row per account, sorted by id; every array is aligned with `account_ids` and
     read-only. Ratios are NaN where their denominator is 0 (or ``seats`` unknown).
-    ``len()`` counts the accounts, `row` finds one, and `to_pandas` gives the per-account
-    columns (all but the per-day arrays `l28` and `daily`).
+    ``len()`` counts the accounts, `row` finds one, `to_pandas` gives the per-account
+    columns (all but the per-day arrays `l28` and `daily`), and `plot` draws the daily
+    active users with WAU, MAU and stickiness.
 
     Attributes:
         account_ids: The accounts (``object`` array of text, ascending).
@@ -165,6 +173,77 @@ class ActiveUsers(AccountResult):
         """
         i = self.row(account_id)
         return Rate(int(self.daily[i].sum()), self.window_days * int(self.mau[i]))
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        account: object | None = None,
+        stickiness: bool = True,
+        label: str | None = None,
+        **style: object,
+    ) -> Axes:
+        """Draw the active users of the window day by day, with WAU, MAU and stickiness.
+
+        DAU is a point on each local day of the window (real dates on x, in the
+        result's `timezone`), joined by a line. WAU is a dashed level across the last
+        7 days and MAU a dotted one across the whole window: each is one number over
+        the days it counts, as the result holds no WAU or MAU of earlier days. With
+        ``stickiness``, a right y axis in percent is the left one divided by MAU (both
+        start at 0), so each day's DAU reads on it as that day's DAU/MAU; the
+        stickiness, mean DAU / MAU (`dau_mau`), is a dash-dot level on it, through the
+        middle of the DAU line. Without any active user there is no stickiness to draw
+        (0 / 0), and no right axis. Without ``account``, the counts are summed over the
+        accounts (a user is counted within each account, as `active_users` counts).
+        A result without accounts draws the note "no data". Needs matplotlib
+        (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            account: The account to draw, by the identifier rule; ``None`` for the sum
+                over all accounts.
+            stickiness: Whether to draw the right axis and the stickiness on it. The
+                right axis is scaled to this MAU, so draw one series per ``Axes`` with
+                it, and several (accounts, say) with ``stickiness=False``.
+            label: Put before each legend entry (``'A: DAU'``), to tell series apart.
+            **style: Passed to the DAU line (``color``, ``marker``, ...); the levels
+                take its colour.
+
+        Returns:
+            The ``Axes`` drawn on (the left one; the right one is its twin).
+
+        Raises:
+            AccountNotFoundError: When ``account`` is not in the result.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth.adoption import active_users
+            >>> events = {
+            ...     "account_id": ["A", "A", "A"],
+            ...     "user_id": ["ana", "ana", "bo"],
+            ...     "occurred_at": ["2025-12-30T09:00Z", "2025-12-31T09:00Z", "2025-12-31T10:00Z"],
+            ... }
+            >>> res = active_users(events, as_of=date(2026, 1, 1), window_days=7)
+            >>> ax = res.plot()
+            >>> dau, wau, mau = ax.get_lines()
+            >>> dau.get_xdata()[[0, -1]].astype(str).tolist(), dau.get_ydata().tolist()
+            (['2025-12-25', '2025-12-31'], [0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0])
+            >>> [text.get_text() for text in ax.get_legend().get_texts()]
+            ['DAU', 'WAU (last 7 days)', 'MAU (7 days)', 'DAU/MAU 21.4% (mean DAU / MAU)']
+            >>> plt.close(ax.figure)
+        """
+        if account is None:
+            daily, wau, mau = self.daily.sum(axis=0), int(self.wau.sum()), int(self.mau.sum())
+        else:
+            i = self.row(account)
+            daily, wau, mau = self.daily[i], int(self.wau[i]), int(self.mau[i])
+        shown = self.window_days if len(self) else 0
+        days = (np.datetime64(self.first_day, "D") + np.arange(shown)).astype("datetime64[D]")
+        active = ActiveDays(days, daily.astype(np.float64), wau, mau, self.timezone)
+        return draw_active(axes(ax), active, stickiness=stickiness, label=label, style=style)
 
     def to_measures(self) -> MeasureTable:
         """The per-account measures a health score reads, as a `MeasureTable`.

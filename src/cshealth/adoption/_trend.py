@@ -186,6 +186,7 @@ def usage_trend(
         slope=fit.slope,
         _slope_low=fit.low,
         _slope_high=fit.high,
+        _weekly=weekly,
         tau=fit.tau,
         pvalue=fit.pvalue,
         falling=called & (fit.slope < 0),

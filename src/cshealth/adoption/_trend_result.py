@@ -3,24 +3,31 @@
 Per account: the current window against its baseline, the change and its band, and the
 weekly slope with its interval, Kendall's test and the falling and rising calls.
 `UsageTrend.drops` lists the accounts banded red or yellow; `UsageTrend.to_measures`
-gives the columns a health score reads (`TREND_MEASURES`).
+gives the columns a health score reads (`TREND_MEASURES`); `UsageTrend.plot` draws one
+account's weeks or every account's change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._measures import MeasureTable
+from cshealth._plot import axes
 from cshealth._result import AccountResult, Result, jsonable
 from cshealth._stats import ConfidenceInterval
 from cshealth._time import as_instant
 from cshealth._types import BoolArray, FloatArray, IdArray, IntArray, ObjectArray
 from cshealth.adoption._drop_thresholds import DropThresholds
-from cshealth.adoption._usage import counted
+from cshealth.adoption._trend_plot import AccountWeeks, draw_account, draw_changes
+from cshealth.adoption._usage import as_of_day, counted
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["TREND_MEASURES", "UsageDrop", "UsageTrend"]
 
@@ -71,7 +78,8 @@ class UsageTrend(AccountResult):
 
     Arrays are aligned with `account_ids` (ascending, accounts with a usage record before
     ``as_of``) and read-only; NaN marks an undefined value. ``len()`` counts the accounts,
-    `row` finds one, and `to_pandas` gives one row per account.
+    `row` finds one, `to_pandas` gives one row per account, and `plot` draws one account's
+    weekly usage with its slope, or the changes of every account.
 
     Attributes:
         account_ids: The accounts (``object`` array, ascending).
@@ -129,6 +137,7 @@ class UsageTrend(AccountResult):
     slope: FloatArray
     _slope_low: FloatArray
     _slope_high: FloatArray
+    _weekly: FloatArray  # (accounts, history_weeks) weekly totals, oldest first; NaN unobserved
     tau: FloatArray
     pvalue: FloatArray
     falling: BoolArray
@@ -198,6 +207,107 @@ class UsageTrend(AccountResult):
         rows = np.flatnonzero(self.falling)
         rows = rows[np.argsort(self.slope[rows], kind="stable")]
         return tuple(str(self.account_ids[i]) for i in rows.tolist())
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        account: object | None = None,
+        label: str | None = None,
+        **style: object,
+    ) -> Axes:
+        """Draw one account's weekly usage and slope, or the change of every account.
+
+        With ``account``: its weekly totals over the slope window (a point at each
+        week's first day, UTC; a week before its first record is a gap, not 0), the
+        Theil–Sen line across its observed weeks (dashed, its legend entry giving the
+        slope and whether usage is called falling or rising), and the two levels the
+        band compares, each across the days it covers: the baseline (dotted) and the
+        current window, in its band's colour. The levels are per 7 days (a window's
+        total times ``7 / window_days``), the scale of the weekly totals.
+
+        Without: the distribution of `change` over the accounts as a histogram stacked
+        by band (red, yellow, green), the thresholds as dashed lines, the x axis in
+        percent. The change rather than the slope, because the bands are drawn on it and
+        it is relative: a slope is in each account's own units a week. Accounts without
+        a change (no usage in the baseline) are not drawn; a note in the corner counts
+        them. A trend without accounts draws the note "no data". Needs matplotlib
+        (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            account: The account to draw, by the identifier rule; ``None`` for all.
+            label: With ``account``, the weeks' name in the legend (the account id by
+                default); without, the legend's title.
+            **style: With ``account``, passed to the line of weekly points (``color``,
+                ``marker``, ...), whose colour the slope line takes; without, passed to
+                ``hist`` (``bins``, ``alpha``, ``edgecolor``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            AccountNotFoundError: When ``account`` is not in the trend.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from datetime import date
+            >>> from cshealth.adoption import usage_trend
+            >>> usage = {
+            ...     "account_id": ["A"] * 5,
+            ...     "day": ["2025-05-05", "2025-05-12", "2025-05-19", "2025-05-26", "2025-06-02"],
+            ...     "logins": [40, 38, 30, 26, 20],
+            ... }
+            >>> ax = usage_trend(usage, as_of=date(2025, 6, 9)).plot(account="A")
+            >>> weeks, slope, baseline, current = ax.get_lines()
+            >>> weeks.get_ydata()[-6:].tolist()  # the week before the first record: a gap
+            [nan, 40.0, 38.0, 30.0, 26.0, 20.0]
+            >>> slope.get_ydata().tolist(), slope.get_label()  # 5 fewer logins a week
+            ([40.0, 20.0], 'Theil–Sen slope -5 a week, no trend called')
+            >>> baseline.get_ydata().tolist(), current.get_label()  # 20 against 33.5
+            ([33.5, 33.5], 'current window: -40%, yellow')
+            >>> plt.close(ax.figure)
+        """
+        if account is None:
+            return draw_changes(
+                axes(ax),
+                self.change,
+                self.band,
+                thresholds=(self.thresholds.red, self.thresholds.yellow),
+                label=label,
+                style=style,
+            )
+        i = self.row(account)
+        return draw_account(
+            axes(ax),
+            self._weeks(i),
+            measure=self.measure,
+            label=str(self.account_ids[i]) if label is None else label,
+            style=style,
+        )
+
+    def _weeks(self, i: int) -> AccountWeeks:
+        """What the picture of account ``i`` shows (`plot`)."""
+        end = np.datetime64(as_of_day(as_instant(self.as_of)), "D")
+        back = np.arange(self.history_weeks, 0, -1)
+        called = "falling" if self.falling[i] else "rising" if self.rising[i] else None
+        band = self.band[i]
+        return AccountWeeks(
+            starts=(end - 7 * back).astype("datetime64[D]"),
+            totals=self._weekly[i],
+            slope=float(self.slope[i]),
+            call=called,
+            end=end,
+            window_days=self.window_days,
+            current=float(self.current[i]),
+            baseline=float(self.baseline[i]),
+            baseline_observed=int(self.baseline_observed[i]),
+            change=float(self.change[i]),
+            band=None if band is None else str(band),
+        )
 
     def to_measures(self) -> MeasureTable:
         """The per-account measures a health score reads, as a `MeasureTable`.

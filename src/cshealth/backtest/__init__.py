@@ -17,14 +17,16 @@ from cshealth.backtest._calibrate import calibrate
 from cshealth.backtest._calibration import Calibration, CalibrationMethod, CalibrationTable
 from cshealth.backtest._compare import Comparison, compare
 from cshealth.backtest._evaluate import Interval, evaluate
-from cshealth.backtest._evaluation import Evaluation, Metrics
+from cshealth.backtest._evaluation import Evaluation
 from cshealth.backtest._fit import fit_weights
 from cshealth.backtest._fitted import FittedScorecard
 from cshealth.backtest._lift import Gains, lift
+from cshealth.backtest._metrics import Metrics
 from cshealth.backtest._panel import ScoresByDate, panel
 from cshealth.backtest._panel_result import Panel
 from cshealth.backtest._probability import ProbabilityMetrics, probability_metrics
 from cshealth.backtest._reliability import ReliabilityTable
+from cshealth.backtest._roc import RocCurve
 from cshealth.backtest._thresholds import BandCuts, CutRule, CutTable, thresholds
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "Panel",
     "ProbabilityMetrics",
     "ReliabilityTable",
+    "RocCurve",
     "ScoresByDate",
     "calibrate",
     "compare",

@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
+from cshealth._plot import axes
 from cshealth._result import RowsResult
 from cshealth._stats import proportion_interval
 from cshealth._text import align_columns
 from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth.backtest._probability_pictures import RatesPicture, draw_band_rates
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["BandRates", "band_rates", "trend_test"]
 
@@ -29,7 +34,7 @@ class BandRates(RowsResult):
     """The churn rate of each band, worst band first, and the trend across them.
 
     One row per band (``to_pandas()``: ``band``, ``n``, ``events``, ``rate``, ``low``,
-    ``high``).
+    ``high``); ``plot()`` draws the rates as bars.
 
     Attributes:
         band: The band labels, worst first.
@@ -99,6 +104,48 @@ class BandRates(RowsResult):
             else "no bands"
         )
         return "\n".join([table, trend, bottom])
+
+    def plot(self, ax: Axes | None = None, **style: object) -> Axes:
+        """Draw the churn rate of each band as a bar, worst band first, with its interval.
+
+        One bar per band in band order, its Wilson interval as an error bar, the band's
+        observations under its name, and the churn rate of all the banded observations
+        as a dashed line. A band without observations keeps its name (``n=0``) but has
+        no bar: its rate is not measured, not 0. Needs matplotlib
+        (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            **style: Passed to the bars (``color``, ``capsize``, ``alpha``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth.backtest._panel_columns import band_codes
+            >>> bands = ("red", "yellow", "green")
+            >>> band = np.array(["red"] * 4 + ["yellow"] * 5 + ["green"] * 11, dtype=object)
+            >>> churned = np.arange(20) < 2  # two of the four reds
+            >>> churned[[4, 9]] = True  # a yellow and a green
+            >>> ax = band_rates(band_codes(band, bands), churned, bands).plot()
+            >>> [round(float(bar.get_height()), 3) for bar in ax.patches]
+            [0.5, 0.2, 0.091]
+            >>> [label.get_text().splitlines() for label in ax.get_xticklabels()]
+            [['red', 'n=4'], ['yellow', 'n=5'], ['green', 'n=11']]
+            >>> [text.get_text() for text in ax.get_legend().get_texts()]
+            ['all bands: 20.0%', 'churn rate (95% Wilson CI)']
+            >>> plt.close(ax.figure)
+        """
+        rates = RatesPicture(
+            self.n, self.events, self.rate, self.low, self.high, self.confidence_level
+        )
+        return draw_band_rates(axes(ax), [str(b) for b in self.band.tolist()], rates, style=style)
 
     def __repr__(self) -> str:
         rates = ", ".join(

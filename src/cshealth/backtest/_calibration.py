@@ -16,18 +16,23 @@ from numpy.typing import ArrayLike, NDArray
 
 from cshealth._checks import float_array
 from cshealth._exceptions import InvalidInputError
+from cshealth._plot import axes
 from cshealth._result import RowsResult
-from cshealth._stats import ConfidenceInterval, z_critical
+from cshealth._stats import ConfidenceInterval, proportion_interval, z_critical
 from cshealth._text import align_columns
 from cshealth._types import FloatArray, IntArray, ObjectArray
+from cshealth.backtest._probability_pictures import CalibrationPicture, draw_calibration
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["Calibration", "CalibrationMethod", "CalibrationTable", "logistic_interval"]
 
 #: How `calibrate` maps scores to probabilities.
 CalibrationMethod: TypeAlias = Literal["isotonic", "logistic", "bands"]
+#: The scores a logistic calibration's curve is drawn at.
+_GRID = 201
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -93,7 +98,7 @@ class Calibration(RowsResult):
     """A map from health score to the probability of churn within the horizon.
 
     Fitted by `calibrate`; ``predict(scores)`` applies it to any scores, ``len()`` and
-    ``to_pandas()`` are those of its `table`.
+    ``to_pandas()`` are those of its `table`, and ``plot()`` draws it.
 
     Attributes:
         method: ``{'isotonic', 'logistic', 'bands'}``.
@@ -188,6 +193,103 @@ class Calibration(RowsResult):
 
     def _columns(self) -> dict[str, NDArray[np.generic]]:
         return self.table._columns()
+
+    def plot(self, ax: Axes | None = None, *, label: str | None = None, **style: object) -> Axes:
+        """Draw the probability of churn against the score, with its interval as a band.
+
+        ``isotonic`` and ``bands``: the steps of `predict`, each probability holding from
+        its step's (or band's) lowest score to the next, up to the highest score seen; a
+        band without observations is left blank. ``logistic``: the fitted S-curve across
+        the scores seen, and the churn rate of each decile bin it rests on as a point at
+        the middle of the bin's scores (the horizontal bar spans them) with Wilson's
+        interval. The band is `predict_interval`. A calibration without a value (a
+        logistic fit the data cannot give) is not drawn; a note says why. Needs
+        matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            label: The name in the legend (two calibrations on one ``Axes``).
+            **style: Passed to the line (``color``, ``linewidth``, ...); the band and the
+                points take its colour.
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth.backtest._calibrate import calibrate
+            >>> columns = {
+            ...     "account_id": list(range(60)),
+            ...     "score": [20] * 20 + [50] * 20 + [80] * 20,
+            ...     "churned": [1] * 12 + [0] * 8 + [1] * 8 + [0] * 12 + [1] * 2 + [0] * 18,
+            ... }
+            >>> ax = calibrate(columns).plot()
+            >>> steps = ax.get_lines()[0]
+            >>> steps.get_drawstyle(), steps.get_xdata().tolist(), steps.get_ydata().tolist()
+            ('steps-post', [20.0, 50.0, 80.0], [0.6, 0.4, 0.1])
+            >>> plt.close(ax.figure)
+        """
+        horizon = "" if self.horizon_days is None else f" within {self.horizon_days} days"
+        picture = None if self.undefined else self._picture()
+        return draw_calibration(
+            axes(ax),
+            picture,
+            reason=f"not measured: {self.undefined}",
+            horizon=horizon,
+            label=label,
+            style=style,
+        )
+
+    def _picture(self) -> CalibrationPicture:
+        """The steps (or the curve, and the bins) to draw."""
+        t, name, level = self.table, f"{self.method} calibration", self.confidence_level
+        if self.method == "logistic":
+            grid = np.linspace(np.nanmin(t.score_low), np.nanmax(t.score_high), _GRID)
+            low, high = self.predict_interval(grid)
+            seen_low, seen_high = proportion_interval(t.events, t.n, confidence_level=level)
+            return CalibrationPicture(
+                score=grid,
+                probability=self.predict(grid),
+                low=low,
+                high=high,
+                steps=False,
+                starts=0,
+                name=name,
+                bin_low=t.score_low,
+                bin_high=t.score_high,
+                observed=t.observed,
+                observed_low=seen_low,
+                observed_high=seen_high,
+                level=level,
+            )
+        end = max(float(np.nanmax(t.score_high)), float(self._starts[-1]))
+        last = 0 if end == self._starts[-1] else 1  # the last step reaches the highest score
+        corners = np.append(self._starts, end)[: len(self._starts) + last]
+
+        def held(values: FloatArray) -> FloatArray:
+            return np.append(values, values[-1:])[: len(corners)]
+
+        none = np.zeros(0)
+        return CalibrationPicture(
+            score=corners,
+            probability=held(self._values),
+            low=held(self._lows),
+            high=held(self._highs),
+            steps=True,
+            starts=len(self._starts),
+            name=name,
+            bin_low=none,
+            bin_high=none,
+            observed=none,
+            observed_low=none,
+            observed_high=none,
+            level=level,
+        )
 
     def to_pandas(self) -> pd.DataFrame:
         """The `table` as a pandas ``DataFrame``: one row per step, band or bin."""

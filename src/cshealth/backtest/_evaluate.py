@@ -33,8 +33,9 @@ from cshealth._grouping import (
 )
 from cshealth._stats import check_confidence_level
 from cshealth._types import BoolArray, DateArray, FloatArray, IntArray
-from cshealth.backtest._evaluation import Evaluation, Metrics
+from cshealth.backtest._evaluation import Evaluation
 from cshealth.backtest._lift import LIFT_FRACTIONS
+from cshealth.backtest._metrics import Metrics
 from cshealth.backtest._panel_columns import PanelColumns, as_panel_columns
 from cshealth.backtest._ranking import (
     levels,

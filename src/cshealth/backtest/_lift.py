@@ -20,17 +20,23 @@ they hold over ``fraction``: the MRR churn rate among them over the overall MRR 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cshealth._checks import real_number, weight_array
+from cshealth._checks import one_of, real_number, weight_array
 from cshealth._exceptions import InvalidInputError
+from cshealth._plot import NO_DATA, axes
 from cshealth._result import RowsResult
 from cshealth._text import align_columns
 from cshealth._types import FloatArray, IntArray
 from cshealth.backtest._panel_columns import check_churned, check_scores
+from cshealth.backtest._pictures import GainsPicture, draw_gains, draw_lift
 from cshealth.backtest._ranking import class_counts, levels
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["GAINS_FRACTIONS", "LIFT_FRACTIONS", "Gains", "captured", "gains_table", "lift"]
 
@@ -190,7 +196,8 @@ class Gains(RowsResult):
     """The gains table: what the lowest 5%, 10%, ..., 100% of the scores catch.
 
     One row per fraction (``to_pandas()``: ``fraction``, ``cutoff``, ``captured``,
-    ``lift``, ``mrr_captured``, ``mrr_lift``). Ties at a cut enter pro rata.
+    ``lift``, ``mrr_captured``, ``mrr_lift``). Ties at a cut enter pro rata. ``plot()``
+    draws the gains curve, or the lift of each tenth.
 
     Attributes:
         fraction: The share of the observations flagged, lowest scores first.
@@ -200,6 +207,9 @@ class Gains(RowsResult):
         mrr_captured: With MRR: the share of the churned MRR among the lowest-scored
             accounts holding ``fraction`` of the MRR (NaN without MRR).
         mrr_lift: ``mrr_captured / fraction``.
+        base_rate: The share of the observations that churned (NaN without any): a
+            perfect ranking has caught every churner once this share is flagged.
+        mrr_base_rate: The share of the MRR that churned (NaN without MRR).
     """
 
     fraction: FloatArray
@@ -208,6 +218,8 @@ class Gains(RowsResult):
     lift: FloatArray
     mrr_captured: FloatArray
     mrr_lift: FloatArray
+    base_rate: float
+    mrr_base_rate: float
 
     def format(self) -> str:
         """One line per fraction: cut-off score, share of churn caught, lift (by MRR too)."""
@@ -219,6 +231,85 @@ class Gains(RowsResult):
         header = ["lowest", "score <=", "churn caught", "lift"]
         header += ["MRR caught", "MRR lift"] if by_mrr else []
         return align_columns(header, rows, align=">" * len(header))
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        kind: Literal["gains", "lift"] = "gains",
+        by_mrr: bool = False,
+        label: str | None = None,
+        **style: object,
+    ) -> Axes:
+        """Draw the cumulative gains curve, or the lift of each tenth as bars.
+
+        ``kind='gains'``: the share of the churners caught against the share of the
+        observations flagged, lowest scores first, from ``(0, 0)`` through the table's
+        rows (marked); the dashed diagonal is a random order (drawn once per ``Axes``)
+        and the dotted line a perfect ranking, which has caught every churner once the
+        base rate is flagged. ``kind='lift'``: one bar per tenth of the observations,
+        lowest scores first, its churn rate over the overall rate (the first bar is the
+        lift at 10%), each bar's value on it, and the dashed line of 1. Ties at a cut
+        enter pro rata, as in the table. Without churners (or MRR, ``by_mrr``) nothing
+        is drawn and a note says why. Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            kind: ``{'gains', 'lift'}``.
+            by_mrr: Shares of the MRR instead of the observations (``mrr_captured``).
+            label: The curve's (or bars') name in the legend (a date, a group).
+            **style: Passed to the curve's line, or to the bars.
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            InvalidInputError: On an unknown ``kind``.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> import warnings
+            >>> from cshealth.backtest._evaluate import evaluate
+            >>> rows = {
+            ...     "account_id": list(range(10)),
+            ...     "score": [10, 10, 10, 40, 40, 60, 60, 80, 90, 95],
+            ...     "churned": [1, 0, 0, 1, 1, 0, 0, 0, 0, 0],
+            ... }
+            >>> with warnings.catch_warnings():
+            ...     warnings.simplefilter("ignore")  # three churners: a SmallSampleWarning
+            ...     gains = evaluate(rows, interval="delong").overall.gains
+            >>> ax = gains.plot()
+            >>> random, curve, perfect = ax.get_lines()
+            >>> curve.get_ydata()[[0, 2, 6, 10]].round(4).tolist()  # 0%, 10%, 30%, 50% flagged
+            [0.0, 0.1111, 0.3333, 1.0]
+            >>> perfect.get_xdata().tolist()  # 3 churners in 10: all caught at 30%
+            [0.0, 0.3, 1.0]
+            >>> plt.close(ax.figure)
+            >>> ax = gains.plot(kind="lift")
+            >>> [round(float(bar.get_height()), 2) for bar in ax.patches][:6]
+            [1.11, 1.11, 1.11, 3.33, 3.33, 0.0]
+            >>> plt.close(ax.figure)
+        """
+        chosen = one_of(kind, ("gains", "lift"), "kind")
+        draw = draw_gains if chosen == "gains" else draw_lift
+        return draw(axes(ax), self._picture(by_mrr=by_mrr), label=label, style=style)
+
+    def _picture(self, *, by_mrr: bool) -> GainsPicture:
+        """The curve to draw, by count or by MRR, or why there is none."""
+        share = self.mrr_captured if by_mrr else self.captured
+        base = self.mrr_base_rate if by_mrr else self.base_rate
+        if np.isnan(self.base_rate):
+            reason: str | None = NO_DATA
+        elif by_mrr and np.isnan(base):
+            reason = "not measured: no MRR"
+        elif not np.isfinite(share).all():
+            reason = f"not measured: no {'churned MRR' if by_mrr else 'churners'}"
+        else:
+            reason = None
+        return GainsPicture(self.fraction, share, base, by_mrr, reason)
 
     def __repr__(self) -> str:
         at = dict(zip(self.fraction.tolist(), self.lift.tolist()))
@@ -255,6 +346,10 @@ def gains_table(
         mrr_caught = captured(mrr[0], mrr[1], fractions)[0] / float(mrr[1].sum())
     else:
         mrr_caught = np.full(len(fractions), np.nan)
+    weight = float(counts[0].sum())
+    mrr_weight, mrr_churn = (
+        (0.0, 0.0) if mrr is None else (float(mrr[0].sum()), float(mrr[1].sum()))
+    )
     cutoff = values[cut] if len(values) else np.full(len(fractions), np.nan)
     return Gains(
         fraction=fractions,
@@ -263,4 +358,6 @@ def gains_table(
         lift=share / fractions,
         mrr_captured=mrr_caught,
         mrr_lift=mrr_caught / fractions,
+        base_rate=total / weight if weight > 0 else np.nan,
+        mrr_base_rate=mrr_churn / mrr_weight if mrr_weight > 0 else np.nan,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -19,10 +20,15 @@ from numpy.typing import ArrayLike
 from cshealth._checks import float_array
 from cshealth._exceptions import InvalidInputError
 from cshealth._grouped import NO_GROUP
+from cshealth._plot import axes
 from cshealth._result import RowsResult
 from cshealth._stats import proportion_interval
 from cshealth._text import align_columns
 from cshealth._types import BoolArray, FloatArray, IntArray, ObjectArray
+from cshealth.backtest._probability_pictures import RatesPicture, draw_reliability
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["MAX_DISTINCT_BINS", "QUANTILE_BINS", "ReliabilityTable", "reliability_table"]
 
@@ -38,7 +44,7 @@ class ReliabilityTable(RowsResult):
 
     Rows are in increasing order of the mean predicted probability; ``to_pandas()`` has
     the columns ``bin``, ``n``, ``events``, ``mean_predicted``, ``observed``,
-    ``observed_low`` and ``observed_high``.
+    ``observed_low`` and ``observed_high``; ``plot()`` draws the reliability diagram.
 
     Attributes:
         bin: Each bin's label: the probability itself (``'0.2'``), an interval
@@ -88,6 +94,53 @@ class ReliabilityTable(RowsResult):
         ]
         header = ["bin", "n", "churned", "predicted", "observed", self._level()]
         return align_columns(header, rows, align="<>>>><", gaps="  ")
+
+    def plot(self, ax: Axes | None = None, *, label: str | None = None, **style: object) -> Axes:
+        """Draw the reliability diagram: observed churn against predicted, bin by bin.
+
+        One point per bin at its mean predicted probability and observed churn rate,
+        joined in order, with the Wilson interval of the rate as an error bar; a point's
+        area is in proportion to its bin's observations (200 points² for the largest), so
+        a small bin's wide interval is not mistaken for a large bin's. The dashed
+        diagonal (drawn once per ``Axes``) is perfect calibration: a point below it
+        predicted too much churn. Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            label: The name in the legend (two sets of probabilities on one ``Axes``).
+            **style: Passed to ``errorbar`` (``color``, ``linestyle``, ``capsize``, ...);
+                the points take its colour.
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> q = np.array([0.1, 0.1, 0.1, 0.4, 0.5])
+            >>> churned = np.array([False, False, True, True, True])
+            >>> table = reliability_table(q, churned, edges=[0.3], groups=None, level=0.95)
+            >>> ax = table.plot()
+            >>> points = ax.collections[-1]
+            >>> points.get_offsets().round(3).tolist()  # (mean predicted, observed)
+            [[0.1, 0.333], [0.45, 1.0]]
+            >>> points.get_sizes().round(1).tolist()  # three and two observations
+            [200.0, 133.3]
+            >>> plt.close(ax.figure)
+        """
+        observed = RatesPicture(
+            self.n,
+            self.events,
+            self.observed,
+            self.observed_low,
+            self.observed_high,
+            self.confidence_level,
+        )
+        return draw_reliability(axes(ax), self.mean_predicted, observed, label=label, style=style)
 
     def _level(self) -> str:
         return f"{100 * self.confidence_level:g}% CI"

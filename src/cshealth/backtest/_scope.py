@@ -24,8 +24,8 @@ from cshealth._stats import ConfidenceInterval, z_critical
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.backtest._band_rates import band_rates
 from cshealth.backtest._bootstrap import percentile_interval, profiles, resample
-from cshealth.backtest._evaluation import Metrics
 from cshealth.backtest._lift import gains_table, lift_counts
+from cshealth.backtest._metrics import Metrics
 from cshealth.backtest._probability import ProbabilityMetrics, probability_metrics
 from cshealth.backtest._ranking import (
     auc_counts,
@@ -33,6 +33,7 @@ from cshealth.backtest._ranking import (
     average_precision_counts,
     class_counts,
 )
+from cshealth.backtest._roc import roc_curve
 
 __all__ = ["Interval", "Options", "Scored", "renumbered", "scope_metrics"]
 
@@ -110,6 +111,7 @@ def scope_metrics(s: Scored, as_of: date | None, unscored: int, opts: Options) -
         mrr_lift=mrr_lift,
         mrr_known=int(known.sum()),
         gains=gains_table(s.values, (pos + neg, pos), mrr_pair if known.any() else None),
+        roc=roc_curve(s.values, pos, neg),
         bands=band_rates(s.band, s.churned, s.bands, confidence_level=opts.level)
         if s.bands
         else None,

@@ -32,13 +32,8 @@ from cshealth.lifecycle._rules import (
     Thresholds,
 )
 from cshealth.lifecycle._time_to_value import time_to_value
-from cshealth.lifecycle._value_result import (
-    VALUE_STATUSES,
-    Share,
-    TimeToValue,
-    ValueCohorts,
-    ValueStatus,
-)
+from cshealth.lifecycle._value_cohorts import ValueCohorts
+from cshealth.lifecycle._value_result import VALUE_STATUSES, Share, TimeToValue, ValueStatus
 
 __all__ = [
     "DEFAULT_RULES",

@@ -15,15 +15,18 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._exceptions import MissingDependencyError
+from cshealth._exceptions import InvalidInputError, MissingDependencyError
+from cshealth._plot import axes
 from cshealth._result import AccountResult, Result
 from cshealth._types import BoolArray, FloatArray, IdArray, ObjectArray
 from cshealth.lifecycle._evaluate import evaluate, fires, words
+from cshealth.lifecycle._plot_stages import draw_stages
 from cshealth.lifecycle._rules import LifecycleRules, RuleCondition
 from cshealth.lifecycle._signal import Signal
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["Assignment", "Reason", "StageAssignments"]
 
@@ -110,7 +113,8 @@ class StageAssignments(AccountResult):
     Arrays are aligned with `account_ids`; ``len()`` counts the accounts, `row` finds
     one, `account` gives one account's stage, flags and reasons, and ``to_pandas()`` one
     row per account: ``account_id``, ``stage``, ``flags`` (a frozenset), ``reasons``
-    (text), ``entered_on``, ``days_in_stage``, ``previous_stage``, ``held`` and ``mrr``.
+    (text), ``entered_on``, ``days_in_stage``, ``previous_stage``, ``held`` and ``mrr``;
+    `plot` draws the accounts (or MRR) per stage.
 
     Attributes:
         account_ids: The accounts that started before ``as_of``, in the order given.
@@ -166,6 +170,71 @@ class StageAssignments(AccountResult):
     def flag_counts(self) -> dict[str, int]:
         """Accounts carrying each flag, in the rules' order."""
         return {name: int(carried.sum()) for name, carried in self.flags.items()}
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        weight: Literal["mrr"] | None = None,
+        annotate: bool = True,
+        label: str | None = None,
+        **style: object,
+    ) -> Axes:
+        """Draw the accounts per stage as horizontal bars, in the rules' order.
+
+        One bar per stage of the rules, the first on top, its count and share written at
+        its end; accounts held by ``min_dwell_days`` are the hatched end of their bar.
+        By MRR, an account of unknown MRR adds nothing (the axis label counts them), and
+        a stage where every account's is unknown has no bar, only "MRR unknown". Needs
+        matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            weight: ``None`` counts accounts; ``'mrr'`` adds up their `mrr`.
+            annotate: Whether to write each stage's total and share at its bar.
+            label: The bars' name in a legend.
+            **style: Passed to ``barh`` of the bars (``color``, ``height``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            InvalidInputError: When ``weight`` is neither ``None`` nor ``'mrr'``.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from datetime import date
+            >>> from cshealth.lifecycle import classify
+            >>> accounts = {
+            ...     "id": ["a", "b", "c"],
+            ...     "start_date": ["2025-01-01", "2024-01-01", "2025-03-01"],
+            ...     "end_date": [None, "2025-03-10", None],
+            ...     "mrr": [100.0, 50.0, 80.0],
+            ... }
+            >>> ax = classify(accounts, as_of=date(2025, 4, 1)).plot(weight="mrr")
+            >>> [float(bar.get_width()) for bar in ax.patches][:4]  # churned, renewal, ...
+            [50.0, 0.0, 80.0, 100.0]
+            >>> [text.get_text() for text in ax.texts][:4]
+            ['50 (22%)', '0 (0%)', '80 (35%)', '100 (43%)']
+            >>> plt.close(ax.figure)
+        """
+        if weight not in (None, "mrr"):
+            msg = f"`weight` must be 'mrr' or None, got {weight!r}"
+            raise InvalidInputError(msg)
+        return draw_stages(
+            axes(ax),
+            [rule.name for rule in self.rules.stages],
+            self.stage,
+            self.held,
+            None if weight is None else self.mrr,
+            min_dwell_days=self.rules.thresholds.min_dwell_days,
+            annotate=annotate,
+            label=label,
+            style=style,
+        )
 
     def flags_of(self, row: int) -> frozenset[str]:
         """The flags of the account at position ``row``."""

@@ -20,13 +20,16 @@ import numpy as np
 
 from cshealth._checks import float_array
 from cshealth._exceptions import InvalidInputError, MissingDependencyError
+from cshealth._plot import axes
 from cshealth._result import Result
 from cshealth._types import FloatArray, IntArray
 from cshealth.io._read import keyed_values, positions_of
 from cshealth.lifecycle._assignments import StageAssignments
+from cshealth.lifecycle._plot_flow import draw_flow_bars, draw_flow_matrix
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["GONE", "NEW", "StageFlow", "transitions"]
 
@@ -86,6 +89,87 @@ class StageFlow(Result):
         except ValueError:
             msg = f"no flow {source!r} -> {target!r}; rows {self.rows}, columns {self.columns}"
             raise KeyError(msg) from None
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        kind: Literal["matrix", "bars"] = "matrix",
+        annotate: bool = True,
+        cmap: str = "Blues",
+        **style: object,
+    ) -> Axes:
+        """Draw the flow: the from-to matrix as a heatmap, or each stage's in and out.
+
+        ``kind='matrix'``: one row per stage on `start` (then ``new``), one column per
+        stage on `end` (then ``gone``), each cell coloured by its accounts (or weight,
+        when weighted) and the number written on it; a cell no account moved through is
+        blank, not the colour of 0, and the cells of the accounts that stayed in their
+        stage are outlined. ``kind='bars'``: per stage, what came into it (from other
+        stages or new) as a bar up, what left it (to other stages or gone) as a bar
+        down. Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            kind: ``{'matrix', 'bars'}``.
+            annotate: Whether to write the numbers on the cells (or at the bars).
+            cmap: The name of a matplotlib colour map (``kind='matrix'``).
+            **style: Passed to ``imshow`` (``kind='matrix'``: ``vmax``, ``alpha``, ...)
+                or to both ``bar`` calls (``kind='bars'``: ``width``, ``alpha``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            InvalidInputError: On a ``kind`` not listed above.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from datetime import date
+            >>> from cshealth.lifecycle import classify, transitions
+            >>> accounts = {
+            ...     "id": ["a", "b", "c"],
+            ...     "start_date": ["2025-01-01", "2024-01-01", "2025-03-01"],
+            ...     "end_date": [None, "2025-03-10", None],
+            ... }
+            >>> jan = classify(accounts, as_of=date(2025, 2, 1))
+            >>> ax = transitions(jan, classify(accounts, as_of=date(2025, 4, 1))).plot()
+            >>> cells = ax.images[0].get_array()
+            >>> int(cells.count()), float(cells[2, 3]), float(cells[7, 2])  # a moved, c new
+            (3, 1.0, 1.0)
+            >>> [label.get_text() for label in ax.get_yticklabels()][-1], ax.get_ylabel()
+            ('new', 'stage on 2025-02-01')
+            >>> plt.close(ax.figure)
+        """
+        if kind not in ("matrix", "bars"):
+            msg = f"`kind` must be 'matrix' or 'bars', got {kind!r}"
+            raise InvalidInputError(msg)
+        unit = {None: "accounts", "mrr": "MRR"}.get(self.weight, "weight")
+        if kind == "bars":
+            return draw_flow_bars(
+                axes(ax),
+                self.values,
+                self.counts,
+                stages=self.rows[:-1],
+                unit=unit,
+                annotate=annotate,
+                style=style,
+            )
+        return draw_flow_matrix(
+            axes(ax),
+            self.values,
+            self.counts,
+            rows=self.rows,
+            columns=self.columns,
+            days=(str(self.start), str(self.end)),
+            unit=unit,
+            annotate=annotate,
+            cmap=cmap,
+            style=style,
+        )
 
     def to_pandas(self) -> pd.DataFrame:
         """One row per (from, to) cell.

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError, MissingDependencyError
 from cshealth._measures import MeasureTable
+from cshealth._plot import axes
 from cshealth._result import Result, RowsResult
 from cshealth._time import as_day, day_list
 from cshealth._types import AsOf, BoolArray, FloatArray, IdArray, IntArray, ObjectArray
@@ -33,11 +34,13 @@ from cshealth.lifecycle._assignments import StageAssignments
 from cshealth.lifecycle._classify import check_rules, classify_read, in_scope, read_for
 from cshealth.lifecycle._days import MISSING, day_of, to_date, to_dates
 from cshealth.lifecycle._milestones import read_milestones
-from cshealth.lifecycle._rules import LifecycleRules
+from cshealth.lifecycle._plot_stages import draw_history, stage_order
+from cshealth.lifecycle._rules import DEFAULT_RULES, LifecycleRules
 from cshealth.models import Contact, Milestone, Record, RevenueChange, SurveyResponse
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["Spells", "StageHistory", "history"]
 
@@ -121,6 +124,38 @@ class StageHistory(Result):
             names, counts = np.unique(self.stage[rows].astype(str), return_counts=True)
             out[day] = dict(zip(names.tolist(), counts.tolist()))
         return out
+
+    def plot(self, ax: Axes | None = None, *, stages: Sequence[str] = (), **style: object) -> Axes:
+        """Draw the accounts per stage on each day as stacked areas, dates on x.
+
+        One area per stage seen, stacked from the bottom in the order of ``stages``, then
+        of the default rules, then by name; the legend lists them as stacked, top first.
+        Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            stages: The order of the stages, bottom first (your rules' stage names).
+            **style: Passed to ``stackplot`` (``colors``, ``alpha``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from datetime import date
+            >>> accounts = {"id": ["a", "b"], "start_date": ["2024-01-01", "2024-11-01"]}
+            >>> h = history(accounts, dates=[date(2025, 1, 1), date(2025, 4, 1)])
+            >>> ax = h.plot()
+            >>> [text.get_text() for text in ax.get_legend().get_texts()]
+            ['engagement', 'adoption', 'onboarding']
+            >>> plt.close(ax.figure)
+        """
+        known = [*stages, *(rule.name for rule in DEFAULT_RULES.stages)]
+        names = stage_order(np.unique(self.stage.astype(str)).tolist(), known)
+        day = np.array(self.dates, dtype="datetime64[D]")
+        return draw_history(axes(ax), day, self.as_of, self.stage, names, style=style)
 
     def spells(self) -> Spells:
         """Each account's runs of consecutive grid days in one stage."""

@@ -45,12 +45,8 @@ from cshealth.lifecycle._milestones import (
     read_milestones,
 )
 from cshealth.lifecycle._periods import check_period, cohorts
-from cshealth.lifecycle._value_result import (
-    VALUE_STATUSES,
-    TimeToValue,
-    ValueCohorts,
-    share,
-)
+from cshealth.lifecycle._value_cohorts import ValueCohorts
+from cshealth.lifecycle._value_result import VALUE_STATUSES, TimeToValue, share
 from cshealth.models import Account
 from cshealth.retention import kaplan_meier
 

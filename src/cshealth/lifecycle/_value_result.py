@@ -2,8 +2,8 @@
 
 `TimeToValue` holds one row per account given (its status, start, first value and the
 days it was followed), the Kaplan–Meier curve of reaching first value, and the table of
-start cohorts (`ValueCohorts`). `Share` is the share of accounts reaching value within a
-number of days, read off the curve with its interval.
+start cohorts (`ValueCohorts`, in ``_value_cohorts``). `Share` is the share of accounts
+reaching value within a number of days, read off the curve with its interval.
 """
 
 from __future__ import annotations
@@ -11,18 +11,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar, Literal, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Literal, NamedTuple, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._grouped import ALL
-from cshealth._result import AccountResult, RowsResult, jsonable
-from cshealth._types import FloatArray, IdArray, IntArray, ObjectArray, Period
+from cshealth._result import AccountResult, jsonable
+from cshealth._types import FloatArray, IdArray, ObjectArray, Period
 from cshealth.lifecycle._text import number, percent
+from cshealth.lifecycle._value_cohorts import ValueCohorts
 from cshealth.retention import Median, SurvivalCurve
 
-__all__ = ["VALUE_STATUSES", "Share", "TimeToValue", "ValueCohorts", "ValueStatus", "share"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["VALUE_STATUSES", "Share", "TimeToValue", "ValueStatus", "share"]
 
 #: Where an account stands on the way to first value.
 ValueStatus: TypeAlias = Literal[
@@ -82,92 +86,6 @@ def share(curve: SurvivalCurve, days: int) -> Share:
     return Share(days, *(1.0 - value for value in bands))
 
 
-@dataclass(frozen=True, eq=False, repr=False)
-class ValueCohorts(RowsResult):
-    """Time to first value per start cohort (the calendar period of the start).
-
-    One row per cohort, oldest first; ``to_pandas()`` gives the columns ``cohort``,
-    ``starts_on``, ``accounts``, ``reached``, ``median_days``, ``median_low``,
-    ``median_high`` and ``within_<days>`` for each horizon. Only accounts on the curve
-    (started before ``as_of``, with a first-value milestone in their plan) are counted.
-
-    Attributes:
-        cohort: Each cohort's label (``2025-Q1``).
-        starts_on: Each cohort's first day.
-        accounts: Accounts on the curve that started in it.
-        reached: Those that reached first value before ``as_of``.
-        median_days: The Kaplan–Meier median days to first value (NaN until half have
-            reached it: a young cohort has no median yet).
-        median_low: The lower bound of the median's 95% interval (NaN when none).
-        median_high: Its upper bound (NaN when none).
-        within: Per cohort and horizon, the share reaching value within that many
-            days (`Share`; NaN where the cohort's curve does not reach that far).
-        horizons: The horizons, in days, of the columns of ``within``.
-
-    Examples:
-        >>> from datetime import date
-        >>> from cshealth.lifecycle import time_to_value
-        >>> accounts = {
-        ...     "id": ["a", "b", "c"],
-        ...     "start_date": ["2025-01-10", "2025-02-01", "2025-04-02"],
-        ... }
-        >>> milestones = {
-        ...     "account_id": ["a", "b", "c"],
-        ...     "name": ["first report"] * 3,
-        ...     "marks_first_value": [True] * 3,
-        ...     "completed_on": ["2025-02-09", "2025-05-01", None],
-        ... }
-        >>> ttv = time_to_value(accounts, milestones, as_of=date(2025, 6, 1), horizons=(30, 60))
-        >>> print(ttv.cohorts)
-        cohort    accounts  reached  median    30d    60d
-        2025-Q1          2        2      30    50%    50%
-        2025-Q2          1        0       -     0%     0%
-    """
-
-    cohort: ObjectArray
-    starts_on: NDArray[np.datetime64]
-    accounts: IntArray
-    reached: IntArray
-    median_days: FloatArray
-    median_low: FloatArray
-    median_high: FloatArray
-    within: FloatArray
-    horizons: tuple[int, ...]
-
-    _scalars: ClassVar[tuple[str, ...]] = (
-        "cohort",
-        "starts_on",
-        "accounts",
-        "reached",
-        "median_days",
-        "median_low",
-        "median_high",
-    )
-
-    def _columns(self) -> dict[str, NDArray[np.generic]]:
-        columns: dict[str, NDArray[np.generic]] = {n: getattr(self, n) for n in self._scalars}
-        for j, days in enumerate(self.horizons):
-            columns[f"within_{days}"] = self.within[:, j]
-        return columns
-
-    def format(self) -> str:
-        """One line per cohort: accounts, reached, median days and shares by horizon."""
-        head = f"{'cohort':<8}  accounts  reached  median" + "".join(
-            f"  {f'{days}d':>5}" for days in self.horizons
-        )
-        lines = [head]
-        for i, label in enumerate(self.cohort.tolist()):
-            shares = "".join(f"  {percent(float(v)):>5}" for v in self.within[i].tolist())
-            lines.append(
-                f"{label:<8}  {int(self.accounts[i]):>8}  {int(self.reached[i]):>7}"
-                f"  {_days(float(self.median_days[i])):>6}{shares}"
-            )
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"ValueCohorts({len(self)} cohorts)"
-
-
 def _days(value: float | None) -> str:
     return number(value, ".4g")
 
@@ -180,7 +98,8 @@ class TimeToValue(AccountResult):
     ``status``, ``started_on``, ``first_value_on``, ``duration_days``); the
     Kaplan–Meier `curve` of the accounts on it; its `median` with an interval; the
     shares reaching value within each horizon (`within`); the start `cohorts`; and,
-    beside them, `naive_median`, the figure a spreadsheet gives.
+    beside them, `naive_median`, the figure a spreadsheet gives. `plot` draws the
+    cohorts' medians.
 
     Attributes:
         account_ids: The accounts, in the order given.
@@ -286,6 +205,63 @@ class TimeToValue(AccountResult):
         """How many accounts have each status, in the order of `VALUE_STATUSES`."""
         found = dict(zip(*np.unique(self.status.astype(str), return_counts=True)))
         return {status: int(found.get(status, 0)) for status in VALUE_STATUSES}
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        within: int | None = None,
+        min_accounts: int = 1,
+        label: str | None = None,
+        **style: object,
+    ) -> Axes:
+        """Draw the median days to first value per start cohort (`ValueCohorts.plot`).
+
+        The curve itself is ``curve.plot()``. With ``by``, `cshealth.Grouped.plot` draws
+        every group's cohorts on one ``Axes``, labelled with its group. Needs matplotlib
+        (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            within: One of `horizons`: draw the shares reaching value within it.
+            min_accounts: Draw only the cohorts of at least this many accounts.
+            label: The points' name in a legend.
+            **style: Passed to ``errorbar`` (with ``within``, ``plot``).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            InvalidInputError: When ``within`` is not one of `horizons`, or
+                ``min_accounts`` is not a whole number from 1.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from datetime import date
+            >>> from cshealth.lifecycle import time_to_value
+            >>> accounts = {
+            ...     "id": ["a", "b", "c"],
+            ...     "start_date": ["2025-01-10", "2025-02-01", "2025-04-02"],
+            ...     "segment": ["smb", "ent", "smb"],
+            ... }
+            >>> milestones = {
+            ...     "account_id": ["a", "b", "c"],
+            ...     "name": ["first report"] * 3,
+            ...     "marks_first_value": [True] * 3,
+            ...     "completed_on": ["2025-02-09", "2025-05-01", "2025-05-02"],
+            ... }
+            >>> ttv = time_to_value(accounts, milestones, as_of=date(2025, 6, 1), by="segment")
+            >>> ax = ttv.plot(within=60)
+            >>> [line.get_ydata().tolist() for line in ax.lines]  # ent, then smb
+            [[0.0], [1.0, 1.0]]
+            >>> [text.get_text() for text in ax.get_legend().get_texts()]
+            ['ent', 'smb']
+            >>> plt.close(ax.figure)
+        """
+        return self.cohorts.plot(ax, within=within, min_accounts=min_accounts, label=label, **style)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready: every field, the counts, the median and the shares by horizon.

@@ -5,7 +5,7 @@ groups by label, ``overall`` beside them, and each group's test against all the 
 responses (``versus_rest``), with the p-values Holm-adjusted (`holm`) for testing every
 group. It gives the groups' numbers as columns (in label order), their intervals as two
 arrays, a data frame (``to_pandas()``), strict JSON (``to_dict()``) and a text table
-(``format()``).
+(``format()``) and a forest plot (``plot()``).
 """
 
 from __future__ import annotations
@@ -21,16 +21,19 @@ from numpy.typing import ArrayLike
 from cshealth._checks import float_array, one_of, whole_number
 from cshealth._exceptions import InvalidInputError, MissingDependencyError
 from cshealth._grouped import ALL, Grouped
+from cshealth._plot import axes
 from cshealth._result import json_dict
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._text import align_columns
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.nps._compare import NPSComparison
+from cshealth.nps._nps_plot import draw_breakdown
 from cshealth.nps._score import NPSInterval, NPSResult
 from cshealth.nps._trend_result import NPS_GAPS, nps_cells, nps_widths
 
 if TYPE_CHECKING:
     import pandas as pd
+    from matplotlib.axes import Axes
 
 __all__ = ["Correction", "NPSBreakdown", "holm"]
 
@@ -47,7 +50,8 @@ class NPSBreakdown(Grouped[NPSResult]):
     are text, in sorted order, and the responses without a group are the group
     ``'(none)'``. The array properties give the groups' numbers as columns, in label
     order; `confidence_interval` gives their intervals as two arrays, ``to_pandas()``
-    one row per group, and ``format()`` (or ``str()``) a text table.
+    one row per group, ``format()`` (or ``str()``) a text table, and `plot` a forest
+    plot.
 
     Attributes:
         by: What the groups are: the column name, or ``'account'`` for a mapping from
@@ -215,6 +219,59 @@ class NPSBreakdown(Grouped[NPSResult]):
         }
         frame: pd.DataFrame = pandas.DataFrame(columns)
         return frame
+
+    def plot(self, ax: Axes | None = None, **style: object) -> Axes:
+        """Draw a forest plot: each group's NPS and interval, beside the overall NPS.
+
+        One row per group, in label order from the top, labelled with its number of
+        responses (``'smb (n=120)'``): a point at its NPS and a line across its 95%
+        interval, on the scale -100 to 100. The overall NPS is a dashed line down,
+        named in the legend with its ``n``; a ring marks each group unlike the rest
+        (`significant`, after the `correction`). A breakdown without groups draws the
+        note "no data". Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            **style: Passed to the groups' points (``color``, ``marker``, ...); the
+                intervals and rings take their colour.
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth import nps
+            >>> answers = {
+            ...     "touchpoint": ["onboarding"] * 3 + ["renewal"] * 2 + ["support"] * 5,
+            ...     "score": [10, 9, 9, 8, 10, 3, 2, 6, 4, 5],
+            ... }
+            >>> ax = nps.breakdown(answers, by="touchpoint").plot()
+            >>> [label.get_text() for label in ax.get_yticklabels()]
+            ['onboarding (n=3)', 'renewal (n=2)', 'support (n=5)']
+            >>> ax.get_lines()[0].get_xdata().tolist()  # the groups' NPS, top to bottom
+            [100.0, 50.0, -100.0]
+            >>> [text.get_text() for text in ax.get_legend().get_texts()]
+            ['group NPS', 'overall -10.0 (n=10)', 'unlike the rest (Holm)']
+            >>> plt.close(ax.figure)
+        """
+        unlike = "Holm" if self.correction == "holm" else "unadjusted"
+        low, high = self.confidence_interval()
+        return draw_breakdown(
+            axes(ax),
+            self.labels,
+            self.scores,
+            (low, high),
+            self.significant,
+            n=self.n,
+            overall=(self.overall.score, self.overall.n),
+            marked=f"unlike the rest ({unlike})",
+            style=style,
+        )
 
     def format(self, *, decimals: int = 1) -> str:
         """The breakdown as a text table; ``*`` marks a group unlike the rest, ``?`` a small one.

@@ -3,25 +3,30 @@
 Everything it reports is derived from its 3×3 transition matrix (rows wave 1, columns
 wave 2, both `CATEGORIES`): the row shares, the panel's NPS in each wave, promoter
 retention and detractor recovery, and the paired t-test of the per-person change of the
--1/0/+1 code with its interval. `migration` (`cshealth.nps._migration`) matches the
-respondents and builds it.
+-1/0/+1 code with its interval, and its picture (``plot()``, the matrix). `migration`
+(`cshealth.nps._migration`) matches the respondents and builds it.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from cshealth._checks import whole_number
 from cshealth._exceptions import InvalidInputError
+from cshealth._plot import axes
 from cshealth._result import Result, json_dict, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._types import FloatArray, IntArray
+from cshealth.nps._nps_plot import draw_migration
 from cshealth.nps._score import NPSResult
 from cshealth.nps._tally import tally_of
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["CATEGORIES", "NPSMigration"]
 
@@ -38,7 +43,7 @@ class NPSMigration(Result):
 
     Everything but the counts of unmatched respondents is computed from the 3×3
     ``transitions`` matrix: the per-person change of the -1/0/+1 code only depends on
-    the two categories.
+    the two categories. ``format()`` gives the matrix as text, `plot` as a picture.
 
     Attributes:
         transitions: ``transitions[a, b]`` respondents were in category ``a`` in wave 1
@@ -228,6 +233,48 @@ class NPSMigration(Result):
             + "".join(f"  {c.rjust(len(h))}" for c, h in zip(line[1:], header[1:]))
             for line in [header, *lines]
         )
+
+    def plot(
+        self, ax: Axes | None = None, *, annotate: bool = True, cmap: str = "Blues", **style: object
+    ) -> Axes:
+        """Draw the transitions as a 3×3 matrix, each cell coloured by its share of its row.
+
+        Rows are the wave-1 categories (detractor, passive, promoter from the top, each
+        labelled with how many were in it), columns the wave-2 ones. A cell's colour is
+        its share of its row, 0 to 100% (the `shares`): where each wave-1 category
+        went, comparable between rows of different sizes; a colour bar reads it. Each
+        cell is written with its count and row share. A row nobody was in has no share:
+        it is masked (the background shows), never 0%. A migration with nobody matched
+        draws the note "no data". Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            annotate: Whether to write each cell's count and row share on it.
+            cmap: The name of a matplotlib colour map.
+            **style: Passed to ``imshow`` (``vmin``, ``vmax``, ``alpha``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth.nps import migration
+            >>> res = migration({"a": 9, "b": 3, "d": 2}, {"a": 10, "b": 8, "d": 1}, min_n=0)
+            >>> ax = res.plot()
+            >>> ax.images[0].get_array().tolist()  # no wave-1 passive: that row is blank
+            [[0.5, 0.5, 0.0], [None, None, None], [0.0, 0.0, 1.0]]
+            >>> [label.get_text() for label in ax.get_yticklabels()]
+            ['detractor (n=2)', 'passive (n=0)', 'promoter (n=1)']
+            >>> [text.get_text().split() for text in ax.texts][:3]  # count and row share
+            [['1', '50%'], ['1', '50%'], ['0', '0%']]
+            >>> plt.close(ax.figure)
+        """
+        return draw_migration(axes(ax), self.transitions, annotate=annotate, cmap=cmap, style=style)
 
     def to_dict(self) -> dict[str, object]:
         """The migration as strict JSON values, with what is derived from the transitions.

@@ -2,7 +2,7 @@
 
 `NPSTrend` gives its points one by one and as columns (starts, ends, scores, counts,
 p-values, flags), their intervals as two arrays, a data frame (``to_pandas()``), strict
-JSON (``to_dict()``) and a text table (``format()``).
+JSON (``to_dict()``), a text table (``format()``) and a picture (``plot()``).
 """
 
 from __future__ import annotations
@@ -12,18 +12,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timezone as _tz
-from typing import overload
+from typing import TYPE_CHECKING, overload
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._checks import one_of, whole_number
+from cshealth._plot import axes
 from cshealth._result import Result, RowsResult, json_dict, jsonable
 from cshealth._stats import ConfidenceInterval, check_confidence_level
 from cshealth._text import align_columns
 from cshealth._types import BoolArray, FloatArray, IntArray, Period
 from cshealth.nps._compare import NPSComparison
+from cshealth.nps._nps_plot import draw_trend
 from cshealth.nps._score import NPSInterval, NPSResult
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["NPSTrend", "TrendPoint"]
 
@@ -60,8 +65,8 @@ class NPSTrend(RowsResult):
 
     Iterating gives the `TrendPoint` objects; the array properties give the same numbers
     as columns (``NaN`` where a period has no response), `confidence_interval` the
-    intervals as two arrays, ``to_pandas()`` the columns as a data frame and ``format()``
-    (or ``str()``) a text table.
+    intervals as two arrays, ``to_pandas()`` the columns as a data frame, ``format()``
+    (or ``str()``) a text table and `plot` a picture (points with intervals over time).
 
     Attributes:
         points: The periods, oldest first.
@@ -186,6 +191,68 @@ class NPSTrend(RowsResult):
     def small(self) -> BoolArray:
         """Where a period has fewer than `min_n` responses."""
         return self.n < self.min_n
+
+    def plot(self, ax: Axes | None = None, *, label: str | None = None, **style: object) -> Axes:
+        """Draw the trend: a point per period with its interval, the significant changes ringed.
+
+        Each period is a point at its start (real dates on x, on the calendar of the
+        trend's ``timezone``) at its NPS, on the scale -100 to 100, with its interval
+        at the trend's `confidence_level` as a vertical bar; the points are joined by a
+        line. A period without an answer is a gap in the line, not a point at 0. A
+        ring marks each point whose change from the previous disjoint period is
+        `significant`, named "significant change" in a legend; a light line runs
+        across at 0. A trend without any answer draws the note "no data". Needs
+        matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            label: The series' name in a legend (``ax.legend()`` shows it), so that
+                several trends, or a `cshealth.Grouped` of them, share one ``Axes``.
+            **style: Passed to the line of points (``color``, ``marker``,
+                ``linestyle``, ...); the bars and rings take its colour.
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from datetime import date
+            >>> from cshealth.nps import trend
+            >>> import numpy as np
+            >>> days = np.array([4, 11, 19, 26, 32, 39, 46, 50, 54])  # since 1 January
+            >>> data = {
+            ...     "score": [10, 10, 9, 10, 0, 2, 1, 3, 4],  # January, then February
+            ...     "submitted_at": (np.datetime64("2025-01-01") + days).astype("datetime64[us]"),
+            ... }
+            >>> monthly = trend(data, as_of=date(2025, 4, 1), min_n=0)
+            >>> ax = monthly.plot(label="relationship NPS")
+            >>> points = ax.get_lines()[1]  # after the line at 0
+            >>> points.get_xdata().astype("datetime64[D]").astype(str).tolist()
+            ['2025-01-01', '2025-02-01', '2025-03-01']
+            >>> points.get_ydata().tolist()  # nobody answered in March: a gap, not 0
+            [100.0, -100.0, nan]
+            >>> [text.get_text() for text in ax.get_legend().get_texts()]
+            ['relationship NPS', 'significant change']
+            >>> plt.close(ax.figure)
+        """
+        starts = np.array(
+            [p.start.replace(tzinfo=None) for p in self.points], dtype="datetime64[us]"
+        )
+        return draw_trend(
+            axes(ax),
+            starts,
+            self.scores,
+            self._bounds(),
+            self.significant,
+            xlabel="window start" if self.period is None else f"{self.period} start",
+            label=label,
+            style=style,
+        )
 
     def _bounds(
         self, level: float | None = None, method: NPSInterval = "adjusted_wald"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from cshealth._plot import contrasting
+from cshealth._plot import percent_formatter, write_cells
 from cshealth._types import BoolArray, FloatArray
 
 if TYPE_CHECKING:
@@ -55,22 +55,11 @@ def draw_cohorts(
         **style,
     }
     image = ax.imshow(cells, **options)
-    from matplotlib.ticker import PercentFormatter  # noqa: PLC0415 - the optional extra
-
-    ax.figure.colorbar(image, ax=ax, format=PercentFormatter(xmax=1.0), label="retained")
+    ax.figure.colorbar(image, ax=ax, format=percent_formatter(), label="retained")
     ax.set_xticks(range(rates.shape[1]), [str(k) for k in range(rates.shape[1])])
     ax.set_yticks(range(len(cohorts)), list(cohorts))
     if annotate:
-        for (row, column), rate in np.ndenumerate(cells.filled(np.nan)):
-            if not np.isnan(rate):
-                rgba = image.cmap(image.norm(rate))
-                ax.text(
-                    column,
-                    row,
-                    f"{100 * rate:.0f}%",
-                    ha="center",
-                    va="center",
-                    fontsize="small",
-                    color=contrasting(rgba),
-                )
+        write_cells(
+            ax, image, cells.filled(np.nan), lambda _row, _column, rate: f"{100 * rate:.0f}%"
+        )
     return ax

@@ -17,15 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from cshealth._plot import BAND_ALPHA, label_axes
 from cshealth._types import FloatArray
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = ["SurvivalPicture", "draw_survival"]
-
-#: Opacity of the confidence band.
-_BAND_ALPHA = 0.2
 
 
 @dataclass(frozen=True)
@@ -85,7 +83,7 @@ def draw_survival(
         _, low = picture.steps(picture.low)
         _, high = picture.steps(picture.high)
         ax.fill_between(
-            x, low, high, step="post", color=color, alpha=_BAND_ALPHA, linewidth=0, label=None
+            x, low, high, step="post", color=color, alpha=BAND_ALPHA, linewidth=0, label=None
         )
     if censors and len(picture.censored):
         ax.plot(
@@ -105,10 +103,7 @@ def draw_survival(
             color=color,
             alpha=0.7,
         )
-    if not ax.get_xlabel():
-        ax.set_xlabel("time")
-    if not ax.get_ylabel():
-        ax.set_ylabel("survival")
+    label_axes(ax, "time", "survival")
     ax.set_ylim(0.0, 1.05)
     ax.set_xlim(left=0.0)
     return ax

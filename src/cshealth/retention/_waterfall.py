@@ -13,17 +13,29 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Literal, cast, get_args
+from typing import TYPE_CHECKING, Literal, cast, get_args
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cshealth._checks import one_of
+from cshealth._exceptions import InvalidInputError
+from cshealth._plot import axes
 from cshealth._result import RowsResult
-from cshealth._types import FloatArray, IntArray, ObjectArray, Period
+from cshealth._types import AsOf, FloatArray, IntArray, ObjectArray, Period
 from cshealth.io import Table
+from cshealth.retention._mrr_plot import (
+    WaterfallPicture,
+    draw_net,
+    draw_period,
+    draw_periods,
+    pick_period,
+)
 from cshealth.retention._periods import as_day, days_to_periods, period_labels
 from cshealth.retention._timeline import Timeline
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["KINDS", "MRRMovements", "MovementKind"]
 
@@ -60,7 +72,7 @@ class MRRMovements(RowsResult):
     field (the arrays as lists, ``counts`` as a list per kind) and ``to_pandas()`` one
     row per period with the columns ``labels``, ``starts``, ``starting_mrr``, the five
     movement columns, ``ending_mrr`` and the counts ``new_count`` ... ``churn_count``.
-    ``print(movements)`` shows `format`.
+    ``print(movements)`` shows `format`, and `plot` draws the waterfall.
     """
 
     row_fields = (
@@ -165,6 +177,97 @@ class MRRMovements(RowsResult):
         columns["starts"] = np.array(self.starts, dtype="datetime64[D]")
         columns.update({f"{kind}_count": self.counts[kind] for kind in KINDS})
         return columns
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        only: AsOf | None = None,
+        label: str | None = None,
+        **style: object,
+    ) -> Axes:
+        """Draw the waterfall: every period's movements, or one period's classic waterfall.
+
+        By default, one column per period on a date axis (centred on the period, as wide
+        as 80% of it): the gains stacked up from 0 (new, expansion, reactivation), the
+        losses stacked down from 0 (contraction, churn), each kind in its colour and
+        named in the legend, and the net new MRR (``ending_mrr - starting_mrr``) as a
+        black marker per period. With ``only``, that period's classic waterfall: the
+        starting MRR as a bar from 0, each movement floating from the running total
+        (gains up in green, losses down in red), the ending MRR as a bar from 0, and
+        dashed connectors at each running total. A period without movements draws bars
+        of height 0: it was measured. Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            only: One period, by its label (``"2025-04"``) or a day inside it (its start,
+                as a date or ISO text): draw its classic waterfall.
+            label: Draw the net new MRR per period alone, as a line with this name in a
+                legend (``ax.legend()`` shows it): what `Grouped.plot` draws for each
+                group, as stacked bars of several groups on one ``Axes`` would hide one
+                another. Not with ``only``.
+            **style: Passed to every bar (``alpha``, ``edgecolor``, ``width`` in days
+                for the periods or in columns for ``only``, ...); with ``label``, to the
+                line (``color``, ``linestyle``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            InvalidInputError: When ``only`` names no period of the window, or comes
+                with ``label``.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth.retention import mrr_movements
+            >>> changes = {
+            ...     "account_id": ["A", "B", "A", "B", "C"],
+            ...     "effective_on": [
+            ...         "2024-12-01",
+            ...         "2024-12-10",
+            ...         "2025-01-10",
+            ...         "2025-01-15",
+            ...         "2025-01-20",
+            ...     ],
+            ...     "mrr": [100.0, 50.0, 150.0, 0.0, 80.0],
+            ... }
+            >>> m = mrr_movements(changes, start=date(2025, 1, 1), end=date(2025, 2, 1))
+            >>> ax = m.plot(only="2025-01")  # 150 + 80 new + 50 expansion - 50 churn
+            >>> [float(bar.get_y()) for bar in ax.patches]  # where each bar starts
+            [0.0, 150.0, 230.0, 280.0, 280.0, 280.0, 0.0]
+            >>> [float(bar.get_height()) for bar in ax.patches]  # losses point down
+            [150.0, 80.0, 50.0, 0.0, 0.0, -50.0, 230.0]
+            >>> [tick.get_text() for tick in ax.get_xticklabels()]
+            ['start', 'new', 'expansion', 'reactivation', 'contraction', 'churn', 'end']
+            >>> plt.close(ax.figure)
+        """
+        if only is not None and label is not None:
+            msg = (
+                "`only` draws one waterfall, which cannot share an Axes with another; "
+                "give `only` or `label`, not both"
+            )
+            raise InvalidInputError(msg)
+        index = None
+        if only is not None:
+            index = pick_period(only, self.labels, self.starts, self.end)
+        picture = WaterfallPicture(
+            period=self.period,
+            labels=self.labels,
+            starts=self.starts,
+            end=self.end,
+            starting=self.starting_mrr,
+            amounts={kind: self.amounts(kind) for kind in KINDS},
+            ending=self.ending_mrr,
+        )
+        drawn = axes(ax)
+        if index is not None:
+            return draw_period(drawn, picture, index, style)
+        if label is not None:
+            return draw_net(drawn, picture, label, style)
+        return draw_periods(drawn, picture, style)
 
     def format(self, *, decimals: int = 0) -> str:
         """A text waterfall: one line per period (the demo prints it).

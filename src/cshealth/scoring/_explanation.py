@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from cshealth._plot import axes
 from cshealth._result import Result
 from cshealth.scoring._bands import assign_bands
 from cshealth.scoring._engine import evaluate
 from cshealth.scoring._override import Override
 from cshealth.scoring._plan import Plan, PlanNode
+from cshealth.scoring._plot_scores import Part, draw_explanation
 from cshealth.scoring._scored import Scored
 from cshealth.scoring._transforms import STATUS_TEXT
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["Explanation", "ExplanationLine"]
 
@@ -72,7 +78,7 @@ class Explanation(Result):
 
     `format` (and ``str(explanation)``) is a readable table. `drags` lists the measures
     that cost the account the most points; ``to_dict()`` gives every field, each line
-    with its fields, as strict JSON.
+    with its fields, as strict JSON; `plot` draws the contributions as a waterfall.
 
     Attributes:
         account_id: The account.
@@ -104,6 +110,85 @@ class Explanation(Result):
         """The ``n`` measures that cost the most points (largest ``lost`` first)."""
         ranked = sorted(self.measures(), key=lambda line: (-line.lost, line.path))
         return tuple(line for line in ranked[:n] if line.lost > 0)
+
+    def plot(self, ax: Axes | None = None, **style: object) -> Axes:
+        """Draw the contributions as a waterfall, from 0 to the score.
+
+        One row per node below the root, in `lines`' order (depth first, top down): each
+        measure a horizontal bar from the running total to the running total plus its
+        contribution (points it adds in green, points it takes in red), each group a
+        frame around the span of its measures; at the bottom the score, a bar from 0,
+        with a dotted line at it. A measure without a score is not drawn as 0: its bar
+        is hatched when its group's policy still gave it points (``neutral``), left out
+        when not, and its status is written beside it, as is every status other than
+        ``ok``. Without a score (insufficient data) the ``Axes`` says so and draws
+        nothing. Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            **style: Passed to the measured measures' bars (``alpha``, ``height``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth.scoring import Scorecard, score
+            >>> card = Scorecard.model_validate(
+            ...     {
+            ...         "name": "mini",
+            ...         "root": {
+            ...             "name": "all",
+            ...             "children": [
+            ...                 {
+            ...                     "name": "logins",
+            ...                     "weight": 3,
+            ...                     "column": "logins",
+            ...                     "transform": {"kind": "linear", "worst": 0, "best": 20},
+            ...                 },
+            ...                 {
+            ...                     "name": "nps",
+            ...                     "column": "nps",
+            ...                     "transform": {"kind": "linear", "worst": -100, "best": 100},
+            ...                 },
+            ...             ],
+            ...         },
+            ...     }
+            ... )
+            >>> scores = score(card, {"account_id": ["a"], "logins": [5.0], "nps": [None]})
+            >>> ax = scores.explain("a").plot()
+            >>> [tick.get_text() for tick in ax.get_yticklabels()]
+            ['logins', 'nps', 'score (red)']
+            >>> [(float(bar.get_x()), float(bar.get_width())) for bar in ax.containers[0]]
+            [(0.0, 25.0)]
+            >>> [text.get_text() for text in ax.texts]  # nps: no bar, not a 0
+            ['missing: dropped, weights renormalised']
+            >>> plt.close(ax.figure)
+        """
+        parts = [
+            Part(
+                name=" / ".join(line.path[1:]),
+                group=line.kind == "group",
+                points=line.contribution,
+                measured=line.score is not None,
+                status=line.status,
+            )
+            for line in self.lines[1:]
+        ]
+        return draw_explanation(
+            axes(ax),
+            parts,
+            score=self.score,
+            band=self.band,
+            coverage=self.coverage,
+            min_coverage=self.min_coverage,
+            style=style,
+        )
 
     def format(self) -> str:
         """The explanation as a table: one line per node, then the overrides applied.

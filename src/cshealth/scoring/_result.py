@@ -8,21 +8,27 @@ set) into whole columns in the input's account order, and keeps them, so that
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cshealth._exceptions import InvalidInputError
+from cshealth._plot import axes
 from cshealth._result import AccountResult, json_column, jsonable
 from cshealth._types import FloatArray, IdArray, ObjectArray
 from cshealth.scoring._bands import Band, Closure, assign_bands, band_labels
 from cshealth.scoring._explanation import Explanation, _explain
 from cshealth.scoring._inputs import Inputs
 from cshealth.scoring._override import Override
+from cshealth.scoring._plot_scores import draw_scores, score_bins
 from cshealth.scoring._scorecard import Scorecard
 from cshealth.scoring._scored import Scored
 from cshealth.scoring._segments import ScorecardSet
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["HealthScores"]
 
@@ -32,7 +38,8 @@ class HealthScores(AccountResult):
     """Health scores of many accounts, in the input's account order.
 
     ``len()`` counts the accounts; `row` finds one; `to_pandas` gives one row per account
-    (``account_ids``, ``score``, ``band``, ``coverage``, ``scorecard``).
+    (``account_ids``, ``score``, ``band``, ``coverage``, ``scorecard``); `plot` draws
+    the scores' distribution by band.
 
     Attributes:
         name: The scorecard's (or scorecard set's) name.
@@ -163,6 +170,71 @@ class HealthScores(AccountResult):
             counts[label] = counts.get(label, 0) + 1
         counts[None] = counts.pop(None, 0)
         return counts
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        bins: int | Sequence[float] = 20,
+        cmap: str = "RdYlGn",
+        **style: object,
+    ) -> Axes:
+        """Draw the scores' distribution by band: a histogram stacked by band.
+
+        Each bin's bar over the 0..100 scale is stacked by band, lowest band at the
+        bottom, each band in its colour (``cmap`` sampled evenly, lowest band first) and
+        named in the legend with its number of accounts; the cut-offs between `bands`
+        are dashed vertical lines (the default scorecard's, for a set). Accounts without
+        a score are not drawn: the legend counts them. Scores outside ``bins``' edges
+        are not drawn either. Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            bins: How many equal bins over 0..100, or their edges, increasing.
+            cmap: The name of a matplotlib colour map, running from the lowest band to
+                the highest.
+            **style: Passed to every band's bars (``alpha``, ``edgecolor``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            InvalidInputError: On ``bins`` that are neither a number >= 1 nor
+                increasing edges.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth.scoring import Scorecard, score
+            >>> linear = {"kind": "linear", "worst": 0, "best": 10}
+            >>> root = {
+            ...     "name": "all",
+            ...     "children": [{"name": "logins", "column": "logins", "transform": linear}],
+            ... }
+            >>> card = Scorecard.model_validate({"name": "logins", "root": root})
+            >>> logins = [9, 1, 2, 8, None]  # scores 90, 10, 20, 80 and none
+            >>> scores = score(card, {"account_id": list("abcde"), "logins": logins})
+            >>> ax = scores.plot(bins=[0, 40, 70, 100])
+            >>> [float(bar.get_height()) for bar in ax.containers[0]]  # red per bin
+            [2.0, 0.0, 0.0]
+            >>> [text.get_text() for text in ax.get_legend().get_texts()]
+            ['red (2)', 'yellow (0)', 'green (2)', 'no score (1), not drawn']
+            >>> plt.close(ax.figure)
+        """
+        edges = score_bins(bins)
+        inner = [band.max for band in self.bands[:-1]]
+        return draw_scores(
+            axes(ax),
+            self.score,
+            self.band,
+            self.band_counts(),
+            inner,
+            edges=edges,
+            cmap=cmap,
+            style=style,
+        )
 
     def explain(self, account_id: int | str) -> Explanation:
         """A readable breakdown of one account's score.

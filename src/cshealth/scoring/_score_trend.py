@@ -2,21 +2,28 @@
 
 The result of `trend`: one row per account in the history, with the direction of its
 latest move, its Theil–Sen slope (and Sen's interval) with Kendall's test, the trend called
-from them, and its band after hysteresis.
+from them, and its band after hysteresis; `ScoreTrend.plot` draws one account's scores with
+their slope, or every account's slope.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cshealth._plot import axes
 from cshealth._result import AccountResult, json_column, jsonable
 from cshealth._stats import ConfidenceInterval
 from cshealth._types import BoolArray, FloatArray, IdArray, InstantArray, IntArray, ObjectArray
 from cshealth.scoring._bands import Band, Closure
+from cshealth.scoring._plot_trend import AccountScores, draw_account, draw_slopes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 __all__ = ["ScoreTrend"]
 
@@ -27,8 +34,9 @@ class ScoreTrend(AccountResult):
 
     Arrays are aligned with `account_ids` (ascending: every account in the history) and
     read-only; NaN marks an undefined number, ``None`` an undefined label. ``len()``
-    counts the accounts, `row` finds one, and `to_pandas` gives one row per account (the
-    columns of `to_records`, with ``account_ids`` first).
+    counts the accounts, `row` finds one, `to_pandas` gives one row per account (the
+    columns of `to_records`, with ``account_ids`` first), and `plot` draws one account's
+    scores with their slope, or the slopes of every account.
 
     Attributes:
         account_ids: The accounts (``object`` array, ascending).
@@ -86,6 +94,7 @@ class ScoreTrend(AccountResult):
     slope: FloatArray
     _slope_low: FloatArray
     _slope_high: FloatArray
+    _scores: FloatArray  # (accounts, snapshots): each account's score; NaN where it has none
     tau: FloatArray
     pvalue: FloatArray
     trend: ObjectArray
@@ -120,6 +129,81 @@ class ScoreTrend(AccountResult):
             ([-0.45], [-0.2])
         """
         return ConfidenceInterval(self._slope_low, self._slope_high)
+
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        account: object | None = None,
+        label: str | None = None,
+        **style: object,
+    ) -> Axes:
+        """Draw one account's scores and their slope, or the slopes of every account.
+
+        With ``account``: its score at each snapshot (real dates on x, UTC; the y axis
+        the whole 0 to 100 scale), a point each, joined by a line; a snapshot without a
+        score is a gap, not 0. The Theil–Sen line (dashed) runs across the scored
+        snapshots, through ``median(score) - slope median(day)`` as
+        `scipy.stats.theilslopes` has it, its legend entry giving the slope in points
+        per 30 days and the `trend` called. Light lines mark the edges between `bands`.
+
+        Without: the distribution of `slope`, in points per 30 days, as a histogram
+        stacked by the `trend` called (falling, flat, rising, too few points), with a
+        dashed line at 0. The slopes rather than a mean score over time: slopes are all
+        on the one 0 to 100 scale, and the mean over a changing set of accounts moves
+        when accounts come and go. Accounts with fewer than two scores have no slope
+        and are not drawn; a note in the corner counts them. A trend without accounts
+        draws the note "no data". Needs matplotlib (``pip install 'cshealth[plot]'``).
+
+        Args:
+            ax: The matplotlib ``Axes`` to draw on; ``None`` draws on a new figure's.
+            account: The account to draw, by the identifier rule; ``None`` for all.
+            label: With ``account``, the scores' name in the legend (the account id by
+                default); without, the legend's title.
+            **style: With ``account``, passed to the line of scores (``color``,
+                ``marker``, ...), whose colour the slope line takes; without, passed to
+                ``hist`` (``bins``, ``alpha``, ``edgecolor``, ...).
+
+        Returns:
+            The ``Axes`` drawn on.
+
+        Raises:
+            AccountNotFoundError: When ``account`` is not in the trend.
+            MissingDependencyError: When matplotlib is not installed.
+
+        Examples:
+            >>> import matplotlib
+            >>> matplotlib.use("Agg")
+            >>> import matplotlib.pyplot as plt
+            >>> from cshealth.scoring import trend
+            >>> history = {
+            ...     "account_id": ["A"] * 4,
+            ...     "as_of": ["2025-01-01", "2025-01-11", "2025-01-21", "2025-01-31"],
+            ...     "score": [80, 76, None, 68],
+            ... }
+            >>> ax = trend(history).plot(account="A")
+            >>> scores, slope = ax.get_lines()
+            >>> scores.get_ydata().tolist()  # no score on the 21st: a gap
+            [80.0, 76.0, nan, 68.0]
+            >>> slope.get_xdata().astype("datetime64[D]").astype(str).tolist()
+            ['2025-01-01', '2025-01-31']
+            >>> slope.get_ydata().tolist(), slope.get_label()  # -0.4 points a day
+            ([80.0, 68.0], 'Theil–Sen slope -12.0 points per 30 days, too few points to call')
+            >>> plt.close(ax.figure)
+        """
+        if account is None:
+            return draw_slopes(axes(ax), self.slope, self.trend, label=label, style=style)
+        i = self.row(account)
+        call = self.trend[i]
+        scores = AccountScores(
+            snapshots=self.snapshots,
+            scores=self._scores[i],
+            slope=float(self.slope[i]),
+            call=None if call is None else str(call),
+            edges=tuple(band.max for band in self.bands[:-1]),
+        )
+        label = str(self.account_ids[i]) if label is None else label
+        return draw_account(axes(ax), scores, label=label, style=style)
 
     def _columns(self) -> dict[str, NDArray[np.generic]]:
         """The row columns: per account, as in `to_records` (without bands when none)."""

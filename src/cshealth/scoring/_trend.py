@@ -200,6 +200,7 @@ def _build(
         slope=fit.slope,
         _slope_low=fit.low,
         _slope_high=fit.high,
+        _scores=matrix,
         tau=fit.tau,
         pvalue=fit.pvalue,
         trend=trend_labels,
