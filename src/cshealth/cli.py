@@ -17,8 +17,8 @@ from typing import TextIO
 from pydantic import BaseModel
 
 from cshealth._config import Config
-from cshealth._exceptions import InvalidInputError
-from cshealth._report import describe
+from cshealth._exceptions import InvalidInputError, MissingDependencyError
+from cshealth._report import describe, to_html
 from cshealth._version import __version__
 from cshealth.io import Table, load, load_table
 from cshealth.io._read import FILE_SUFFIXES
@@ -79,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
         help="end of the history, YYYY-MM-DD (default 2026-01-01)",
     )
     demo.add_argument("--json", action="store_true", help="print the report as JSON")
+    demo.add_argument("--html", type=Path, metavar="FILE", help=_HTML_HELP)
     demo.add_argument(
         "--write",
         type=Path,
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("directory", type=Path, metavar="DIR")
     report.add_argument("--as-of", type=_date, required=True, help="report date, YYYY-MM-DD")
     report.add_argument("--json", action="store_true", help="print the report as JSON")
+    report.add_argument("--html", type=Path, metavar="FILE", help=_HTML_HELP)
     report.set_defaults(run=_report)
 
     validate = sub.add_parser(
@@ -122,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_HTML_HELP = (
+    "write the report as one self-contained HTML page with its pictures to FILE "
+    "(needs pip install 'cshealth[plot]')"
+)
+
+
 def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -142,11 +150,11 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
     title = (
         f"cshealth {__version__} demo: sample data, seed {data.seed}, {data.start} to {data.as_of}"
     )
-    _print_report(data.tables(), data.as_of, title, args.json, out)
+    status = _print_report(data.tables(), data.as_of, title, args, out)
     if args.write is not None:
         paths = data.write(args.write)
         print(f"\nwrote {len(paths)} files to {args.write}", file=out)
-    return 0
+    return status
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
@@ -157,18 +165,32 @@ def _report(args: argparse.Namespace, out: TextIO) -> int:
         print(exc, file=sys.stderr)
         print("run `cshealth validate` for the full list of bad rows", file=sys.stderr)
         return 1
-    _print_report(tables, args.as_of, f"cshealth report: {args.directory}", args.json, out)
-    return 0
+    return _print_report(tables, args.as_of, f"cshealth report: {args.directory}", args, out)
 
 
 def _print_report(
-    tables: dict[str, Table], as_of: date, title: str, as_json: bool, out: TextIO
-) -> None:
+    tables: dict[str, Table], as_of: date, title: str, args: argparse.Namespace, out: TextIO
+) -> int:
+    """Print the report as text or JSON; with ``--html FILE``, write the page instead of text."""
     report = describe(tables, as_of=as_of, title=title)
-    if as_json:
+    if args.json:
         print(json.dumps(report.to_dict(), indent=2), file=out)
-    else:
+    if args.html is not None:
+        try:
+            page = to_html(report)  # before opening the file: a missing extra leaves none
+            args.html.write_text(page, encoding="utf-8")
+        except (MissingDependencyError, OSError) as exc:
+            print(f"cshealth: cannot write {args.html}: {exc}", file=sys.stderr)
+            return 1
+        pictures = sum(len(section.pictures) for section in report.sections)
+        print(
+            f"wrote {args.html}: {len(report.sections)} sections, {pictures} pictures, "
+            f"{len(page.encode()) / 1e6:.1f} MB",
+            file=out,
+        )
+    elif not args.json:
         print(report.to_text(), file=out)
+    return 0
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 from datetime import date
 
 from cshealth._report._backtest import _backtest
-from cshealth._report._base import _RUN, Report, Section, SectionFn
+from cshealth._report._base import _RUN, Picture, Report, Section, SectionFn
+from cshealth._report._html import to_html
 from cshealth._report._records import (
     _accounts,
     _milestones,
@@ -33,7 +34,7 @@ from cshealth._report._usage_health import _adoption, _health
 from cshealth._report._voice import _nps, _support
 from cshealth.io import Table
 
-__all__ = ["SECTIONS", "Report", "Section", "describe"]
+__all__ = ["SECTIONS", "Picture", "Report", "Section", "describe", "to_html"]
 
 
 def describe(tables: Mapping[str, Table], *, as_of: date, title: str = "cshealth report") -> Report:

@@ -43,13 +43,13 @@ from cshealth._report._backtest_fit import (
     calibration_lines,
     fitted_lines,
 )
-from cshealth._report._base import Section, _n
+from cshealth._report._base import Picture, Section, _n
 from cshealth._result import jsonable
 from cshealth._stats import proportion_interval
 from cshealth.io import Table
 
 if TYPE_CHECKING:
-    from cshealth.backtest import Evaluation, Panel
+    from cshealth.backtest import Calibration, Evaluation, Panel
     from cshealth.scoring import Scorecard
 
 #: The section's title.
@@ -158,7 +158,25 @@ def _section(sources: Sources, dates: list[date], until: date) -> Section:
     lines += _band_lines(evaluation, figures)
     lines += calibration_lines(calibration, panel, figures)
     lines += fitted_lines(card, panel, figures)
-    return Section(TITLE, tuple(lines), figures)
+    return Section(TITLE, tuple(lines), figures, _pictures(evaluation, calibration))
+
+
+def _pictures(evaluation: Evaluation, calibration: Calibration) -> tuple[Picture, ...]:
+    """The ROC curve, the gains, churn per band and the calibration, every date pooled."""
+    pooled = evaluation.overall
+    pictures = [
+        Picture("ROC curve of the health score (lowest scores flagged first)", evaluation),
+        Picture(
+            "Cumulative gains: share of churners among the lowest-scored accounts",
+            pooled.gains,
+        ),
+    ]
+    if pooled.bands is not None:
+        caption = f"Churn within {HORIZON_DAYS} days by band, with 95% Wilson intervals"
+        pictures.append(Picture(caption, pooled.bands))
+    caption = f"Probability of churn within {HORIZON_DAYS} days by score (isotonic, 95% band)"
+    pictures.append(Picture(caption, calibration))
+    return tuple(pictures)
 
 
 def judge(panel: Panel) -> Evaluation:

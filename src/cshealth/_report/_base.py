@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,16 +15,42 @@ from cshealth._types import DateArray, IdArray
 from cshealth.io import Table
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from cshealth.scoring import HealthScores
+
+
+class Drawable(Protocol):
+    """A result that draws itself: ``plot(ax=...)`` draws on ``ax``."""
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        """Draw on ``ax`` and return it."""
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A figure of a section: its caption, and the result that draws it (its ``plot``).
+
+    Drawing waits until the HTML report asks for it, so the text and JSON reports never
+    import matplotlib; two pictures are equal when their captions and results are.
+    """
+
+    caption: str
+    result: Drawable
+
+    def draw(self, ax: Axes) -> None:
+        """Draw the result on ``ax``."""
+        self.result.plot(ax=ax)
 
 
 @dataclass(frozen=True)
 class Section:
-    """One part of a report: a title, lines for people and figures for machines."""
+    """One part of a report: a title, lines for people, figures for machines, pictures."""
 
     title: str
     lines: tuple[str, ...]
     figures: Mapping[str, object] = field(default_factory=dict)
+    pictures: tuple[Picture, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cshealth._absent import absent_reason, shown
-from cshealth._report._base import _median, _n, _share
+from cshealth._report._base import Picture, _median, _n, _share
 from cshealth._result import jsonable
 from cshealth.io import Table
 
@@ -85,7 +85,11 @@ def _onboarding_lines(
 
 
 def _value_lines(
-    accounts: Table, milestones: Table | None, as_of: date, figures: dict[str, object]
+    accounts: Table,
+    milestones: Table | None,
+    as_of: date,
+    figures: dict[str, object],
+    pictures: list[Picture],
 ) -> list[str]:
     """Time to first value, overall and by start quarter, beside the reached-only figure."""
     if milestones is None:
@@ -144,6 +148,8 @@ def _value_lines(
         f"{_days(float(cohorts.median_days[i])):>7} {_days(naive[i]):>13}"
         for i, label in enumerate(cohorts.cohort.tolist())
     ]
+    caption = "Median days to first value by start quarter, with 95% intervals (Kaplan-Meier)"
+    pictures.append(Picture(caption, ttv))
     return lines
 
 

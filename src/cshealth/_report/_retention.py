@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cshealth._absent import absent_reason, shown
-from cshealth._report._base import Section, _n, _share
+from cshealth._report._base import Picture, Section, _n, _share
 from cshealth._types import IdArray
 from cshealth.io import Table
 
 if TYPE_CHECKING:
-    from cshealth.retention import SurvivalCurve
+    from cshealth.retention import MRRMovements, SurvivalCurve
 
 
 def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
@@ -46,7 +46,7 @@ def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
         lines.append(f"Logo churn, logo cohorts and customer lifetime: {shown(why)}")
         absent = ("logo_churn_last_month", "logo_cohorts")
         figures.update({**dict.fromkeys(absent), "not_measured": dict.fromkeys(absent, why)})
-        return Section("Retention", tuple(lines), figures)
+        return Section("Retention", tuple(lines), figures, (_waterfall(waterfall, start, end),))
     month = retention.logo_churn(accounts, base_on=last_month, compare_on=end)
     lines.append(
         f"Logo churn in {last_month:%B %Y}: {_share(month.rate)} of "
@@ -56,13 +56,23 @@ def _retention(tables: Mapping[str, Table], as_of: date) -> Section | None:
     cohorts = retention.logo_cohorts(accounts, as_of=as_of, period="quarter")
     lines.append("Logo retention by start quarter (share still customers; blank = not yet seen):")
     lines += [f"  {line}" for line in cohorts.format().splitlines()]
-    lines += _survival_lines(accounts, as_of)
+    survival_lines, lifetimes = _survival_lines(accounts, as_of)
+    lines += survival_lines
     figures["logo_churn_last_month"] = month.to_dict()
     figures["logo_cohorts"] = cohorts.to_dict()
-    return Section("Retention", tuple(lines), figures)
+    pictures = (
+        _waterfall(waterfall, start, end),
+        Picture("Logo retention by start quarter (blank: not yet observed)", cohorts),
+        lifetimes,
+    )
+    return Section("Retention", tuple(lines), figures, pictures)
 
 
-def _survival_lines(accounts: Table, as_of: date) -> list[str]:
+def _waterfall(waterfall: MRRMovements, start: date, end: date) -> Picture:
+    return Picture(f"MRR movements by month, {start} to {end}: gains up, losses down", waterfall)
+
+
+def _survival_lines(accounts: Table, as_of: date) -> tuple[list[str], Picture]:
     from cshealth import retention  # noqa: PLC0415
 
     # one read of the accounts: the segments' counts merge exactly into the whole curve
@@ -96,7 +106,11 @@ def _survival_lines(accounts: Table, as_of: date) -> list[str]:
             f"Enterprise against SMB: still customers after 12 months {after}; log-rank "
             f"chi2 = {test.statistic or 0:.1f}, p = {pvalue}"
         )
-    return lines
+    picture = Picture(
+        "Customer lifetime by segment: Kaplan-Meier curves with 95% bands, | = censored",
+        groups,
+    )
+    return lines, picture
 
 
 def _reach(curve: SurvivalCurve) -> float:

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from cshealth._absent import absent_reason, shown
 from cshealth._exceptions import InvalidInputError
-from cshealth._report._base import Section, _Health, _kept, _n
+from cshealth._report._base import Picture, Section, _Health, _kept, _n
 from cshealth._report._progress import (
     _goal_lines,
     _onboarding_lines,
@@ -104,11 +104,12 @@ def _lifecycle_section(tables: Mapping[str, Table], accounts: Table, as_of: date
     used = records.names()
     used += [name for name, given in (("health", health), ("usage", usage)) if given is not None]
     lines = _stage_lines(now, used, accounts, figures)
+    pictures = [Picture(f"Accounts per stage as of {as_of} (hatched: held in a stage)", now)]
     same = now if health is None and usage is None else None  # the flow's inputs: records
-    lines += _flow_lines(accounts, records, same, as_of, figures)
+    lines += _flow_lines(accounts, records, same, as_of, figures, pictures=pictures)
     milestones = records.milestones
     lines += _onboarding_lines(accounts, milestones, as_of, figures)
-    lines += _value_lines(accounts, milestones, as_of, figures)
+    lines += _value_lines(accounts, milestones, as_of, figures, pictures)
     lines += _goal_lines(_some_rows(tables.get("goals")), as_of, figures)
     lines += _renewal_lines(
         accounts,
@@ -118,7 +119,7 @@ def _lifecycle_section(tables: Mapping[str, Table], accounts: Table, as_of: date
         as_of=as_of,
         figures=figures,
     )
-    return Section("Lifecycle", tuple(lines), figures)
+    return Section("Lifecycle", tuple(lines), figures, tuple(pictures))
 
 
 def _some_rows(table: Table | None) -> Table | None:
@@ -206,6 +207,8 @@ def _flow_lines(
     same: StageAssignments | None,
     as_of: date,
     figures: dict[str, object],
+    *,
+    pictures: list[Picture],
 ) -> list[str]:
     """The stage flow over the last quarter, both days classified from the same inputs."""
     from cshealth import lifecycle  # noqa: PLC0415
@@ -240,6 +243,7 @@ def _flow_lines(
     ]
     counts = lifecycle.transitions(before, after)
     lines += [f"  {line}" for line in counts.format().splitlines()]
+    pictures.append(Picture(f"Stage flow, {start} (rows) to {as_of} (columns)", counts))
     mrr = f"  MRR of {start} that churned since: {_n(churned)}; MRR of the new accounts: {_n(new)}"
     if "renewal_date" in accounts.columns and "renewal_date" not in accounts.absent:
         mrr += (

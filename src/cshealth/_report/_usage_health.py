@@ -8,7 +8,9 @@ from datetime import date, timedelta
 import numpy as np
 
 from cshealth._absent import absent_reason, shown
+from cshealth._codes import ids_in
 from cshealth._report._base import (
+    Picture,
     Section,
     _counts,
     _Health,
@@ -31,8 +33,11 @@ def _adoption(tables: Mapping[str, Table], as_of: date) -> Section | None:
 
     lines: list[str] = []
     figures: dict[str, object] = {}
+    pictures: list[Picture] = []
     if events is not None and events.n_rows:
         active = adoption.active_users(events, as_of=as_of)
+        caption = f"Active users over the 28 days to {as_of}, and stickiness (DAU / MAU)"
+        pictures.append(Picture(caption, active))
         users = active.mau > 0
         counts, shares = active.histogram()
         mean_stickiness = float(np.nanmedian(active.dau_mau)) if users.any() else None
@@ -51,14 +56,14 @@ def _adoption(tables: Mapping[str, Table], as_of: date) -> Section | None:
         )
     current = _current_customers(tables, as_of)
     if current is not None:  # churned accounts' usage stops: that is churn, not a drop
-        usage = usage.take(np.flatnonzero(np.isin(usage.ids("account_id"), current)))
+        usage = usage.take(np.flatnonzero(ids_in(usage.ids("account_id"), current)))
     # the usage table holds whole weeks (Mondays): end the windows on the Monday after
     # the last complete week, or the current window would hold a week not yet recorded
     week_end = as_of - timedelta(days=as_of.weekday())
     if "logins" in usage.absent or "logins" not in usage:  # a trend of absent data: none
         figures["logins_median_change"] = None
         lines.append(f"Logins of current customers: {shown(absent_reason(['logins']))}")
-        return Section("Adoption", tuple(lines), figures)
+        return Section("Adoption", tuple(lines), figures, tuple(pictures))
     trend = adoption.usage_trend(usage, as_of=week_end, measure="logins", window_days=28)
     _keep("usage_trend", trend)
     live = ~np.isnan(trend.change)
@@ -81,7 +86,9 @@ def _adoption(tables: Mapping[str, Table], as_of: date) -> Section | None:
         f"  {d.account_id}  {d.band:<6} {_signed(d.change)} ({d.current:,.0f} vs {d.baseline:,.0f})"
         for d in drops[:5]
     )
-    return Section("Adoption", tuple(lines), figures)
+    caption = "Change in weekly logins, last 4 weeks against the 4 windows before, by band"
+    pictures.append(Picture(caption, trend))
+    return Section("Adoption", tuple(lines), figures, tuple(pictures))
 
 
 def _health(tables: Mapping[str, Table], as_of: date) -> Section | None:
@@ -138,4 +145,10 @@ def _health(tables: Mapping[str, Table], as_of: date) -> Section | None:
         "riskiest": riskiest,
         "movers": movers,
     }
-    return Section("Health", tuple(lines), figures)
+    pictures = [Picture(f"Health scores of current customers by band, as of {week_end}", scores)]
+    if riskiest and not np.isnan(scores.score[ranked[0]]):
+        why = scores.explain(riskiest[0])
+        pictures.append(
+            Picture(f"Where account {riskiest[0]} loses its points (riskiest account)", why)
+        )
+    return Section("Health", tuple(lines), figures, tuple(pictures))

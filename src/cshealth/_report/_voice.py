@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cshealth._absent import shown
-from cshealth._report._base import Section, _n, _share
+from cshealth._report._base import Picture, Section, _n, _share
 from cshealth.io import Table
 
 if TYPE_CHECKING:
@@ -26,6 +26,7 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
     year = as_of - timedelta(days=365)
     lines: list[str] = []
     figures: dict[str, object] = {}
+    pictures: list[Picture] = []
     relationship = _has(table, "relationship")
     if relationship:
         last = nps.trend(table, as_of=as_of, survey_type="relationship", period="quarter")
@@ -33,7 +34,9 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         lines.append("Relationship NPS by quarter (latest answer per contact):")
         lines.extend(f"  {line}" for line in last.format().splitlines()[-5:])
         lines.extend(_unanswered_line(last, figures, "relationship_unanswered"))
-        lines.extend(_migration_lines(table, last, figures))
+        caption = "Relationship NPS by quarter with 95% intervals (rings: significant changes)"
+        pictures.append(Picture(caption, last))
+        lines.extend(_migration_lines(table, last, figures, pictures))
     if _has(table, "transactional"):
         monthly = nps.trend(
             table, as_of=as_of, survey_type="transactional", period="month", start=year
@@ -42,12 +45,16 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         lines.append("Transactional NPS by month, last 12 months (* = significant change):")
         lines.extend(f"  {line}" for line in monthly.format().splitlines())
         lines.extend(_unanswered_line(monthly, figures, "transactional_unanswered"))
+        caption = "Transactional NPS by month, last 12 months, with 95% intervals"
+        pictures.append(Picture(caption, monthly))
         touch = nps.breakdown(
             table, by="touchpoint", survey_type="transactional", start=year, end=as_of
         )
         figures["transactional_by_touchpoint"] = touch.to_dict()
         lines.append("Transactional NPS by touchpoint, last 12 months (* = unlike the rest, Holm):")
         lines.extend(f"  {line}" for line in touch.format().splitlines())
+        caption = "Transactional NPS by touchpoint, last 12 months, beside the overall NPS"
+        pictures.append(Picture(caption, touch))
     queue = nps.follow_ups(table, as_of=as_of)
     summary = nps.queue_summary(queue)
     figures["follow_ups"] = summary
@@ -61,7 +68,7 @@ def _nps(tables: Mapping[str, Table], as_of: date) -> Section | None:
         f"{_contact(item.contact_id)}: {item.reason}"
         for item in queue[:5]
     )
-    return Section("NPS", tuple(lines), figures)
+    return Section("NPS", tuple(lines), figures, tuple(pictures))
 
 
 def _unanswered_line(trend: NPSTrend, figures: dict[str, object], name: str) -> list[str]:
@@ -84,7 +91,9 @@ def _has(table: Table, survey_type: str) -> bool:
     )
 
 
-def _migration_lines(table: Table, quarters: NPSTrend, figures: dict[str, object]) -> list[str]:
+def _migration_lines(
+    table: Table, quarters: NPSTrend, figures: dict[str, object], pictures: list[Picture]
+) -> list[str]:
     from cshealth import nps  # noqa: PLC0415
 
     waves = [p for p in quarters if p.result.n]
@@ -105,6 +114,8 @@ def _migration_lines(table: Table, quarters: NPSTrend, figures: dict[str, object
         f"{moved.entrants} new, {moved.leavers} gone): change {change} points, p = {p}",
     ]
     lines.extend(f"  {line}" for line in moved.format().splitlines())
+    caption = "How the contacts who answered both of the last two waves moved between categories"
+    pictures.append(Picture(caption, moved))
     return lines
 
 
