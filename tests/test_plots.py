@@ -8,10 +8,12 @@ cells, its blank (masked) cells, labels and annotations.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -365,3 +367,51 @@ def test_notebook_without_matplotlib_shows_the_text_alone(
     curve = kaplan_meier([3, 5], [1, 0])
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     assert curve._repr_html_() == f"<pre>{curve.format()}</pre>"
+
+
+# --- layouts, as images -----------------------------------------------------------------------
+
+BASELINES = Path(__file__).parent / "baseline"
+UPDATE = "CSHEALTH_UPDATE_BASELINE"
+
+
+def _draw_layout(name: str, path: Path) -> None:
+    """A picture whose layout matters, text-free, at a fixed size and resolution."""
+    figure = plt.figure(figsize=(3.0, 2.0), dpi=50)
+    ax = figure.add_axes((0.05, 0.05, 0.9, 0.9))
+    if name == "cohort_heatmap":
+        _guide_table(date(2025, 4, 1)).plot(ax, annotate=False)
+        figure.axes[-1].set_axis_off()  # the colour bar's ticks are text too
+    else:
+        survival(
+            {
+                "start_date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"] * 2,
+                "end_date": ["2024-07-01", None, "2024-05-01", None]
+                + [None, "2024-10-01", None, "2024-06-15"],
+                "segment": ["smb"] * 4 + ["ent"] * 4,
+            },
+            as_of=date(2025, 1, 1),
+            by="segment",
+        ).plot(ax)
+        ax.get_legend().remove()
+    ax.set_axis_off()  # no tick labels: font rendering cannot move the picture
+    figure.savefig(path, dpi=50)
+
+
+LAYOUTS = ["cohort_heatmap", "survival_by_group"]
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_layouts_look_as_they_did(name: str, tmp_path: Path) -> None:
+    compare = pytest.importorskip("matplotlib.testing.compare")
+    drawn = tmp_path / f"{name}.png"
+    _draw_layout(name, drawn)
+    assert compare.compare_images(str(BASELINES / f"{name}.png"), str(drawn), tol=2) is None
+
+
+@pytest.mark.skipif(not os.environ.get(UPDATE), reason=f"set {UPDATE}=1 to write the baselines")
+def test_write_the_baselines() -> None:
+    BASELINES.mkdir(exist_ok=True)
+    for name in LAYOUTS:
+        _draw_layout(name, BASELINES / f"{name}.png")
+        assert (BASELINES / f"{name}.png").stat().st_size > 0
