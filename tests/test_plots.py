@@ -386,8 +386,10 @@ def _draw_layout(name: str, path: Path) -> None:
         survival(
             {
                 "start_date": ["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"] * 2,
-                "end_date": ["2024-07-01", None, "2024-05-01", None]
-                + [None, "2024-10-01", None, "2024-06-15"],
+                "end_date": [
+                    *("2024-07-01", None, "2024-05-01", None),  # smb
+                    *(None, "2024-10-01", None, "2024-06-15"),  # ent
+                ],
                 "segment": ["smb"] * 4 + ["ent"] * 4,
             },
             as_of=date(2025, 1, 1),
