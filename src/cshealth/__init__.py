@@ -15,6 +15,7 @@ from cshealth._exceptions import (
     CSHealthWarning,
     InvalidInputError,
     MissingDependencyError,
+    PartialMismatchError,
     RecordError,
     SmallSampleWarning,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "MeasureTable",
     "Milestone",
     "MissingDependencyError",
+    "PartialMismatchError",
     "Rate",
     "Record",
     "RecordError",

@@ -32,6 +32,7 @@ __all__ = [
     "ConfigError",
     "InvalidInputError",
     "MissingDependencyError",
+    "PartialMismatchError",
     "RecordError",
     "SmallSampleWarning",
 ]
@@ -169,6 +170,15 @@ class ConfigError(CSHealthError, ValueError):
 
     The message lists every problem at its place in the configuration, such as
     ``features[1].tag: Input should be 'basic' or 'sticky'``.
+    """
+
+
+class PartialMismatchError(InvalidInputError):
+    """Partial aggregates that must not be merged.
+
+    Partials computed with other options (another survey type, period, time unit,
+    ``as_of``, ...), of another kind, or holding the same partition twice (a retried
+    task) would give a wrong total; the message names what differs.
     """
 
 
