@@ -239,13 +239,23 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
         (_nps_only(),),
         {"by": "touchpoint", "min_n": 5, "survey_type": "relationship"},
     ),
+    "cshealth.nps.breakdown_partial": lambda: (
+        (_nps_only(),),
+        {"by": "touchpoint", "survey_type": "relationship", "part": "p0"},
+    ),
     "cshealth.nps.ces": lambda: (([7, 6, 6, 5, 3, 7, 4, 6],), {"min_n": 0}),
+    "cshealth.nps.ces_partial": lambda: (([7, 6, 6, 5, 3, 7, 4, 6],), {"min_n": 0, "part": "p0"}),
     "cshealth.nps.compare": lambda: (([10, 9, 3, 8, 10], [0, 7, 9, 10, 2, 6]), {}),
     "cshealth.nps.csat": lambda: (([5, 4, 4, 3, 5, 2, 5, 4, 1, 5],), {"min_n": 0}),
+    "cshealth.nps.csat_partial": lambda: (([5, 4, 4, 3, 5, 2, 1],), {"min_n": 0, "part": "p0"}),
     "cshealth.nps.follow_ups": lambda: ((_nps_only(),), {"as_of": AS_OF}),
     "cshealth.nps.from_counts": lambda: ((), {"promoters": 5, "passives": 4, "detractors": 3}),
     "cshealth.nps.holm": lambda: (([0.01, 0.04, 0.03],), {}),
     "cshealth.nps.migration": lambda: (({"a": 9, "b": 3, "c": 7}, {"a": 10, "b": 8}), {}),
+    "cshealth.nps.migration_partial": lambda: (
+        ({"a": 9, "b": 3, "c": 7}, {"a": 10, "b": 8}),
+        {"min_n": 0, "part": "p0"},
+    ),
     "cshealth.nps.queue_summary": lambda: (
         (nps.follow_ups(_nps_only(), as_of=AS_OF),),
         {},
@@ -257,13 +267,25 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
         (_nps_only(),),
         {"as_of": AS_OF, "min_n": 0, "survey_type": "relationship"},
     ),
+    "cshealth.nps.trend_partial": lambda: (
+        (_nps_only(),),
+        {"as_of": AS_OF, "min_n": 0, "survey_type": "relationship", "part": "p0"},
+    ),
     # support
     "cshealth.support.account_metrics": lambda: ((data("tickets"),), {"as_of": AS_OF}),
     "cshealth.support.summary": lambda: ((data("tickets"),), {"start": START, "end": END}),
+    "cshealth.support.summary_partial": lambda: (
+        (data("tickets"),),
+        {"start": START, "end": END, "by": "channel", "part": "p0"},
+    ),
     "cshealth.support.ticket_durations": lambda: ((data("tickets"),), {}),
     # adoption
     "cshealth.adoption.account_metrics": lambda: ((data("usage"),), {"as_of": AS_OF}),
     "cshealth.adoption.active_users": lambda: ((data("events"),), {"as_of": AS_OF}),
+    "cshealth.adoption.active_users_partial": lambda: (
+        (data("events"),),
+        {"as_of": AS_OF, "part": "p0"},
+    ),
     "cshealth.adoption.feature_adoption": lambda: ((data("events"),), {"as_of": AS_OF}),
     "cshealth.adoption.first_days": lambda: (
         (data("usage"), data("accounts")),
@@ -275,6 +297,10 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
         (["u1", "u2", "u1", "u3"], _TIMES),
         {"base_on": date(2025, 1, 1), "compare_on": date(2025, 4, 1)},
     ),
+    "cshealth.retention.activity_churn_partial": lambda: (
+        (["u1", "u2", "u1", "u3"], _TIMES),
+        {"base_on": date(2025, 1, 1), "compare_on": date(2025, 4, 1), "part": "p0"},
+    ),
     "cshealth.retention.annualize": lambda: ((0.02, 12), {}),
     "cshealth.retention.annualize_retention": lambda: ((1.01, 12), {}),
     "cshealth.retention.cac_payback": lambda: ((6000.0, 500.0), {"gross_margin": 0.8}),
@@ -283,27 +309,59 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
         (["u1", "u2", "u1", "u2"], _DAYS),
         {"as_of": date(2025, 4, 1)},
     ),
+    "cshealth.retention.cohort_table_partial": lambda: (
+        (["u1", "u2", "u1", "u2"], _DAYS),
+        {"as_of": date(2025, 4, 1), "part": "p0"},
+    ),
     "cshealth.retention.compare_survival": lambda: ((_curves(),), {}),
     "cshealth.retention.deannualize": lambda: ((0.2, 12), {}),
     "cshealth.retention.deannualize_retention": lambda: ((1.1, 12), {}),
     "cshealth.retention.kaplan_meier": lambda: (([3, 5, 8, 13], [1, 0, 1, 1]), {}),
+    "cshealth.retention.kaplan_meier_partial": lambda: (
+        ([3, 5, 8, 13], [1, 0, 1, 1]),
+        {"part": "p0"},
+    ),
     "cshealth.retention.logo_churn": lambda: (
         (data("accounts"),),
         {"base_on": START, "compare_on": END},
     ),
+    "cshealth.retention.logo_churn_partial": lambda: (
+        (data("accounts"),),
+        {"base_on": START, "compare_on": END, "by": "segment", "part": "p0"},
+    ),
     "cshealth.retention.logo_cohorts": lambda: ((data("accounts"),), {"as_of": AS_OF}),
+    "cshealth.retention.logo_cohorts_partial": lambda: (
+        (data("accounts"),),
+        {"as_of": AS_OF, "part": "p0"},
+    ),
     "cshealth.retention.ltv": lambda: ((500.0, 0.02), {"gross_margin": 0.8}),
     "cshealth.retention.mrr_movements": lambda: (
         (data("changes"),),
         {"start": START, "end": END},
     ),
+    "cshealth.retention.mrr_movements_partial": lambda: (
+        (data("changes"),),
+        {"start": START, "end": END, "part": "p0"},
+    ),
     "cshealth.retention.quick_ratio": lambda: ((300.0, 100.0, 50.0, 50.0), {}),
     "cshealth.retention.revenue_cohorts": lambda: ((data("changes"),), {"as_of": AS_OF}),
+    "cshealth.retention.revenue_cohorts_partial": lambda: (
+        (data("changes"),),
+        {"as_of": AS_OF, "part": "p0"},
+    ),
     "cshealth.retention.revenue_retention": lambda: (
         (data("changes"),),
         {"base_on": START, "compare_on": END},
     ),
+    "cshealth.retention.revenue_retention_partial": lambda: (
+        (data("changes"),),
+        {"base_on": START, "compare_on": END, "part": "p0"},
+    ),
     "cshealth.retention.survival": lambda: ((data("accounts"),), {"as_of": AS_OF}),
+    "cshealth.retention.survival_partial": lambda: (
+        (data("accounts"),),
+        {"as_of": AS_OF, "by": "segment", "part": "p0"},
+    ),
     # scoring
     "cshealth.scoring.attribute_change": lambda: ((_CARD, _MEASURES, _CARD, _MEASURES), {}),
     "cshealth.scoring.default_inputs": lambda: (

@@ -46,6 +46,7 @@ POSITIONAL_OPTIONS = {
     ("to_columns", "model"): "the model of the rows: data, as in `load(source, model)`",
     ("from_columns", "model"): "the model of the rows: data, as in `load(source, model)`",
     ("kaplan_meier", "observed"): "the event flags beside the durations (lifelines' order)",
+    ("kaplan_meier_partial", "observed"): "as in `kaplan_meier`: the flags beside the durations",
     ("sample", "seed"): "the one argument of the sample data",
     ("onboarding_report", "tickets"): "the tickets beside the accounts and milestones: data",
 }

@@ -112,6 +112,42 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
     ("retention.revenue_retention", "compare_on"): lambda v: retention.revenue_retention(
         world().revenue_changes, base_on=EARLY, compare_on=v
     ),
+    ("retention.cohort_table_partial", "as_of"): lambda v: retention.cohort_table_partial(
+        *_events(), as_of=v
+    ),
+    ("retention.logo_cohorts_partial", "as_of"): lambda v: retention.logo_cohorts_partial(
+        world().accounts, as_of=v
+    ),
+    ("retention.revenue_cohorts_partial", "as_of"): lambda v: retention.revenue_cohorts_partial(
+        world().revenue_changes, as_of=v
+    ),
+    ("retention.survival_partial", "as_of"): lambda v: retention.survival_partial(
+        world().accounts, as_of=v
+    ),
+    ("retention.logo_churn_partial", "base_on"): lambda v: retention.logo_churn_partial(
+        world().accounts, base_on=v, compare_on=LATE
+    ),
+    ("retention.logo_churn_partial", "compare_on"): lambda v: retention.logo_churn_partial(
+        world().accounts, base_on=EARLY, compare_on=v
+    ),
+    ("retention.activity_churn_partial", "base_on"): lambda v: retention.activity_churn_partial(
+        *_events(), base_on=v, compare_on=date(2025, 6, 1)
+    ),
+    ("retention.activity_churn_partial", "compare_on"): lambda v: retention.activity_churn_partial(
+        *_events(), base_on=date(2025, 2, 1), compare_on=v
+    ),
+    ("retention.mrr_movements_partial", "start"): lambda v: retention.mrr_movements_partial(
+        world().revenue_changes, start=v, end=LATE
+    ),
+    ("retention.mrr_movements_partial", "end"): lambda v: retention.mrr_movements_partial(
+        world().revenue_changes, start=EARLY, end=v
+    ),
+    ("retention.revenue_retention_partial", "base_on"): lambda v: (
+        retention.revenue_retention_partial(world().revenue_changes, base_on=v, compare_on=LATE)
+    ),
+    ("retention.revenue_retention_partial", "compare_on"): lambda v: (
+        retention.revenue_retention_partial(world().revenue_changes, base_on=EARLY, compare_on=v)
+    ),
     ("nps.trend", "as_of"): lambda v: nps.trend(
         world().survey_responses, as_of=v, survey_type="relationship", min_n=0
     ),

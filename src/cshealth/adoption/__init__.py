@@ -2,7 +2,8 @@
 
 * `active_users`: DAU, WAU, MAU, stickiness (average DAU over MAU, and WAU/MAU), the L28
   power-user histogram and seat utilisation per account, from user-level events, on
-  local calendar days.
+  local calendar days; `active_users_partial` the same on one partition of the events
+  (each account's in one), as an `ActiveUsersPartial` that merges with the others'.
 * `usage_trend`: each account's usage against the mean of its previous windows, banded
   red / yellow / green, and the Theil–Sen slope of its weekly usage with Kendall's test,
   so usage is called falling only when it is.
@@ -16,6 +17,7 @@
 from cshealth import _public
 from cshealth.adoption._accounts import account_metrics
 from cshealth.adoption._active import active_users
+from cshealth.adoption._active_partial import ActiveUsersPartial, active_users_partial
 from cshealth.adoption._active_result import ActiveUsers
 from cshealth.adoption._drop_thresholds import DEFAULT_THRESHOLDS, DropThresholds
 from cshealth.adoption._feature_catalog import Feature, FeatureCatalog
@@ -29,6 +31,7 @@ __all__ = [
     "DEFAULT_THRESHOLDS",
     "MEASURES",
     "ActiveUsers",
+    "ActiveUsersPartial",
     "DropThresholds",
     "Feature",
     "FeatureAdoption",
@@ -39,6 +42,7 @@ __all__ = [
     "UsageTrend",
     "account_metrics",
     "active_users",
+    "active_users_partial",
     "feature_adoption",
     "first_days",
     "usage_trend",

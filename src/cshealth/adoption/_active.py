@@ -34,8 +34,8 @@ count (`cshealth.adoption._active_counts`). Integer identifier columns are used 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
-from typing import cast
+from datetime import date
+from typing import NamedTuple, cast
 
 import numpy as np
 
@@ -144,6 +144,40 @@ def active_users(
         >>> res.stickiness("A")
         Rate(0.07143, 4 of 56)
     """
+    window = _window(
+        events, as_of=as_of, window_days=window_days, timezone=timezone, features=features,
+        seats=seats, accounts=accounts,
+    )  # fmt: skip
+    return _result(window)
+
+
+class _Window(NamedTuple):
+    """The counts of an `active_users` call, with the options the result reports."""
+
+    counts: _Counts
+    ids: IdArray  # the accounts reported, ascending
+    seats: FloatArray  # their seats (NaN when unknown)
+    end: int  # the window's end (microseconds since the epoch, UTC)
+    first_day: int  # its first local day (days since 1970-01-01)
+    features: tuple[str, ...] | None
+    timezone: str
+
+
+def _window(
+    events: object,
+    *,
+    as_of: AsOf,
+    window_days: int,
+    timezone: str,
+    features: Iterable[str] | None,
+    seats: Mapping[object, int | None] | None,
+    accounts: object | None,
+) -> _Window:
+    """The options checked and the events counted, as `active_users` and its partial need.
+
+    Raises:
+        InvalidInputError: As `active_users`.
+    """
     days = _window_days(window_days)
     zone = time_zone(timezone).key
     wanted = _features(features)
@@ -165,36 +199,21 @@ def active_users(
     pair, pair_slot = _pairs(read.users[rows], slot)
     pair_account = np.where(pair_slot >= 0, position[pair_slot], -1)
     counts = _count(pair, pair_account, day, accounts=len(ids), days=days)
-    return _result(
-        counts,
-        ids,
-        _spread(seat_ids, seat_values, ids),
-        as_of=to_datetime(np.datetime64(end, "us")),
-        first_day=first_day,
-        features=wanted,
-        timezone=zone,
-    )
+    seats_of = _spread(seat_ids, seat_values, ids)
+    return _Window(counts, ids, seats_of, end, first_day, wanted, zone)
 
 
-def _result(
-    counts: _Counts,
-    ids: IdArray,
-    seats: FloatArray,
-    *,
-    as_of: datetime,
-    first_day: int,
-    features: tuple[str, ...] | None,
-    timezone: str,
-) -> ActiveUsers:
-    days = counts.daily.shape[1]
+def _result(window: _Window) -> ActiveUsers:
+    """The result of counts: `active_users` and `ActiveUsersPartial.finalize` share it."""
+    counts, days = window.counts, window.counts.daily.shape[1]
     mau = counts.mau.astype(np.float64)
     mean_dau = counts.daily.sum(axis=1) / days
     with np.errstate(divide="ignore", invalid="ignore"):  # NaN where nobody / no seats
         dau_mau = np.where(mau > 0, mean_dau / mau, np.nan)
         wau_mau = np.where(mau > 0, counts.wau / mau, np.nan)
-        utilisation = np.where(seats > 0, mau / seats, np.nan)
+        utilisation = np.where(window.seats > 0, mau / window.seats, np.nan)
     return ActiveUsers(
-        account_ids=ids,
+        account_ids=window.ids,
         dau=counts.daily[:, -1].copy(),
         wau=counts.wau,
         mau=counts.mau,
@@ -203,14 +222,14 @@ def _result(
         wau_mau=wau_mau,
         l28=counts.l28,
         daily=counts.daily,
-        seats=seats,
+        seats=window.seats,
         seat_utilisation=utilisation,
-        as_of=as_of,
-        first_day=_date(first_day),
-        last_day=_date(first_day + days - 1),
+        as_of=to_datetime(np.datetime64(window.end, "us")),
+        first_day=_date(window.first_day),
+        last_day=_date(window.first_day + days - 1),
         window_days=days,
-        timezone=timezone,
-        features=features,
+        timezone=window.timezone,
+        features=window.features,
     )
 
 

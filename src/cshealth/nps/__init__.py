@@ -18,19 +18,23 @@ from cshealth import _public
 from cshealth.nps._account_nps import ACCOUNT_UNITS, AccountNPS, AccountUnit
 from cshealth.nps._accounts import account_scores
 from cshealth.nps._breakdown import breakdown
+from cshealth.nps._breakdown_partial import NPSBreakdownPartial, breakdown_partial
 from cshealth.nps._breakdown_result import NPSBreakdown, holm
 from cshealth.nps._compare import NPSComparison, compare, sample_size
 from cshealth.nps._follow_up import FollowUp, FollowUpAction, NPSCategory, queue_summary
 from cshealth.nps._follow_up_policy import FollowUpPolicy
 from cshealth.nps._follow_ups import follow_ups
 from cshealth.nps._migration import migration
+from cshealth.nps._migration_partial import NPSMigrationPartial, migration_partial
 from cshealth.nps._migration_result import CATEGORIES, NPSMigration
-from cshealth.nps._satisfaction import ces, csat
+from cshealth.nps._satisfaction import ces, ces_partial, csat, csat_partial
+from cshealth.nps._satisfaction_partial import CESPartial, CSATPartial
 from cshealth.nps._satisfaction_result import CESMethod, CESResult, CSATMethod, CSATResult
 from cshealth.nps._score import NPS_INTERVALS, NPSInterval, NPSResult, from_counts, score
 from cshealth.nps._tally import NPSTally, tally
 from cshealth.nps._trend import Period, trend
 from cshealth.nps._trend_counts import Dedupe
+from cshealth.nps._trend_partial import NPSTrendPartial, trend_partial
 from cshealth.nps._trend_result import NPSTrend, TrendPoint
 
 __all__ = [
@@ -40,37 +44,47 @@ __all__ = [
     "AccountNPS",
     "AccountUnit",
     "CESMethod",
+    "CESPartial",
     "CESResult",
     "CSATMethod",
+    "CSATPartial",
     "CSATResult",
     "Dedupe",
     "FollowUp",
     "FollowUpAction",
     "FollowUpPolicy",
     "NPSBreakdown",
+    "NPSBreakdownPartial",
     "NPSCategory",
     "NPSComparison",
     "NPSInterval",
     "NPSMigration",
+    "NPSMigrationPartial",
     "NPSResult",
     "NPSTally",
     "NPSTrend",
+    "NPSTrendPartial",
     "Period",
     "TrendPoint",
     "account_scores",
     "breakdown",
+    "breakdown_partial",
     "ces",
+    "ces_partial",
     "compare",
     "csat",
+    "csat_partial",
     "follow_ups",
     "from_counts",
     "holm",
     "migration",
+    "migration_partial",
     "queue_summary",
     "sample_size",
     "score",
     "tally",
     "trend",
+    "trend_partial",
 ]
 
 _public.publish(globals())

@@ -6,29 +6,16 @@ change of their NPS is tested with a paired t-test on the per-person change of t
 -1/0/+1 code, which accounts for the correlation of one person's two answers (the
 independent-samples test of `compare` does not).
 
-`migration` reads each wave (`_Wave`: a mapping of scores, or responses of any form,
-keeping each respondent's latest answer) and matches them; the result, `NPSMigration`,
-is in `cshealth.nps._migration_result`.
+`migration` reads each wave (`cshealth.nps._migration_waves`: a mapping of scores, or
+responses of any form, keeping each respondent's latest answer) and matches them into the
+partial of both whole waves (`cshealth.nps._migration_partial`), which it finalises; the
+result, `NPSMigration`, is in `cshealth.nps._migration_result`.
 """
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Mapping, Sized
-from dataclasses import dataclass
-from typing import NoReturn, cast
-
-import numpy as np
-from numpy.typing import NDArray
-
-from cshealth._checks import whole_number
-from cshealth._codes import id_codes, latest_rows
-from cshealth._exceptions import InvalidInputError, SmallSampleWarning
-from cshealth._types import IdArray, IntArray
-from cshealth.io._read import read_ids, same_kind
-from cshealth.nps._answers import _CATEGORY, _check_scores
+from cshealth.nps._migration_partial import build_migration, warn_small
 from cshealth.nps._migration_result import NPSMigration
-from cshealth.nps._responses import survey_columns
 
 __all__ = ["migration"]
 
@@ -113,127 +100,6 @@ def migration(
         promoter                 1        0         1      2
         total                    1        2         2      5
     """
-    whole_number(min_n, "min_n", low=0)
-    if not respondent:
-        msg = f"`respondent` must be the name of a column, got {respondent!r}"
-        raise InvalidInputError(msg)
-    first = _Wave.read(wave1, "wave1", respondent)
-    second = _Wave.read(wave2, "wave2", respondent)
-    same_kind(("`wave1`", first.ids), ("`wave2`", second.ids), noun="respondent ids")
-    survey_type = _common_type(first.survey_type, second.survey_type)
-    codes, k = _codes(first.ids, second.ids)
-    codes1, codes2 = codes[: len(first.ids)], codes[len(first.ids) :]
-    cat1, dropped1 = first.categories(codes1, k)
-    cat2, dropped2 = second.categories(codes2, k)
-    in1, in2 = cat1 >= 0, cat2 >= 0
-    both = in1 & in2
-    cells = np.bincount(3 * cat1[both] + cat2[both], minlength=9).astype(np.int64)
-    transitions = cells.reshape(3, 3)
-    result = NPSMigration(
-        transitions=transitions,
-        entrants=int((in2 & ~in1).sum()),
-        leavers=int((in1 & ~in2).sum()),
-        unidentified=(int((codes1 < 0).sum()), int((codes2 < 0).sum())),
-        duplicates=(dropped1, dropped2),
-        survey_type=survey_type,
-    )
-    if result.matched < min_n:
-        warnings.warn(
-            f"NPS migration of {result.matched} matched respondents (fewer than "
-            f"min_n={min_n}): the change is uncertain",
-            SmallSampleWarning,
-            stacklevel=2,
-        )
+    result = build_migration(wave1, wave2, respondent=respondent, min_n=min_n)._migration()
+    warn_small(result, min_n)
     return result
-
-
-@dataclass(frozen=True)
-class _Wave:
-    """One wave as aligned columns: identifiers, checked scores, optional instants."""
-
-    name: str
-    ids: NDArray[np.generic]
-    scores: NDArray[np.intp]
-    submitted_at: NDArray[np.datetime64] | None
-    survey_type: str | None
-
-    @classmethod
-    def read(cls, data: object, name: str, respondent: str) -> _Wave:
-        if isinstance(data, Mapping) and _is_score_mapping(data):
-            ids = read_ids(list(data.keys()), name=f"the keys of {name}", allow_missing=True)
-            return cls(name, ids, _scores(list(data.values()), name), None, None)
-        try:
-            columns = survey_columns(
-                data, kind="nps", need=("score", respondent), optional=("submitted_at",)
-            )
-        except InvalidInputError as err:  # name the wave; keep the per-row problems
-            raise InvalidInputError(f"`{name}`: {err.args[0]}", err.errors) from None
-        ids = read_ids(columns[respondent], name=f"{name}[{respondent!r}]", allow_missing=True)
-        instants = columns.instants() if "submitted_at" in columns.columns else None
-        scores = _scores(columns.scores(), name)
-        return cls(name, ids, scores, instants, columns.survey_type)
-
-    def categories(self, codes: IntArray, k: int) -> tuple[NDArray[np.intp], int]:
-        """Each respondent's category (``-1`` when absent) and the duplicates left out."""
-        rows = self._latest(codes, k)
-        category = np.full(k, -1, dtype=np.intp)
-        category[codes[rows]] = _CATEGORY[self.scores[rows]]
-        return category, int((codes >= 0).sum()) - len(rows)
-
-    def _latest(self, codes: IntArray, k: int) -> IntArray:
-        """The rows kept: one per identified respondent, the latest when repeated."""
-        rows = np.flatnonzero(codes >= 0)
-        own = codes[rows]
-        repeated = np.bincount(own, minlength=k)[own] > 1
-        if not repeated.any():
-            return rows
-        if self.submitted_at is None:
-            self._refuse(
-                rows[repeated],
-                own[repeated],
-                "there is no `submitted_at` to tell "
-                "which answer is the latest; pass it, or one answer per respondent",
-            )
-        times = self.submitted_at[rows]  # never NaT: the reader refuses a missing one
-        kept: IntArray = rows[latest_rows(own, times.astype(np.int64), rows)]
-        return kept
-
-    def _refuse(self, rows: IntArray, codes: IntArray, reason: str) -> NoReturn:
-        value = self.ids[int(rows[0])]
-        shown = value.item() if isinstance(value, np.generic) else value
-        msg = (
-            f"`{self.name}`: respondent {shown!r} answered more than once and {reason} "
-            f"(row {int(rows[0]) + 1}; {len(np.unique(codes))} such respondents in all)"
-        )
-        raise InvalidInputError(msg)
-
-
-def _is_score_mapping(data: Mapping[object, object]) -> bool:
-    """A mapping of respondent to score (scalar values) rather than of columns."""
-    first = next(iter(data.values()), None)
-    return not isinstance(first, Sized) or isinstance(first, (str, bytes))
-
-
-def _scores(values: object, name: str) -> NDArray[np.intp]:
-    try:
-        array = np.asarray(values)
-    except ValueError:  # ragged: sequences among the scores
-        array = np.fromiter(cast("list[object]", values), dtype=object)
-    return _check_scores(array, f"the scores of `{name}`")
-
-
-def _codes(first: IdArray, second: IdArray) -> tuple[IntArray, int]:
-    """Codes for the identifiers of both waves together (``-1`` where missing)."""
-    if first.dtype != second.dtype:  # whole numbers with and without missing ones
-        first, second = first.astype(object), second.astype(object)
-    return id_codes(np.concatenate([first, second]), dense=False)
-
-
-def _common_type(first: str | None, second: str | None) -> str | None:
-    if first is not None and second is not None and first != second:
-        msg = (
-            f"`wave1` holds {first} responses and `wave2` {second} ones; relationship and "
-            "transactional NPS are never pooled: pass waves of one survey type"
-        )
-        raise InvalidInputError(msg)
-    return first if first is not None else second

@@ -32,12 +32,19 @@ from cshealth.io._read import convert_column, raw_columns
 from cshealth.models import SurveyKind, SurveyResponse, SurveyType
 
 __all__ = [
+    "MIXED_TYPES",
     "SurveyColumns",
     "check_survey_type",
     "survey_columns",
 ]
 
 _SURVEY_TYPES: tuple[str, ...] = get_args(SurveyType)
+#: Why a mix of survey types is refused.
+MIXED_TYPES = (
+    "relationship and transactional responses are never pooled: give one survey "
+    "type at a time (filter the responses, or pass survey_type='relationship' or "
+    "'transactional' to a function that takes it)"
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,7 @@ def survey_columns(
     survey_type: SurveyType | Literal["any"] | None = None,
     extra: Mapping[str, object] | None = None,
     weights: object = None,
+    partition: bool = False,
 ) -> SurveyColumns:
     """Read survey responses of one kind into numpy columns.
 
@@ -120,6 +128,8 @@ def survey_columns(
             aside), kept as given and returned with the others.
         weights: Weights, one per row of ``data``, read in place of its ``weight``
             column.
+        partition: Whether ``data`` is one partition of the data (for a partial): one
+            holding no response of ``kind`` then gives no rows instead of an error.
 
     Returns:
         The columns, with ``survey_type`` set when it is known.
@@ -143,7 +153,7 @@ def survey_columns(
     n = _rows(raw)
     keep = np.ones(n, dtype=bool)
     if "kind" in raw:
-        keep &= _kind_rows(raw["kind"], kind, n)
+        keep &= _kind_rows(raw["kind"], kind, n, refuse=not partition)
     chosen: str | None = None if survey_type == "any" else survey_type
     if "survey_type" in raw:
         chosen, rows = _chosen_type(_text(raw["survey_type"]), keep, survey_type)
@@ -203,10 +213,11 @@ def _text(values: object) -> ObjectArray:
     return array if array.dtype == object else array.astype(object)
 
 
-def _kind_rows(values: object, kind: str, n: int) -> BoolArray:
+def _kind_rows(values: object, kind: str, n: int, *, refuse: bool = True) -> BoolArray:
+    """The rows of ``kind``; ``refuse``: data with rows but none of it is an error."""
     kinds = _text(values)
     rows: BoolArray = np.asarray(kinds == kind, dtype=bool)
-    if n and not rows.any():
+    if refuse and n and not rows.any():
         found = sorted({str(k) for k in kinds[: min(n, 10_000)].tolist()})
         msg = (
             f"no responses of kind {kind!r} among {n} (kinds found: {found}); pass the "
@@ -239,12 +250,7 @@ def _chosen_type(
     if survey_type is not None:
         return str(survey_type), rows[str(survey_type)]
     if len(present) > 1:
-        msg = (
-            "relationship and transactional responses are never pooled: give one survey "
-            "type at a time (filter the responses, or pass survey_type='relationship' or "
-            "'transactional' to a function that takes it)"
-        )
-        raise InvalidInputError(msg)
+        raise InvalidInputError(MIXED_TYPES)
     return (present[0], None) if present else (None, None)
 
 

@@ -8,78 +8,40 @@ responses of any form, never mix answers given on different scales, and weight a
 Kish's effective sample size when the responses carry weights.
 
 The answers are read in `cshealth.nps._satisfaction_answers`; the results, with the
-sample behind each estimate, are in `cshealth.nps._satisfaction_result`.
+sample behind each estimate, are in `cshealth.nps._satisfaction_result`. Each score is
+the finalised histogram of its answers (`cshealth.nps._satisfaction_partial`), the very
+path partials of partitions take (`csat_partial`, `ces_partial`).
 """
 
 from __future__ import annotations
 
-import math
-import warnings
 from collections.abc import Iterable
 from typing import cast
 
 import numpy as np
 
 from cshealth._checks import one_of, whole_number
-from cshealth._exceptions import InvalidInputError, SmallSampleWarning
+from cshealth._exceptions import InvalidInputError
+from cshealth._partial import PartialKey
 from cshealth.models import SurveyType
-from cshealth.nps._satisfaction_answers import _is_whole, _read, _show
-from cshealth.nps._satisfaction_result import (
-    CESMethod,
-    CESResult,
-    CSATMethod,
-    CSATResult,
-    _Sample,
+from cshealth.nps._partial_tally import parts_of
+from cshealth.nps._satisfaction_answers import (
+    _check_positive,
+    _read,
+    _warn_small,
+    default_positive,
+    easy_points,
 )
+from cshealth.nps._satisfaction_partial import (
+    CESPartial,
+    CSATPartial,
+    histogram,
+    positive_text,
+    scale_text,
+)
+from cshealth.nps._satisfaction_result import CESMethod, CESResult, CSATMethod, CSATResult
 
-__all__ = ["ces", "csat"]
-
-#: Share of the points of a CES scale that count as "easy" (rounded up to whole points):
-#: the top three of a 7-point scale, the top two of a 5-point scale.
-_EASY_FRACTION = 0.3
-
-
-def _warn_small(kind: str, n: int, min_n: int) -> None:
-    if n < min_n:
-        warnings.warn(
-            f"{kind} from {n} responses (fewer than min_n={min_n}): its interval is wide",
-            SmallSampleWarning,
-            stacklevel=3,
-        )
-
-
-def default_positive(scale: tuple[int, int]) -> tuple[int, ...]:
-    """The answers counted as satisfied by default: the top two points of the scale.
-
-    Scales of two or three points count their top point only (Zendesk: 1-2 → {2},
-    1-3 → {3}); a 4-point scale its top two (Simplesat: {3, 4}).
-
-    Examples:
-        >>> default_positive((1, 5)), default_positive((1, 3)), default_positive((0, 10))
-        ((4, 5), (3,), (9, 10))
-    """
-    low, high = scale
-    points = high - low + 1
-    return (high,) if points <= 3 else (high - 1, high)
-
-
-def _check_positive(positive: object, scale: tuple[int, int]) -> tuple[int, ...]:
-    if positive is None:
-        return default_positive(scale)
-    low, high = scale
-    values: list[object] = []
-    if isinstance(positive, Iterable) and not isinstance(positive, (str, bytes)):
-        values = list(positive)
-    on_scale = all(_is_whole(v) and low <= cast("int", v) <= high for v in values)
-    chosen = tuple(sorted({int(cast("int", v)) for v in values})) if on_scale else ()
-    if not chosen or len(chosen) == high - low + 1:
-        msg = (
-            f"`positive` must be a non-empty set of whole numbers on {_show(scale)}, short of "
-            f"the whole scale; got {positive!r} (the default here is "
-            f"{set(default_positive(scale))})"
-        )
-        raise InvalidInputError(msg)
-    return chosen
+__all__ = ["ces", "ces_partial", "csat", "csat_partial", "default_positive", "easy_points"]
 
 
 def csat(
@@ -143,41 +105,94 @@ def csat(
         >>> round(res.score, 1), res.n, res.unanswered
         (66.7, 3, 2)
     """
-    whole_number(min_n, "min_n", low=0)
-    one_of(method, CSATMethod, "method")
-    answers = _read(data, "csat", scale, survey_type)
-    chosen = _check_positive(positive, answers.scale)
-    satisfied = np.isin(answers.scores, chosen)
-    if method == "top_box":
-        values = satisfied.astype(np.float64)
-    else:
-        low, high = answers.scale
-        values = (answers.scores - low) / float(high - low)
-    result = CSATResult(
-        answers.scale,
-        chosen,
-        method,
-        int(satisfied.sum()),
-        _Sample.of(values, answers.weights),
-        answers.unanswered,
+    partial = _csat(
+        data, scale=scale, positive=positive, method=method, survey_type=survey_type, min_n=min_n
     )
+    result = partial._result()
     _warn_small("CSAT", result.n, min_n)
     return result
 
 
-def easy_points(scale: tuple[int, int]) -> tuple[int, ...]:
-    """The (oriented) answers `ces` counts as easy: the top 30% of the points, rounded up.
+def csat_partial(
+    data: object,
+    *,
+    scale: tuple[int, int] | None = None,
+    positive: Iterable[int] | None = None,
+    method: CSATMethod = "top_box",
+    survey_type: SurveyType | None = None,
+    min_n: int = 30,
+    part: str | None = None,
+) -> CSATPartial:
+    """The partial of `csat` on one partition of the answers: their histogram.
 
-    That is the top three points of a 7-point scale and the top two of a 5-point scale.
+    Takes the options of `csat`, read and checked as `csat` reads them, and ``part``.
+
+    Args:
+        data: One partition of the answers, in any form `csat` reads.
+        scale: As in `csat`.
+        positive: As in `csat`; whether its points lie on the scale is checked by
+            `CSATPartial.finalize`, once the scale of all the answers is known.
+        method: As in `csat`.
+        survey_type: As in `csat`.
+        min_n: As in `csat` (the finalised result warns below it).
+        part: A name for the partition; merging two partials that name one partition
+            is refused (a retried task counted twice).
+
+    Returns:
+        The `CSATPartial`; of a partition without answers, the empty partial. A
+        partition holding no CSAT response (other kinds only) is not an error here.
+
+    Raises:
+        InvalidInputError: As `csat` on bad answers or options, and on weights whose
+            largest lies outside ``1e-100..1e100`` (which `csat` divides by the largest
+            of all: divide them by one common constant first).
 
     Examples:
-        >>> easy_points((1, 7)), easy_points((1, 5)), easy_points((1, 10))
-        ((5, 6, 7), (4, 5), (8, 9, 10))
+        >>> p = csat_partial([5, 4, 4, 1], part="day-1")
+        >>> p.columns["score"].tolist(), p.columns["answers"].tolist(), p.parts
+        ([1, 4, 5], [1, 2, 1], ('day-1',))
     """
-    low, high = scale
-    # the small epsilon keeps 0.3 * 10 = 3.0000000000000004 from rounding up to 4
-    top = math.ceil(_EASY_FRACTION * (high - low + 1) - 1e-9)
-    return tuple(range(high - top + 1, high + 1))
+    return _csat(
+        data,
+        scale=scale,
+        positive=positive,
+        method=method,
+        survey_type=survey_type,
+        min_n=min_n,
+        parts=parts_of(part),
+        partition=True,
+    )
+
+
+def _csat(
+    data: object,
+    *,
+    scale: tuple[int, int] | None,
+    positive: Iterable[int] | None,
+    method: CSATMethod,
+    survey_type: SurveyType | None,
+    min_n: int,
+    parts: tuple[str, ...] = (),
+    partition: bool = False,
+) -> CSATPartial:
+    """The histogram of `csat`'s answers, of a partition or of all (which `csat` finalises)."""
+    whole_number(min_n, "min_n", low=0)
+    one_of(method, CSATMethod, "method")
+    answers = _read(data, "csat", scale, survey_type, partition=partition)
+    if partition:
+        chosen = positive_text(positive, answers.scale)
+    else:  # checked on the scale now, as ever
+        points = _check_positive(positive, answers.scale)
+        chosen = "" if positive is None else ",".join(str(point) for point in points)
+    key = PartialKey.of(
+        CSATPartial.KIND,
+        scale=scale_text(scale),
+        positive=chosen,
+        method=method,
+        survey_type=survey_type,
+        min_n=min_n,
+    )
+    return histogram(CSATPartial, answers, key, parts, partition=partition)
 
 
 def ces(
@@ -238,25 +253,93 @@ def ces(
         CESResult(score=5.38, n=40, 95% CI [4.91, 5.84], method='mean', scale=1..7,
                   higher = easier)
     """
+    partial = _ces(
+        data,
+        scale=scale,
+        higher_is_easier=higher_is_easier,
+        method=method,
+        survey_type=survey_type,
+        min_n=min_n,
+    )
+    result = partial._result()
+    _warn_small("CES", result.n, min_n)
+    return result
+
+
+def ces_partial(
+    data: object,
+    *,
+    scale: tuple[int, int] | None = None,
+    higher_is_easier: bool = True,
+    method: CESMethod = "mean",
+    survey_type: SurveyType | None = None,
+    min_n: int = 30,
+    part: str | None = None,
+) -> CESPartial:
+    """The partial of `ces` on one partition of the ratings: their histogram.
+
+    Takes the options of `ces`, read and checked as `ces` reads them, and ``part``.
+
+    Args:
+        data: One partition of the ratings, in any form `ces` reads.
+        scale: As in `ces`.
+        higher_is_easier: As in `ces`.
+        method: As in `ces`.
+        survey_type: As in `ces`.
+        min_n: As in `ces` (the finalised result warns below it).
+        part: A name for the partition; merging two partials that name one partition
+            is refused (a retried task counted twice).
+
+    Returns:
+        The `CESPartial`; of a partition without ratings, the empty partial. A
+        partition holding no CES response (other kinds only) is not an error here.
+
+    Raises:
+        InvalidInputError: As `ces` on bad ratings or options, and on weights whose
+            largest lies outside ``1e-100..1e100`` (which `ces` divides by the largest
+            of all: divide them by one common constant first).
+
+    Examples:
+        >>> p = ces_partial([7, 6, 6], higher_is_easier=False, min_n=0, part="day-1")
+        >>> p.columns["score"].tolist(), p.finalize().mean  # 8 - x: 1, 2, 2
+        ([6, 7], 1.66...)
+    """
+    return _ces(
+        data,
+        scale=scale,
+        higher_is_easier=higher_is_easier,
+        method=method,
+        survey_type=survey_type,
+        min_n=min_n,
+        parts=parts_of(part),
+        partition=True,
+    )
+
+
+def _ces(
+    data: object,
+    *,
+    scale: tuple[int, int] | None,
+    higher_is_easier: bool,
+    method: CESMethod,
+    survey_type: SurveyType | None,
+    min_n: int,
+    parts: tuple[str, ...] = (),
+    partition: bool = False,
+) -> CESPartial:
+    """The histogram of `ces`'s ratings, of a partition or of all (which `ces` finalises)."""
     whole_number(min_n, "min_n", low=0)
     one_of(method, CESMethod, "method")
     if not isinstance(cast("object", higher_is_easier), (bool, np.bool_)):
         msg = f"`higher_is_easier` must be True or False, got {higher_is_easier!r}"
         raise InvalidInputError(msg)
-    answers = _read(data, "ces", scale, survey_type)
-    low, high = answers.scale
-    ratings = answers.scores if higher_is_easier else low + high - answers.scores
-    easy_values = easy_points(answers.scale)
-    easy = ratings >= easy_values[0]
-    result = CESResult(
-        answers.scale,
-        bool(higher_is_easier),
-        method,
-        easy_values,
-        _Sample.of(ratings.astype(np.float64), answers.weights),
-        _Sample.of(easy.astype(np.float64), answers.weights),
-        int(easy.sum()),
-        answers.unanswered,
+    answers = _read(data, "ces", scale, survey_type, partition=partition)
+    key = PartialKey.of(
+        CESPartial.KIND,
+        scale=scale_text(scale),
+        higher_is_easier=bool(higher_is_easier),
+        method=method,
+        survey_type=survey_type,
+        min_n=min_n,
     )
-    _warn_small("CES", result.n, min_n)
-    return result
+    return histogram(CESPartial, answers, key, parts, partition=partition)

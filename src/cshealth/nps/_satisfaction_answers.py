@@ -9,19 +9,20 @@ rows of weight 0. Every bad value is an `InvalidInputError` naming its row or po
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterable, Iterator
 from typing import Literal, NamedTuple, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-from cshealth._exceptions import InvalidInputError
+from cshealth._exceptions import InvalidInputError, SmallSampleWarning
 from cshealth._types import BoolArray, FloatArray, IntArray
 from cshealth.models import DEFAULT_SCALES
 from cshealth.nps._answers import is_responses
 from cshealth.nps._responses import SurveyColumns, check_survey_type, survey_columns
 
-__all__: list[str] = []
+__all__ = ["default_positive", "easy_points"]
 
 
 class _Answers(NamedTuple):
@@ -29,12 +30,21 @@ class _Answers(NamedTuple):
     weights: FloatArray | None
     scale: tuple[int, int]
     unanswered: int = 0
+    survey_type: str | None = None
 
 
 def _read(
-    data: object, kind: Literal["csat", "ces"], scale: object, survey_type: object
+    data: object,
+    kind: Literal["csat", "ces"],
+    scale: object,
+    survey_type: object,
+    *,
+    partition: bool = False,
 ) -> _Answers:
-    """Scores on one scale, weights (``None`` when all 1) with zero-weight rows left out."""
+    """Scores on one scale, weights (``None`` when all 1) with zero-weight rows left out.
+
+    Of a ``partition`` of the data (for a partial), rows of other kinds alone are no error.
+    """
     chosen_type = check_survey_type(survey_type)
     requested = None if scale is None else _check_scale(scale)
     if isinstance(data, Iterator):  # a one-shot iterator: read it once
@@ -46,6 +56,7 @@ def _read(
             need=("score",),
             optional=("weight", "scale_min", "scale_max"),
             survey_type=chosen_type,
+            partition=partition,
         )
         declared = _declared_scale(columns, kind)
         if requested is not None and declared is not None and requested != declared:
@@ -58,14 +69,14 @@ def _read(
         used = declared or requested or DEFAULT_SCALES[kind]
         scores, weights = columns.scores(), columns.weights()
         _check_on_scale(scores, used, f"row {{}} of the {kind.upper()} responses: `score` is")
-        unanswered = columns.n_unanswered
+        unanswered, kept = columns.n_unanswered, columns.survey_type
     else:
         used = requested or DEFAULT_SCALES[kind]
-        scores, weights, unanswered = _bare_scores(data, kind, used), None, 0
+        scores, weights, unanswered, kept = _bare_scores(data, kind, used), None, 0, None
     if weights is not None and not bool((weights > 0).all()):
         keep = weights > 0
         scores, weights = scores[keep], weights[keep]
-    return _Answers(scores, weights, used, unanswered)
+    return _Answers(scores, weights, used, unanswered, kept)
 
 
 def _check_scale(scale: object) -> tuple[int, int]:
@@ -175,3 +186,66 @@ def _bad(
     place = where.format(position + origin)
     msg = f"{place} {shown!r}{why} ({int(bad.sum())} bad values in all)"
     raise InvalidInputError(msg)
+
+
+#: Share of the points of a CES scale that count as "easy" (rounded up to whole points):
+#: the top three of a 7-point scale, the top two of a 5-point scale.
+_EASY_FRACTION = 0.3
+
+
+def _warn_small(kind: str, n: int, min_n: int) -> None:
+    if n < min_n:
+        warnings.warn(
+            f"{kind} from {n} responses (fewer than min_n={min_n}): its interval is wide",
+            SmallSampleWarning,
+            stacklevel=3,
+        )
+
+
+def default_positive(scale: tuple[int, int]) -> tuple[int, ...]:
+    """The answers counted as satisfied by default: the top two points of the scale.
+
+    Scales of two or three points count their top point only (Zendesk: 1-2 → {2},
+    1-3 → {3}); a 4-point scale its top two (Simplesat: {3, 4}).
+
+    Examples:
+        >>> default_positive((1, 5)), default_positive((1, 3)), default_positive((0, 10))
+        ((4, 5), (3,), (9, 10))
+    """
+    low, high = scale
+    points = high - low + 1
+    return (high,) if points <= 3 else (high - 1, high)
+
+
+def _check_positive(positive: object, scale: tuple[int, int]) -> tuple[int, ...]:
+    if positive is None:
+        return default_positive(scale)
+    low, high = scale
+    values: list[object] = []
+    if isinstance(positive, Iterable) and not isinstance(positive, (str, bytes)):
+        values = list(positive)
+    on_scale = all(_is_whole(v) and low <= cast("int", v) <= high for v in values)
+    chosen = tuple(sorted({int(cast("int", v)) for v in values})) if on_scale else ()
+    if not chosen or len(chosen) == high - low + 1:
+        msg = (
+            f"`positive` must be a non-empty set of whole numbers on {_show(scale)}, short of "
+            f"the whole scale; got {positive!r} (the default here is "
+            f"{set(default_positive(scale))})"
+        )
+        raise InvalidInputError(msg)
+    return chosen
+
+
+def easy_points(scale: tuple[int, int]) -> tuple[int, ...]:
+    """The (oriented) answers `ces` counts as easy: the top 30% of the points, rounded up.
+
+    That is the top three points of a 7-point scale and the top two of a 5-point scale.
+
+    Examples:
+        >>> easy_points((1, 7)), easy_points((1, 5)), easy_points((1, 10))
+        ((5, 6, 7), (4, 5), (8, 9, 10))
+    """
+    low, high = scale
+    # the small epsilon keeps 0.3 * 10 = 3.0000000000000004 from rounding up to 4
+    top = math.ceil(_EASY_FRACTION * (high - low + 1) - 1e-9)
+    return tuple(range(high - top + 1, high + 1))

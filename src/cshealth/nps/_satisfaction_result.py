@@ -1,8 +1,9 @@
 """The results of `csat` and `ces`: a score, the sample behind it and its uncertainty.
 
 `_Sample` holds the size, (weighted) mean and standard deviation of per-answer values,
-with Kish's effective sample size when the answers carry weights, and gives the t and
-Wilson intervals. `CSATResult` and `CESResult` read their score and interval from it.
+with Kish's effective sample size when the answers carry weights, computed from the
+answers' histogram (how many answers, and their weight sums, per value), and gives the
+t and Wilson intervals. `CSATResult` and `CESResult` read their score and interval from it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from cshealth._stats import (
     proportion_interval,
     wilson_share_interval,
 )
-from cshealth._types import FloatArray
+from cshealth._types import FloatArray, IntArray
 
 __all__ = ["CESMethod", "CESResult", "CSATMethod", "CSATResult"]
 
@@ -45,21 +46,42 @@ class _Sample:
     weighted: bool
 
     @classmethod
-    def of(cls, values: FloatArray, weights: FloatArray | None) -> _Sample:
-        n = len(values)
+    def of(
+        cls,
+        values: FloatArray,
+        counts: IntArray,
+        weight: FloatArray | None = None,
+        squares: FloatArray | None = None,
+    ) -> _Sample:
+        """The sample of answers taking few values: ``counts[i]`` answers of ``values[i]``.
+
+        Weighted, ``weight[i]`` is the sum of those answers' weights and ``squares[i]``
+        of their squares. Every estimate is a ratio of such sums, so it is the same
+        whatever unit the weights are in (the sums of a histogram of the answers, which
+        partitions of the answers add up: `cshealth.nps._satisfaction_partial`).
+        """
+        present = counts > 0
+        values, counts = values[present], counts[present]
+        n = int(counts.sum())
         if n == 0:
             return cls(0, 0.0, None, None, weighted=False)
-        if weights is None:
-            mean, n_eff = float(values.mean()), float(n)
+        if weight is None or squares is None:
+            w, n_eff = counts.astype(np.float64), float(n)
         else:
-            weights = weights / weights.max()  # same estimates; no underflow in Σw²
-            total = float(weights.sum())
-            mean = float(np.dot(weights, values)) / total
-            n_eff = total**2 / float(np.dot(weights, weights))
+            w = weight[present]
+            n_eff = math.fsum(w) ** 2 / math.fsum(squares[present])
+        total = math.fsum(w)
+        mean = math.fsum(w * values) / total
         if values.min() == values.max():  # exact: no rounding from the weighted sum
-            return cls(n, n_eff, float(values[0]), 0.0 if n >= 2 else None, weights is not None)
-        sd = _sd(values, weights, mean, n_eff) if n >= 2 and n_eff > 1.0 else None
-        return cls(n, n_eff, mean, sd, weighted=weights is not None)
+            return cls(n, n_eff, float(values[0]), 0.0 if n >= 2 else None, weight is not None)
+        sd = None
+        if n >= 2 and n_eff > 1.0:
+            deviations = math.fsum(w * (values - mean) ** 2)  # Σw(x - x̄)²
+            if weight is None:
+                sd = math.sqrt(deviations / (n - 1))
+            else:  # sqrt(Σw(x - x̄)²/Σw · n_eff/(n_eff - 1))
+                sd = math.sqrt(deviations / total * n_eff / (n_eff - 1.0))
+        return cls(n, n_eff, mean, sd, weighted=weight is not None)
 
     def t_interval(self, level: float, what: str) -> tuple[float, float]:
         """``mean ± t(n_eff - 1) · sd / sqrt(n_eff)``."""
@@ -86,15 +108,6 @@ class _Sample:
         # weighted: Kish's effective sample size (fractional) in place of n
         share = cast("float", self.mean)
         return wilson_share_interval(share, self.effective_n, confidence_level=level)
-
-
-def _sd(values: FloatArray, weights: FloatArray | None, mean: float, n_eff: float) -> float:
-    """Sample standard deviation; weighted: ``sqrt(Σw(x - x̄)²/Σw · n_eff/(n_eff - 1))``."""
-    deviations = (values - mean) ** 2
-    if weights is None:
-        return math.sqrt(float(deviations.sum()) / (len(values) - 1))
-    spread = float(np.dot(weights, deviations)) / float(weights.sum())
-    return math.sqrt(spread * n_eff / (n_eff - 1.0))
 
 
 def _percent_interval(low: float, high: float) -> ConfidenceInterval:

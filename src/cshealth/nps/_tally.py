@@ -8,7 +8,6 @@ helpers tally NPS data of any accepted form; the scores and weights are checked 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -16,7 +15,7 @@ from typing import Any, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cshealth._checks import real_number, shown, whole_number
+from cshealth._checks import shown
 from cshealth._exceptions import InvalidInputError
 from cshealth._result import Result
 from cshealth._types import FloatArray
@@ -28,11 +27,12 @@ from cshealth.nps._answers import (
     is_responses,
 )
 from cshealth.nps._responses import survey_columns
+from cshealth.nps._tally_fields import FIELDS as _FIELDS
+from cshealth.nps._tally_fields import check_sums as _check_sums
+from cshealth.nps._tally_fields import count as _count
+from cshealth.nps._tally_fields import difference
 
 __all__ = ["NPSTally", "tally"]
-
-#: Largest count of a tally: the counts a float holds exactly.
-MAX_COUNT = 2**53
 
 
 @dataclass(frozen=True, eq=False, repr=False, init=False)
@@ -239,6 +239,38 @@ class NPSTally(Result):
             return self
         return NotImplemented
 
+    def __sub__(self, other: NPSTally) -> NPSTally:
+        """This tally without the responses of ``other``, a part of it: "the rest".
+
+        ``whole - group`` is the tally of every response outside the group, the other
+        side of a group-versus-rest comparison. Counts subtract exactly. Weight sums are
+        floats: ``(a + b) - b`` can miss ``a`` in its last bits, so a weight sum that
+        comes out within ``1e-9`` of the larger term (relative) from 0 where it must be 0
+        (below 0, or in a category left without responses) is taken as exactly 0. Any
+        larger gap means ``other`` is no part of this tally and is refused.
+
+        Raises:
+            InvalidInputError: When ``other`` is not a part of this tally: a count would
+                be negative, a weight sum negative beyond that rounding, or responses
+                would be left with no weight (or weight with no response).
+
+        Examples:
+            >>> whole = NPSTally.from_scores([10, 9, 8, 3, 0])
+            >>> whole - NPSTally.from_scores([10, 3])
+            NPSTally(detractors=1, passives=1, promoters=1)
+            >>> a, b, c = (NPSTally.from_scores([3], weights=[w]) for w in (0.1, 0.2, 0.3))
+            >>> ((a + b) + c).detractor_weight, (a + (b + c)).detractor_weight
+            (0.6000000000000001, 0.6)
+            >>> ((a + b) + c) - (a + (b + c))  # the same responses: nothing is left
+            NPSTally(detractors=0, passives=0, promoters=0)
+        """
+        if not isinstance(other, NPSTally):
+            return NotImplemented
+        fields = difference(
+            [getattr(self, name) for name in _FIELDS], [getattr(other, name) for name in _FIELDS]
+        )
+        return NPSTally(**cast("dict[str, Any]", fields))
+
     def __repr__(self) -> str:
         counts = (
             f"detractors={self.detractors}, passives={self.passives}, promoters={self.promoters}"
@@ -247,65 +279,6 @@ class NPSTally(Result):
             return f"NPSTally({counts})"
         sums = ", ".join(f"{name}={getattr(self, name):.6g}" for name in _FIELDS[3:])
         return f"NPSTally({counts}, {sums})"
-
-
-#: The fields of a tally, in order: the three counts, then the four weight sums.
-_FIELDS = (
-    "detractors",
-    "passives",
-    "promoters",
-    "detractor_weight",
-    "passive_weight",
-    "promoter_weight",
-    "weight_squares",
-)
-
-
-def _count(value: object, name: str) -> int:
-    """A count: a whole number from 0 to ``2**53`` (a plain ``int`` is checked inline)."""
-    if type(value) is int and 0 <= value <= MAX_COUNT:  # the common case, quickly
-        return value
-    return whole_number(value, name, high=MAX_COUNT)
-
-
-def _weight_sum(value: object, name: str) -> float:
-    """A weight sum: a finite number ``>= 0`` (a plain ``float`` is checked inline)."""
-    if type(value) is float and 0.0 <= value < math.inf:  # the common case, quickly
-        return value
-    return real_number(value, name, low=0.0)
-
-
-def _check_sums(
-    given: tuple[float | None, ...], counts: tuple[int, int, int]
-) -> tuple[float, float, float, float]:
-    """The four weight sums checked: all given, finite, ``>= 0`` and consistent with counts."""
-    names = _FIELDS[3:]
-    missing = [name for name, value in zip(names, given) if value is None]
-    if missing:
-        msg = (
-            f"an NPSTally takes all four weight sums or none (an unweighted tally); "
-            f"{', '.join(f'`{name}`' for name in missing)} not given"
-        )
-        raise InvalidInputError(msg)
-    sums = tuple(_weight_sum(value, name) for name, value in zip(names, given))
-    for count, total, name, count_name in zip(counts, sums, names, _FIELDS):
-        if count == 0 and total != 0:
-            msg = (
-                f"`{name}` is {total!r} but `{count_name}` is 0: a category without "
-                "responses weighs 0"
-            )
-            raise InvalidInputError(msg)
-    n = sum(counts)
-    if n == 0 and sums[3] != 0:
-        msg = f"`weight_squares` is {sums[3]!r} but the tally has no responses: it must be 0"
-        raise InvalidInputError(msg)
-    if n > 0 and sum(sums[:3]) == 0:
-        msg = (
-            f"the tally has {n} responses but its weight sums are 0 (responses of weight 0 "
-            "are left out of a tally); give the counts alone for an unweighted tally"
-        )
-        raise InvalidInputError(msg)
-    return sums[0], sums[1], sums[2], sums[3]
 
 
 def tally_of(

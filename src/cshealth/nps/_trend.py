@@ -12,11 +12,11 @@ would touch every response once per window, so for them each response instead ge
 range of windows it counts in (from its own time and its respondent's next response) and
 the counts come from cumulative sums: one pass, whatever the number of windows. The
 kernel is `cshealth.nps._trend_counts`; the result `cshealth.nps._trend_result.NPSTrend`.
+A trend of calendar periods is the finalised partial of all the responses
+(`cshealth.nps._trend_partial`), the very path partials of partitions take.
 """
 
 from __future__ import annotations
-
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -25,25 +25,20 @@ from cshealth._checks import MAX_WINDOW_DAYS, one_of, probability, whole_number
 from cshealth._exceptions import InvalidInputError
 from cshealth._stats import check_confidence_level
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import AsOf, IntArray, Period
+from cshealth._types import AsOf, Period
 from cshealth._zones import time_zone
 from cshealth.models import SurveyType
-from cshealth.nps._compare import compare
 from cshealth.nps._responses import check_survey_type, survey_columns
-from cshealth.nps._score import NPSResult
-from cshealth.nps._tally import NPSTally, tally_of
 from cshealth.nps._trend_counts import (
     _DAY,
     Dedupe,
-    _calendar_counts,
-    _calendar_edges,
-    _Counts,
     _Frame,
     _rolling_counts,
     _rolling_ends,
     _unanswered_times,
 )
-from cshealth.nps._trend_result import NPSTrend, TrendPoint
+from cshealth.nps._trend_partial import _assemble, _points, build_trend
+from cshealth.nps._trend_result import NPSTrend
 
 __all__ = ["Period", "trend"]
 
@@ -155,6 +150,20 @@ def trend(
     zone = time_zone(timezone).key
     instant = as_instant(as_of, timezone=zone)
     cutoff = int(instant.astype(np.int64))
+    if window is None:  # calendar periods: the partial of all the responses, finalised
+        return build_trend(
+            responses,
+            as_of=as_of,
+            period=period,
+            dedupe=dedupe,
+            survey_type=survey_type,
+            start=start,
+            weights=weights,
+            alpha=alpha,
+            confidence_level=level,
+            min_n=min_n,
+            timezone=zone,
+        ).finalize()
     columns = survey_columns(
         responses,
         kind="nps",
@@ -167,23 +176,15 @@ def trend(
     frame = _Frame.build(columns, cutoff, rule)
     aside = _unanswered_times(columns, cutoff)
     first = _first_instant(frame, start, zone)
-    if window is None:
-        edges = _calendar_edges(first, instant, period, zone)
-        counts = _calendar_counts(frame, edges)
-        points = _points(edges[:-1], np.minimum(edges[1:], cutoff), counts, lag=1)
-        unanswered = np.diff(np.searchsorted(aside, edges, side="left"))
-        complete = (edges[1:] <= cutoff).tolist()
-    else:
-        ends = _rolling_ends(first, cutoff, window, step_days, start is not None)
-        counts = _rolling_counts(frame, ends, window * _DAY)
-        points = _points(ends - window * _DAY, ends, counts, lag=-(-window // step_days))
-        unanswered = np.searchsorted(aside, ends, side="left") - np.searchsorted(
-            aside, ends - window * _DAY, side="left"
-        )
-        complete = [True] * len(points)
+    ends = _rolling_ends(first, cutoff, window, step_days, start is not None)
+    counts = _rolling_counts(frame, ends, window * _DAY)
+    points = _points(ends - window * _DAY, ends, counts, lag=-(-window // step_days))
+    unanswered = np.searchsorted(aside, ends, side="left") - np.searchsorted(
+        aside, ends - window * _DAY, side="left"
+    )
     return NPSTrend(
-        points=_assemble(points, complete, alpha, zone, unanswered.tolist()),
-        period=period if window is None else None,
+        points=_assemble(points, [True] * len(points), alpha, zone, unanswered),
+        period=None,
         rolling_days=window,
         dedupe=rule,
         survey_type=columns.survey_type,
@@ -213,36 +214,3 @@ def _first_instant(frame: _Frame, start: object, zone: str) -> int:
     if start is not None:
         return int(as_instant(start, "start", timezone=zone).astype(np.int64))
     return int(frame.times[0]) if len(frame.times) else -1
-
-
-_Point = tuple[int, int, NPSTally, int]
-
-
-def _points(starts: IntArray, ends: IntArray, counts: _Counts, lag: int) -> list[_Point]:
-    n, sums, squares = counts
-    points: list[_Point] = []
-    for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist())):
-        row = n[i].tolist()
-        if sums is None or squares is None:
-            tally = tally_of(row)
-        else:
-            tally = tally_of(row, sums[i].tolist(), float(squares[i]))
-        points.append((a, b, tally, i - lag))
-    return points
-
-
-def _assemble(
-    points: list[_Point], complete: list[bool], alpha: float, zone: str, unanswered: list[int]
-) -> tuple[TrendPoint, ...]:
-    results = [NPSResult(tally, aside) for (_, _, tally, _), aside in zip(points, unanswered)]
-    built: list[TrendPoint] = []
-    for (a, b, _, previous), result, done in zip(points, results, complete):
-        change = None
-        if previous >= 0 and result.n and results[previous].n:
-            change = compare(results[previous], result)
-        significant = change is not None and change.pvalue < alpha
-        start, end = (to_datetime(np.datetime64(x, "us")) for x in (a, b))
-        if zone != "UTC":
-            start, end = start.astimezone(ZoneInfo(zone)), end.astimezone(ZoneInfo(zone))
-        built.append(TrendPoint(start, end, result, change, significant, done))
-    return tuple(built)

@@ -124,27 +124,31 @@ _MONTHS = {"month": 1, "quarter": 3, "year": 12}
 _MONDAY = 4
 
 
-def _calendar_edges(first: int, cutoff: np.datetime64, period: Period, zone: str) -> IntArray:
-    """The first instants of the periods on ``zone``'s calendar that cover ``first..cutoff``.
+def _calendar_days(first: int, cutoff: np.datetime64, period: Period, zone: str) -> IntArray | None:
+    """The first days (on ``zone``'s calendar) of the periods covering ``first..cutoff``.
 
-    Weeks are ISO weeks (Monday first); quarters and years start in January.
+    One more day than periods: the last is the day after the last period. ``None`` when
+    ``first`` is not before ``cutoff`` (or is ``-1``: nothing to cover).
     """
     end = int(cutoff.astype(np.int64))
     if first < 0 or first >= end:
-        return np.array([end], dtype=np.int64)
+        return None
     days = local_days(np.array([first, end - 1], dtype="datetime64[us]"), zone)
     if period == "week":
         low, high = ((days - _MONDAY) // 7).tolist()
-        starts = np.arange(low, high + 2, dtype=np.int64) * 7 + _MONDAY
-    else:
-        step = _MONTHS[period]
-        low, high = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64).tolist()
-        low, high = (low // step) * step, (high // step) * step + step
-        months = np.arange(low, high + 1, step).astype("datetime64[M]")
-        starts = months.astype("datetime64[D]").astype(np.int64)
+        return np.arange(low, high + 2, dtype=np.int64) * 7 + _MONDAY
+    step = _MONTHS[period]
+    low, high = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64).tolist()
+    low, high = (low // step) * step, (high // step) * step + step
+    months = np.arange(low, high + 1, step).astype("datetime64[M]")
+    return months.astype("datetime64[D]").astype(np.int64)
+
+
+def _day_instants(days: IntArray, zone: str) -> IntArray:
+    """The first instant (microseconds, UTC) of each day of ``zone``'s calendar."""
     if zone == "UTC":
-        return starts.astype("datetime64[D]").astype("datetime64[us]").astype(np.int64)
-    instants = [day_start(day, zone) for day in starts.tolist()]
+        return days.astype("datetime64[D]").astype("datetime64[us]").astype(np.int64)
+    instants = [day_start(day, zone) for day in days.tolist()]
     return np.array(instants, dtype="datetime64[us]").astype(np.int64)
 
 

@@ -8,7 +8,7 @@ with a few comparisons and one `numpy.bincount`, without a Python loop per row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol, cast
@@ -32,6 +32,8 @@ from cshealth.retention._window_rates import _annualized, _interval
 __all__ = ["ActivityChurn", "activity_churn"]
 
 _DAY_US = 86_400_000_000
+#: The counts of an `ActivityChurn`: the sums its partial (`ActivityChurnPartial`) merges.
+ACTIVITY_COUNTS = ("starting_entities", "ending_entities", "new_entities", "churned_entities")
 _ONE_MICROSECOND = timedelta(microseconds=1)
 
 
@@ -277,6 +279,16 @@ def activity_churn(
         >>> res.starting_entities, res.churned_entities, res.new_entities, res.rate
         (2, 1, 1, 0.5)
     """
+    window = _activity_window(base_on, compare_on, inactive_after, timezone)
+    times = _event_times(event_times)
+    counts = _activity_counts(_entity_ids(entity_ids, len(times)), times, window)
+    return _activity_result(counts, window, inactive_after)
+
+
+def _activity_window(
+    base_on: object, compare_on: object, inactive_after: object, timezone: str
+) -> tuple[int, int, int]:
+    """``(first, last, lag)``: the two instants and ``inactive_after``, in microseconds."""
     lag = _lag(inactive_after)
     first = int(as_instant(base_on, "base_on", timezone=timezone).astype(np.int64))
     last = int(as_instant(compare_on, "compare_on", timezone=timezone).astype(np.int64))
@@ -286,25 +298,40 @@ def activity_churn(
             f"base_on={iso(base_on)} and compare_on={iso(compare_on)}"
         )
         raise InvalidInputError(msg)
-    times = _event_times(event_times)
-    ids = _entity_ids(entity_ids, len(times))
+    return first, last, lag
+
+
+def _activity_counts(
+    ids: NDArray[np.generic], times: IntArray, window: tuple[int, int, int]
+) -> dict[str, int]:
+    """The counts of `ActivityChurn` (`ACTIVITY_COUNTS`) of the events ``(ids, times)``."""
+    first, last, lag = window
     in_start = (times > first - lag) & (times <= first)
     in_end = (times > last - lag) & (times <= last)
     rows = np.flatnonzero(in_start | in_end)
     codes, k = id_codes(ids[rows], dense=False)
     at_start = np.bincount(codes[in_start[rows]], minlength=k) > 0
     at_end = np.bincount(codes[in_end[rows]], minlength=k) > 0
-    starting = int(at_start.sum())
-    churned = int((at_start & ~at_end).sum())
+    return {
+        "starting_entities": int(at_start.sum()),
+        "ending_entities": int(at_end.sum()),
+        "new_entities": int((at_end & ~at_start).sum()),
+        "churned_entities": int((at_start & ~at_end).sum()),
+    }
+
+
+def _activity_result(
+    counts: Mapping[str, int], window: tuple[int, int, int], inactive_after: timedelta
+) -> ActivityChurn:
+    """The `ActivityChurn` of its counts: the one finaliser of `activity_churn` and its partial."""
+    first, last, _ = window
+    starting, churned = counts["starting_entities"], counts["churned_entities"]
     rate = churned / starting if starting else None
     return ActivityChurn(
         base_on=to_datetime(np.datetime64(first, "us")),
         compare_on=to_datetime(np.datetime64(last, "us")),
         inactive_after=inactive_after,
-        starting_entities=starting,
-        ending_entities=int(at_end.sum()),
-        new_entities=int((at_end & ~at_start).sum()),
-        churned_entities=churned,
+        **{name: counts[name] for name in ACTIVITY_COUNTS},
         rate=rate,
         retention_rate=None if rate is None else 1.0 - rate,
         periods_per_year=_instant_periods(first, last),

@@ -17,14 +17,15 @@ Three tables share one shape:
 * `revenue_cohorts`: from `RevenueChange` records; the cohort's MRR on the last day of
   period ``c + k`` over its MRR at offset 0 (net revenue retention by cohort).
 
-This module holds the two tables of counts, `cohort_table` and `logo_cohorts`;
+This module holds the two tables of counts, `cohort_table` and `logo_cohorts`, and their
+partial forms (`cohort_table_partial`, `logo_cohorts_partial`): each table is its partial
+of all the data, finalised. The table and its partials are in `_cohort_table`,
 `revenue_cohorts` is in `_revenue_cohorts`, the grid the three share in `_cohort_grid`,
 and the event kernel in `_cohort_kernel`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
@@ -33,16 +34,10 @@ from numpy.typing import ArrayLike, NDArray
 from cshealth._checks import one_of
 from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
-from cshealth._types import AsOf, IntArray, Period
+from cshealth._partial import PartialKey
+from cshealth._types import AsOf, Period
 from cshealth.retention._accounts import read_churn_accounts
-from cshealth.retention._cohort_grid import (
-    _any_row,
-    _by_offset,
-    _CohortGrid,
-    _empty_grid,
-    _ratio,
-    _Span,
-)
+from cshealth.retention._cohort_grid import _Span
 from cshealth.retention._cohort_kernel import (
     _NAT,
     CohortMode,
@@ -51,64 +46,16 @@ from cshealth.retention._cohort_kernel import (
     _entity_codes,
     _event_counts,
 )
+from cshealth.retention._cohort_table import (
+    CohortPartial,
+    CohortTable,
+    LogoCohortPartial,
+    cohort_rows,
+)
+from cshealth.retention._partial_rows import day_option, empty_rows, part_names
 from cshealth.retention._periods import as_day, check_period, days_to_periods
 
-__all__ = ["CohortTable", "cohort_table", "logo_cohorts"]
-
-
-@dataclass(frozen=True, eq=False, repr=False)
-class CohortTable(_CohortGrid):
-    """Counts and rates of entities retained, by cohort (rows) and offset (columns).
-
-    Attributes:
-        period: ``'week'``, ``'month'``, ``'quarter'`` or ``'year'``.
-        mode: ``'on'`` (an event in exactly period ``c + k``) or ``'on_or_after'``
-            (in ``c + k`` or later; rows never increase).
-        as_of: The day the table was taken at: events on or after it are ignored.
-        cohorts: Cohort labels (``'2025-W05'``, ``'2025-01'``, ``'2025-Q1'``, ``'2025'``),
-            ascending; only periods in which some entity started.
-        starts: First day of each cohort's period (``datetime64[D]``).
-        sizes: Entities per cohort.
-        counts: Entities retained per cohort and offset; 0 in censored cells.
-        observed: Whether the period of cell ``(c, k)`` had ended by ``as_of`` (its last
-            day is before the ``as_of`` day).
-        rates: ``counts / sizes``; ``NaN`` in censored cells (never 0).
-        average: Per offset, the counts of the cohorts observed there over their sizes;
-            ``NaN`` where no cohort has reached the offset.
-
-    Examples:
-        >>> from datetime import date
-        >>> t = cohort_table(
-        ...     ["a", "a", "b", "b", "c"],
-        ...     [
-        ...         date(2025, 1, 3),
-        ...         date(2025, 3, 8),
-        ...         date(2025, 1, 9),
-        ...         date(2025, 2, 2),
-        ...         date(2025, 2, 14),
-        ...     ],
-        ...     as_of=date(2025, 3, 15),
-        ... )
-        >>> t
-        CohortTable(period='month', mode='on', cohorts=2, offsets=3, as_of=2025-03-15)
-        >>> t.counts.tolist(), t.rates[0].tolist()
-        ([[2, 1, 0], [1, 0, 0]], [1.0, 0.5, nan])
-        >>> t.average.tolist()  # offset 1: only January has reached it (1 of 2)
-        [1.0, 0.5, nan]
-    """
-
-    row_fields = ("cohorts", "starts", "sizes")
-
-    mode: CohortMode
-    sizes: IntArray
-    counts: IntArray
-
-    def _size_columns(self) -> list[tuple[str, list[str]]]:
-        sizes = self.sizes.tolist()
-        return [("size", [str(s) for s in [*sizes, sum(sizes)]])]
-
-    def __repr__(self) -> str:
-        return f"CohortTable(period={self.period!r}, mode={self.mode!r}, {self._shape()})"
+__all__ = ["cohort_table", "cohort_table_partial", "logo_cohorts", "logo_cohorts_partial"]
 
 
 def cohort_table(
@@ -175,9 +122,66 @@ def cohort_table(
         >>> cohort_table(["u1"], start, as_of=date(2025, 3, 1), timezone="Europe/Berlin").cohorts
         ('2025-02',)
     """
+    partial = cohort_table_partial(
+        entity_ids, event_dates, as_of=as_of, period=period, mode=mode, timezone=timezone
+    )
+    return partial.finalize()
+
+
+def cohort_table_partial(
+    entity_ids: ArrayLike,
+    event_dates: ArrayLike,
+    *,
+    as_of: AsOf,
+    period: Period = "month",
+    mode: CohortMode = "on",
+    timezone: str = "UTC",
+    part: str | None = None,
+) -> CohortPartial:
+    """The partial form of `cohort_table` on one partition of the events.
+
+    Reads the events as `cohort_table` does (same checks, same errors) and counts the
+    entities retained per cohort and offset. Partials of partitions that each hold all
+    the events of their entities merge (`CohortPartial.merge`, ``+``), and
+    `CohortPartial.finalize` gives what `cohort_table` gives on all the events:
+    ``cohort_table(...)`` is ``cohort_table_partial(...).finalize()``.
+
+    Args:
+        entity_ids: As in `cohort_table`.
+        event_dates: As in `cohort_table`.
+        as_of: As in `cohort_table`; the day is in the partial's key.
+        period: As in `cohort_table`; in the key.
+        mode: As in `cohort_table`; in the key.
+        timezone: As in `cohort_table`; in the key.
+        part: A name for the partition, so that merging it twice is refused; ``None``
+            leaves it unnamed.
+
+    Returns:
+        A `CohortPartial`; it requires every entity's events in one partition
+        (``'entity_id'``).
+
+    Raises:
+        InvalidInputError: As `cohort_table`; and on a ``part`` that is not text.
+
+    Examples:
+        >>> from datetime import date
+        >>> p = cohort_table_partial(
+        ...     ["u1", "u1"], ["2025-01-04", "2025-02-11"], as_of=date(2025, 3, 1)
+        ... )
+        >>> p.columns["cohort"].tolist(), p.columns["offset"].tolist(), p.columns["size"].tolist()
+        ([20089, 20089], [0, 1], [1, 0])
+    """
     mode = cast("CohortMode", one_of(mode, CohortMode, "mode"))
     period = check_period(period)
     as_of_day = as_day(as_of, "as_of", timezone=timezone)
+    parts = part_names(part)
+    key = PartialKey.of(
+        CohortPartial.KIND,
+        period=period,
+        mode=mode,
+        as_of=day_option(as_of_day),
+        timezone=timezone,
+    )
     ids = np.asarray(entity_ids)
     if ids.ndim != 1:
         msg = f"`entity_ids` must be one-dimensional, got shape {ids.shape}"
@@ -195,11 +199,11 @@ def cohort_table(
         seen = days < as_of_day
         codes, days, high = codes[seen], days[seen], as_of_day - 1
     if not len(days):
-        return _empty_counts(period, mode, as_of_day)
+        return empty_rows(CohortPartial, key, parts)
     low = int(days.min())
     span = _Span.of(low, as_of_day, period)
     sizes, counts = _event_counts(codes, k, days, bounds=(low, high), span=span, mode=mode)
-    return _count_table(span, sizes, counts, mode)
+    return cohort_rows(CohortPartial, key, span, sizes, counts, parts=parts)
 
 
 def logo_cohorts(
@@ -257,8 +261,51 @@ def logo_cohorts(
         2025-02     1    0%   0%
         average     3   67%  33%  50%
     """
+    return logo_cohorts_partial(accounts, as_of=as_of, period=period, timezone=timezone).finalize()
+
+
+def logo_cohorts_partial(
+    accounts: object,
+    *,
+    as_of: AsOf,
+    period: Period = "month",
+    timezone: str = "UTC",
+    part: str | None = None,
+) -> LogoCohortPartial:
+    """The partial form of `logo_cohorts` on one partition of the accounts.
+
+    Reads the accounts as `logo_cohorts` does (same checks, same errors: an id given
+    twice in the partition is refused) and counts the accounts retained per cohort and
+    offset. Partials of disjoint partitions merge (`LogoCohortPartial.merge`, ``+``), and
+    `LogoCohortPartial.finalize` gives what `logo_cohorts` gives on all the accounts:
+    ``logo_cohorts(...)`` is ``logo_cohorts_partial(...).finalize()``.
+
+    Args:
+        accounts: One partition of the accounts, in any form `logo_cohorts` takes.
+        as_of: As in `logo_cohorts`; the day is in the partial's key.
+        period: As in `logo_cohorts`; in the key.
+        timezone: As in `logo_cohorts` (it only places an instant ``as_of`` on a day).
+        part: A name for the partition, so that merging it twice is refused; ``None``
+            leaves it unnamed.
+
+    Returns:
+        A `LogoCohortPartial` (requires nothing of the partitioning; an account given in
+        two partitions is counted twice).
+
+    Raises:
+        InvalidInputError: As `logo_cohorts`; and on a ``part`` that is not text.
+
+    Examples:
+        >>> from datetime import date
+        >>> one = {"id": ["A"], "start_date": ["2025-01-10"], "end_date": ["2025-02-01"]}
+        >>> p = logo_cohorts_partial(one, as_of=date(2025, 4, 1))
+        >>> p.columns["offset"].tolist(), p.columns["retained"].tolist()
+        ([0], [1])
+    """
     period = check_period(period)
     as_of_day = as_day(as_of, "as_of", timezone=timezone)
+    parts = part_names(part)
+    key = PartialKey.of(LogoCohortPartial.KIND, period=period, as_of=day_option(as_of_day))
     table = read_churn_accounts(accounts, ["id", "start_date"], function="logo_cohorts")
     ids = np.asarray(table["id"])
     _check_unique(ids)
@@ -266,7 +313,7 @@ def logo_cohorts(
     end = table["end_date"].astype(np.int64)
     seen = start < as_of_day
     if not seen.any():
-        return _empty_counts(period, "on_or_after", as_of_day)
+        return empty_rows(LogoCohortPartial, key, parts)
     start, end = start[seen], end[seen]
     span = _Span.of(int(start.min()), as_of_day, period)
     cohort = days_to_periods(start, period) - span.first
@@ -275,38 +322,7 @@ def logo_cohorts(
     last = np.where(churned, gone - 1, span.width - 1)  # last period still a customer at its end
     counts = _at_least(cohort, last, span.width)
     sizes = np.bincount(cohort, minlength=span.width)
-    return _count_table(span, sizes, counts, "on_or_after")
-
-
-def _count_table(span: _Span, sizes: IntArray, counts: IntArray, mode: CohortMode) -> CohortTable:
-    rows = np.flatnonzero(sizes)
-    cells, observed = _by_offset(span, rows, counts)
-    retained = cells.astype(np.int64)
-    size_grid = np.broadcast_to(sizes[rows, None].astype(np.float64), cells.shape)
-    rates = _ratio(cells.astype(np.float64), size_grid, observed)
-    average = _ratio(
-        cells.sum(axis=0).astype(np.float64),
-        np.where(observed, size_grid, 0.0).sum(axis=0),
-        _any_row(observed),
-    )
-    return CohortTable(
-        **span.labels(rows),
-        observed=observed,
-        rates=rates,
-        average=average,
-        mode=mode,
-        sizes=sizes[rows].astype(np.int64),
-        counts=retained,
-    )
-
-
-def _empty_counts(period: Period, mode: CohortMode, as_of_day: int) -> CohortTable:
-    return CohortTable(
-        **_empty_grid(period, as_of_day),
-        mode=mode,
-        sizes=np.zeros(0, dtype=np.int64),
-        counts=np.zeros((0, 0), dtype=np.int64),
-    )
+    return cohort_rows(LogoCohortPartial, key, span, sizes, counts, parts=parts)
 
 
 def _check_unique(ids: NDArray[np.generic]) -> None:

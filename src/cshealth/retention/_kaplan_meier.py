@@ -2,7 +2,9 @@
 
 Durations are numbers or time spans (read in ``time_unit``). The events and censorings per
 distinct duration come from one sort of the durations with the event flag packed into the
-sort key (`_count`), and the curve from those counts.
+sort key (`_count`), and the curve from those counts. `kaplan_meier_partial` gives the
+same counts as a mergeable `SurvivalPartial`, whose `SurvivalPartial.finalize` is the
+curve of the counts of every partition together.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from numpy.typing import ArrayLike
 
 from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
+from cshealth._partial import PartialKey
 from cshealth._types import BoolArray, FloatArray
 from cshealth.io._read import time_durations
+from cshealth.retention._partial_rows import part_names
 from cshealth.retention._survival_counts import (
     SurvivalCounts,
     _check_durations,
@@ -23,8 +27,9 @@ from cshealth.retention._survival_counts import (
     _shown,
 )
 from cshealth.retention._survival_curve import SurvivalCurve
+from cshealth.retention._survival_partial import SurvivalPartial, survival_rows
 
-__all__ = ["SURVIVAL_UNITS", "SurvivalUnit", "kaplan_meier"]
+__all__ = ["SURVIVAL_UNITS", "SurvivalUnit", "kaplan_meier", "kaplan_meier_partial"]
 
 #: Units of the durations `survival` builds from account dates, and of the times
 #: `kaplan_meier` gives for durations given as time spans (``time_unit``).
@@ -85,6 +90,45 @@ def kaplan_meier(
     times = _durations(durations, _unit(time_unit))
     flags = None if observed is None else _observed(observed, len(times))
     return SurvivalCurve(_count(times, flags))
+
+
+def kaplan_meier_partial(
+    durations: ArrayLike,
+    observed: ArrayLike | None = None,
+    *,
+    time_unit: SurvivalUnit = "day",
+    part: str | None = None,
+) -> SurvivalPartial:
+    """The partial form of `kaplan_meier` on one partition of the subjects.
+
+    Checks the durations as `kaplan_meier` does and counts the events and censorings per
+    distinct duration. Partials of disjoint sets of subjects merge
+    (`SurvivalPartial.merge`, ``+``), and `SurvivalPartial.finalize` gives the curve
+    `kaplan_meier` gives on all of them (the curve of the same counts).
+
+    Args:
+        durations: As in `kaplan_meier`.
+        observed: As in `kaplan_meier`.
+        time_unit: As in `kaplan_meier`; it is in the partial's key.
+        part: A name for the partition, so that merging it twice is refused; ``None``
+            leaves it unnamed.
+
+    Returns:
+        A `SurvivalPartial` (its key has no ``as_of`` and no ``by``).
+
+    Raises:
+        InvalidInputError: As `kaplan_meier`; and on a ``part`` that is not text.
+
+    Examples:
+        >>> a = kaplan_meier_partial([2, 3], [True, False], part="a")
+        >>> b = kaplan_meier_partial([3, 8], [True, True], part="b")
+        >>> (a + b).finalize() == kaplan_meier([2, 3, 3, 8], [True, False, True, True])
+        True
+    """
+    times = _durations(durations, _unit(time_unit))
+    flags = None if observed is None else _observed(observed, len(times))
+    key = PartialKey.of(SurvivalPartial.KIND, time_unit=time_unit, as_of="", by="")
+    return survival_rows(key, [("", _count(times, flags), None)], part_names(part))
 
 
 def _count(durations: FloatArray, observed: BoolArray | None) -> SurvivalCounts:

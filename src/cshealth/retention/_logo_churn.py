@@ -21,6 +21,7 @@ from revenue changes (``revenue_retention``), where a reactivation is visible.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, TypeAlias, cast, overload
@@ -47,6 +48,15 @@ Denominator: TypeAlias = Literal["start", "average", "customer_days"]
 
 
 _NEVER = np.iinfo(np.int64).max  # the end day of a customer still active
+#: The counts of a `LogoChurn`: the sums its partial (`LogoChurnPartial`) merges.
+LOGO_COUNTS = (
+    "starting_customers",
+    "ending_customers",
+    "new_customers",
+    "churned_customers",
+    "customer_days",
+    "churn_events",
+)
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -312,31 +322,41 @@ def _stints(table: Table) -> tuple[IntArray, IntArray]:
 
 def _logo(begins: IntArray, ends: IntArray, first: int, last: int, form: Denominator) -> LogoChurn:
     """The logo churn of the customers ``[begins, ends)`` from day ``first`` to ``last``."""
+    return _logo_result(_logo_counts(begins, ends, first, last), first, last, form)
+
+
+def _logo_counts(begins: IntArray, ends: IntArray, first: int, last: int) -> dict[str, int]:
+    """The counts of `LogoChurn` (`LOGO_COUNTS`) of the customers ``[begins, ends)``."""
     at_start = (begins <= first) & (first < ends)
     at_end = (begins <= last) & (last < ends)
-    starting, ending = int(at_start.sum()), int(at_end.sum())
-    churned = int((at_start & ~at_end).sum())
-    events = int(((begins < ends) & (first < ends) & (ends <= last)).sum())
-    exposure = int(np.clip(np.minimum(ends, last) - np.maximum(begins, first), 0, None).sum())
+    return {
+        "starting_customers": int(at_start.sum()),
+        "ending_customers": int(at_end.sum()),
+        "new_customers": int((at_end & ~at_start).sum()),
+        "churned_customers": int((at_start & ~at_end).sum()),
+        "customer_days": int(
+            np.clip(np.minimum(ends, last) - np.maximum(begins, first), 0, None).sum()
+        ),
+        "churn_events": int(((begins < ends) & (first < ends) & (ends <= last)).sum()),
+    }
+
+
+def _logo_result(counts: Mapping[str, int], first: int, last: int, form: Denominator) -> LogoChurn:
+    """The `LogoChurn` of its counts: the one finaliser of `logo_churn` and its partial."""
     rate = _churn_rate(
         form,
-        churned=churned,
-        starting=starting,
-        ending=ending,
-        events=events,
-        exposure=exposure,
+        churned=counts["churned_customers"],
+        starting=counts["starting_customers"],
+        ending=counts["ending_customers"],
+        events=counts["churn_events"],
+        exposure=counts["customer_days"],
         days=last - first,
     )
     return LogoChurn(
         base_on=day_to_date(first),
         compare_on=day_to_date(last),
         denominator=form,
-        starting_customers=starting,
-        ending_customers=ending,
-        new_customers=int((at_end & ~at_start).sum()),
-        churned_customers=churned,
-        customer_days=exposure,
-        churn_events=events,
+        **{name: counts[name] for name in LOGO_COUNTS},
         rate=rate,
         retention_rate=None if rate is None else 1.0 - rate,
         periods_per_year=periods_per_year(first, last),

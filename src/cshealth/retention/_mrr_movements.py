@@ -11,6 +11,7 @@ one ``bincount`` per measure.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Literal, overload
 
 import numpy as np
@@ -19,7 +20,7 @@ from cshealth._checks import one_of
 from cshealth._exceptions import InvalidInputError
 from cshealth._grouped import Grouped
 from cshealth._grouping import By
-from cshealth._types import AsOf, IntArray, Period
+from cshealth._types import AsOf, FloatArray, IntArray, Period
 from cshealth.retention._periods import (
     _window,
     check_period,
@@ -137,18 +138,10 @@ def mrr_movements(
         >>> {label: m.ending_mrr.tolist() for label, m in g.items()}
         {'(none)': [0.0, 80.0], 'x': [150.0, 120.0], 'y': [0.0, 0.0]}
     """
-    first, last = _window(start, end)
-    period = check_period(period)
-    if isinstance(group_within_days, bool) or not isinstance(group_within_days, int):
-        msg = f"`group_within_days` must be a whole number of days >= 0, got {group_within_days!r}"
-        raise InvalidInputError(msg)
-    if group_within_days < 0:
-        msg = f"`group_within_days` must be >= 0, got {group_within_days}"
-        raise InvalidInputError(msg)
-    one_of(same_period_new_and_churn, NewAndChurn, "same_period_new_and_churn")
+    edges, period, ignore = _options(
+        start, end, period, group_within_days, same_period_new_and_churn
+    )
     timeline, columns = _read(changes, by)
-    edges = _edges(first, last, period)
-    ignore = same_period_new_and_churn == "ignore"
     overall = _moved(timeline, edges, period, group_within_days, ignore=ignore)
     if by is None:
         return overall
@@ -158,14 +151,41 @@ def mrr_movements(
     )
 
 
+def _options(
+    start: object, end: object, period: object, group_within_days: object, new_and_churn: object
+) -> tuple[IntArray, Period, bool]:
+    """The options of `mrr_movements`, checked: the window's edges, the period, ``ignore``."""
+    first, last = _window(start, end)
+    period = check_period(period)
+    if isinstance(group_within_days, bool) or not isinstance(group_within_days, int):
+        msg = f"`group_within_days` must be a whole number of days >= 0, got {group_within_days!r}"
+        raise InvalidInputError(msg)
+    if group_within_days < 0:
+        msg = f"`group_within_days` must be >= 0, got {group_within_days}"
+        raise InvalidInputError(msg)
+    one_of(new_and_churn, NewAndChurn, "same_period_new_and_churn")
+    return _edges(first, last, period), period, new_and_churn == "ignore"
+
+
 def _moved(
     timeline: Timeline, edges: IntArray, period: Period, group_within_days: int, *, ignore: bool
 ) -> MRRMovements:
     """The waterfall of ``timeline`` over the periods cut at ``edges``."""
-    moves = _movements(timeline, edges, group_within_days)
-    if ignore:
-        moves = _drop_new_and_churn(moves, timeline)
+    moves = _window_moves(timeline, edges, group_within_days, ignore=ignore)
     return _waterfall(timeline, moves, edges, period)
+
+
+def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Period) -> MRRMovements:
+    """The waterfall of classified movements: their sums, run through the ledger."""
+    return _ledger(_sums(timeline, moves, edges), edges, period, timeline, moves)
+
+
+def _window_moves(
+    timeline: Timeline, edges: IntArray, group_within_days: int, *, ignore: bool
+) -> _Moves:
+    """The movements of ``timeline`` in the window cut at ``edges``, classified."""
+    moves = _movements(timeline, edges, group_within_days)
+    return _drop_new_and_churn(moves, timeline) if ignore else moves
 
 
 def _edges(first: int, last: int, period: Period) -> IntArray:
@@ -223,7 +243,17 @@ def _drop_new_and_churn(moves: _Moves, timeline: Timeline) -> _Moves:
     )
 
 
-def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Period) -> MRRMovements:
+@dataclass(frozen=True)
+class _Sums:
+    """A waterfall's sums: per kind (rows, `KINDS` order) and period, and the opening MRR."""
+
+    amounts: FloatArray
+    tallies: IntArray
+    opening: float
+
+
+def _sums(timeline: Timeline, moves: _Moves, edges: IntArray) -> _Sums:
+    """The movements added up per kind and period, and the MRR in force before the window."""
     n = len(edges) - 1
     moving = moves.kind >= 0
     # one bincount per measure: the cell of (kind, period) is ``kind * n + period``
@@ -232,12 +262,30 @@ def _waterfall(timeline: Timeline, moves: _Moves, edges: IntArray, period: Perio
     size = len(KINDS) * n
     sums = np.bincount(cell, weights=amount, minlength=size).astype(float).reshape(len(KINDS), n)
     tallies = np.bincount(cell, minlength=size).astype(np.int64).reshape(len(KINDS), n)
-    counts: dict[MovementKind, IntArray] = {kind: tallies[i].copy() for i, kind in enumerate(KINDS)}
-    new, expansion, reactivation, contraction, churned = (row.copy() for row in sums)
+    levels = timeline.levels_at(int(edges[0]) - 1)
+    return _Sums(sums, tallies, math.fsum(levels[levels > 0].tolist()))
+
+
+def _ledger(
+    sums: _Sums,
+    edges: IntArray,
+    period: Period,
+    timeline: Timeline | None = None,
+    moves: _Moves | None = None,
+) -> MRRMovements:
+    """The waterfall of its sums: the one finaliser of `mrr_movements` and its partial.
+
+    ``timeline`` and ``moves`` are kept for `MRRMovements.classified`; a waterfall
+    finalised from partials has neither.
+    """
+    n = len(edges) - 1
+    counts: dict[MovementKind, IntArray] = {
+        kind: sums.tallies[i].copy() for i, kind in enumerate(KINDS)
+    }
+    new, expansion, reactivation, contraction, churned = (row.copy() for row in sums.amounts)
     starting = np.empty(n)
     ending = np.empty(n)
-    levels = timeline.levels_at(int(edges[0]) - 1)
-    level = math.fsum(levels[levels > 0].tolist())
+    level = sums.opening
     for p in range(n):  # a handful of periods: the ledger, in the documented order
         starting[p] = level
         level = level + new[p] + expansion[p] + reactivation[p] - contraction[p] - churned[p]

@@ -11,6 +11,7 @@ that of ``compare_on`` is `mrr_movements` over the window
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import overload
@@ -24,7 +25,11 @@ from cshealth.retention._periods import _window, day_to_date, periods_per_year
 from cshealth.retention._timeline import _read, account_groups
 from cshealth.retention._window_rates import AnnualizedRetention, _power
 
-__all__ = ["RevenueRetention", "revenue_retention"]
+__all__ = ["RETENTION_COUNTS", "RETENTION_SUMS", "RevenueRetention", "revenue_retention"]
+
+#: The counts of a `RevenueRetention`, and its MRR sums: what its partial merges.
+RETENTION_COUNTS = ("starting_customers", "churned_customers")
+RETENTION_SUMS = ("starting_mrr", "ending_mrr", "churned_mrr", "contraction_mrr", "expansion_mrr")
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -256,20 +261,38 @@ def _retention(
     m0: FloatArray, m1: FloatArray, first: int, last: int, min_base_mrr: float
 ) -> RevenueRetention:
     """The retention of accounts whose MRR is ``m0`` on ``first`` and ``m1`` on ``last``."""
+    return _retention_result(_retention_sums(m0, m1, min_base_mrr), first, last)
+
+
+def _retention_sums(m0: FloatArray, m1: FloatArray, min_base_mrr: float) -> dict[str, float]:
+    """The counts (`RETENTION_COUNTS`) and MRR sums (`RETENTION_SUMS`) of the accounts."""
     base = (m0 > 0) & (m0 >= min_base_mrr)
     m0, m1 = m0[base], m1[base]
     churned = m1 == 0
     lower = ~churned & (m1 < m0)
     higher = m1 > m0
+    return {
+        "starting_customers": int(base.sum()),
+        "churned_customers": int(churned.sum()),
+        "starting_mrr": math.fsum(m0),
+        "ending_mrr": math.fsum(m1),
+        "churned_mrr": math.fsum(m0[churned]),
+        "contraction_mrr": math.fsum(m0[lower] - m1[lower]),
+        "expansion_mrr": math.fsum(m1[higher] - m0[higher]),
+    }
+
+
+def _retention_result(sums: Mapping[str, float], first: int, last: int) -> RevenueRetention:
+    """The `RevenueRetention` of its sums: the one finaliser of the function and its partial."""
     return RevenueRetention(
         base_on=day_to_date(first),
         compare_on=day_to_date(last),
-        starting_customers=int(base.sum()),
-        churned_customers=int(churned.sum()),
-        starting_mrr=math.fsum(m0),
-        ending_mrr=math.fsum(m1),
-        churned_mrr=math.fsum(m0[churned]),
-        contraction_mrr=math.fsum(m0[lower] - m1[lower]),
-        expansion_mrr=math.fsum(m1[higher] - m0[higher]),
+        starting_customers=int(sums["starting_customers"]),
+        churned_customers=int(sums["churned_customers"]),
+        starting_mrr=float(sums["starting_mrr"]),
+        ending_mrr=float(sums["ending_mrr"]),
+        churned_mrr=float(sums["churned_mrr"]),
+        contraction_mrr=float(sums["contraction_mrr"]),
+        expansion_mrr=float(sums["expansion_mrr"]),
         periods_per_year=periods_per_year(first, last),
     )

@@ -8,7 +8,8 @@ customer success or not, one segment or another) share one curve.
 
 `survival` reads the lifetimes from account start and end dates. The
 curve is in `_survival_curve`, its mergeable counts in `_survival_counts`, and the
-estimator of durations in `_kaplan_meier`.
+estimator of durations in `_kaplan_meier`. `survival_partial` counts one partition of the
+accounts (a `SurvivalPartial`), and `survival` is the finalised partial of all of them.
 """
 
 from __future__ import annotations
@@ -19,14 +20,17 @@ import numpy as np
 
 from cshealth._grouped import Grouped
 from cshealth._grouping import By
+from cshealth._partial import PartialKey
 from cshealth._types import AsOf, BoolArray, FloatArray
 from cshealth.io import Table
 from cshealth.retention._accounts import read_account_groups, read_churn_accounts
 from cshealth.retention._kaplan_meier import SurvivalUnit, _count, _unit
+from cshealth.retention._partial_rows import by_option, day_option, part_names
 from cshealth.retention._periods import as_day
 from cshealth.retention._survival_curve import SurvivalCurve
+from cshealth.retention._survival_partial import SurvivalPartial, survival_rows
 
-__all__ = ["survival"]
+__all__ = ["survival", "survival_partial"]
 
 
 @overload
@@ -114,18 +118,71 @@ def survival(
         >>> survival(accounts, as_of=date(2025, 3, 1), by={"a": "cs", "b": "cs"}).ungrouped
         2
     """
+    return survival_partial(accounts, as_of=as_of, time_unit=time_unit, by=by).finalize()
+
+
+def survival_partial(
+    accounts: object,
+    *,
+    as_of: AsOf,
+    time_unit: SurvivalUnit = "day",
+    by: By | None = None,
+    part: str | None = None,
+) -> SurvivalPartial:
+    """The partial form of `survival` on one partition of the accounts.
+
+    Reads the accounts as `survival` does (same checks, same errors) and counts the
+    events and censorings per group and duration. Partials of disjoint partitions merge
+    (`SurvivalPartial.merge`, ``+``) and `SurvivalPartial.finalize` gives what `survival`
+    gives on all their accounts: ``survival(...)`` is
+    ``survival_partial(...).finalize()``.
+
+    Args:
+        accounts: One partition of the accounts, in any form `survival` takes.
+        as_of: As in `survival`; it is in the partial's key.
+        time_unit: As in `survival`; in the key.
+        by: As in `survival`; its column name (``'account'`` for a mapping) is in the
+            key.
+        part: A name for the partition (``'part-0007'``), so that merging it twice is
+            refused; ``None`` leaves it unnamed.
+
+    Returns:
+        A `SurvivalPartial` (requires nothing of the partitioning; an account given in
+        two partitions is counted twice).
+
+    Raises:
+        InvalidInputError: As `survival`; and on a ``part`` that is not text.
+
+    Examples:
+        >>> from datetime import date
+        >>> p = survival_partial(
+        ...     {"start_date": ["2025-01-01"], "end_date": ["2025-01-31"]},
+        ...     as_of=date(2025, 3, 1),
+        ...     part="p0",
+        ... )
+        >>> p.columns["time"].tolist(), p.columns["events"].tolist(), p.parts
+        ([30.0], [1], ('p0',))
+    """
     scale = _unit(time_unit)
     day = as_day(as_of, "as_of")
+    parts = part_names(part)
+    key = PartialKey.of(
+        SurvivalPartial.KIND, time_unit=time_unit, as_of=day_option(day), by=by_option(by)
+    )
     if by is None:
         table = read_churn_accounts(accounts, ["start_date"], function="survival")
         durations, churned, _ = _lifetimes(table, day, scale)
-        return SurvivalCurve(_count(durations, churned))
+        return survival_rows(key, [("", _count(durations, churned), None)], parts)
     table, groups = read_account_groups(accounts, ["start_date"], by, function="survival")
     durations, churned, seen = _lifetimes(table, day, scale)
-    overall = SurvivalCurve(_count(durations, churned))
-    return groups.take(np.flatnonzero(seen)).apply(
-        overall, lambda rows: SurvivalCurve(_count(durations[rows], churned[rows]))
-    )
+    taken = groups.take(np.flatnonzero(seen))
+    pieces = []
+    for label, rows in taken.members():
+        missing = rows[taken.missing[rows]]
+        counts = _count(durations[rows], churned[rows])
+        alone = _count(durations[missing], churned[missing]) if len(missing) else None
+        pieces.append((label, counts, alone))
+    return survival_rows(key, pieces, parts)
 
 
 def _lifetimes(table: Table, day: int, scale: float) -> tuple[FloatArray, BoolArray, BoolArray]:

@@ -99,8 +99,8 @@ class MRRMovements(RowsResult):
     churned_mrr: FloatArray
     ending_mrr: FloatArray
     counts: Mapping[MovementKind, IntArray]
-    _timeline: Timeline = field(repr=False, compare=False)
-    _moves: _Moves = field(repr=False, compare=False)
+    _timeline: Timeline | None = field(default=None, repr=False, compare=False)
+    _moves: _Moves | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def classified(self) -> Table:
@@ -108,7 +108,19 @@ class MRRMovements(RowsResult):
 
         Columns: ``account_id``, ``effective_on``, ``period`` (its label), ``kind``,
         ``mrr_before``, ``mrr_after`` and ``amount``.
+
+        Raises:
+            InvalidInputError: On a waterfall finalised from partials
+                (`MRRMovementsPartial.finalize`): partials keep the sums, not the
+                movements behind them.
         """
+        if self._timeline is None or self._moves is None:
+            msg = (
+                "this waterfall was finalised from partials, which keep the sums of the "
+                "movements and not the movements: call mrr_movements on the changes "
+                "themselves (or on one partition's) to list them"
+            )
+            raise InvalidInputError(msg)
         numbers = days_to_periods(
             np.array([as_day(start, "start") for start in self.starts], dtype=np.int64), self.period
         )

@@ -17,26 +17,25 @@ sort by group. The results are in `cshealth.support._summary_result`.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import cast, overload
+from collections.abc import Collection, Mapping
+from typing import NamedTuple, cast, overload
 
 import numpy as np
-from numpy.typing import NDArray
 
 from cshealth._absent import not_measured
 from cshealth._checks import iso
-from cshealth._codes import id_codes
 from cshealth._exceptions import InvalidInputError
 from cshealth._grouped import Grouped
-from cshealth._grouping import BY_ACCOUNT, By, Groups, check_by, group_codes
+from cshealth._grouping import BY_ACCOUNT, By, Groups, group_codes
 from cshealth._time import as_instant, to_datetime
-from cshealth._types import AsOf, InstantArray
+from cshealth._types import AsOf, InstantArray, IntArray
 from cshealth.io import Table
-from cshealth.io._read import column_array, keyed_values, named_columns
+from cshealth.io._read import column_array, named_columns
 from cshealth.models import Ticket
 from cshealth.support._schedule import Schedule
 from cshealth.support._sla import SLAPolicy, check_policy
-from cshealth.support._summary_metrics import _flags, _groups, _Options, _stats
+from cshealth.support._summary_by import check_by, no_column, per_account
+from cshealth.support._summary_metrics import _Flags, _flags, _groups, _Options, _stats
 from cshealth.support._summary_result import _NEEDS, SupportSummary
 from cshealth.support._tickets import check_schedule, read_tickets
 
@@ -246,6 +245,51 @@ def summary(
         >>> {label: group.volume for label, group in g.items()}, g.ungrouped
         ({'(none)': 1, 'enterprise': 1, 'smb': 2}, 1)
     """
+    flags, rows, groups, options, names = _prepare(
+        tickets,
+        start=start,
+        end=end,
+        schedule=schedule,
+        by=by,
+        sla=sla,
+        live_channels=live_channels,
+        long_wait_seconds=long_wait_seconds,
+        short_abandon_seconds=short_abandon_seconds,
+        include_mean=include_mean,
+    )
+    if groups is None:
+        return _stats(flags, options, names)
+    return _groups(flags, rows, groups, options, names)
+
+
+class _Prepared(NamedTuple):
+    """The tickets read for `summary`, with the options of the call."""
+
+    flags: _Flags  # the facts of the tickets created before the period's end
+    rows: IntArray  # those tickets' rows
+    groups: Groups | None  # every ticket's group; None without ``by``
+    options: _Options
+    channels: tuple[str, ...]  # the channel names of ``flags.channel``
+
+
+def _prepare(
+    tickets: object,
+    *,
+    start: AsOf,
+    end: AsOf,
+    schedule: Schedule | None,
+    by: By | None,
+    sla: SLAPolicy | None,
+    live_channels: Collection[str],
+    long_wait_seconds: float,
+    short_abandon_seconds: float,
+    include_mean: bool,
+) -> _Prepared:
+    """The options checked and the tickets read, as `summary` and its partial need them.
+
+    Raises:
+        InvalidInputError: As `summary`.
+    """
     low, high = as_instant(start, "start"), as_instant(end, "end")
     if high <= low:
         msg = f"`end` ({iso(end)}) must be after `start` ({iso(start)}); the period is [start, end)"
@@ -270,9 +314,7 @@ def summary(
         live_code=np.array([name in live_channels for name in names], dtype=bool),
         not_measured=not_measured(table.columns, _NEEDS),
     )
-    if groups is None:
-        return _stats(flags, options, names)
-    return _groups(flags, rows, groups, options, names)
+    return _Prepared(flags, rows, groups, options, names)
 
 
 def _check_options(
@@ -309,20 +351,20 @@ def _read(tickets: object, by: object) -> tuple[Table, Groups | None]:
     """
     if by is None:
         return read_tickets(tickets, need=["channel"], optional=_OPTIONAL), None
-    _check_by(by)
+    check_by(by)
     named = named_columns(tickets)  # None for records, which have every field
     source = tickets if named is None else named
     if isinstance(by, Mapping):
         table = read_tickets(source, need=["channel", "account_id"], optional=_OPTIONAL)
-        return table, group_codes(_per_account(table["account_id"], by), BY_ACCOUNT)
+        return table, group_codes(per_account(table["account_id"], by), BY_ACCOUNT)
     column = cast("str", by)
     if column in Ticket.model_fields:  # read by the field's rules, as `channel` is
         table = read_tickets(source, need=["channel"], optional=[*_OPTIONAL, column])
         if column not in table:  # the model's default for all: one group, no grouping
-            raise _no_column(column, named)
+            raise no_column(column, named)
         return table, group_codes(table[column], column)
     if named is None or column not in named:
-        raise _no_column(column, named)
+        raise no_column(column, named)
     table = read_tickets(named, need=["channel"], optional=_OPTIONAL)
     values = column_array(named[column])
     if values.ndim != 1 or len(values) != table.n_rows:
@@ -336,47 +378,3 @@ def _read(tickets: object, by: object) -> tuple[Table, Groups | None]:
     except ValueError:  # arrays as labels: numpy cannot compare them with None
         msg = f"the groups of `by` ({column!r}) must be text, numbers or dates, got arrays"
         raise InvalidInputError(msg) from None
-
-
-def _check_by(by: object) -> None:
-    """Refuse labels per ticket with the way to give them, and anything else not a ``by``."""
-    per_row = isinstance(by, (Sequence, np.ndarray, Iterator)) or hasattr(by, "__array__")
-    if per_row and not isinstance(by, (str, bytes, Mapping)):
-        msg = (
-            f"`by` takes a column name or a mapping from account id to group, not labels "
-            f"per ticket (got {type(by).__name__}); add the labels to the tickets as a "
-            "column (tickets['team'] = labels) and pass its name, by='team'"
-        )
-        raise InvalidInputError(msg)
-    check_by(by)
-
-
-def _no_column(column: str, named: Mapping[str, object] | None) -> InvalidInputError:
-    """The error for a ``by`` column the tickets do not have, listing the ones they have."""
-    columns = sorted(Ticket.model_fields if named is None else named)
-    msg = (
-        f"`by` names no column of the tickets: {column!r} (columns {columns}); give a "
-        "column name, or a mapping from account id to group"
-    )
-    field = Ticket.model_fields.get(column)
-    if field is not None and not field.is_required():
-        msg += (
-            f"; without a `{column}` column every ticket would take the default "
-            f"({field.default!r}) and be in one group"
-        )
-    return InvalidInputError(msg)
-
-
-def _per_account(account_ids: NDArray[np.generic], by: object) -> NDArray[np.generic]:
-    """The label ``by`` gives each row's account (``None`` for an account it does not name).
-
-    The keys are matched by the identifier rule (`keyed_values`), once per distinct account.
-    """
-    codes, k = id_codes(account_ids)
-    first = np.zeros(k, dtype=np.int64)
-    first[codes[codes >= 0]] = np.flatnonzero(codes >= 0)
-    lookup = np.empty(k + 1, dtype=object)
-    lookup[:k] = keyed_values(by, account_ids[first], name="by")[0]
-    lookup[k] = None  # a ticket without an account: no label
-    out: NDArray[np.generic] = lookup[np.where(codes >= 0, codes, k)]
-    return out

@@ -4,6 +4,11 @@
 fact the metrics need (created, answered or resolved in the period, SLA verdict,
 durations); `_stats` turns a set of those flags into a `SupportSummary`, and `_groups`
 does so per group, each group's tickets one slice of a single sort by group.
+
+`_stats` goes through a `_Tally`, the sums a summary is built from (counts, durations as
+multisets, volumes per channel, wow tickets, revenue): `_tally` takes it from flags, and
+`_summary_of` builds the summary from it, for `summary` and for the partial
+(`cshealth.support._summary_partial`, whose tallies come from merged rows) alike.
 """
 
 from __future__ import annotations
@@ -151,7 +156,107 @@ def _channel_codes(channels: ObjectArray) -> tuple[IntArray, tuple[str, ...]]:
 
 def _stats(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportSummary:
     """The metrics of the tickets in ``flags``; those not measured ``None``."""
-    stats = _measured(flags, options, names)
+    return _summary_of(_tally(flags, options, names), options)
+
+
+#: The counts of a `_Tally`, by name.
+_COUNTS = (
+    "volume",
+    "resolved",
+    "sla_achieved",
+    "sla_judged",
+    "sla_not_applicable",
+    "fcr",
+    "one_touch",
+    "reopen",
+    "backlog",
+    "long_waits",
+    "live",
+    "live_abandoned",
+    "short_abandons",
+    "sql_count",
+    "sql_converted",
+    "sql_revenue_known",
+)
+#: The duration measures of a `_Tally`.
+_DURATION_MEASURES = ("first_response", "resolution", "queue_wait")
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """What a `SupportSummary` is built from, each part a sum over the tickets.
+
+    Counts add, volumes per channel add, durations are multisets (their union is the
+    durations of the union: a median or p90 is exact from them), wow tickets are a set
+    (with their creation instants, to order them), and the leads' revenue is a float sum.
+    `_summary_of` builds the summary from a tally: `summary` and the partial
+    (`cshealth.support._summary_partial`) share it.
+
+    Attributes:
+        counts: Every count of `_COUNTS`, by name.
+        by_channel: Tickets created in the period per channel name (zeros left out).
+        durations: The seconds of each measure of `_DURATION_MEASURES`.
+        wow_ids: The delighted tickets created in the period, as text, in creation order.
+        wow_created: Their creation instants (microseconds since the epoch, UTC).
+        sql_revenue: The sum of the leads' known ``lead_revenue``.
+    """
+
+    counts: Mapping[str, int]
+    by_channel: Mapping[str, int]
+    durations: Mapping[str, FloatArray]
+    wow_ids: tuple[str, ...]
+    wow_created: IntArray
+    sql_revenue: float
+
+
+def _tally(flags: _Flags, options: _Options, names: tuple[str, ...]) -> _Tally:
+    """The tally of the tickets in ``flags``, computed from every column."""
+    created_in, resolved_in = flags.created_in, flags.resolved_in
+    live = flags.live & options.live_code[flags.channel]
+    answered = live & ~flags.abandoned
+    waits = flags.wait[answered]
+    short = live & flags.abandoned & (flags.wait < options.short_abandon_seconds)
+    lead = created_in & flags.lead
+    revenue = flags.lead_revenue[lead]
+    wow = np.flatnonzero(created_in & flags.delighted)
+    wow = wow[np.argsort(flags.created[wow], kind="stable")]
+    counts = {
+        "volume": _count(created_in),
+        "resolved": _count(resolved_in),
+        "sla_achieved": _count(flags.sla_achieved),
+        "sla_judged": _count(flags.sla_achieved | flags.sla_breached),
+        "sla_not_applicable": _count(flags.sla_not_applicable),
+        "fcr": _count(resolved_in & flags.no_customer_reply),
+        "one_touch": _count(resolved_in & flags.one_touch),
+        "reopen": _count(resolved_in & flags.reopened),
+        "backlog": _count(flags.open_at_end),
+        "long_waits": _count(waits > options.long_wait_seconds),
+        "live": _count(live),
+        "live_abandoned": _count(live & flags.abandoned),
+        "short_abandons": _count(short),
+        "sql_count": _count(lead),
+        "sql_converted": _count(lead & (flags.lead_revenue > 0)),
+        "sql_revenue_known": _count(~np.isnan(revenue)),
+    }
+    return _Tally(
+        counts=counts,
+        by_channel=dict(
+            zip(names, np.bincount(flags.channel[created_in], minlength=len(names)).tolist())
+        ),
+        durations={
+            "first_response": flags.response_seconds[flags.responded_in],
+            "resolution": flags.resolution_seconds[resolved_in],
+            "queue_wait": waits,
+        },
+        wow_ids=tuple(str(ticket) for ticket in flags.ids[wow].tolist()),
+        wow_created=flags.created[wow].astype(np.int64),
+        sql_revenue=float(np.nansum(revenue)),
+    )
+
+
+def _summary_of(tally: _Tally, options: _Options) -> SupportSummary:
+    """The summary of a tally; the measures not measured ``None``."""
+    stats = _measured(tally, options)
     if not options.not_measured:
         return stats
     absent = dict(options.not_measured)
@@ -159,22 +264,12 @@ def _stats(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportS
     return replace(stats, **cleared, not_measured=absent)
 
 
-def _measured(flags: _Flags, options: _Options, names: tuple[str, ...]) -> SupportSummary:
-    """The metrics of the tickets in ``flags``, computed from every column."""
-    created_in, resolved_in = flags.created_in, flags.resolved_in
-    volume = int(np.count_nonzero(created_in))
-    resolved = int(np.count_nonzero(resolved_in))
-    judged = _count(flags.sla_achieved | flags.sla_breached)
-    not_applicable = _count(flags.sla_not_applicable)
-    live = flags.live & options.live_code[flags.channel]
-    answered = live & ~flags.abandoned
-    waits = flags.wait[answered]
-    short = live & flags.abandoned & (flags.wait < options.short_abandon_seconds)
-    n_short = int(np.count_nonzero(short))
-    lead = created_in & flags.lead
-    n_leads = int(np.count_nonzero(lead))
-    wow = np.flatnonzero(created_in & flags.delighted)
-    wow = wow[np.argsort(flags.created[wow], kind="stable")]
+def _measured(tally: _Tally, options: _Options) -> SupportSummary:
+    """The summary of a tally, every measure computed."""
+    c, durations = tally.counts, tally.durations
+    volume, resolved, judged = c["volume"], c["resolved"], c["sla_judged"]
+    n_short, n_leads = c["short_abandons"], c["sql_count"]
+    waits = durations["queue_wait"]
     return SupportSummary(
         start=options.start,
         end=options.end,
@@ -182,30 +277,28 @@ def _measured(flags: _Flags, options: _Options, names: tuple[str, ...]) -> Suppo
         sla_clock=options.sla_clock,
         sla_policy=options.sla_policy,
         volume=volume,
-        volume_by_channel=_by_channel(flags.channel[created_in], names),
+        volume_by_channel=_by_channel(tally.by_channel),
         first_response=DurationStats.of(
-            flags.response_seconds[flags.responded_in], include_mean=options.include_mean
+            durations["first_response"], include_mean=options.include_mean
         ),
-        resolution=DurationStats.of(
-            flags.resolution_seconds[resolved_in], include_mean=options.include_mean
-        ),
-        sla=Rate(_count(flags.sla_achieved), judged),
-        sla_active=volume - judged - not_applicable,
-        sla_not_applicable=not_applicable,
-        fcr=Rate(_count(resolved_in & flags.no_customer_reply), resolved),
-        one_touch=Rate(_count(resolved_in & flags.one_touch), resolved),
-        reopen=Rate(_count(resolved_in & flags.reopened), resolved),
-        backlog=_count(flags.open_at_end),
+        resolution=DurationStats.of(durations["resolution"], include_mean=options.include_mean),
+        sla=Rate(c["sla_achieved"], judged),
+        sla_active=volume - judged - c["sla_not_applicable"],
+        sla_not_applicable=c["sla_not_applicable"],
+        fcr=Rate(c["fcr"], resolved),
+        one_touch=Rate(c["one_touch"], resolved),
+        reopen=Rate(c["reopen"], resolved),
+        backlog=c["backlog"],
         queue_wait=DurationStats.of(waits, include_mean=options.include_mean),
-        long_waits=Rate(_count(waits > options.long_wait_seconds), len(waits)),
-        abandonment=Rate(_count(live & flags.abandoned) - n_short, _count(live) - n_short),
+        long_waits=Rate(c["long_waits"], len(waits)),
+        abandonment=Rate(c["live_abandoned"] - n_short, c["live"] - n_short),
         short_abandons=n_short,
-        wow=len(wow),
-        wow_ticket_ids=tuple(str(ticket) for ticket in flags.ids[wow].tolist()),
+        wow=len(tally.wow_ids),
+        wow_ticket_ids=tally.wow_ids,
         sql_count=n_leads,
-        sql_revenue=float(np.nansum(flags.lead_revenue[lead])),
+        sql_revenue=tally.sql_revenue,
         sql_rate=Rate(n_leads, volume),
-        sql_conversion=Rate(_count(lead & (flags.lead_revenue > 0)), n_leads),
+        sql_conversion=Rate(c["sql_converted"], n_leads),
         not_measured={},
     )
 
@@ -214,11 +307,9 @@ def _count(mask: BoolArray) -> int:
     return int(np.count_nonzero(mask))
 
 
-def _by_channel(codes: IntArray, names: tuple[str, ...]) -> Mapping[str, int]:
-    counts = np.bincount(codes, minlength=len(names)).tolist()
-    present = sorted(
-        ((name, count) for name, count in zip(names, counts) if count), key=lambda x: (-x[1], x[0])
-    )
+def _by_channel(counts: Mapping[str, int]) -> Mapping[str, int]:
+    """The channels with tickets, largest first (ties by name)."""
+    present = sorted(((name, n) for name, n in counts.items() if n), key=lambda x: (-x[1], x[0]))
     return dict(present)
 
 
