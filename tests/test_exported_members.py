@@ -55,6 +55,8 @@ SUBPACKAGES = [
     "cshealth.support",
     "cshealth.adoption",
     "cshealth.signals",
+    "cshealth.partials",
+    "cshealth.dask",
 ]
 #: Every public package, the top level first.
 PUBLIC_PACKAGES = ["cshealth", *SUBPACKAGES]
