@@ -160,11 +160,26 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
     ("nps.breakdown", "start"): lambda v: nps.breakdown(
         world().survey_responses, by="survey_type", start=v, survey_type="relationship", min_n=0
     ),
+    ("nps.trend_partial", "as_of"): lambda v: nps.trend_partial(
+        world().survey_responses, as_of=v, survey_type="relationship", min_n=0
+    ),
+    ("nps.trend_partial", "start"): lambda v: nps.trend_partial(
+        world().survey_responses, as_of=LATE, start=v, survey_type="relationship", min_n=0
+    ),
+    ("nps.breakdown_partial", "end"): lambda v: nps.breakdown_partial(
+        world().survey_responses, by="survey_type", end=v, survey_type="relationship", min_n=0
+    ),
+    ("nps.breakdown_partial", "start"): lambda v: nps.breakdown_partial(
+        world().survey_responses, by="survey_type", start=v, survey_type="relationship", min_n=0
+    ),
     ("nps.account_scores", "as_of"): lambda v: nps.account_scores(
         world().survey_responses, as_of=v, survey_type="relationship"
     ),
     ("nps.follow_ups", "as_of"): lambda v: nps.follow_ups(world().survey_responses, as_of=v),
     ("adoption.active_users", "as_of"): lambda v: adoption.active_users(
+        world().usage_events, as_of=v
+    ),
+    ("adoption.active_users_partial", "as_of"): lambda v: adoption.active_users_partial(
         world().usage_events, as_of=v
     ),
     ("adoption.usage_trend", "as_of"): lambda v: adoption.usage_trend(world().usage, as_of=v),
@@ -179,6 +194,12 @@ CALLS: dict[tuple[str, str], Callable[[object], object]] = {
     ),
     ("support.summary", "start"): lambda v: support.summary(world().tickets, start=v, end=LATE),
     ("support.summary", "end"): lambda v: support.summary(world().tickets, start=EARLY, end=v),
+    ("support.summary_partial", "start"): lambda v: support.summary_partial(
+        world().tickets, start=v, end=LATE
+    ),
+    ("support.summary_partial", "end"): lambda v: support.summary_partial(
+        world().tickets, start=EARLY, end=v
+    ),
     ("support.account_metrics", "as_of"): lambda v: support.account_metrics(
         world().tickets, as_of=v
     ),
