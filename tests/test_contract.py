@@ -370,6 +370,7 @@ VALID_CALLS: dict[str, Callable[[], Call]] = {
     ),
     "cshealth.scoring.default_scorecard": lambda: ((), {}),
     "cshealth.scoring.rollup": lambda: ((_scores(), {"b": "a", "c": "a"}), {}),
+    "cshealth.scoring.percentile_reference": lambda: ((_CARD, _MEASURES), {}),
     "cshealth.scoring.score": lambda: ((_CARD, _MEASURES), {}),
     "cshealth.scoring.trend": lambda: ((_HISTORY,), {}),
     # lifecycle

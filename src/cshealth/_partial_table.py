@@ -133,6 +133,12 @@ def _column(kind: type[Layout], name: str, dtype: str, values: object) -> NDArra
             )
             raise InvalidInputError(msg)
         return raw.astype(np.int64) if raw.dtype.kind in "iu" else numbers.astype(np.int64)
+    if dtype == "float64" and name in dict(kind.KEY_COLUMNS):  # a value: any number
+        if np.isnan(numbers).any():
+            row = int(np.flatnonzero(np.isnan(numbers))[0])
+            msg = f"column {name!r} of a {kind.KIND} partial holds no number at row {row}"
+            raise InvalidInputError(msg)
+        return numbers
     if dtype == "float64":
         bad = ~np.isfinite(numbers) | (numbers < 0)
         if bad.any():

@@ -16,6 +16,10 @@ partition gets them so: the frame is shuffled on that column, unless ``partition
 states that it already keeps them together. `partials` and `aggregate` do the same for
 any area's partial function.
 
+`health_scores` scores a frame of accounts, ranking ``percentile`` transforms against all
+of them in two passes (`cshealth.scoring.percentile_reference`, then
+`cshealth.scoring.score` per partition).
+
 `per_account` co-partitions several tables on the account and runs a per-account
 function (`cshealth.scoring.default_inputs`, `cshealth.scoring.score`, ...) on each
 partition's aligned pieces.
@@ -40,6 +44,7 @@ from cshealth.dask._retention import (
 from cshealth.dask._revenue import activity_churn, logo_churn, revenue_retention
 from cshealth.dask._run import Merge, aggregate, partials
 from cshealth.dask._satisfaction import ces, csat
+from cshealth.dask._scores import health_scores
 
 __all__ = [
     "Merge",
@@ -50,6 +55,7 @@ __all__ = [
     "ces",
     "cohort_table",
     "csat",
+    "health_scores",
     "kaplan_meier",
     "logo_churn",
     "logo_cohorts",

@@ -60,7 +60,8 @@ def per_account(
 
     ``fn`` must be per account: its result for an account may depend on that account's
     rows only. `cshealth.scoring.score` is, unless a scorecard ranks accounts against each
-    other (a ``percentile`` transform). `cshealth.scoring.default_inputs` is, but for two
+    other (a ``percentile`` transform: score it with `health_scores`).
+    `cshealth.scoring.default_inputs` is, but for two
     measures of an account's first days, ``first_90d_observed_days`` and
     ``first_90d_complete``: `cshealth.adoption.first_days` takes the usage data to start
     at its earliest record of any account, which a partition may not hold (the default

@@ -16,6 +16,7 @@ from cshealth.scoring._change import ScoreChange, attribute_change
 from cshealth.scoring._default import default_inputs, default_scorecard
 from cshealth.scoring._explanation import Explanation, ExplanationLine
 from cshealth.scoring._override import Override
+from cshealth.scoring._percentile_partial import PercentileReference, percentile_reference
 from cshealth.scoring._result import HealthScores
 from cshealth.scoring._rollup import rollup
 from cshealth.scoring._rollup_result import Rollup, RollupMethod
@@ -50,6 +51,7 @@ __all__ = [
     "Measure",
     "MissingPolicy",
     "Override",
+    "PercentileReference",
     "PercentileTransform",
     "Rollup",
     "RollupMethod",
@@ -63,6 +65,7 @@ __all__ = [
     "attribute_change",
     "default_inputs",
     "default_scorecard",
+    "percentile_reference",
     "rollup",
     "score",
     "trend",

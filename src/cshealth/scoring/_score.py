@@ -22,6 +22,7 @@ from cshealth.io._read import read_ids, same_kind
 from cshealth.scoring._engine import Evaluation, evaluate
 from cshealth.scoring._inputs import Inputs, Kind, read_inputs
 from cshealth.scoring._override import Override
+from cshealth.scoring._percentile_partial import PercentileReference
 from cshealth.scoring._plan import Plan, compile_plan
 from cshealth.scoring._result import HealthScores
 from cshealth.scoring._score_overrides import (
@@ -34,6 +35,7 @@ from cshealth.scoring._score_segments import _assign
 from cshealth.scoring._scorecard import Scorecard
 from cshealth.scoring._scored import Scored
 from cshealth.scoring._segments import ScorecardSet
+from cshealth.scoring._transform_config import PercentileTransform
 from cshealth.scoring._transforms import (
     Int8Array,
     column_kinds,
@@ -50,6 +52,7 @@ def score(
     *,
     as_of: AsOf | None = None,
     overrides: Iterable[Override] = (),
+    reference: PercentileReference | None = None,
 ) -> HealthScores:
     """Health scores of every account in ``data`` under a scorecard (or a set by segment).
 
@@ -66,6 +69,11 @@ def score(
         overrides: People's scores for a measure, group or the overall score of an
             account. Each applies until its ``expires_on``; the result lists which were
             applied and why the others were not.
+        reference: The merged `PercentileReference` of every partition of the accounts
+            (`cshealth.scoring.percentile_reference`): ``percentile`` transforms rank
+            each account against it instead of against the accounts in ``data``, so
+            scoring each partition with it gives the scores of all accounts scored at
+            once. Only with a `Scorecard`.
 
     Returns:
         The scores, bands, coverage, node scores and contributions, in the input's
@@ -76,7 +84,8 @@ def score(
             bad value (named by column, account and value), an unknown category, a
             missing ``as_of`` where one is needed, or two active overrides of one node.
         ConfigError: On an override naming a node the scorecard does not have, or of
-            the wrong scope.
+            the wrong scope; on a ``reference`` with a `ScorecardSet`.
+        PartialMismatchError: On a ``reference`` computed for another scorecard.
 
     Examples:
         >>> from cshealth.scoring import Scorecard
@@ -117,6 +126,7 @@ def score(
         ([1.0, 0.75], [37.5, 100.0])
     """
     check_card(card, "card", sets=True)
+    _check_reference(card, reference)
     cards = card.scorecards() if isinstance(card, ScorecardSet) else (card,)
     plans = [compile_plan(c) for c in cards]
     kinds = _kinds(card, plans)
@@ -135,7 +145,14 @@ def score(
         if rows is not None and len(rows) == 0:
             continue
         part = _score_plan(
-            plan, inputs, rows, instant=instant, overrides=listed, day=day, strict=chosen is None
+            plan,
+            inputs,
+            rows,
+            instant=instant,
+            overrides=listed,
+            day=day,
+            strict=chosen is None,
+            reference=reference,
         )
         parts.append(part)
         applied.extend(part.applied)
@@ -192,6 +209,18 @@ def score_one(
     )
 
 
+def _check_reference(card: Scorecard | ScorecardSet, reference: object) -> None:
+    if reference is None:
+        return
+    if not isinstance(reference, PercentileReference):
+        msg = f"`reference` must be a PercentileReference, got {type(reference).__name__}"
+        raise InvalidInputError(msg)
+    if not isinstance(card, Scorecard):
+        msg = "a percentile `reference` scores one Scorecard, not a ScorecardSet"
+        raise ConfigError(msg)
+    reference.check(card)
+
+
 def _kinds(card: Scorecard | ScorecardSet, plans: list[Plan]) -> dict[str, Kind]:
     kinds = column_kinds(tuple(m for plan in plans for m in plan.measures))
     if isinstance(card, ScorecardSet):
@@ -220,12 +249,16 @@ def _score_plan(
     overrides: tuple[Override, ...],
     day: date | None,
     strict: bool,
+    reference: PercentileReference | None = None,
 ) -> Scored:
     sub = inputs if rows is None else _subset(inputs, rows)
     values: list[FloatArray] = []
     status: list[Int8Array | None] = []
     for measure in plan.measures:
-        scores, codes = measure_scores(measure, sub, plan.card.closure)
+        if reference is not None and isinstance(measure.transform, PercentileTransform):
+            scores, codes = reference.ranks(measure, sub)
+        else:
+            scores, codes = measure_scores(measure, sub, plan.card.closure)
         if measure.max_age_days is not None and measure.observed_at is not None:
             if instant is None:
                 msg = (
