@@ -223,3 +223,23 @@ def test_time_spans_come_back_in_the_unit(spans: object) -> None:
 def test_points_in_time_are_not_durations(instants: object) -> None:
     with pytest.raises(InvalidInputError, match="`durations` holds points in time"):
         time_durations(instants, "durations", days_per_unit=1.0)
+
+
+def test_pyarrow_date_columns_read_as_days() -> None:
+    # parquet's dates arrive from pandas and Dask as date32[pyarrow]; pandas has no time
+    # zone for them (`.dt.tz` raises), and they are days
+    pd = pytest.importorskip("pandas")
+    pa = pytest.importorskip("pyarrow")
+    from cshealth import retention
+
+    days = [date(2024, 1, 2), date(2024, 3, 1)]
+    ends = [date(2024, 6, 1), None]
+    arrow = pd.DataFrame(
+        {
+            "start_date": pd.array(days, dtype=pd.ArrowDtype(pa.date32())),
+            "end_date": pd.array(ends, dtype=pd.ArrowDtype(pa.date32())),
+        }
+    )
+    plain = {"start_date": days, "end_date": ends}
+    as_of = date(2025, 1, 1)
+    assert retention.survival(arrow, as_of=as_of) == retention.survival(plain, as_of=as_of)

@@ -113,7 +113,12 @@ class _Problems:
 
 def _numpy(values: object) -> NDArray[np.generic]:
     accessor = getattr(values, "dt", None)
-    if getattr(accessor, "tz", None) is not None:
+    try:
+        zone = getattr(accessor, "tz", None)
+    except NotImplementedError:  # a pyarrow date column (parquet's dates): days, no zone
+        seconds = cast("Any", values).astype("datetime64[s]").to_numpy()
+        return np.asarray(seconds).astype("datetime64[D]")
+    if zone is not None:
         # a timezone-aware pandas column: its UTC instants, without copying
         values = cast("Any", values).to_numpy(dtype="datetime64[ns]")
     try:
