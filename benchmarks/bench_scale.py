@@ -69,6 +69,7 @@ import pyarrow.parquet as pq
 
 import cshealth.dask
 from cshealth import nps, retention
+from cshealth.nps import Dedupe
 
 AS_OF = "2026-01-01"
 FIRST = np.datetime64("2024-01-01T00:00:00", "us")
@@ -164,17 +165,21 @@ def curve_counts(curve: retention.SurvivalCurve) -> Counts:
     }
 
 
+#: The two dedupe rules timed: every answer, and each contact's latest per period.
+DEDUPES: tuple[Dedupe, ...] = ("none", "latest")
+
+
 def answers(folder: Path) -> dd.DataFrame:
     return dd.read_parquet(folder, columns=NPS_COLUMNS)
 
 
-def adapter_trend(dedupe: str, partitioned_by: str | None = None) -> Callable[[Path], Counts]:
+def adapter_trend(dedupe: Dedupe, partitioned_by: str | None = None) -> Callable[[Path], Counts]:
     def job(folder: Path) -> Counts:
         trend = cshealth.dask.nps_trend(
             answers(folder),
             as_of=AS_OF,
             period="month",
-            dedupe=dedupe,  # type: ignore[arg-type]
+            dedupe=dedupe,
             survey_type="relationship",
             partitioned_by=partitioned_by,
         )
@@ -190,7 +195,7 @@ def _labelled(piece: pd.DataFrame) -> pd.DataFrame:
     return piece.assign(month=month, category=category)
 
 
-def plain_trend(dedupe: str) -> Callable[[Path], Counts]:
+def plain_trend(dedupe: Dedupe) -> Callable[[Path], Counts]:
     def job(folder: Path) -> Counts:
         frame = answers(folder)
         keep = (
@@ -217,7 +222,7 @@ def plain_trend(dedupe: str) -> Callable[[Path], Counts]:
     return job
 
 
-def single_trend(dedupe: str) -> Callable[[Path], Counts]:
+def single_trend(dedupe: Dedupe) -> Callable[[Path], Counts]:
     def job(folder: Path) -> Counts:
         frame = pd.read_parquet(folder, columns=NPS_COLUMNS)
         return trend_counts(
@@ -393,7 +398,7 @@ def main() -> None:
                 f"{time.perf_counter() - start:.1f} s"
             )
             single = args.rows <= args.single_max
-            for dedupe in ("none", "latest"):
+            for dedupe in DEDUPES:
                 nps_jobs: list[tuple[str, Callable[[Path], Counts], str]] = [
                     (
                         f"cshealth.dask.nps_trend(dedupe='{dedupe}')",
